@@ -1,0 +1,506 @@
+/*
+ * kernel_impl.h -- the dtype-generic fused MBGD kernels, written once.
+ *
+ * Included by mbgd.c with REAL (double or float), SFX (f64 or f32) and the
+ * math functions EXP, LOG, LOG1P, SQRT, FABS defined.  Not a public header.
+ *
+ * One iteration on the batch rows[s..e):
+ *   phase A (per group of rows, in parallel): z = W x + b, the loss and its
+ *     derivative dl = dloss/dz, and acc += sw * dl * [x, 1]; the loss summed.
+ *   phase B (per chunk of theta, in parallel): acc summed over groups in
+ *     group order, g = acc * scale + l2 w, the optimizer step, the L1 prox,
+ *     and the chunk's |w|^2, |w|_1 and a finiteness probe.
+ * Groups and chunks are fixed by the batch and d, not by the thread count.
+ */
+
+#define MBGD_CAT_(a, b) a##_##b
+#define MBGD_CAT(a, b) MBGD_CAT_(a, b)
+#define FN(name) MBGD_CAT(name, SFX)
+#define T_DATA MBGD_CAT(mbgd_data, SFX)
+#define T_STATE MBGD_CAT(mbgd_state, SFX)
+#define T_CTX MBGD_CAT(mbgd_ctx, SFX)
+
+static inline REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
+{
+    REAL s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t j = 0; j < n; j++) s += a[j] * b[j];
+    return s;
+}
+
+static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, int64_t n)
+{
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) y[j] += c * x[j];
+}
+
+/* Loss of one sample with K = 1; *dl receives dloss/dz. */
+static inline REAL FN(row_loss)(int loss, REAL z, REAL y, REAL delta, REAL epsilon,
+                                REAL *dl)
+{
+    REAL r, m, t;
+    switch (loss) {
+    case MBGD_LOSS_SQUARED:
+        r = z - y;
+        *dl = r;
+        return (REAL)0.5 * r * r;
+    case MBGD_LOSS_HUBER:
+        r = z - y;
+        if (FABS(r) <= delta) {
+            *dl = r;
+            return (REAL)0.5 * r * r;
+        }
+        *dl = r > 0 ? delta : -delta;
+        return delta * (FABS(r) - (REAL)0.5 * delta);
+    case MBGD_LOSS_EPSILON_INSENSITIVE:
+        r = z - y;
+        m = FABS(r) - epsilon;
+        if (m > 0) {
+            *dl = r > 0 ? (REAL)1 : (REAL)-1;
+            return m;
+        }
+        *dl = 0;
+        return 0;
+    case MBGD_LOSS_SQUARED_EPSILON_INSENSITIVE:
+        r = z - y;
+        m = FABS(r) - epsilon;
+        if (m > 0) {
+            *dl = r > 0 ? 2 * m : -2 * m;
+            return m * m;
+        }
+        *dl = 0;
+        return 0;
+    case MBGD_LOSS_LOGISTIC:
+        m = y * z;
+        if (m > 0) {
+            t = EXP(-m);
+            *dl = -y * t / (1 + t);
+            return LOG1P(t);
+        }
+        t = EXP(m);
+        *dl = -y / (1 + t);
+        return -m + LOG1P(t);
+    case MBGD_LOSS_HINGE:
+        m = y * z;
+        if (m <= 1) {
+            *dl = -y;
+            return 1 - m;
+        }
+        *dl = 0;
+        return 0;
+    case MBGD_LOSS_SQUARED_HINGE:
+        m = y * z;
+        if (m < 1) {
+            t = 1 - m;
+            *dl = -2 * y * t;
+            return t * t;
+        }
+        *dl = 0;
+        return 0;
+    case MBGD_LOSS_MODIFIED_HUBER:
+        m = y * z;
+        if (m >= 1) {
+            *dl = 0;
+            return 0;
+        }
+        if (m >= -1) {
+            t = 1 - m;
+            *dl = -2 * y * t;
+            return t * t;
+        }
+        *dl = -4 * y;
+        return -4 * m;
+    case MBGD_LOSS_PERCEPTRON:
+        m = y * z;
+        if (m <= 0) {
+            *dl = -y;
+            return -m;
+        }
+        *dl = 0;
+        return 0;
+    default:
+        *dl = 0;
+        return 0;
+    }
+}
+
+/* Softmax cross-entropy of one sample: z (K,) in, dl = softmax(z) - onehot(c) out in z. */
+static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
+{
+    REAL m = z[0];
+    for (int64_t k = 1; k < K; k++) m = z[k] > m ? z[k] : m;
+    REAL zc = z[c] - m, s = 0;
+    for (int64_t k = 0; k < K; k++) {
+        z[k] = EXP(z[k] - m);
+        s += z[k];
+    }
+    REAL inv = 1 / s;
+    for (int64_t k = 0; k < K; k++) z[k] *= inv;
+    z[c] -= 1;
+    return LOG(s) - zc;
+}
+
+/*
+ * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
+ * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
+ * sw_i l_i in *loss_out.  zbuf holds K reals.
+ */
+static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
+                           const int64_t *rows, int64_t r0, int64_t r1, REAL *restrict acc,
+                           REAL *zbuf, double *loss_out)
+{
+    const int64_t d = p->n_features, K = p->n_outputs, KD = K * d;
+    const REAL delta = (REAL)p->delta, epsilon = (REAL)p->epsilon;
+    const REAL *W = theta, *b = theta + KD;
+    const REAL *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    REAL *accb = acc + KD;
+    double lsum = 0.0;
+
+    memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t i = rows ? rows[r] : r;
+        const REAL *x = X + i * d;
+        const REAL sw = SW ? SW[i] : (REAL)1;
+        if (p->loss != MBGD_LOSS_SOFTMAX) {
+            REAL dl;
+            const REAL z = FN(dot)(W, x, d) + b[0];
+            lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl));
+            const REAL c = sw * dl;
+            if (c != 0) {
+                FN(axpy)(acc, c, x, d);
+                accb[0] += c;
+            }
+        } else {
+            for (int64_t k = 0; k < K; k++) zbuf[k] = FN(dot)(W + k * d, x, d) + b[k];
+            lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i]));
+            for (int64_t k = 0; k < K; k++) {
+                const REAL c = sw * zbuf[k];
+                if (c != 0) {
+                    FN(axpy)(acc + k * d, c, x, d);
+                    accb[k] += c;
+                }
+            }
+        }
+    }
+    *loss_out = lsum;
+}
+
+/* Checks row indices rows[r0..r1) (all rows when rows is NULL) and softmax labels. */
+static int FN(check_rows)(const mbgd_params *p, const T_DATA *data, const int64_t *rows,
+                          int64_t r0, int64_t r1)
+{
+    const int64_t n = data->n_samples, K = p->n_outputs;
+    const int softmax = p->loss == MBGD_LOSS_SOFTMAX;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t i = rows ? rows[r] : r;
+        if (i < 0 || i >= n) return MBGD_EINDEX;
+        if (softmax) {
+            const REAL c = data->y[i];
+            if (!(c >= 0 && c < (REAL)K) || c != (REAL)(int64_t)c) return MBGD_ELABEL;
+        }
+    }
+    return MBGD_OK;
+}
+
+static int FN(check_data)(const mbgd_params *p, const T_DATA *data)
+{
+    int st = mbgd_check_params(p);
+    if (st != MBGD_OK) return st;
+    if (data == NULL || data->X == NULL || data->y == NULL) return MBGD_NULL;
+    if (data->n_samples < 1) return MBGD_EINVAL;
+    return MBGD_OK;
+}
+
+/* Everything one iteration's phases share. */
+typedef struct T_CTX {
+    const mbgd_params *p;
+    const T_DATA *data;
+    const int64_t *rows;
+    REAL *theta, *buf1, *buf2;
+    REAL *parts;                 /* (max_groups, P) per-group gradient sums; parts[0] is the total */
+    REAL *zbuf;                  /* (max_groups, K) */
+    double *gloss;               /* (max_groups,) per-group loss sums */
+    double *c_l2, *c_l1, *c_abs; /* (n_chunks,) per-chunk |w|^2, |w|_1 over coef, |theta|_1 */
+    int64_t P, KD, n_chunks;
+    /* this iteration */
+    int64_t s, nb, G;
+    REAL lr, scale, lr_bc1, inv_sqrt_bc2;
+} T_CTX;
+
+static void FN(phase_a)(T_CTX *c, int64_t g)
+{
+    const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
+    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->parts + g * c->P,
+                   c->zbuf + g * c->p->n_outputs, c->gloss + g);
+}
+
+/* Optimizer step on n elements: w, optimizer buffers m, v, summed gradient gs. */
+static void FN(step_segment)(const T_CTX *c, REAL *restrict w, const REAL *restrict gs,
+                             REAL *restrict m, REAL *restrict v, int64_t n, REAL l2, REAL l1)
+{
+    const mbgd_params *p = c->p;
+    const REAL lr = c->lr, scale = c->scale;
+    const REAL mu = (REAL)p->momentum;
+    switch (p->optimizer) {
+    case MBGD_OPT_SGD:
+#pragma omp simd
+        for (int64_t j = 0; j < n; j++) w[j] -= lr * (gs[j] * scale + l2 * w[j]);
+        break;
+    case MBGD_OPT_MOMENTUM:
+#pragma omp simd
+        for (int64_t j = 0; j < n; j++) {
+            m[j] = mu * m[j] + (gs[j] * scale + l2 * w[j]);
+            w[j] -= lr * m[j];
+        }
+        break;
+    case MBGD_OPT_NESTEROV:
+#pragma omp simd
+        for (int64_t j = 0; j < n; j++) {
+            const REAL g = gs[j] * scale + l2 * w[j];
+            m[j] = mu * m[j] + g;
+            w[j] -= lr * (g + mu * m[j]);
+        }
+        break;
+    case MBGD_OPT_ADAM: {
+        const REAL b1 = (REAL)p->beta1, b2 = (REAL)p->beta2, eps = (REAL)p->eps;
+        const REAL lr_bc1 = c->lr_bc1, isb2 = c->inv_sqrt_bc2;
+#pragma omp simd
+        for (int64_t j = 0; j < n; j++) {
+            const REAL g = gs[j] * scale + l2 * w[j];
+            m[j] = b1 * m[j] + (1 - b1) * g;
+            v[j] = b2 * v[j] + (1 - b2) * g * g;
+            w[j] -= lr_bc1 * m[j] / (SQRT(v[j]) * isb2 + eps);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    if (l1 > 0) {
+        const REAL t = lr * l1;
+        for (int64_t j = 0; j < n; j++) {
+            const REAL a = FABS(w[j]) - t;
+            w[j] = a > 0 ? (w[j] > 0 ? a : -a) : 0;
+        }
+    }
+}
+
+static void FN(phase_b)(T_CTX *c, int64_t ch)
+{
+    const mbgd_params *p = c->p;
+    const int64_t P = c->P, KD = c->KD;
+    const int64_t j0 = ch * MBGD_CHUNK, j1 = j0 + MBGD_CHUNK < P ? j0 + MBGD_CHUNK : P;
+    REAL *gs = c->parts;
+    for (int64_t g = 1; g < c->G; g++) {
+        const REAL *pg = c->parts + g * P;
+#pragma omp simd
+        for (int64_t j = j0; j < j1; j++) gs[j] += pg[j];
+    }
+    REAL *m = c->buf1, *v = c->buf2;
+    const int64_t k1 = j1 < KD ? j1 : KD; /* coef part [j0, k1), intercept part [k0, j1) */
+    const int64_t k0 = j0 > KD ? j0 : KD;
+    if (k1 > j0)
+        FN(step_segment)(c, c->theta + j0, gs + j0, m ? m + j0 : NULL, v ? v + j0 : NULL,
+                         k1 - j0, (REAL)p->l2, (REAL)p->l1);
+    if (j1 > k0 && p->fit_intercept)
+        FN(step_segment)(c, c->theta + k0, gs + k0, m ? m + k0 : NULL, v ? v + k0 : NULL,
+                         j1 - k0, 0, 0);
+    double sq = 0.0, ab = 0.0, all = 0.0;
+    for (int64_t j = j0; j < k1; j++) {
+        const double w = (double)c->theta[j];
+        sq += w * w;
+        ab += fabs(w);
+    }
+    for (int64_t j = k0; j < j1; j++) all += fabs((double)c->theta[j]);
+    c->c_l2[ch] = sq;
+    c->c_l1[ch] = ab;
+    c->c_abs[ch] = ab + all;
+}
+
+int FN(mbgd_train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice)
+{
+    int st = FN(check_data)(p, data);
+    if (st != MBGD_OK) return st;
+    if (state == NULL || slice == NULL || state->theta == NULL) return MBGD_NULL;
+    if (slice->n_iter < 0 || state->step < 0) return MBGD_EINVAL;
+    slice->n_done = 0;
+    if (slice->n_iter == 0) return MBGD_OK;
+    if (slice->rows == NULL || slice->starts == NULL || slice->lr == NULL ||
+        slice->batch_loss == NULL)
+        return MBGD_NULL;
+    if (p->optimizer != MBGD_OPT_SGD && state->buf1 == NULL) return MBGD_NULL;
+    if (p->optimizer == MBGD_OPT_ADAM && state->buf2 == NULL) return MBGD_NULL;
+
+    const int64_t d = p->n_features, K = p->n_outputs, KD = K * d, P = KD + K;
+    const int64_t n_iter = slice->n_iter;
+    const int64_t *starts = slice->starts;
+
+    /* validate the whole slice before touching the state */
+    if (starts[0] < 0) return MBGD_EBATCH;
+    int64_t max_g = 1;
+    for (int64_t t = 0; t < n_iter; t++) {
+        if (starts[t + 1] <= starts[t]) return MBGD_EBATCH;
+        const double lr = slice->lr[t];
+        if (!(isfinite(lr) && lr > 0.0)) return MBGD_EINVAL;
+        const int64_t g = n_groups(starts[t + 1] - starts[t], KD);
+        if (g > max_g) max_g = g;
+    }
+    st = FN(check_rows)(p, data, slice->rows, starts[0], starts[n_iter]);
+    if (st != MBGD_OK) return st;
+
+    T_CTX c;
+    memset(&c, 0, sizeof c);
+    c.p = p;
+    c.data = data;
+    c.rows = slice->rows;
+    c.theta = state->theta;
+    c.buf1 = p->optimizer != MBGD_OPT_SGD ? state->buf1 : NULL;
+    c.buf2 = p->optimizer == MBGD_OPT_ADAM ? state->buf2 : NULL;
+    c.P = P;
+    c.KD = KD;
+    c.n_chunks = (P + MBGD_CHUNK - 1) / MBGD_CHUNK;
+    c.parts = malloc((size_t)(max_g * P) * sizeof(REAL));
+    c.zbuf = malloc((size_t)(max_g * K) * sizeof(REAL));
+    c.gloss = malloc((size_t)max_g * sizeof(double));
+    c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
+    if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {
+        st = MBGD_ENOMEM;
+        goto done;
+    }
+    c.c_l1 = c.c_l2 + c.n_chunks;
+    c.c_abs = c.c_l1 + c.n_chunks;
+
+    /* penalty of the starting weights; later ones come from phase B */
+    double pen_sq = 0.0, pen_abs = 0.0;
+    for (int64_t j = 0; j < KD; j++) {
+        const double w = (double)state->theta[j];
+        pen_sq += w * w;
+        pen_abs += fabs(w);
+    }
+
+    const int nt = p->n_threads;
+    (void)nt;
+    for (int64_t t = 0; t < n_iter; t++) {
+        c.s = starts[t];
+        c.nb = starts[t + 1] - starts[t];
+        c.G = n_groups(c.nb, KD);
+        c.lr = (REAL)slice->lr[t];
+        c.scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)c.nb);
+        if (p->optimizer == MBGD_OPT_ADAM) {
+            const double step = (double)(state->step + 1);
+            c.lr_bc1 = (REAL)(slice->lr[t] / (1.0 - pow(p->beta1, step)));
+            c.inv_sqrt_bc2 = (REAL)(1.0 / sqrt(1.0 - pow(p->beta2, step)));
+        }
+        const int par = nt > 1 && (c.G > 1 || c.n_chunks > 1);
+        if (par) {
+#pragma omp parallel num_threads(nt)
+            {
+#ifdef _OPENMP
+                const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+                const int64_t tid = 0, T = 1;
+#endif
+                for (int64_t g = tid; g < c.G; g += T) FN(phase_a)(&c, g);
+#pragma omp barrier
+                for (int64_t ch = tid; ch < c.n_chunks; ch += T) FN(phase_b)(&c, ch);
+            }
+        } else {
+            for (int64_t g = 0; g < c.G; g++) FN(phase_a)(&c, g);
+            for (int64_t ch = 0; ch < c.n_chunks; ch++) FN(phase_b)(&c, ch);
+        }
+        double lsum = 0.0;
+        for (int64_t g = 0; g < c.G; g++) lsum += c.gloss[g];
+        const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)c.nb) +
+                            0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
+        slice->batch_loss[t] = loss;
+        double all = 0.0;
+        pen_sq = pen_abs = 0.0;
+        for (int64_t ch = 0; ch < c.n_chunks; ch++) {
+            pen_sq += c.c_l2[ch];
+            pen_abs += c.c_l1[ch];
+            all += c.c_abs[ch];
+        }
+        if (!isfinite(loss) || !isfinite(all)) {
+            slice->n_done = t;
+            st = MBGD_EDIVERGED;
+            goto done;
+        }
+        state->step += 1;
+        slice->n_done = t + 1;
+    }
+    st = MBGD_OK;
+done:
+    free(c.parts);
+    free(c.zbuf);
+    free(c.gloss);
+    free(c.c_l2);
+    return st;
+}
+
+int FN(mbgd_gradient)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
+                      const int64_t *rows, int64_t n_rows, double *loss, REAL *grad)
+{
+    int st = FN(check_data)(p, data);
+    if (st != MBGD_OK) return st;
+    if (theta == NULL || loss == NULL) return MBGD_NULL;
+    if (rows == NULL) n_rows = data->n_samples;
+    if (n_rows < 1) return MBGD_EBATCH;
+    st = FN(check_rows)(p, data, rows, 0, n_rows);
+    if (st != MBGD_OK) return st;
+
+    const int64_t d = p->n_features, K = p->n_outputs, KD = K * d, P = KD + K;
+    const int64_t G = n_groups(n_rows, KD);
+    REAL *parts = malloc((size_t)(G * P) * sizeof(REAL));
+    REAL *zbuf = malloc((size_t)(G * K) * sizeof(REAL));
+    double *gloss = malloc((size_t)G * sizeof(double));
+    if (!parts || !zbuf || !gloss) {
+        st = MBGD_ENOMEM;
+        goto done;
+    }
+    const int nt = p->n_threads;
+    (void)nt;
+#pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1 && G > 1)
+    for (int64_t g = 0; g < G; g++)
+        FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
+                       parts + g * P, zbuf + g * K, gloss + g);
+
+    const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;
+    double lsum = 0.0, sq = 0.0, ab = 0.0;
+    for (int64_t g = 0; g < G; g++) lsum += gloss[g];
+    for (int64_t j = 0; j < KD; j++) {
+        sq += (double)theta[j] * (double)theta[j];
+        ab += fabs((double)theta[j]);
+    }
+    *loss = lsum * scale + 0.5 * p->l2 * sq + p->l1 * ab;
+    if (grad != NULL) {
+        const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
+        for (int64_t j = 0; j < P; j++) {
+            REAL s = parts[j];
+            for (int64_t g = 1; g < G; g++) s += parts[g * P + j];
+            s *= rs;
+            if (j < KD) {
+                const REAL w = theta[j];
+                s += l2 * w + (w > 0 ? l1 : (w < 0 ? -l1 : 0));
+            }
+            grad[j] = s;
+        }
+    }
+    st = MBGD_OK;
+done:
+    free(parts);
+    free(zbuf);
+    free(gloss);
+    return st;
+}
+
+int FN(mbgd_loss)(const mbgd_params *p, const T_DATA *data, const REAL *theta, double *loss)
+{
+    return FN(mbgd_gradient)(p, data, theta, NULL, 0, loss, NULL);
+}
+
+#undef FN
+#undef T_DATA
+#undef T_STATE
+#undef T_CTX
+#undef MBGD_CAT
+#undef MBGD_CAT_

@@ -1,0 +1,135 @@
+/*
+ * mbgd.c -- shared helpers and the two instantiations of kernel_impl.h.
+ *
+ * The dtype-generic kernels are written once in kernel_impl.h and compiled
+ * here for REAL = double (suffix f64) and REAL = float (suffix f32).
+ */
+#include "mbgd.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Rows x outputs x features of work below which a batch is one group, so that
+ * small batches never enter a parallel region (no fork/join).  The number of
+ * groups depends only on the batch, never on the thread count, and groups are
+ * summed in a fixed order: results are the same bits for any n_threads. */
+#define MBGD_GROUP_WORK 8192
+#define MBGD_MAX_GROUPS 16
+/* Elements of theta per update chunk (the unit of the parallel update). */
+#define MBGD_CHUNK 2048
+
+const char *mbgd_strerror(int status)
+{
+    switch (status) {
+    case MBGD_OK: return "success";
+    case MBGD_EINVAL: return "a parameter is out of range (loss, optimizer, sizes, "
+                             "penalties, momentum, betas, eps, delta, epsilon, n_threads or lr)";
+    case MBGD_ENOMEM: return "out of memory allocating the kernel's work buffers";
+    case MBGD_EDIVERGED: return "a mini-batch loss or a weight became non-finite";
+    case MBGD_EINDEX: return "a row index is outside [0, n_samples)";
+    case MBGD_ELABEL: return "a softmax label is not an integer class in [0, n_classes)";
+    case MBGD_EBATCH: return "a mini-batch is empty or the batch offsets decrease";
+    case MBGD_NULL: return "a required pointer is NULL";
+    default: return "unknown status code";
+    }
+}
+
+const char *mbgd_loss_name(int loss)
+{
+    static const char *const names[MBGD_N_LOSSES] = {
+        "squared", "huber", "epsilon_insensitive", "squared_epsilon_insensitive",
+        "logistic", "hinge", "squared_hinge", "modified_huber", "perceptron", "softmax"};
+    return (loss >= 0 && loss < MBGD_N_LOSSES) ? names[loss] : NULL;
+}
+
+const char *mbgd_optimizer_name(int optimizer)
+{
+    static const char *const names[MBGD_N_OPTIMIZERS] = {"sgd", "momentum", "nesterov", "adam"};
+    return (optimizer >= 0 && optimizer < MBGD_N_OPTIMIZERS) ? names[optimizer] : NULL;
+}
+
+static int in_unit_interval(double v) { return isfinite(v) && v >= 0.0 && v < 1.0; }
+static int nonneg_finite(double v) { return isfinite(v) && v >= 0.0; }
+
+int mbgd_check_params(const mbgd_params *p)
+{
+    if (p == NULL) return MBGD_NULL;
+    if (p->loss < 0 || p->loss >= MBGD_N_LOSSES) return MBGD_EINVAL;
+    if (p->optimizer < 0 || p->optimizer >= MBGD_N_OPTIMIZERS) return MBGD_EINVAL;
+    if (p->n_features < 1 || p->n_outputs < 1) return MBGD_EINVAL;
+    if ((p->loss == MBGD_LOSS_SOFTMAX) != (p->n_outputs >= 2)) return MBGD_EINVAL;
+    /* P = K (d + 1) must fit comfortably in int64 */
+    if (p->n_features > INT64_MAX / 4 / p->n_outputs) return MBGD_EINVAL;
+    if (!(isfinite(p->delta) && p->delta > 0.0)) return MBGD_EINVAL;
+    if (!nonneg_finite(p->epsilon) || !nonneg_finite(p->l2) || !nonneg_finite(p->l1))
+        return MBGD_EINVAL;
+    if (!in_unit_interval(p->momentum) || !in_unit_interval(p->beta1) ||
+        !in_unit_interval(p->beta2))
+        return MBGD_EINVAL;
+    if (!(isfinite(p->eps) && p->eps > 0.0)) return MBGD_EINVAL;
+    if (p->n_threads < 1) return MBGD_EINVAL;
+    if (p->fit_intercept != 0 && p->fit_intercept != 1) return MBGD_EINVAL;
+    if (p->reduction_sum != 0 && p->reduction_sum != 1) return MBGD_EINVAL;
+    return MBGD_OK;
+}
+
+int mbgd_has_openmp(void)
+{
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int mbgd_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+/* Groups a batch of nb rows is split into: a function of the batch alone. */
+static int64_t n_groups(int64_t nb, int64_t work_per_row)
+{
+    int64_t work = nb * work_per_row;
+    int64_t g = work / MBGD_GROUP_WORK;
+    if (g > MBGD_MAX_GROUPS) g = MBGD_MAX_GROUPS;
+    if (g > nb) g = nb;
+    return g < 1 ? 1 : g;
+}
+
+/* ---- instantiate the kernels ------------------------------------------- */
+
+#define REAL double
+#define SFX f64
+#define EXP exp
+#define LOG log
+#define LOG1P log1p
+#define SQRT sqrt
+#define FABS fabs
+#include "kernel_impl.h"
+#undef REAL
+#undef SFX
+#undef EXP
+#undef LOG
+#undef LOG1P
+#undef SQRT
+#undef FABS
+
+#define REAL float
+#define SFX f32
+#define EXP expf
+#define LOG logf
+#define LOG1P log1pf
+#define SQRT sqrtf
+#define FABS fabsf
+#include "kernel_impl.h"

@@ -1,0 +1,180 @@
+/*
+ * mbgd.h -- the one public header of mbgd_fast's compiled core.
+ *
+ * Fused mini-batch gradient descent kernels for linear models, float32 and
+ * float64, dense row-major X.  Every function validates what it is given,
+ * returns a status code (MBGD_OK on success), never prints, never exits,
+ * keeps no globals and allocates only at entry (never inside the iteration
+ * loop).  mbgd_strerror() turns a status into a static message.
+ *
+ * Parameters theta are stored flat, length P = K*(d+1):
+ *     theta[k*d + j]   coefficient j of output k   (the (K, d) coef matrix)
+ *     theta[K*d + k]   intercept of output k
+ * K = 1 for every loss but softmax, where K is the number of classes.
+ * Optimizer buffers have the same layout.
+ *
+ * The block between the CDEF markers is fed verbatim to cffi's cdef() by
+ * build_ffi.py: it must hold plain declarations only (no preprocessor lines).
+ */
+#ifndef MBGD_H
+#define MBGD_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* MBGD_CDEF_BEGIN */
+
+/* Status codes. */
+enum mbgd_status {
+    MBGD_OK = 0,
+    MBGD_EINVAL = 1,       /* a parameter is out of range (see mbgd_check_params) */
+    MBGD_ENOMEM = 2,       /* a work buffer could not be allocated */
+    MBGD_EDIVERGED = 3,    /* a mini-batch loss or a weight became non-finite */
+    MBGD_EINDEX = 4,       /* a row index is outside [0, n_samples) */
+    MBGD_ELABEL = 5,       /* a softmax label is not an integer in [0, K) */
+    MBGD_EBATCH = 6,       /* a batch is empty or the batch offsets decrease */
+    MBGD_NULL = 7          /* a required pointer is NULL */
+};
+
+/* Losses, z = w.x + b.  y in {-1,+1} for the binary (classification) ones. */
+enum mbgd_loss {
+    MBGD_LOSS_SQUARED = 0,              /* 1/2 (z-y)^2 */
+    MBGD_LOSS_HUBER = 1,                /* 1/2 r^2 if |r|<=delta else delta(|r| - delta/2), r = z-y */
+    MBGD_LOSS_EPSILON_INSENSITIVE = 2,  /* max(0, |z-y| - epsilon) */
+    MBGD_LOSS_SQUARED_EPSILON_INSENSITIVE = 3, /* max(0, |z-y| - epsilon)^2 */
+    MBGD_LOSS_LOGISTIC = 4,             /* log(1 + exp(-yz)) */
+    MBGD_LOSS_HINGE = 5,                /* max(0, 1 - yz) */
+    MBGD_LOSS_SQUARED_HINGE = 6,        /* max(0, 1 - yz)^2 */
+    MBGD_LOSS_MODIFIED_HUBER = 7,       /* max(0,1-yz)^2 if yz >= -1 else -4yz */
+    MBGD_LOSS_PERCEPTRON = 8,           /* max(0, -yz) */
+    MBGD_LOSS_SOFTMAX = 9,              /* logsumexp(z) - z_y, y an integer class in [0, K) */
+    MBGD_N_LOSSES = 10
+};
+
+/* Optimizers, PyTorch's conventions (dampening 0), on coef and intercept alike. */
+enum mbgd_optimizer {
+    MBGD_OPT_SGD = 0,        /* w -= lr g */
+    MBGD_OPT_MOMENTUM = 1,   /* v = mu v + g; w -= lr v */
+    MBGD_OPT_NESTEROV = 2,   /* v = mu v + g; w -= lr (g + mu v) */
+    MBGD_OPT_ADAM = 3,       /* bias-corrected Adam, w -= lr mhat / (sqrt(vhat) + eps) */
+    MBGD_N_OPTIMIZERS = 4
+};
+
+/* Everything about the model and the update rule that is not data. */
+typedef struct mbgd_params {
+    int32_t loss;            /* enum mbgd_loss */
+    int32_t optimizer;       /* enum mbgd_optimizer */
+    int32_t fit_intercept;   /* 0: intercepts stay as they are; 1: they are trained */
+    int32_t reduction_sum;   /* 0: batch gradient is the mean over the batch; 1: the sum */
+    int64_t n_features;      /* d >= 1 */
+    int64_t n_outputs;       /* K: 1, or the number of classes (>= 2) for softmax */
+    double delta;            /* huber threshold, > 0 */
+    double epsilon;          /* epsilon-insensitive margin, >= 0 */
+    double l2;               /* L2 strength >= 0: adds l2/2 |W|^2 to the loss, l2 W to the gradient */
+    double l1;               /* L1 strength >= 0: proximal w = sign(w) max(|w| - lr l1, 0) after the step */
+    double momentum;         /* mu in [0, 1) for momentum and nesterov */
+    double beta1, beta2;     /* Adam decay rates in [0, 1) */
+    double eps;              /* Adam epsilon > 0 */
+    int32_t n_threads;       /* OpenMP threads >= 1; results do not depend on it */
+} mbgd_params;
+
+/* Training data, float64.  Rows are read only through index arrays. */
+typedef struct mbgd_data_f64 {
+    const double *X;             /* (n_samples, n_features) C-contiguous */
+    const double *y;             /* (n_samples,) targets; class index for softmax */
+    const double *sample_weight; /* (n_samples,) or NULL for all ones */
+    int64_t n_samples;
+} mbgd_data_f64;
+
+/* Training data, float32. */
+typedef struct mbgd_data_f32 {
+    const float *X;
+    const float *y;
+    const float *sample_weight;
+    int64_t n_samples;
+} mbgd_data_f32;
+
+/* Trainable state, float64; updated in place by mbgd_train_f64. */
+typedef struct mbgd_state_f64 {
+    double *theta;   /* (P,) parameters, layout in the header comment */
+    double *buf1;    /* (P,) velocity (momentum, nesterov) or first moment (adam); NULL for sgd */
+    double *buf2;    /* (P,) second moment (adam); NULL otherwise */
+    int64_t step;    /* optimizer steps taken so far (Adam bias correction uses step+1) */
+} mbgd_state_f64;
+
+/* Trainable state, float32. */
+typedef struct mbgd_state_f32 {
+    float *theta;
+    float *buf1;
+    float *buf2;
+    int64_t step;
+} mbgd_state_f32;
+
+/* A slice of iterations: iteration t uses rows[starts[t]] .. rows[starts[t+1]-1]. */
+typedef struct mbgd_slice {
+    const int64_t *rows;     /* row indices into the data */
+    const int64_t *starts;   /* (n_iter + 1,) non-decreasing offsets into rows */
+    const double *lr;        /* (n_iter,) learning rate of each iteration, finite and > 0 */
+    double *batch_loss;      /* (n_iter,) out: each batch's objective at the weights before its step */
+    int64_t n_iter;          /* iterations in the slice */
+    int64_t n_done;          /* out: iterations completed; on MBGD_EDIVERGED the one that diverged */
+} mbgd_slice;
+
+/* Message for a status code (static storage, never NULL). */
+const char *mbgd_strerror(int status);
+
+/* Name of a loss / optimizer code ("squared", "adam", ...), or NULL when out of range. */
+const char *mbgd_loss_name(int loss);
+const char *mbgd_optimizer_name(int optimizer);
+
+/* MBGD_OK, or MBGD_EINVAL when a field of p is out of range. */
+int mbgd_check_params(const mbgd_params *p);
+
+/* 1 when compiled with OpenMP, else 0; and the default thread count. */
+int mbgd_has_openmp(void);
+int mbgd_max_threads(void);
+
+/*
+ * Run the iterations of a slice: per mini-batch, z = W x + b for each row, the
+ * per-sample loss and its derivative, the batch gradient (mean or sum, with
+ * sample weights), the L2 term, the optimizer update, the L1 proximal step,
+ * and the batch objective written to slice->batch_loss.  On MBGD_EDIVERGED,
+ * slice->n_done is the iteration whose loss or update was non-finite and the
+ * state is unspecified: replay the first n_done iterations from a copy.
+ * Results do not depend on p->n_threads.
+ */
+int mbgd_train_f64(const mbgd_params *p, const mbgd_data_f64 *data,
+                   mbgd_state_f64 *state, mbgd_slice *slice);
+int mbgd_train_f32(const mbgd_params *p, const mbgd_data_f32 *data,
+                   mbgd_state_f32 *state, mbgd_slice *slice);
+
+/*
+ * Objective and its gradient over rows[0..n_rows) (all rows when rows is NULL):
+ * *loss = reduce_i(sw_i l_i) + l2/2 |W|^2 + l1 |W|_1 and
+ * grad  = reduce_i(sw_i dl_i [x_i, 1]) + l2 W + l1 sign(W), reduce = mean or sum.
+ * grad (P,) may be NULL to compute the loss only.  Per-sample gradients are
+ * never stored.
+ */
+int mbgd_gradient_f64(const mbgd_params *p, const mbgd_data_f64 *data,
+                      const double *theta, const int64_t *rows, int64_t n_rows,
+                      double *loss, double *grad);
+int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data,
+                      const float *theta, const int64_t *rows, int64_t n_rows,
+                      double *loss, float *grad);
+
+/* Full-data objective (mbgd_gradient_* over every row, without the gradient). */
+int mbgd_loss_f64(const mbgd_params *p, const mbgd_data_f64 *data,
+                  const double *theta, double *loss);
+int mbgd_loss_f32(const mbgd_params *p, const mbgd_data_f32 *data,
+                  const float *theta, double *loss);
+
+/* MBGD_CDEF_END */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MBGD_H */

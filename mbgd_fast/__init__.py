@@ -1,0 +1,29 @@
+"""mbgd_fast: mini-batch gradient descent with the inner loop in fused C/OpenMP kernels.
+
+Public names::
+
+    train, gradient, iterations_per_epoch, TrainResult, DivergenceError, schedules
+"""
+from . import schedules
+from .core import (
+    DivergenceError,
+    EpochInfo,
+    TrainResult,
+    gradient,
+    iterations_per_epoch,
+    train,
+)
+from .losses import LOSSES
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DivergenceError",
+    "EpochInfo",
+    "LOSSES",
+    "TrainResult",
+    "gradient",
+    "iterations_per_epoch",
+    "schedules",
+    "train",
+]

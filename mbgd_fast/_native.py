@@ -1,0 +1,139 @@
+"""The one module that touches the compiled cffi library ``mbgd_fast._mbgd``.
+
+It turns validated NumPy arrays into the C structs of ``csrc/mbgd.h``, calls the
+kernels (cffi releases the GIL for the duration of each call) and turns status
+codes into exceptions carrying the message from ``mbgd_strerror``.  Loss and
+optimizer codes are read from the compiled module, never retyped here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._mbgd import ffi, lib
+
+#: loss name -> code, read from C
+LOSS_CODES = {ffi.string(lib.mbgd_loss_name(i)).decode(): i for i in range(lib.MBGD_N_LOSSES)}
+#: optimizer name -> code, read from C
+OPTIMIZER_CODES = {
+    ffi.string(lib.mbgd_optimizer_name(i)).decode(): i for i in range(lib.MBGD_N_OPTIMIZERS)
+}
+
+_CTYPE = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+_SFX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+
+
+class NativeError(RuntimeError):
+    """A status code other than success from the compiled core."""
+
+    def __init__(self, status, where):
+        self.status = status
+        msg = ffi.string(lib.mbgd_strerror(status)).decode()
+        super().__init__(f"{where}: {msg} (status {status})")
+
+
+class Diverged(Exception):
+    """Internal signal: iteration ``n_done`` of the slice had a non-finite loss or weight."""
+
+    def __init__(self, n_done):
+        super().__init__(n_done)
+        self.n_done = n_done
+
+
+def has_openmp() -> bool:
+    """True when the kernels were compiled with OpenMP."""
+    return bool(lib.mbgd_has_openmp())
+
+
+def max_threads() -> int:
+    """OpenMP's default thread count (honours OMP_NUM_THREADS)."""
+    return int(lib.mbgd_max_threads())
+
+
+def _ptr(arr, dtype=None):
+    if arr is None:
+        return ffi.NULL
+    ctype = _CTYPE.get(arr.dtype) if dtype is None else dtype
+    return ffi.cast(ctype + " *", arr.ctypes.data)
+
+
+def _check(status, where):
+    if status != lib.MBGD_OK:
+        raise NativeError(status, where)
+
+
+class NativeKernel:
+    """The C backend for one problem: parameters and data bound once, then sliced calls.
+
+    Parameters
+    ----------
+    spec : mbgd_fast.core.Spec
+        Validated loss, optimizer and hyperparameters.
+    X, y, sample_weight : ndarray
+        C-contiguous arrays of one float dtype (sample_weight may be None).
+    """
+
+    def __init__(self, spec, X, y, sample_weight=None):
+        self.dtype = X.dtype
+        sfx = _SFX[self.dtype]
+        self._keep = (X, y, sample_weight)  # the C struct points into these
+        p = ffi.new("mbgd_params *")
+        p.loss = LOSS_CODES[spec.loss]
+        p.optimizer = OPTIMIZER_CODES[spec.optimizer]
+        p.fit_intercept = int(spec.fit_intercept)
+        p.reduction_sum = int(spec.reduction == "sum")
+        p.n_features = X.shape[1]
+        p.n_outputs = spec.n_outputs
+        p.delta = spec.delta
+        p.epsilon = spec.epsilon
+        p.l2 = spec.l2
+        p.l1 = spec.l1
+        p.momentum = spec.momentum
+        p.beta1, p.beta2 = spec.betas
+        p.eps = spec.eps
+        p.n_threads = spec.n_threads
+        _check(lib.mbgd_check_params(p), "parameters")
+        self._p = p
+        data = ffi.new(f"mbgd_data_{sfx} *")
+        data.X = _ptr(X)
+        data.y = _ptr(y)
+        data.sample_weight = _ptr(sample_weight)
+        data.n_samples = X.shape[0]
+        self._data = data
+        self._train = getattr(lib, f"mbgd_train_{sfx}")
+        self._gradient = getattr(lib, f"mbgd_gradient_{sfx}")
+        self._state = ffi.new(f"mbgd_state_{sfx} *")
+        self._slice = ffi.new("mbgd_slice *")
+
+    def train_slice(self, state, rows, starts, lr, batch_loss):
+        """Run ``len(lr)`` iterations in place on ``state``; batch losses into ``batch_loss``.
+
+        Raises :class:`Diverged` with the number of completed iterations when one
+        diverges (the state is then unspecified: the caller replays from a copy).
+        """
+        st = self._state
+        st.theta = _ptr(state.theta)
+        st.buf1 = _ptr(state.buf1)
+        st.buf2 = _ptr(state.buf2)
+        st.step = state.step
+        sl = self._slice
+        sl.rows = _ptr(rows, "int64_t")
+        sl.starts = _ptr(starts, "int64_t")
+        sl.lr = _ptr(lr, "double")
+        sl.batch_loss = _ptr(batch_loss, "double")
+        sl.n_iter = len(lr)
+        status = self._train(self._p, self._data, st, sl)
+        if status == lib.MBGD_EDIVERGED:
+            raise Diverged(int(sl.n_done))
+        _check(status, "train")
+        state.step = int(st.step)
+
+    def gradient(self, theta, rows, want_grad=True):
+        """Objective and its gradient (flat, length P) over ``rows`` (None: all rows)."""
+        loss = ffi.new("double *")
+        grad = np.empty_like(theta) if want_grad else None
+        n_rows = 0 if rows is None else len(rows)
+        status = self._gradient(
+            self._p, self._data, _ptr(theta), _ptr(rows, "int64_t"), n_rows, loss, _ptr(grad)
+        )
+        _check(status, "gradient")
+        return float(loss[0]), grad

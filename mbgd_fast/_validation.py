@@ -1,0 +1,106 @@
+"""Argument checks shared by the functional core and the estimators.
+
+Each check names the argument and what was wrong, and converts arrays once
+without ever modifying the caller's (a conversion copies; an array already in
+the right form is used read-only).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_X(X, name="X", dtype=None):
+    """X as a C-contiguous float32/float64 2-D array.
+
+    float32 and float64 are kept; other real numeric dtypes (ints, bool, float16)
+    become float64 (or ``dtype`` when given).  Complex, object and string arrays,
+    a wrong ndim, an empty array and NaN/Inf raise.
+    """
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):
+        raise TypeError(f"{name}: sparse input is not supported yet; pass a dense array")
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers; got dtype {arr.dtype} "
+            "(complex, object and string arrays are not accepted)"
+        )
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {arr.shape}; need at least 1 sample and 1 feature")
+    if dtype is None:
+        dtype = arr.dtype if arr.dtype in FLOAT_DTYPES else np.dtype(np.float64)
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(arr, name)
+    return arr
+
+
+def check_y(y, n_samples, dtype, name="y"):
+    """y as a C-contiguous 1-D array of ``dtype`` with ``n_samples`` finite entries."""
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (n_samples,); got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} entries but X has {n_samples} rows")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(arr, name)
+    return arr
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """None, or a finite non-negative 1-D array of ``n_samples`` weights."""
+    if sample_weight is None:
+        return None
+    sw = check_y(sample_weight, n_samples, dtype, name="sample_weight")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative")
+    return sw
+
+
+def check_finite(arr, name):
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = ", ".join(str(int(i)) for i in bad)
+        raise ValueError(
+            f"{name} contains NaN or Inf (first at index [{where}]); remove or impute them"
+        )
+
+
+def check_real(value, name, low=None, high=None, low_open=False, high_open=False):
+    """A finite real scalar within the given bounds, as float."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}")
+    return v
+
+
+def check_int(value, name, low=None, high=None):
+    """An integer scalar within [low, high], as int."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    v = int(value)
+    if low is not None and v < low:
+        raise ValueError(f"{name} must be >= {low}, got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high}, got {v}")
+    return v
+
+
+def check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
+    return value

@@ -1,0 +1,549 @@
+"""The functional core: :func:`train`, :func:`gradient`, :func:`iterations_per_epoch`.
+
+Python validates and converts every argument once, draws each epoch's row order
+(``numpy.random.Generator``, seeded) and the learning rate of every iteration,
+then hands the kernels slices of iterations worth tens of milliseconds each.
+Between slices it updates the progress bar, lets Ctrl-C through and, at the end
+of each epoch, runs the callback.  Every backend sees the same rows and rates.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from . import losses
+from ._native import Diverged
+from ._validation import (
+    check_choice,
+    check_int,
+    check_real,
+    check_sample_weight,
+    check_X,
+    check_y,
+)
+from .schedules import as_schedule
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
+BACKENDS = ("auto", "cpu", "numpy", "cuda")
+REDUCTIONS = ("mean", "sum")
+#: elements of X (rows x features x outputs) one kernel call should process: ~10-40 ms
+SLICE_WORK = 1 << 22
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss or weight.
+
+    Attributes
+    ----------
+    result : TrainResult
+        The run up to the last finite weights (the iteration before the one that diverged).
+    epoch, iteration : int
+        Where it diverged: 0-based epoch and iteration within that epoch.
+    """
+
+    def __init__(self, message, result, epoch, iteration):
+        super().__init__(message)
+        self.result, self.epoch, self.iteration = result, epoch, iteration
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Validated description of the model and its update rule (everything but data)."""
+
+    loss: str
+    optimizer: str = "sgd"
+    fit_intercept: bool = True
+    reduction: str = "mean"
+    n_outputs: int = 1
+    delta: float = 1.0
+    epsilon: float = 0.1
+    l2: float = 0.0
+    l1: float = 0.0
+    momentum: float = 0.9
+    betas: tuple = (0.9, 0.999)
+    eps: float = 1e-8
+    n_threads: int = 1
+
+
+@dataclass
+class State:
+    """Trainable state: flat parameters theta = [coef (K*d), intercept (K)] and optimizer buffers."""
+
+    theta: np.ndarray
+    buf1: Optional[np.ndarray]
+    buf2: Optional[np.ndarray]
+    step: int
+    n_features: int
+    n_outputs: int
+
+    @classmethod
+    def zeros(cls, spec, n_features, dtype):
+        P = spec.n_outputs * (n_features + 1)
+        buf1 = np.zeros(P, dtype) if spec.optimizer != "sgd" else None
+        buf2 = np.zeros(P, dtype) if spec.optimizer == "adam" else None
+        return cls(np.zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs)
+
+    def copy(self):
+        cp = lambda a: None if a is None else a.copy()  # noqa: E731
+        return dataclasses.replace(self, theta=self.theta.copy(), buf1=cp(self.buf1), buf2=cp(self.buf2))
+
+    @property
+    def coef(self):
+        """(d,) for one output, else (K, d): a copy."""
+        KD = self.n_outputs * self.n_features
+        W = self.theta[:KD].reshape(self.n_outputs, self.n_features).copy()
+        return W[0] if self.n_outputs == 1 else W
+
+    @property
+    def intercept(self):
+        """float for one output, else (K,): a copy."""
+        b = self.theta[self.n_outputs * self.n_features :].copy()
+        return float(b[0]) if self.n_outputs == 1 else b
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    coef : ndarray, (d,) or (K, d) for softmax
+    intercept : float, or (K,) for softmax
+    batch_loss : ndarray (n_iter,)
+        Each mini-batch's objective (mean loss, or sum with ``reduction="sum"``,
+        plus the penalty) at the weights before its step: the noisy path, free.
+    epoch_loss : ndarray (n_epochs,)
+        Mean of each epoch's mini-batch losses.
+    full_loss : ndarray (n_epochs,) or None
+        Exact full-data objective after each epoch (``eval_full_loss=True``).
+    n_iter : int
+        Iterations (parameter updates) done.
+    iters_per_epoch : int
+        ceil(N / b), or floor(N / b) with ``drop_last``.
+    n_epochs : int
+        Epochs completed.
+    """
+
+    coef: np.ndarray
+    intercept: object
+    batch_loss: np.ndarray
+    epoch_loss: np.ndarray
+    full_loss: Optional[np.ndarray]
+    n_iter: int
+    iters_per_epoch: int
+    n_epochs: int
+    batch_size: int
+    n_samples: int
+    backend: str
+    state: State = field(repr=False)
+
+
+@dataclass
+class EpochInfo:
+    """Passed to ``train``'s callback after each epoch; return True from it to stop."""
+
+    epoch: int
+    n_iter: int
+    epoch_loss: float
+    full_loss: Optional[float]
+    coef: np.ndarray
+    intercept: object
+
+
+def iterations_per_epoch(n_samples, batch_size, drop_last=False):
+    """Iterations in one epoch: ceil(N / b), or floor(N / b) when the partial batch is dropped.
+
+    Examples
+    --------
+    >>> iterations_per_epoch(1_250_000, 512)
+    2442
+    """
+    n = check_int(n_samples, "n_samples", low=1)
+    b = check_int(batch_size, "batch_size", low=1)
+    if b > n:
+        raise ValueError(f"batch_size={b} exceeds n_samples={n}")
+    return n // b if drop_last else -(-n // b)
+
+
+def _resolve_backend(backend):
+    check_choice(backend, "backend", BACKENDS)
+    if backend == "cuda":
+        raise ValueError(
+            "backend='cuda' is not available in this version of mbgd_fast; "
+            "use backend='cpu' (or 'auto')"
+        )
+    return "cpu" if backend == "auto" else backend
+
+
+def _resolve_threads(n_threads):
+    from . import _native
+
+    if n_threads is None:
+        return _native.max_threads()
+    return check_int(n_threads, "n_threads", low=1, high=4096)
+
+
+def _make_kernel(backend, spec, X, y, sw):
+    if backend == "numpy":
+        from ._reference import ReferenceKernel
+
+        return ReferenceKernel(spec, X, y, sw)
+    from ._native import NativeKernel
+
+    return NativeKernel(spec, X, y, sw)
+
+
+def _make_spec(loss, n_outputs, *, optimizer, fit_intercept, reduction, delta, epsilon, l2, l1,
+               momentum, betas, eps, n_threads):
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
+    check_choice(reduction, "reduction", REDUCTIONS)
+    if not isinstance(fit_intercept, (bool, np.bool_)):
+        raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}")
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+    return Spec(
+        loss=loss,
+        optimizer=optimizer,
+        fit_intercept=bool(fit_intercept),
+        reduction=reduction,
+        n_outputs=n_outputs,
+        delta=check_real(delta, "delta", low=0, low_open=True),
+        epsilon=check_real(epsilon, "epsilon", low=0),
+        l2=check_real(l2, "l2", low=0),
+        l1=check_real(l1, "l1", low=0),
+        momentum=check_real(momentum, "momentum", low=0, high=1, high_open=True),
+        betas=(
+            check_real(b1, "betas[0]", low=0, high=1, high_open=True),
+            check_real(b2, "betas[1]", low=0, high=1, high_open=True),
+        ),
+        eps=check_real(eps, "eps", low=0, low_open=True),
+        n_threads=_resolve_threads(n_threads),
+    )
+
+
+def _set_init(state, coef_init, intercept_init, dtype):
+    K, d = state.n_outputs, state.n_features
+    if coef_init is not None:
+        c = np.asarray(coef_init, dtype=np.float64)
+        if c.size != K * d or (K == 1 and c.ndim not in (1, 2)) or (K > 1 and c.shape != (K, d)):
+            want = f"({d},)" if K == 1 else f"({K}, {d})"
+            raise ValueError(f"coef_init must have shape {want}, got {c.shape}")
+        if not np.isfinite(c).all():
+            raise ValueError("coef_init contains NaN or Inf")
+        state.theta[: K * d] = c.ravel().astype(dtype)
+    if intercept_init is not None:
+        b = np.asarray(intercept_init, dtype=np.float64).ravel()
+        if b.size != K:
+            raise ValueError(f"intercept_init must have {K} value(s), got {b.size}")
+        if not np.isfinite(b).all():
+            raise ValueError("intercept_init contains NaN or Inf")
+        state.theta[K * d :] = b.astype(dtype)
+
+
+def _slice_iterations(batch_size, n_features, n_outputs):
+    """Iterations per kernel call: about SLICE_WORK elements of work, at least one batch."""
+    per_iter = batch_size * (n_features + 1) * n_outputs + 64 * (n_features + 1) * n_outputs
+    return max(1, SLICE_WORK // per_iter)
+
+
+def _progress_bar(enabled, total, n_samples, batch_size):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("progress=True needs tqdm: pip install 'mbgd_fast[progress]'") from None
+    return tqdm(total=total, unit="it", desc="mbgd", leave=False)
+
+
+def train(
+    X,
+    y,
+    loss="squared",
+    batch_size=32,
+    epochs=10,
+    lr=0.01,
+    optimizer="sgd",
+    l2=0.0,
+    l1=0.0,
+    fit_intercept=True,
+    shuffle=True,
+    seed=0,
+    drop_last=False,
+    reduction="mean",
+    backend="auto",
+    n_threads=None,
+    callback: Optional[Callable[[EpochInfo], Optional[bool]]] = None,
+    progress=False,
+    *,
+    momentum=0.9,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    delta=1.0,
+    epsilon=0.1,
+    eval_full_loss=False,
+    sample_weight=None,
+    coef_init=None,
+    intercept_init=None,
+    n_classes=None,
+):
+    r"""Train a linear model by mini-batch gradient descent.
+
+    Minimises the empirical risk :math:`L(\theta) = \frac1N\sum_i \ell(\theta; x_i, y_i)`
+    plus the penalty, one mini-batch of ``batch_size`` rows per iteration: the
+    mini-batch gradient :math:`\hat g = \frac1b\sum_{i\in\mathcal B}\nabla\ell_i` is an
+    unbiased estimate of :math:`\nabla L` with variance :math:`\Sigma/b`
+    (reference text, "The Statistical Nature of the Mini-batch Gradient").
+    ``batch_size=1`` is SGD, ``batch_size=None`` (N) is batch gradient descent.
+
+    Parameters
+    ----------
+    X : array-like (n_samples, n_features)
+        float32 stays float32 end to end; float64 stays float64; other real
+        dtypes become float64.  Never modified.
+    y : array-like (n_samples,)
+        Targets; {-1, +1} or {0, 1} for binary losses; classes 0..K-1 for softmax.
+    loss : str
+        squared, huber, epsilon_insensitive, squared_epsilon_insensitive,
+        logistic, hinge, squared_hinge, modified_huber, perceptron, softmax
+        (scikit-learn spellings such as "squared_error" and "log_loss" are accepted).
+    batch_size : int or None
+        Rows per mini-batch, 1 <= b <= N; None means N.
+    epochs : int
+        Passes over the data; each has ceil(N/b) iterations (floor with ``drop_last``).
+    lr : float, Schedule or callable
+        Learning rate: a constant, a :mod:`mbgd_fast.schedules` schedule, or a
+        callable of the global iteration number (0-based).
+    optimizer : {"sgd", "momentum", "nesterov", "adam"}
+        PyTorch's update rules; ``momentum``, ``betas`` and ``eps`` are their parameters.
+    l2, l1 : float
+        Penalties on coef (never the intercept): l2/2 |w|^2 in the gradient, and
+        the L1 proximal step w = sign(w) max(|w| - lr l1, 0) after each update.
+    fit_intercept, shuffle, seed, drop_last : see above
+        Rows are permuted each epoch by ``numpy.random.default_rng(seed)``.
+    reduction : {"mean", "sum"}
+        Batch gradient as the mean (unbiased for the risk) or the sum over the batch.
+    backend : {"auto", "cpu", "numpy"}
+        "cpu" is the fused C/OpenMP kernel, "numpy" the slow reference twin.
+    n_threads : int or None
+        OpenMP threads (default: OMP_NUM_THREADS or all cores).  Results are the
+        same bits for any value.
+    callback : callable or None
+        Called with an :class:`EpochInfo` after every epoch; returning True stops.
+    progress : bool
+        Show a tqdm progress bar (needs tqdm).
+    eval_full_loss : bool
+        Also compute the exact full-data objective after each epoch (one more pass).
+    sample_weight : array-like (n_samples,) or None
+        Per-sample weights multiplying each sample's loss.
+    coef_init, intercept_init : array-like or None
+        Starting weights (zeros by default).
+    n_classes : int or None
+        Softmax classes (default: max(y) + 1).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    DivergenceError
+        When a loss or weight becomes non-finite; ``.result`` holds the last finite weights.
+    """
+    loss = losses.canonical(loss)
+    backend = _resolve_backend(backend)
+    X = check_X(X)
+    n, d = X.shape
+    y = check_y(y, n, X.dtype)
+    y, K = losses.encode_labels(loss, y, n_classes)
+    sw = check_sample_weight(sample_weight, n, X.dtype)
+    if batch_size is None:
+        b = n
+    else:
+        b = check_int(batch_size, "batch_size", low=1)
+        if b > n:
+            raise ValueError(
+                f"batch_size={b} exceeds the number of samples N={n}; "
+                "use batch_size=None (or N) for full-batch gradient descent"
+            )
+    epochs = check_int(epochs, "epochs", low=1)
+    schedule = as_schedule(lr)
+    spec = _make_spec(loss, K, optimizer=optimizer, fit_intercept=fit_intercept,
+                      reduction=reduction, delta=delta, epsilon=epsilon, l2=l2, l1=l1,
+                      momentum=momentum, betas=betas, eps=eps, n_threads=n_threads)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {callback!r}")
+    state = State.zeros(spec, d, X.dtype)
+    _set_init(state, coef_init, intercept_init, X.dtype)
+    kernel = _make_kernel(backend, spec, X, y, sw)
+
+    ipe = iterations_per_epoch(n, b, drop_last)
+    total = ipe * epochs
+    starts = np.minimum(np.arange(ipe + 1, dtype=np.int64) * b, n)
+    per_call = _slice_iterations(b, d, K)
+    rng = np.random.default_rng(seed)
+    batch_loss = np.empty(total, dtype=np.float64)
+    epoch_loss, full_loss = [], []
+    bar = _progress_bar(progress, total, n, b)
+
+    def result(n_iter):
+        return TrainResult(
+            coef=state.coef, intercept=state.intercept, batch_loss=batch_loss[:n_iter].copy(),
+            epoch_loss=np.array(epoch_loss), full_loss=np.array(full_loss) if eval_full_loss else None,
+            n_iter=n_iter, iters_per_epoch=ipe, n_epochs=len(epoch_loss), batch_size=b,
+            n_samples=n, backend=backend, state=state,
+        )
+
+    t0 = 0  # global iteration at the start of the epoch
+    done = 0  # iterations completed
+    try:
+        for epoch in range(epochs):
+            rows = rng.permutation(n).astype(np.int64) if shuffle else np.arange(n, dtype=np.int64)
+            epoch_start = state.copy()
+            for i0 in range(0, ipe, per_call):
+                i1 = min(ipe, i0 + per_call)
+                rates = _learning_rates(schedule, t0 + i0, t0 + i1, total)
+                try:
+                    kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
+                                       batch_loss[t0 + i0 : t0 + i1])
+                except Diverged as div:
+                    # replay the epoch from its start up to the last finite weights
+                    bad = i0 + div.n_done
+                    bad_loss = batch_loss[t0 + bad]
+                    state = epoch_start
+                    if bad > 0:
+                        kernel.train_slice(state, rows, starts[: bad + 1],
+                                           _learning_rates(schedule, t0, t0 + bad, total),
+                                           batch_loss[t0 : t0 + bad])
+                    done = t0 + bad
+                    raise DivergenceError(
+                        f"training diverged at epoch {epoch}, iteration {bad} (global iteration "
+                        f"{t0 + bad}): the mini-batch loss was {bad_loss:g} or a weight became "
+                        f"non-finite. Try a smaller lr (it was {rates[div.n_done]:g} there), "
+                        "scaling your features, or a stronger penalty.",
+                        result(done), epoch, bad,
+                    ) from None
+                done = t0 + i1
+                if bar is not None:
+                    bar.update(i1 - i0)
+                    bar.set_postfix(epoch=epoch, loss=f"{batch_loss[done - 1]:.4g}", refresh=False)
+            t0 += ipe
+            epoch_loss.append(float(batch_loss[t0 - ipe : t0].mean()))
+            if eval_full_loss:
+                full_loss.append(kernel.gradient(state.theta, None, want_grad=False)[0])
+            if callback is not None:
+                info = EpochInfo(epoch, t0, epoch_loss[-1], full_loss[-1] if eval_full_loss else None,
+                                 state.coef, state.intercept)
+                if callback(info) is True:
+                    break
+    except KeyboardInterrupt as exc:
+        exc.result = result(done)  # the last completed slice
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return result(t0)
+
+
+def _learning_rates(schedule, start, stop, total):
+    rates = np.ascontiguousarray(schedule.values(np.arange(start, stop, dtype=np.int64), total),
+                                 dtype=np.float64)
+    if rates.shape != (stop - start,):
+        raise ValueError(f"lr: the schedule returned shape {rates.shape}, expected ({stop - start},)")
+    bad = ~(np.isfinite(rates) & (rates > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"lr must be finite and > 0; the schedule gave {rates[i]!r} at iteration {start + i}"
+        )
+    return rates
+
+
+def gradient(
+    X,
+    y,
+    coef,
+    intercept=0.0,
+    loss="squared",
+    indices=None,
+    *,
+    l2=0.0,
+    l1=0.0,
+    reduction="mean",
+    sample_weight=None,
+    delta=1.0,
+    epsilon=0.1,
+    backend="auto",
+    n_threads=None,
+):
+    r"""Objective and its gradient at (coef, intercept) over the rows ``indices`` (all by default).
+
+    loss = reduce_i sw_i ℓ(w·x_i + b, y_i) + l2/2 |w|² + l1 |w|₁ and its gradient,
+    with reduce the mean (or the sum for ``reduction="sum"``) over the rows and
+    l1·sign(w) as the L1 subgradient.  One fused pass: per-sample gradients are
+    never stored.  The mean over the rows of a mini-batch is the mini-batch
+    gradient ĝ of the reference text.
+
+    Parameters
+    ----------
+    coef : array-like (d,), or (K, d) for softmax
+    intercept : float, (K,) array, or None (no intercept: grad_intercept is None)
+    indices : array-like of int or None
+        Rows to use (repeats allowed, e.g. a batch drawn with replacement).
+
+    Returns
+    -------
+    loss : float
+    grad_coef : ndarray shaped like coef, in X's float dtype
+    grad_intercept : float, (K,) array, or None
+    """
+    loss = losses.canonical(loss)
+    backend = _resolve_backend(backend)
+    X = check_X(X)
+    n, d = X.shape
+    y = check_y(y, n, X.dtype)
+    W = np.asarray(coef, dtype=np.float64)
+    if loss == "softmax":
+        if W.ndim != 2 or W.shape[1] != d or W.shape[0] < 2:
+            raise ValueError(f"coef must have shape (n_classes >= 2, {d}) for softmax, got {W.shape}")
+        K = W.shape[0]
+    else:
+        if W.shape != (d,):
+            raise ValueError(f"coef must have shape ({d},), got {W.shape}")
+        K = 1
+    if not np.isfinite(W).all():
+        raise ValueError("coef contains NaN or Inf")
+    y, _ = losses.encode_labels(loss, y, K if loss == "softmax" else None)
+    sw = check_sample_weight(sample_weight, n, X.dtype)
+    has_b = intercept is not None
+    b = np.zeros(K) if not has_b else np.asarray(intercept, dtype=np.float64).ravel()
+    if b.size != K or not np.isfinite(b).all():
+        raise ValueError(f"intercept must be None or {K} finite value(s), got {intercept!r}")
+    rows = None
+    if indices is not None:
+        rows = np.asarray(indices)
+        if rows.dtype.kind not in "iu" or rows.ndim != 1:
+            raise TypeError(f"indices must be a 1-D integer array, got dtype {rows.dtype}, ndim {rows.ndim}")
+        if rows.size == 0:
+            raise ValueError("indices is empty")
+        if rows.min() < 0 or rows.max() >= n:
+            raise ValueError(f"indices must lie in [0, {n}), got values in [{rows.min()}, {rows.max()}]")
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+    spec = _make_spec(loss, K, optimizer="sgd", fit_intercept=has_b, reduction=reduction,
+                      delta=delta, epsilon=epsilon, l2=l2, l1=l1, momentum=0.0,
+                      betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads)
+    theta = np.concatenate([W.ravel(), b]).astype(X.dtype)
+    value, g = _make_kernel(backend, spec, X, y, sw).gradient(theta, rows)
+    gW, gb = g[: K * d], g[K * d :]
+    gW = gW.reshape(K, d) if loss == "softmax" else gW
+    if not has_b:
+        gb = None
+    elif loss != "softmax":
+        gb = float(gb[0])
+    return value, gW, gb
