@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# CI reruns must see the same examples: derandomized, no deadline (shared machines are noisy)
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci")
+
+
+def make_problem(loss, n, d, dtype=np.float64, seed=0, K=3):
+    """Random (X, y) suited to ``loss``: real targets, {-1, +1} labels, or K classes."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    if loss == "softmax":
+        y = rng.integers(0, K, size=n).astype(dtype)
+        y[:K] = np.arange(K)  # every class present
+    elif loss in ("squared", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"):
+        y = (X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) + 0.5).astype(dtype)
+    else:
+        y = np.where(X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0, 1.0, -1.0).astype(dtype)
+    return X, y
+
+
+@pytest.fixture
+def problem():
+    return make_problem

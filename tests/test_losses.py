@@ -1,0 +1,121 @@
+"""Losses: a table of (z, y, loss, dloss) rows, and gradients against finite differences."""
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+from mbgd_fast import losses
+
+from conftest import make_problem
+
+L2 = np.log(2.0)
+# loss, z, y, loss value, dloss/dz   (delta = 1, epsilon = 0.1)
+TABLE = [
+    ("squared", 3.0, 1.0, 2.0, 2.0),
+    ("squared", -1.0, 1.0, 2.0, -2.0),
+    ("huber", 0.5, 0.0, 0.125, 0.5),
+    ("huber", 3.0, 0.0, 2.5, 1.0),
+    ("huber", -3.0, 0.0, 2.5, -1.0),
+    ("epsilon_insensitive", 1.05, 1.0, 0.0, 0.0),
+    ("epsilon_insensitive", 2.0, 1.0, 0.9, 1.0),
+    ("epsilon_insensitive", 0.0, 1.0, 0.9, -1.0),
+    ("squared_epsilon_insensitive", 2.0, 1.0, 0.81, 1.8),
+    ("squared_epsilon_insensitive", 0.0, 1.0, 0.81, -1.8),
+    ("squared_epsilon_insensitive", 1.05, 1.0, 0.0, 0.0),
+    ("logistic", 0.0, 1.0, L2, -0.5),
+    ("logistic", 0.0, -1.0, L2, 0.5),
+    ("logistic", 2.0, 1.0, np.log1p(np.exp(-2.0)), -1 / (1 + np.exp(2.0))),
+    ("logistic", 800.0, -1.0, 800.0, 1.0),
+    ("logistic", -800.0, -1.0, 0.0, 0.0),
+    ("hinge", 0.5, 1.0, 0.5, -1.0),
+    ("hinge", 1.0, 1.0, 0.0, -1.0),  # scikit-learn's subgradient at the kink
+    ("hinge", 2.0, 1.0, 0.0, 0.0),
+    ("hinge", 0.5, -1.0, 1.5, 1.0),
+    ("squared_hinge", 0.5, 1.0, 0.25, -1.0),
+    ("squared_hinge", 2.0, 1.0, 0.0, 0.0),
+    ("modified_huber", 2.0, 1.0, 0.0, 0.0),
+    ("modified_huber", 0.0, 1.0, 1.0, -2.0),
+    ("modified_huber", -2.0, 1.0, 8.0, -4.0),
+    ("perceptron", 0.0, 1.0, 0.0, -1.0),
+    ("perceptron", -2.0, 1.0, 2.0, -1.0),
+    ("perceptron", 2.0, 1.0, 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize("loss,z,y,value,deriv", TABLE)
+def test_numpy_loss_table(loss, z, y, value, deriv):
+    lv, dl = losses.evaluate(loss, np.array([z]), np.array([y]))
+    assert lv[0] == pytest.approx(value, abs=1e-12)
+    assert dl[0] == pytest.approx(deriv, abs=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "numpy"])
+@pytest.mark.parametrize("loss,z,y,value,deriv", TABLE)
+def test_kernel_loss_table(backend, loss, z, y, value, deriv):
+    # one sample with x = 0: z is the intercept, d loss / d intercept = dloss
+    X = np.zeros((1, 1))
+    v, gW, gb = mf.gradient(X, [y], [0.0], z, loss=loss, backend=backend)
+    assert v == pytest.approx(value, abs=1e-12)
+    assert gb == pytest.approx(deriv, abs=1e-12)
+    assert gW[0] == 0.0
+
+
+def test_softmax_table():
+    z = np.array([[1.0, 2.0, 3.0]])
+    p = np.exp(z) / np.exp(z).sum()
+    for backend in ("cpu", "numpy"):
+        v, gW, gb = mf.gradient(np.zeros((1, 1)), [2], np.zeros((3, 1)), z[0], loss="softmax",
+                                backend=backend)
+        assert v == pytest.approx(-np.log(p[0, 2]))
+        np.testing.assert_allclose(gb, p[0] - [0, 0, 1], atol=1e-14)
+    # stable at |z| > 1000
+    v, _, gb = mf.gradient(np.zeros((1, 1)), [0], np.zeros((2, 1)), [0.0, 1500.0], loss="softmax")
+    assert v == pytest.approx(1500.0) and np.isfinite(gb).all()
+
+
+@pytest.mark.parametrize("backend", ["cpu", "numpy"])
+@pytest.mark.parametrize("loss", losses.LOSSES)
+def test_gradient_matches_finite_differences(loss, backend):
+    X, y = make_problem(loss, 40, 5, seed=3)
+    rng = np.random.default_rng(1)
+    K = 3 if loss == "softmax" else 1
+    W = rng.normal(size=(K, 5)) if K > 1 else rng.normal(size=5)
+    b = rng.normal(size=K) if K > 1 else 0.3
+    kw = dict(loss=loss, backend=backend, l2=0.1, delta=0.7, epsilon=0.05)
+    _, gW, gb = mf.gradient(X, y, W, b, **kw)
+    h = 1e-6
+    num = np.zeros_like(W)
+    for idx in np.ndindex(W.shape):
+        Wp, Wm = W.copy(), W.copy()
+        Wp[idx] += h
+        Wm[idx] -= h
+        num[idx] = (mf.gradient(X, y, Wp, b, **kw)[0] - mf.gradient(X, y, Wm, b, **kw)[0]) / (2 * h)
+    np.testing.assert_allclose(gW, num, rtol=1e-5, atol=1e-6)
+    bb = np.atleast_1d(np.asarray(b, float))
+    numb = np.zeros_like(bb)
+    for k in range(K):
+        bp, bm = bb.copy(), bb.copy()
+        bp[k] += h
+        bm[k] -= h
+        bp_ = bp if K > 1 else bp[0]
+        bm_ = bm if K > 1 else bm[0]
+        numb[k] = (mf.gradient(X, y, W, bp_, **kw)[0] - mf.gradient(X, y, W, bm_, **kw)[0]) / (2 * h)
+    np.testing.assert_allclose(np.atleast_1d(gb), numb, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", losses.LOSSES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_kernel_matches_reference(loss, dtype):
+    X, y = make_problem(loss, 300, 7, dtype=dtype, seed=5)
+    rng = np.random.default_rng(2)
+    K = 3 if loss == "softmax" else 1
+    W = rng.normal(size=(K, 7)) if K > 1 else rng.normal(size=7)
+    idx = rng.integers(0, 300, size=77)
+    sw = rng.uniform(0.5, 2, size=300)
+    for kw in (dict(), dict(indices=idx), dict(l2=0.3, l1=0.1, sample_weight=sw), dict(reduction="sum")):
+        a = mf.gradient(X, y, W, 0.2 if K == 1 else np.ones(K), loss=loss, backend="cpu", **kw)
+        r = mf.gradient(X, y, W, 0.2 if K == 1 else np.ones(K), loss=loss, backend="numpy", **kw)
+        tol = 1e-10 if dtype == np.float64 else 1e-4
+        assert a[0] == pytest.approx(r[0], rel=tol, abs=tol)
+        assert a[1].dtype == dtype
+        np.testing.assert_allclose(a[1], r[1], rtol=tol, atol=tol)
+        np.testing.assert_allclose(a[2], r[2], rtol=tol, atol=tol)

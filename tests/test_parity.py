@@ -1,0 +1,90 @@
+"""The fused C kernel against the NumPy reference twin, step for step."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mbgd_fast as mf
+from mbgd_fast import losses
+
+from conftest import make_problem
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
+PENALTIES = {"none": {}, "l2": {"l2": 0.05}, "l1": {"l1": 0.02}, "elasticnet": {"l2": 0.03, "l1": 0.01}}
+
+
+def _lr(loss, optimizer):
+    return 0.01 if optimizer == "adam" else (0.02 if loss in ("squared_hinge", "modified_huber") else 0.05)
+
+
+def _batch_size(kind, n):
+    return {"1": 1, "2": 2, "non_divisor": next(b for b in range(2, n) if n % b), "N": n}[kind]
+
+
+def assert_same_run(a, r, dtype):
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    assert a.coef.dtype == dtype and a.n_iter == r.n_iter
+    np.testing.assert_allclose(a.coef, r.coef, rtol=tol, atol=tol)
+    np.testing.assert_allclose(a.intercept, r.intercept, rtol=tol, atol=tol)
+    np.testing.assert_allclose(a.batch_loss, r.batch_loss, rtol=tol, atol=tol)
+    for name in ("buf1", "buf2"):
+        x, y = getattr(a.state, name), getattr(r.state, name)
+        assert (x is None) == (y is None)
+        if x is not None:
+            np.testing.assert_allclose(x, y, rtol=tol, atol=tol)
+
+
+def run_both(loss, optimizer, n, d, dtype, b, penalty, seed=0, **kw):
+    X, y = make_problem(loss, n, d, dtype=dtype, seed=seed)
+    args = dict(loss=loss, optimizer=optimizer, batch_size=b, epochs=2, lr=_lr(loss, optimizer),
+                seed=seed, **PENALTIES[penalty], **kw)
+    return mf.train(X, y, backend="cpu", **args), mf.train(X, y, backend="numpy", **args)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("loss", losses.LOSSES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_loss_optimizer_penalty_and_batch_kind(loss, optimizer, dtype):
+    n = 23
+    for penalty in PENALTIES:
+        for kind in ("1", "2", "non_divisor", "N"):
+            a, r = run_both(loss, optimizer, n, 4, dtype, _batch_size(kind, n), penalty)
+            assert_same_run(a, r, dtype)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("loss", losses.LOSSES)
+@settings(max_examples=8)
+@given(
+    n=st.integers(3, 60),
+    d=st.integers(1, 12),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    kind=st.sampled_from(["1", "2", "non_divisor", "N"]),
+    penalty=st.sampled_from(list(PENALTIES)),
+    fit_intercept=st.booleans(),
+    reduction=st.sampled_from(["mean", "sum"]),
+    drop_last=st.booleans(),
+    weighted=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_random_shapes(loss, optimizer, n, d, dtype, kind, penalty, fit_intercept, reduction,
+                       drop_last, weighted, seed):
+    b = _batch_size(kind, n)
+    if reduction == "sum":
+        b = min(b, 4)  # keep the summed step stable
+    sw = np.random.default_rng(seed).uniform(0, 2, size=n) if weighted else None
+    a, r = run_both(loss, optimizer, n, d, dtype, b, penalty, seed=seed,
+                    fit_intercept=fit_intercept, reduction=reduction, drop_last=drop_last,
+                    sample_weight=sw)
+    assert_same_run(a, r, dtype)
+    if not fit_intercept:
+        assert np.all(np.asarray(a.intercept) == 0)
+
+
+def test_large_problem_uses_groups_and_chunks():
+    # b * d large enough for several groups and theta larger than one update chunk
+    for loss, d in (("squared", 3000), ("softmax", 900), ("logistic", 64)):
+        X, y = make_problem(loss, 600, d, seed=4)
+        kw = dict(loss=loss, batch_size=200, epochs=1, lr=0.001, optimizer="adam", l2=0.01, l1=0.001)
+        assert_same_run(mf.train(X, y, backend="cpu", **kw), mf.train(X, y, backend="numpy", **kw),
+                        np.float64)

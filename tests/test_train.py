@@ -1,0 +1,201 @@
+"""train(): epochs and batches, unbiasedness, determinism, threads, schedules, divergence."""
+import threading
+
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+from mbgd_fast import schedules
+
+from conftest import make_problem
+
+
+@pytest.mark.parametrize("n,b", [(10, 1), (10, 3), (10, 10), (1_250_000, 512), (7, 2)])
+def test_iterations_per_epoch(n, b):
+    assert mf.iterations_per_epoch(n, b) == -(-n // b)
+    assert mf.iterations_per_epoch(n, b, drop_last=True) == n // b
+
+
+def test_reference_text_example():
+    ipe = mf.iterations_per_epoch(1_250_000, 512)
+    assert ipe == 2442 and 100_000 // ipe == 40
+
+
+@pytest.mark.parametrize("b,drop_last", [(1, False), (3, False), (3, True), (10, False), (4, True)])
+def test_batch_loss_count(b, drop_last):
+    X, y = make_problem("squared", 10, 3)
+    r = mf.train(X, y, batch_size=b, epochs=3, drop_last=drop_last)
+    ipe = 10 // b if drop_last else -(-10 // b)
+    assert r.iters_per_epoch == ipe and r.n_iter == 3 * ipe
+    assert r.batch_loss.shape == (3 * ipe,) and r.epoch_loss.shape == (3,)
+    np.testing.assert_allclose(r.epoch_loss, r.batch_loss.reshape(3, ipe).mean(axis=1))
+
+
+def test_partial_batch_is_averaged_over_its_own_size():
+    X, y = make_problem("squared", 10, 2)
+    r = mf.train(X, y, batch_size=4, epochs=1, lr=1e-9, shuffle=False, fit_intercept=False)
+    # at w ~ 0 the loss of each batch is the mean of y^2 / 2 over its own rows
+    expect = [0.5 * np.mean(y[s:s + 4] ** 2) for s in (0, 4, 8)]
+    np.testing.assert_allclose(r.batch_loss, expect, rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic", "softmax"])
+def test_unbiased_minibatch_gradient(loss):
+    X, y = make_problem(loss, 120, 6, seed=7)
+    rng = np.random.default_rng(0)
+    K = 3 if loss == "softmax" else 1
+    W = rng.normal(size=(K, 6)) if K > 1 else rng.normal(size=6)
+    b0 = rng.normal(size=K) if K > 1 else 0.1
+    full = mf.gradient(X, y, W, b0, loss=loss)
+    order = rng.permutation(120)
+    for b in (1, 8, 30, 120):
+        batches = order.reshape(-1, b)
+        mean_g = np.mean([mf.gradient(X, y, W, b0, loss=loss, indices=ix)[1] for ix in batches], axis=0)
+        np.testing.assert_allclose(mean_g, full[1], rtol=0, atol=1e-12)
+        sums = np.mean([mf.gradient(X, y, W, b0, loss=loss, indices=ix, reduction="sum")[1]
+                        for ix in batches], axis=0)
+        np.testing.assert_allclose(sums, b * full[1], rtol=1e-12, atol=1e-11)
+
+
+def test_same_seed_same_bits_and_other_seed_differs():
+    X, y = make_problem("logistic", 200, 5)
+    a = mf.train(X, y, loss="logistic", batch_size=7, epochs=3, seed=11)
+    b = mf.train(X, y, loss="logistic", batch_size=7, epochs=3, seed=11)
+    c = mf.train(X, y, loss="logistic", batch_size=7, epochs=3, seed=12)
+    assert a.coef.tobytes() == b.coef.tobytes() and a.batch_loss.tobytes() == b.batch_loss.tobytes()
+    assert a.coef.tobytes() != c.coef.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss,d,b", [("squared", 3000, 16), ("logistic", 64, 512),
+                                      ("softmax", 40, 1000), ("hinge", 8, 3)])
+def test_thread_count_does_not_change_bits(loss, d, b, dtype):
+    X, y = make_problem(loss, 2000, d, dtype=dtype, seed=2)
+    kw = dict(loss=loss, batch_size=b, epochs=1, lr=0.01, optimizer="momentum", l2=1e-3)
+    runs = [mf.train(X, y, n_threads=t, **kw) for t in (1, 2, 3)]
+    for r in runs[1:]:
+        assert r.coef.tobytes() == runs[0].coef.tobytes()
+        assert r.batch_loss.tobytes() == runs[0].batch_loss.tobytes()
+    g = [mf.gradient(X, y, runs[0].coef, runs[0].intercept, loss=loss, n_threads=t)[1] for t in (1, 2)]
+    assert g[0].tobytes() == g[1].tobytes()
+
+
+def test_python_threads_train_concurrently():
+    problems = [make_problem("squared", 20000, 50, seed=s) for s in range(2)]
+    kw = dict(batch_size=64, epochs=2, lr=0.01, n_threads=1)
+    expect = [mf.train(X, y, **kw).coef for X, y in problems]
+    got = [None, None]
+
+    def work(i):
+        got[i] = mf.train(*problems[i], **kw).coef
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e, g in zip(expect, got):
+        assert g.tobytes() == e.tobytes()
+
+
+def test_converges_to_least_squares():
+    X, y = make_problem("squared", 500, 4, seed=1)
+    r = mf.train(X, y, batch_size=16, epochs=60, lr=mf.schedules.InvScaling(0.1, 0.5), seed=0)
+    A = np.c_[X, np.ones(len(X))]
+    w = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(np.r_[r.coef, r.intercept], w, atol=2e-2)
+
+
+def test_full_batch_loss_is_monotone_and_full_loss_matches():
+    X, y = make_problem("logistic", 300, 5)
+    r = mf.train(X, y, loss="logistic", batch_size=None, epochs=30, lr=0.5, eval_full_loss=True)
+    assert r.iters_per_epoch == 1
+    assert np.all(np.diff(r.batch_loss) <= 1e-12)
+    # the full loss after epoch e is the batch loss before the step of epoch e + 1
+    np.testing.assert_allclose(r.full_loss[:-1], r.batch_loss[1:], rtol=1e-12)
+
+
+def test_float32_stays_float32():
+    X, y = make_problem("squared", 50, 3, dtype=np.float32)
+    r = mf.train(X, y, epochs=1)
+    assert r.coef.dtype == np.float32 and r.state.theta.dtype == np.float32
+    assert mf.gradient(X, y, r.coef, r.intercept)[1].dtype == np.float32
+
+
+def test_logistic_accepts_01_labels():
+    X, y = make_problem("logistic", 80, 3)
+    a = mf.train(X, y, loss="logistic", epochs=2)
+    b = mf.train(X, (y > 0).astype(int), loss="logistic", epochs=2)
+    assert a.coef.tobytes() == b.coef.tobytes()
+
+
+@pytest.mark.parametrize("sched", [
+    schedules.Constant(0.05), schedules.InvScaling(0.1, 0.5), schedules.Step(0.1, 10, 0.5),
+    schedules.Cosine(0.1), schedules.Warmup(0.1, 15), schedules.Warmup(schedules.Cosine(0.1), 5),
+    lambda t: 0.05 / (1 + 0.01 * t),
+])
+def test_schedules_match_reference_and_values(sched):
+    X, y = make_problem("squared", 40, 3)
+    kw = dict(batch_size=3, epochs=3, lr=sched)
+    a, r = mf.train(X, y, **kw), mf.train(X, y, backend="numpy", **kw)
+    np.testing.assert_allclose(a.coef, r.coef, rtol=1e-10)
+    s = schedules.as_schedule(sched)
+    v = s.values(np.arange(40), 40)
+    assert np.all(v > 0) and np.isfinite(v).all()
+
+
+def test_schedule_formulas():
+    t = np.arange(5)
+    np.testing.assert_allclose(schedules.InvScaling(1.0, 0.5).values(t, 5), 1 / np.sqrt(t + 1))
+    np.testing.assert_allclose(schedules.Step(1.0, 2, 0.5).values(t, 5), [1, 1, 0.5, 0.5, 0.25])
+    np.testing.assert_allclose(schedules.Cosine(1.0).values(np.array([0, 2, 4]), 4), [1, 0.5, 0])
+    np.testing.assert_allclose(schedules.Warmup(1.0, 4).values(t, 5), [0.25, 0.5, 0.75, 1, 1])
+
+
+def test_divergence_keeps_last_finite_weights():
+    X, y = make_problem("squared", 100, 4)
+    X = X * 100
+    for backend in ("cpu", "numpy"):
+        with pytest.raises(mf.DivergenceError, match="smaller lr") as ei:
+            mf.train(X, y, batch_size=10, epochs=50, lr=1.0, backend=backend)
+        err = ei.value
+        res = err.result
+        assert np.isfinite(res.coef).all() and np.isfinite(res.batch_loss).all()
+        assert res.n_iter == err.epoch * 10 + err.iteration
+        if backend == "cpu":
+            cpu = res
+        else:
+            np.testing.assert_allclose(cpu.coef, res.coef, rtol=1e-10)
+            assert cpu.n_iter == res.n_iter
+
+
+def test_callback_and_early_stop():
+    X, y = make_problem("squared", 50, 3)
+    seen = []
+
+    def cb(info):
+        seen.append((info.epoch, info.n_iter, info.epoch_loss))
+        return info.epoch == 2
+
+    r = mf.train(X, y, batch_size=10, epochs=10, callback=cb)
+    assert [s[0] for s in seen] == [0, 1, 2] and r.n_epochs == 3 and r.n_iter == 15
+
+
+def test_progress_bar_runs(capsys):
+    X, y = make_problem("squared", 50, 3)
+    r = mf.train(X, y, batch_size=10, epochs=2, progress=True)
+    assert r.n_iter == 10
+
+
+def test_keyboard_interrupt_between_slices_returns_consistent_result():
+    X, y = make_problem("squared", 64, 3)
+    calls = []
+
+    def cb(info):
+        calls.append(info.epoch)
+        if info.epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as ei:
+        mf.train(X, y, batch_size=8, epochs=5, callback=cb)
+    assert ei.value.result.n_iter == 16 and ei.value.result.n_epochs == 2
