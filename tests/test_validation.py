@@ -1,0 +1,149 @@
+"""Bad input gets a clear exception naming the argument; the caller's arrays are never touched."""
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+
+from conftest import make_problem
+
+X0, Y0 = make_problem("squared", 20, 3)
+YB = np.where(Y0 > np.median(Y0), 1.0, -1.0)
+
+
+@pytest.mark.parametrize("kwargs,exc,match", [
+    (dict(X=np.ones(20)), ValueError, "X must be 2-D"),
+    (dict(X=np.ones((20, 3, 1))), ValueError, "X must be 2-D"),
+    (dict(y=np.ones((20, 2))), ValueError, "y must be 1-D"),
+    (dict(y=np.ones(19)), ValueError, "y has 19 entries but X has 20 rows"),
+    (dict(X=np.ones((0, 3)), y=np.ones(0)), ValueError, "X is empty"),
+    (dict(X=np.ones((20, 0))), ValueError, "X is empty"),
+    (dict(X=np.full((20, 3), "a")), TypeError, "X must hold real numbers"),
+    (dict(X=np.ones((20, 3), dtype=object)), TypeError, "X must hold real numbers"),
+    (dict(X=np.ones((20, 3), dtype=complex)), TypeError, "X must hold real numbers"),
+    (dict(y=np.ones(20, dtype=complex)), TypeError, "y must hold real numbers"),
+    (dict(X=np.where(np.eye(20, 3) > 0, np.nan, 1.0)), ValueError, r"X contains NaN or Inf \(first at index \[0, 0\]\)"),
+    (dict(y=np.r_[np.ones(19), np.inf]), ValueError, r"y contains NaN or Inf \(first at index \[19\]\)"),
+    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+    (dict(batch_size=-1), ValueError, "batch_size must be >= 1"),
+    (dict(batch_size=21), ValueError, "batch_size=21 exceeds the number of samples N=20"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an integer"),
+    (dict(lr=0.0), ValueError, "lr must be finite and > 0"),
+    (dict(lr=-1.0), ValueError, "lr must be finite and > 0"),
+    (dict(lr=np.nan), ValueError, "lr must be finite and > 0"),
+    (dict(lr=np.inf), ValueError, "lr must be finite and > 0"),
+    (dict(lr=lambda t: 0.1 if t < 5 else -1.0), ValueError, "at iteration 5"),
+    (dict(lr="fast"), TypeError, "lr must be a number"),
+    (dict(loss="cubic"), ValueError, "loss='cubic' is not one of"),
+    (dict(optimizer="lbfgs"), ValueError, "optimizer='lbfgs' is not one of"),
+    (dict(backend="tpu"), ValueError, "backend='tpu' is not one of"),
+    (dict(reduction="max"), ValueError, "reduction='max' is not one of"),
+    (dict(loss="logistic", y=np.arange(20) % 3), ValueError, "y: loss='logistic' is binary"),
+    (dict(loss="softmax", y=np.arange(20) / 2), ValueError, "integer class labels"),
+    (dict(loss="softmax", y=np.arange(20) - 1), ValueError, "integer class labels"),
+    (dict(loss="softmax", y=np.zeros(20)), ValueError, "at least 2 classes"),
+    (dict(momentum=-0.1, optimizer="momentum"), ValueError, "momentum must be >= 0"),
+    (dict(momentum=1.0, optimizer="momentum"), ValueError, "momentum must be < 1"),
+    (dict(betas=(0.9, 1.0), optimizer="adam"), ValueError, r"betas\[1\] must be < 1"),
+    (dict(eps=0.0, optimizer="adam"), ValueError, "eps must be > 0"),
+    (dict(l2=-1.0), ValueError, "l2 must be >= 0"),
+    (dict(l1=-0.5), ValueError, "l1 must be >= 0"),
+    (dict(l1=np.nan), ValueError, "l1 must be finite"),
+    (dict(epochs=0), ValueError, "epochs must be >= 1"),
+    (dict(n_threads=0), ValueError, "n_threads must be >= 1"),
+    (dict(delta=0.0, loss="huber"), ValueError, "delta must be > 0"),
+    (dict(sample_weight=-np.ones(20)), ValueError, "sample_weight must be non-negative"),
+    (dict(sample_weight=np.ones(3)), ValueError, "sample_weight has 3 entries"),
+    (dict(coef_init=np.ones(4)), ValueError, r"coef_init must have shape \(3,\)"),
+    (dict(callback=5), TypeError, "callback must be callable"),
+    (dict(backend="cuda"), ValueError, "backend='cuda' is not available"),
+])
+def test_bad_train_input(kwargs, exc, match):
+    args = dict(X=X0, y=YB if kwargs.get("loss") == "logistic" else Y0, batch_size=5)
+    args.update(kwargs)
+    X, y = args.pop("X"), args.pop("y")
+    with pytest.raises(exc, match=match):
+        mf.train(X, y, **args)
+
+
+@pytest.mark.parametrize("kwargs,exc,match", [
+    (dict(coef=np.ones(4)), ValueError, r"coef must have shape \(3,\)"),
+    (dict(coef=np.ones(3), intercept=[1.0, 2.0]), ValueError, "intercept must be None or 1"),
+    (dict(indices=np.array([0, 20])), ValueError, r"indices must lie in \[0, 20\)"),
+    (dict(indices=np.array([], dtype=int)), ValueError, "indices is empty"),
+    (dict(indices=np.array([0.5])), TypeError, "indices must be a 1-D integer array"),
+    (dict(loss="softmax", coef=np.ones(3)), ValueError, "coef must have shape"),
+])
+def test_bad_gradient_input(kwargs, exc, match):
+    args = dict(coef=np.zeros(3))
+    args.update(kwargs)
+    coef = args.pop("coef")
+    with pytest.raises(exc, match=match):
+        mf.gradient(X0, Y0, coef, **args)
+
+
+def test_iterations_per_epoch_rejects():
+    with pytest.raises(ValueError, match="batch_size=11 exceeds n_samples=10"):
+        mf.iterations_per_epoch(10, 11)
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        mf.iterations_per_epoch(0, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("loss", ["squared", "logistic", "softmax"])
+def test_caller_arrays_are_not_mutated(dtype, loss):
+    X, y = make_problem(loss, 40, 4, seed=1)
+    if loss == "logistic":
+        y = (y > 0).astype(float)  # {0, 1} labels get re-encoded internally
+    X = (X * 10).astype(dtype)
+    y = y.astype(dtype) if loss != "squared" else y
+    Xf = np.asfortranarray(X)[:, ::1]  # non-contiguous layout is accepted
+    sw = np.linspace(0.5, 1.5, 40)
+    copies = [a.copy() for a in (X, y, Xf, sw)]
+    coef0 = np.zeros((3, 4)) if loss == "softmax" else np.zeros(4)
+    c0 = coef0.copy()
+    for data in (X, Xf):
+        mf.train(data, y, loss=loss, epochs=2, lr=1e-3, sample_weight=sw, coef_init=coef0)
+        mf.gradient(data, y, coef0, np.zeros(3) if loss == "softmax" else 0.0, loss=loss,
+                    sample_weight=sw)
+    for a, c in zip((X, y, Xf, sw), copies):
+        assert a.tobytes() == c.tobytes()
+    assert coef0.tobytes() == c0.tobytes()
+
+
+def test_read_only_and_strided_inputs_are_accepted():
+    X, y = make_problem("squared", 60, 4)
+    Xs = np.repeat(X, 2, axis=1)[:, ::2]
+    assert not Xs.flags.c_contiguous
+    X.setflags(write=False)
+    y.setflags(write=False)
+    a = mf.train(X, y, epochs=2)
+    b = mf.train(Xs, y, epochs=2)
+    assert a.coef.tobytes() == b.coef.tobytes()
+
+
+def test_integer_and_bool_X_become_float64():
+    X = (np.arange(60).reshape(20, 3) % 4).astype(np.int32)
+    r = mf.train(X, Y0, batch_size=4, epochs=1, lr=1e-3)
+    assert r.coef.dtype == np.float64
+    r = mf.train(X > 1, Y0, batch_size=4, epochs=1, lr=1e-3)
+    assert r.coef.dtype == np.float64
+
+
+def test_native_rejects_bad_indices_without_crashing():
+    # the C layer re-checks what Python already validated
+    from mbgd_fast._native import NativeError, NativeKernel
+    from mbgd_fast.core import Spec, State
+
+    X, y = make_problem("squared", 10, 2)
+    k = NativeKernel(Spec(loss="squared"), X, y)
+    st = State.zeros(Spec(loss="squared"), 2, np.float64)
+    with pytest.raises(NativeError, match="row index is outside"):
+        k.train_slice(st, np.array([0, 99], dtype=np.int64), np.array([0, 2], dtype=np.int64),
+                      np.array([0.1]), np.empty(1))
+    with pytest.raises(NativeError, match="batch is empty"):
+        k.train_slice(st, np.array([0, 1], dtype=np.int64), np.array([1, 1], dtype=np.int64),
+                      np.array([0.1]), np.empty(1))
+    with pytest.raises(NativeError, match="out of range"):
+        k.train_slice(st, np.array([0, 1], dtype=np.int64), np.array([0, 2], dtype=np.int64),
+                      np.array([-0.1]), np.empty(1))
+    assert st.step == 0 and not st.theta.any()
