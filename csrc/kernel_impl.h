@@ -164,15 +164,21 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         if (p->loss != MBGD_LOSS_SOFTMAX) {
             REAL dl;
             const REAL z = FN(dot)(W, x, d) + b[0];
-            lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl));
+            /* z - z is 0, or NaN when x (or w) holds NaN/Inf: the loss then flags it */
+            lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
+                    (double)(z - z);
             const REAL c = sw * dl;
             if (c != 0) {
                 FN(axpy)(acc, c, x, d);
                 accb[0] += c;
             }
         } else {
-            for (int64_t k = 0; k < K; k++) zbuf[k] = FN(dot)(W + k * d, x, d) + b[k];
-            lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i]));
+            REAL probe = 0;
+            for (int64_t k = 0; k < K; k++) {
+                zbuf[k] = FN(dot)(W + k * d, x, d) + b[k];
+                probe += zbuf[k] - zbuf[k];
+            }
+            lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i])) + (double)probe;
             for (int64_t k = 0; k < K; k++) {
                 const REAL c = sw * zbuf[k];
                 if (c != 0) {

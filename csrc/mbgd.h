@@ -144,6 +144,8 @@ int mbgd_max_threads(void);
  * and the batch objective written to slice->batch_loss.  On MBGD_EDIVERGED,
  * slice->n_done is the iteration whose loss or update was non-finite and the
  * state is unspecified: replay the first n_done iterations from a copy.
+ * A row of X holding NaN or Inf makes its batch loss NaN, so it is reported
+ * as MBGD_EDIVERGED too (the caller tells the two apart by scanning X then).
  * Results do not depend on p->n_threads.
  */
 int mbgd_train_f64(const mbgd_params *p, const mbgd_data_f64 *data,

@@ -35,7 +35,9 @@ class ReferenceKernel:
         if spec.loss != "softmax":
             z = z[:, 0]
         loss, dl = losses.FUNCTIONS[spec.loss](z, yb, dt.type(spec.delta), dt.type(spec.epsilon))
-        loss, dl = loss.astype(dt), dl.astype(dt).reshape(len(rows), self.K)
+        # a NaN/Inf in x makes z non-finite: poison the loss so it is always reported
+        probe = (z - z).reshape(len(rows), -1).sum(axis=1)
+        loss, dl = (loss + probe).astype(dt), dl.astype(dt).reshape(len(rows), self.K)
         if self.sample_weight is not None:
             sw = self.sample_weight[rows]
             loss, dl = loss * sw, dl * sw[:, None]

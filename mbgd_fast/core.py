@@ -19,6 +19,7 @@ from . import losses
 from ._native import Diverged
 from ._validation import (
     check_choice,
+    check_finite,
     check_int,
     check_real,
     check_sample_weight,
@@ -358,7 +359,10 @@ def train(
     """
     loss = losses.canonical(loss)
     backend = _resolve_backend(backend)
-    X = check_X(X)
+    # the kernels flag a non-finite row of X through the batch loss, and every row
+    # is visited in the first epoch, so X is scanned only when that happens (or when
+    # drop_last may leave rows unvisited): one pass over X saved per call
+    X = check_X(X, finite=bool(drop_last))
     n, d = X.shape
     y = check_y(y, n, X.dtype)
     y, K = losses.encode_labels(loss, y, n_classes)
@@ -413,6 +417,7 @@ def train(
                     kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
                                        batch_loss[t0 + i0 : t0 + i1])
                 except Diverged as div:
+                    check_finite(X, "X")  # bad input rather than divergence?
                     # replay the epoch from its start up to the last finite weights
                     bad = i0 + div.n_done
                     bad_loss = batch_loss[t0 + bad]
@@ -505,7 +510,7 @@ def gradient(
     """
     loss = losses.canonical(loss)
     backend = _resolve_backend(backend)
-    X = check_X(X)
+    X = check_X(X, finite=False)  # scanned below only if the loss comes out non-finite
     n, d = X.shape
     y = check_y(y, n, X.dtype)
     W = np.asarray(coef, dtype=np.float64)
@@ -540,6 +545,8 @@ def gradient(
                       betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads)
     theta = np.concatenate([W.ravel(), b]).astype(X.dtype)
     value, g = _make_kernel(backend, spec, X, y, sw).gradient(theta, rows)
+    if not np.isfinite(value):
+        check_finite(X if rows is None else X[rows], "X" if rows is None else "X[indices]")
     gW, gb = g[: K * d], g[K * d :]
     gW = gW.reshape(K, d) if loss == "softmax" else gW
     if not has_b:

@@ -147,3 +147,20 @@ def test_native_rejects_bad_indices_without_crashing():
         k.train_slice(st, np.array([0, 1], dtype=np.int64), np.array([0, 2], dtype=np.int64),
                       np.array([-0.1]), np.empty(1))
     assert st.step == 0 and not st.theta.any()
+
+
+@pytest.mark.parametrize("backend", ["cpu", "numpy"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("loss", ["squared", "epsilon_insensitive", "hinge", "perceptron", "softmax"])
+def test_nonfinite_X_is_named_for_every_loss(loss, bad, backend):
+    X, y = make_problem(loss, 30, 3, seed=2)
+    X[17, 1] = bad
+    for kw in (dict(), dict(drop_last=True), dict(batch_size=None)):
+        with pytest.raises(ValueError, match=r"X contains NaN or Inf \(first at index \[17, 1\]\)"):
+            mf.train(X, y, loss=loss, backend=backend, **{"batch_size": 4, **kw})
+    coef = np.zeros((3, 3)) if loss == "softmax" else np.zeros(3)
+    with pytest.raises(ValueError, match="X contains NaN or Inf"):
+        mf.gradient(X, y, coef, loss=loss, backend=backend)
+    with pytest.raises(ValueError, match=r"X\[indices\] contains NaN or Inf"):
+        mf.gradient(X, y, coef, loss=loss, backend=backend, indices=[0, 17])
+    mf.gradient(X, y, coef, loss=loss, backend=backend, indices=[0, 16])  # bad row unused
