@@ -498,7 +498,8 @@ def gradient(
     Parameters
     ----------
     coef : array-like (d,), or (K, d) for softmax
-    intercept : float, (K,) array, or None (no intercept: grad_intercept is None)
+    intercept : float, (K,) array, or None (no intercept: grad_intercept is None);
+        a scalar is used for every class with softmax
     indices : array-like of int or None
         Rows to use (repeats allowed, e.g. a batch drawn with replacement).
 
@@ -528,6 +529,8 @@ def gradient(
     sw = check_sample_weight(sample_weight, n, X.dtype)
     has_b = intercept is not None
     b = np.zeros(K) if not has_b else np.asarray(intercept, dtype=np.float64).ravel()
+    if b.size == 1:
+        b = np.full(K, b[0])  # a scalar intercept applies to every class
     if b.size != K or not np.isfinite(b).all():
         raise ValueError(f"intercept must be None or {K} finite value(s), got {intercept!r}")
     rows = None
