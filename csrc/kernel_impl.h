@@ -34,6 +34,27 @@ static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, in
     for (int64_t j = 0; j < n; j++) y[j] += c * x[j];
 }
 
+/* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
+ * accesses the hardware prefetcher cannot predict. */
+static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *q = (const char *)(X + i * d);
+    const int64_t nbytes = d * (int64_t)sizeof(REAL);
+    for (int64_t o = 0; o < nbytes; o += 64) __builtin_prefetch(q + o, 0, 3);
+    __builtin_prefetch(q + nbytes - 1, 0, 3);
+#else
+    (void)X, (void)i, (void)d;
+#endif
+}
+
+/* Rows to prefetch ahead: about MBGD_PREFETCH_BYTES of X in flight. */
+static inline int64_t FN(prefetch_distance)(int64_t d)
+{
+    int64_t pf = MBGD_PREFETCH_BYTES / (d * (int64_t)sizeof(REAL));
+    return pf < 1 ? 1 : (pf > MBGD_PREFETCH_MAX_ROWS ? MBGD_PREFETCH_MAX_ROWS : pf);
+}
+
 /* Loss of one sample with K = 1; *dl receives dloss/dz. */
 static inline REAL FN(row_loss)(int loss, REAL z, REAL y, REAL delta, REAL epsilon,
                                 REAL *dl)
@@ -143,11 +164,13 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
 /*
  * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
  * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
- * sw_i l_i in *loss_out.  zbuf holds K reals.
+ * sw_i l_i in *loss_out.  zbuf holds K reals.  Rows up to r_end (exclusive; the
+ * end of the slice) are prefetched ahead, so the next batch's first rows are
+ * in flight while this one finishes; `warm` also prefetches the group's first rows.
  */
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
-                           const int64_t *rows, int64_t r0, int64_t r1, REAL *restrict acc,
-                           REAL *zbuf, double *loss_out)
+                           const int64_t *rows, int64_t r0, int64_t r1, int64_t r_end, int warm,
+                           REAL *restrict acc, REAL *zbuf, double *loss_out)
 {
     const int64_t d = p->n_features, K = p->n_outputs, KD = K * d;
     const REAL delta = (REAL)p->delta, epsilon = (REAL)p->epsilon;
@@ -156,8 +179,13 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
     REAL *accb = acc + KD;
     double lsum = 0.0;
 
+    const int64_t pf = rows ? FN(prefetch_distance)(d) : 0;
+    if (warm) /* rows nobody prefetched: the slice's first, or a parallel group's */
+        for (int64_t r = r0; r < r0 + pf && r < r_end; r++) FN(prefetch_row)(X, rows[r], d);
+
     memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
     for (int64_t r = r0; r < r1; r++) {
+        if (pf && r + pf < r_end) FN(prefetch_row)(X, rows[r + pf], d);
         const int64_t i = rows ? rows[r] : r;
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
@@ -228,6 +256,8 @@ typedef struct T_CTX {
     double *gloss;               /* (max_groups,) per-group loss sums */
     double *c_l2, *c_l1, *c_abs; /* (n_chunks,) per-chunk |w|^2, |w|_1 over coef, |theta|_1 */
     int64_t P, KD, n_chunks;
+    int64_t r_end;               /* end of the slice's rows (prefetch bound) */
+    int first;                   /* first iteration of the slice */
     /* this iteration */
     int64_t s, nb, G;
     REAL lr, scale, lr_bc1, inv_sqrt_bc2;
@@ -236,7 +266,8 @@ typedef struct T_CTX {
 static void FN(phase_a)(T_CTX *c, int64_t g)
 {
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
-    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->parts + g * c->P,
+    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0 || c->first,
+                   c->parts + g * c->P,
                    c->zbuf + g * c->p->n_outputs, c->gloss + g);
 }
 
@@ -312,12 +343,14 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
         FN(step_segment)(c, c->theta + k0, gs + k0, m ? m + k0 : NULL, v ? v + k0 : NULL,
                          j1 - k0, 0, 0);
     double sq = 0.0, ab = 0.0, all = 0.0;
+    const REAL *th = c->theta;
+#pragma omp simd reduction(+ : sq, ab)
     for (int64_t j = j0; j < k1; j++) {
-        const double w = (double)c->theta[j];
+        const double w = (double)th[j];
         sq += w * w;
         ab += fabs(w);
     }
-    for (int64_t j = k0; j < j1; j++) all += fabs((double)c->theta[j]);
+    for (int64_t j = k0; j < j1; j++) all += fabs((double)th[j]);
     c->c_l2[ch] = sq;
     c->c_l1[ch] = ab;
     c->c_abs[ch] = ab + all;
@@ -365,6 +398,7 @@ int FN(mbgd_train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbg
     c.P = P;
     c.KD = KD;
     c.n_chunks = (P + MBGD_CHUNK - 1) / MBGD_CHUNK;
+    c.r_end = starts[n_iter];
     c.parts = malloc((size_t)(max_g * P) * sizeof(REAL));
     c.zbuf = malloc((size_t)(max_g * K) * sizeof(REAL));
     c.gloss = malloc((size_t)max_g * sizeof(double));
@@ -387,6 +421,7 @@ int FN(mbgd_train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbg
     const int nt = p->n_threads;
     (void)nt;
     for (int64_t t = 0; t < n_iter; t++) {
+        c.first = t == 0;
         c.s = starts[t];
         c.nb = starts[t + 1] - starts[t];
         c.G = n_groups(c.nb, KD);
@@ -467,7 +502,7 @@ int FN(mbgd_gradient)(const mbgd_params *p, const T_DATA *data, const REAL *thet
     (void)nt;
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1 && G > 1)
     for (int64_t g = 0; g < G; g++)
-        FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
+        FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
                        parts + g * P, zbuf + g * K, gloss + g);
 
     const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;

@@ -21,6 +21,13 @@
  * summed in a fixed order: results are the same bits for any n_threads. */
 #define MBGD_GROUP_WORK 8192
 #define MBGD_MAX_GROUPS 16
+/* Bytes of X kept in flight by software prefetch of upcoming rows, and a cap in rows. */
+#ifndef MBGD_PREFETCH_BYTES
+#define MBGD_PREFETCH_BYTES 4096
+#endif
+#ifndef MBGD_PREFETCH_MAX_ROWS
+#define MBGD_PREFETCH_MAX_ROWS 32
+#endif
 /* Elements of theta per update chunk (the unit of the parallel update). */
 #define MBGD_CHUNK 2048
 
@@ -95,6 +102,22 @@ int mbgd_max_threads(void)
 #else
     return 1;
 #endif
+}
+
+int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
+{
+    if (order == NULL || (n > 1 && raw == NULL)) return MBGD_NULL;
+    if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
+    for (int64_t i = 0; i < n; i++) order[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        /* high 64 bits of raw * (i+1), from 32-bit halves: exact for i+1 < 2^32 */
+        const uint64_t r = raw[n - 1 - i], m = (uint64_t)(i + 1);
+        const uint64_t j = ((r >> 32) * m + (((r & 0xffffffffu) * m) >> 32)) >> 32;
+        const int64_t tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+    }
+    return MBGD_OK;
 }
 
 /* Groups a batch of nb rows is split into: a function of the batch alone. */

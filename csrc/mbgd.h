@@ -167,6 +167,14 @@ int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data,
                       const float *theta, const int64_t *rows, int64_t n_rows,
                       double *loss, float *grad);
 
+/*
+ * A uniformly random permutation of 0..n-1 into order (n,), by Fisher-Yates
+ * driven by n-1 random 64-bit words drawn by the caller (so the caller's seeded
+ * generator decides the order): for i = n-1 down to 1, j = floor(raw[n-1-i] *
+ * (i+1) / 2^64) and order[i], order[j] are swapped.  n < 2^32.
+ */
+int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw);
+
 /* Full-data objective (mbgd_gradient_* over every row, without the gradient). */
 int mbgd_loss_f64(const mbgd_params *p, const mbgd_data_f64 *data,
                   const double *theta, double *loss);

@@ -49,6 +49,14 @@ def max_threads() -> int:
     return int(lib.mbgd_max_threads())
 
 
+def permutation(raw):
+    """Fisher-Yates permutation of 0..len(raw) driven by the uint64 words ``raw`` (see mbgd.h)."""
+    n = len(raw) + 1
+    order = np.empty(n, dtype=np.int64)
+    _check(lib.mbgd_permutation(_ptr(order, "int64_t"), n, _ptr(raw, "uint64_t")), "permutation")
+    return order
+
+
 def _ptr(arr, dtype=None):
     if arr is None:
         return ffi.NULL

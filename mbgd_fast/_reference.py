@@ -12,6 +12,16 @@ from . import losses
 from ._native import Diverged
 
 
+def permutation(raw):
+    """Fisher-Yates from the caller's random words, the obvious way (twin of mbgd_permutation)."""
+    n = len(raw) + 1
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        j = (int(raw[n - 1 - i]) * (i + 1)) >> 64  # floor(raw * (i+1) / 2^64)
+        order[i], order[j] = order[j], order[i]
+    return np.array(order, dtype=np.int64)
+
+
 class ReferenceKernel:
     """The NumPy backend for one problem (see ``NativeKernel``)."""
 

@@ -408,7 +408,7 @@ def train(
     done = 0  # iterations completed
     try:
         for epoch in range(epochs):
-            rows = rng.permutation(n).astype(np.int64) if shuffle else np.arange(n, dtype=np.int64)
+            rows = epoch_order(rng, n) if shuffle else np.arange(n, dtype=np.int64)
             epoch_start = state.copy()
             for i0 in range(0, ipe, per_call):
                 i1 = min(ipe, i0 + per_call)
@@ -454,6 +454,21 @@ def train(
         if bar is not None:
             bar.close()
     return result(t0)
+
+
+def epoch_order(rng, n):
+    """A uniformly random order of the rows 0..n-1, decided by the seeded Generator ``rng``.
+
+    The generator draws n-1 random 64-bit words (``rng.bit_generator.random_raw``)
+    and Fisher-Yates applies them in C, several times faster than
+    ``rng.permutation`` (which costs as much as a d = 16 epoch at N = 200,000).
+    Every backend trains on this same order.
+    """
+    from . import _native
+
+    if n >= 1 << 32:
+        return rng.permutation(n).astype(np.int64)
+    return _native.permutation(rng.bit_generator.random_raw(n - 1))
 
 
 def _learning_rates(schedule, start, stop, total):

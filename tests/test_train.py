@@ -199,3 +199,27 @@ def test_keyboard_interrupt_between_slices_returns_consistent_result():
     with pytest.raises(KeyboardInterrupt) as ei:
         mf.train(X, y, batch_size=8, epochs=5, callback=cb)
     assert ei.value.result.n_iter == 16 and ei.value.result.n_epochs == 2
+
+
+def test_epoch_order_matches_reference_and_is_uniform():
+    from mbgd_fast import _native, _reference
+    from mbgd_fast.core import epoch_order
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 17, 1000):
+        raw = rng.bit_generator.random_raw(n - 1)
+        a, b = _native.permutation(raw), _reference.permutation(raw)
+        assert a.tolist() == b.tolist() and sorted(a.tolist()) == list(range(n))
+    # all 24 orders of 4 rows, equally often (chi-square, 23 dof, p ~ 1e-4 bound)
+    counts = {}
+    for _ in range(24000):
+        key = tuple(epoch_order(rng, 4))
+        counts[key] = counts.get(key, 0) + 1
+    assert len(counts) == 24
+    chi2 = sum((c - 1000) ** 2 / 1000 for c in counts.values())
+    assert chi2 < 55
+    # each row lands in each position equally often
+    pos = np.zeros((50, 50))
+    for _ in range(5000):
+        pos[np.arange(50), epoch_order(rng, 50)] += 1
+    assert abs(pos - 100).max() < 50

@@ -1,0 +1,73 @@
+"""train() across batch sizes next to a plain NumPy loop, same data, same run.
+
+Run:  python -m pytest bench/test_bench_train.py --benchmark-json bench/out/train.json
+
+N = 200,000 rows, float32, d in {16, 256}, b in {1, 4, ..., 4096}, rows
+shuffled every epoch.  mbgd_fast runs whole epochs; the NumPy loop
+(``Xb = X[idx]; r = Xb @ w - yb; w -= lr * Xb.T @ r / b``) runs the first
+``max(50 b, 20000)`` rows of the epoch (capped at N) since its b = 1 epoch
+takes seconds; throughput is samples per second in both.
+"""
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+from mbgd_fast import _native
+
+BATCH_SIZES = [1, 4, 16, 64, 256, 1024, 4096]
+DIMS = [16, 256]
+LR = 0.01
+
+
+def _mse(X, y, w, b0):
+    r = X[:20000] @ w + b0 - y[:20000]
+    return float(np.mean(r.astype(np.float64) ** 2) / 2)
+
+
+@pytest.mark.parametrize("d", DIMS)
+@pytest.mark.parametrize("b", BATCH_SIZES)
+def test_mbgd_fast(benchmark, record, dataset, b, d):
+    X, y = dataset(d)
+    benchmark.group = f"train d={d}"
+    res = benchmark.pedantic(
+        mf.train, args=(X, y), kwargs=dict(batch_size=b, epochs=1, lr=LR, seed=0),
+        rounds=5, warmup_rounds=1,
+    )
+    start = _mse(X, y, np.zeros(d, np.float32), 0.0)
+    end = _mse(X, y, res.coef, res.intercept)
+    record(backend="mbgd_fast", threads=_native.max_threads(), b=b, d=d, dtype="float32",
+           samples=len(X), check=f"loss {start:.3g} -> {end:.3g}", ok=bool(end < start))
+    assert end < start
+
+
+def numpy_loop(X, y, order, b, n_rows, lr):
+    """The loop a NumPy user writes: one mini-batch per Python iteration."""
+    w = np.zeros(X.shape[1], X.dtype)
+    b0 = X.dtype.type(0)
+    lr = X.dtype.type(lr)
+    for s in range(0, n_rows, b):
+        idx = order[s : s + b]
+        Xb, yb = X[idx], y[idx]
+        r = Xb @ w + b0 - yb
+        w -= lr * (Xb.T @ r) / len(idx)
+        b0 -= lr * r.mean()
+    return w, b0
+
+
+@pytest.mark.parametrize("d", DIMS)
+@pytest.mark.parametrize("b", BATCH_SIZES)
+def test_numpy_loop(benchmark, record, dataset, b, d):
+    X, y = dataset(d)
+    n_rows = min(len(X), max(50 * b, 20000))
+    order = np.random.default_rng(0).permutation(len(X))
+    benchmark.group = f"train d={d}"
+    w, b0 = benchmark.pedantic(numpy_loop, args=(X, y, order, b, n_rows, LR), rounds=5,
+                               warmup_rounds=1)
+    # the same iterations through mbgd_fast give the same weights (float32 tolerance)
+    n_it = -(-n_rows // b)
+    ref = mf.train(X[order[:n_rows]], y[order[:n_rows]], batch_size=b, epochs=1, lr=LR,
+                   shuffle=False)
+    ok = np.allclose(ref.coef, w, rtol=1e-3, atol=1e-4)
+    record(backend="numpy-loop", threads=1, b=b, d=d, dtype="float32", samples=n_rows,
+           check=f"{n_it} iters, matches mbgd_fast: {ok}", ok=bool(ok))
+    assert ok
