@@ -41,8 +41,8 @@ static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
 #if defined(__GNUC__) || defined(__clang__)
     const char *q = (const char *)(X + i * d);
     const int64_t nbytes = d * (int64_t)sizeof(REAL);
-    for (int64_t o = 0; o < nbytes; o += 64) __builtin_prefetch(q + o, 0, 3);
-    __builtin_prefetch(q + nbytes - 1, 0, 3);
+    for (int64_t o = 0; o < nbytes; o += 64) __builtin_prefetch(q + o, 0, MBGD_PREFETCH_LOCALITY);
+    __builtin_prefetch(q + nbytes - 1, 0, MBGD_PREFETCH_LOCALITY);
 #else
     (void)X, (void)i, (void)d;
 #endif
