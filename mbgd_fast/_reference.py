@@ -38,6 +38,10 @@ class ReferenceKernel:
 
     def _data_term(self, theta, rows):
         """Summed (loss, gradient (P,)) of the data term over ``rows``."""
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+            return self._data_term_raw(theta, rows)
+
+    def _data_term_raw(self, theta, rows):
         spec, dt = self.spec, self.dtype
         W, b = self._split(theta)
         Xb, yb = self.X[rows], self.y[rows]
@@ -77,6 +81,10 @@ class ReferenceKernel:
         return loss, grad.astype(dt)
 
     def train_slice(self, state, rows, starts, lr, batch_loss):
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+            self._train_slice(state, rows, starts, lr, batch_loss)
+
+    def _train_slice(self, state, rows, starts, lr, batch_loss):
         spec, dt = self.spec, self.dtype
         KD = self.K * self.d
         theta = state.theta

@@ -223,3 +223,20 @@ def test_epoch_order_matches_reference_and_is_uniform():
     for _ in range(5000):
         pos[np.arange(50), epoch_order(rng, 50)] += 1
     assert abs(pos - 100).max() < 50
+
+
+def test_sigint_stops_a_long_fit_between_slices():
+    import os
+    import signal
+
+    X, y = make_problem("squared", 200_000, 64, dtype=np.float32)
+    timer = threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as ei:
+            mf.train(X, y, batch_size=1, epochs=10_000, lr=1e-3)  # hours if not stopped
+    finally:
+        timer.cancel()
+    res = ei.value.result
+    assert 0 < res.n_iter < 10_000 * 200_000 and np.isfinite(res.coef).all()
+    assert res.batch_loss.shape == (res.n_iter,)
