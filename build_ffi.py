@@ -2,7 +2,9 @@
 
 The cdef is the block of csrc/mbgd.h between the MBGD_CDEF markers, never retyped.
 OpenMP is used when the compiler accepts -fopenmp; otherwise the build is serial
-and says so.  Set MBGD_FAST_PORTABLE=1 to build without -march=native.
+and says so.  The build is portable: the kernels are compiled for several
+instruction sets and picked at run time (csrc/isa_variants.h), so no
+-march=native is needed; MBGD_FAST_NATIVE=1 adds it anyway.
 """
 import os
 import shutil
@@ -43,7 +45,7 @@ def _compiler_accepts(flags):
 def _flags():
     compile_args = ["-O3", "-std=c99", "-ffp-contract=fast", "-Wall", "-Wno-unknown-pragmas"]
     link_args = []
-    if os.environ.get("MBGD_FAST_PORTABLE", "0") != "1" and _compiler_accepts(["-march=native"]):
+    if os.environ.get("MBGD_FAST_NATIVE", "0") == "1" and _compiler_accepts(["-march=native"]):
         compile_args.append("-march=native")
     if os.environ.get("MBGD_FAST_NO_OPENMP", "0") != "1" and _compiler_accepts(["-fopenmp"]):
         compile_args.append("-fopenmp")
@@ -64,7 +66,7 @@ ffibuilder.set_source(
     '#include "mbgd.h"',
     sources=[os.path.join(CSRC, "mbgd.c")],
     include_dirs=[CSRC],
-    depends=[os.path.join(CSRC, "mbgd.h"), os.path.join(CSRC, "kernel_impl.h")],
+    depends=[os.path.join(CSRC, f) for f in ("mbgd.h", "kernel_impl.h", "isa_variants.h")],
     extra_compile_args=_compile_args,
     extra_link_args=_link_args,
     libraries=["m"],

@@ -1,8 +1,11 @@
 /*
  * kernel_impl.h -- the dtype-generic fused MBGD kernels, written once.
  *
- * Included by mbgd.c with REAL (double or float), SFX (f64 or f32) and the
- * math functions EXP, LOG, LOG1P, SQRT, FABS defined.  Not a public header.
+ * Included (through isa_variants.h) by mbgd.c with REAL (double or float), SFX
+ * (f64 or f32), ISA (generic, avx2, avx512: the instruction set it is compiled
+ * for) and the math functions EXP, LOG, LOG1P, SQRT, FABS defined.  Defines
+ * train_SFX_ISA and gradient_SFX_ISA, which mbgd.c dispatches to.  Not a public
+ * header.
  *
  * One iteration on the batch rows[s..e):
  *   phase A (per group of rows, in parallel): z = W x + b, the loss and its
@@ -15,10 +18,10 @@
 
 #define MBGD_CAT_(a, b) a##_##b
 #define MBGD_CAT(a, b) MBGD_CAT_(a, b)
-#define FN(name) MBGD_CAT(name, SFX)
+#define FN(name) MBGD_CAT(MBGD_CAT(name, SFX), ISA)
 #define T_DATA MBGD_CAT(mbgd_data, SFX)
 #define T_STATE MBGD_CAT(mbgd_state, SFX)
-#define T_CTX MBGD_CAT(mbgd_ctx, SFX)
+#define T_CTX FN(mbgd_ctx)
 
 static inline REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
 {
@@ -356,7 +359,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
     c->c_abs[ch] = ab + all;
 }
 
-int FN(mbgd_train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice)
+static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice)
 {
     int st = FN(check_data)(p, data);
     if (st != MBGD_OK) return st;
@@ -478,8 +481,8 @@ done:
     return st;
 }
 
-int FN(mbgd_gradient)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
-                      const int64_t *rows, int64_t n_rows, double *loss, REAL *grad)
+static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
+                        const int64_t *rows, int64_t n_rows, double *loss, REAL *grad)
 {
     int st = FN(check_data)(p, data);
     if (st != MBGD_OK) return st;
@@ -532,11 +535,6 @@ done:
     free(zbuf);
     free(gloss);
     return st;
-}
-
-int FN(mbgd_loss)(const mbgd_params *p, const T_DATA *data, const REAL *theta, double *loss)
-{
-    return FN(mbgd_gradient)(p, data, theta, NULL, 0, loss, NULL);
 }
 
 #undef FN

@@ -15,6 +15,10 @@
 #include <omp.h>
 #endif
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MBGD_NO_MULTI_ISA)
+#define MBGD_MULTI_ISA 1
+#endif
+
 /* Rows x outputs x features of work below which a batch is one group, so that
  * small batches never enter a parallel region (no fork/join).  The number of
  * groups depends only on the batch, never on the thread count, and groups are
@@ -86,7 +90,28 @@ int mbgd_check_params(const mbgd_params *p)
     if (p->n_threads < 1) return MBGD_EINVAL;
     if (p->fit_intercept != 0 && p->fit_intercept != 1) return MBGD_EINVAL;
     if (p->reduction_sum != 0 && p->reduction_sum != 1) return MBGD_EINVAL;
+    if (p->isa < 0 || p->isa >= MBGD_N_ISAS) return MBGD_EINVAL;
     return MBGD_OK;
+}
+
+const char *mbgd_isa_name(int isa)
+{
+    static const char *const names[MBGD_N_ISAS] = {"auto", "generic", "avx2", "avx512"};
+    return (isa >= 0 && isa < MBGD_N_ISAS) ? names[isa] : NULL;
+}
+
+int mbgd_resolve_isa(int requested)
+{
+    int best = MBGD_ISA_GENERIC;
+#ifdef MBGD_MULTI_ISA
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = MBGD_ISA_AVX2;
+    if (best == MBGD_ISA_AVX2 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw"))
+        best = MBGD_ISA_AVX512;
+#endif
+    if (requested <= MBGD_ISA_AUTO || requested >= MBGD_N_ISAS) return best;
+    return requested < best ? requested : best;
 }
 
 int mbgd_has_openmp(void)
@@ -133,7 +158,7 @@ static int64_t n_groups(int64_t nb, int64_t work_per_row)
     return g < 1 ? 1 : g;
 }
 
-/* ---- instantiate the kernels ------------------------------------------- */
+/* ---- instantiate the kernels, once per dtype and instruction set ------ */
 
 #define REAL double
 #define SFX f64
@@ -142,7 +167,7 @@ static int64_t n_groups(int64_t nb, int64_t work_per_row)
 #define LOG1P log1p
 #define SQRT sqrt
 #define FABS fabs
-#include "kernel_impl.h"
+#include "isa_variants.h"
 #undef REAL
 #undef SFX
 #undef EXP
@@ -158,4 +183,69 @@ static int64_t n_groups(int64_t nb, int64_t work_per_row)
 #define LOG1P log1pf
 #define SQRT sqrtf
 #define FABS fabsf
-#include "kernel_impl.h"
+#include "isa_variants.h"
+#undef REAL
+#undef SFX
+#undef EXP
+#undef LOG
+#undef LOG1P
+#undef SQRT
+#undef FABS
+
+/* ---- public entry points: validate, then run the variant for this CPU ---- */
+
+#ifdef MBGD_MULTI_ISA
+#define MBGD_DISPATCH(p, fn, args)                                                   \
+    do {                                                                             \
+        int st_ = mbgd_check_params(p);                                              \
+        if (st_ != MBGD_OK) return st_;                                              \
+        switch (mbgd_resolve_isa((p)->isa)) {                                        \
+        case MBGD_ISA_AVX512: return fn##_avx512 args;                               \
+        case MBGD_ISA_AVX2: return fn##_avx2 args;                                   \
+        default: return fn##_generic args;                                           \
+        }                                                                            \
+    } while (0)
+#else
+#define MBGD_DISPATCH(p, fn, args)                                                   \
+    do {                                                                             \
+        int st_ = mbgd_check_params(p);                                              \
+        if (st_ != MBGD_OK) return st_;                                              \
+        return fn##_generic args;                                                    \
+    } while (0)
+#endif
+
+int mbgd_train_f64(const mbgd_params *p, const mbgd_data_f64 *data, mbgd_state_f64 *state,
+                   mbgd_slice *slice)
+{
+    MBGD_DISPATCH(p, train_f64, (p, data, state, slice));
+}
+
+int mbgd_train_f32(const mbgd_params *p, const mbgd_data_f32 *data, mbgd_state_f32 *state,
+                   mbgd_slice *slice)
+{
+    MBGD_DISPATCH(p, train_f32, (p, data, state, slice));
+}
+
+int mbgd_gradient_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
+                      const int64_t *rows, int64_t n_rows, double *loss, double *grad)
+{
+    MBGD_DISPATCH(p, gradient_f64, (p, data, theta, rows, n_rows, loss, grad));
+}
+
+int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data, const float *theta,
+                      const int64_t *rows, int64_t n_rows, double *loss, float *grad)
+{
+    MBGD_DISPATCH(p, gradient_f32, (p, data, theta, rows, n_rows, loss, grad));
+}
+
+int mbgd_loss_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
+                  double *loss)
+{
+    return mbgd_gradient_f64(p, data, theta, NULL, 0, loss, NULL);
+}
+
+int mbgd_loss_f32(const mbgd_params *p, const mbgd_data_f32 *data, const float *theta,
+                  double *loss)
+{
+    return mbgd_gradient_f32(p, data, theta, NULL, 0, loss, NULL);
+}

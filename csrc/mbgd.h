@@ -63,6 +63,15 @@ enum mbgd_optimizer {
     MBGD_N_OPTIMIZERS = 4
 };
 
+/* Instruction sets the kernels are compiled for (x86-64 with GCC: all three). */
+enum mbgd_isa {
+    MBGD_ISA_AUTO = 0,       /* the best this CPU runs */
+    MBGD_ISA_GENERIC = 1,    /* the compiler's baseline (SSE2 on x86-64) */
+    MBGD_ISA_AVX2 = 2,       /* AVX2 + FMA */
+    MBGD_ISA_AVX512 = 3,     /* AVX-512 F/VL/DQ/BW */
+    MBGD_N_ISAS = 4
+};
+
 /* Everything about the model and the update rule that is not data. */
 typedef struct mbgd_params {
     int32_t loss;            /* enum mbgd_loss */
@@ -79,6 +88,7 @@ typedef struct mbgd_params {
     double beta1, beta2;     /* Adam decay rates in [0, 1) */
     double eps;              /* Adam epsilon > 0 */
     int32_t n_threads;       /* OpenMP threads >= 1; results do not depend on it */
+    int32_t isa;             /* enum mbgd_isa: MBGD_ISA_AUTO, or a cap (never above what the CPU runs) */
 } mbgd_params;
 
 /* Training data, float64.  Rows are read only through index arrays. */
@@ -132,6 +142,10 @@ const char *mbgd_optimizer_name(int optimizer);
 
 /* MBGD_OK, or MBGD_EINVAL when a field of p is out of range. */
 int mbgd_check_params(const mbgd_params *p);
+
+/* The instruction set a call with params.isa = requested runs; its name. */
+int mbgd_resolve_isa(int requested);
+const char *mbgd_isa_name(int isa);
 
 /* 1 when compiled with OpenMP, else 0; and the default thread count. */
 int mbgd_has_openmp(void);

@@ -3,9 +3,13 @@
 It turns validated NumPy arrays into the C structs of ``csrc/mbgd.h``, calls the
 kernels (cffi releases the GIL for the duration of each call) and turns status
 codes into exceptions carrying the message from ``mbgd_strerror``.  Loss and
-optimizer codes are read from the compiled module, never retyped here.
+optimizer codes are read from the compiled module, never retyped here.  The
+environment variable MBGD_FAST_ISA (auto, generic, avx2, avx512) caps the
+instruction set the kernels use.
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -17,6 +21,9 @@ LOSS_CODES = {ffi.string(lib.mbgd_loss_name(i)).decode(): i for i in range(lib.M
 OPTIMIZER_CODES = {
     ffi.string(lib.mbgd_optimizer_name(i)).decode(): i for i in range(lib.MBGD_N_OPTIMIZERS)
 }
+
+#: instruction-set name -> code, read from C ("auto", "generic", "avx2", "avx512")
+ISA_CODES = {ffi.string(lib.mbgd_isa_name(i)).decode(): i for i in range(lib.MBGD_N_ISAS)}
 
 _CTYPE = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _SFX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
@@ -55,6 +62,19 @@ def permutation(raw):
     order = np.empty(n, dtype=np.int64)
     _check(lib.mbgd_permutation(_ptr(order, "int64_t"), n, _ptr(raw, "uint64_t")), "permutation")
     return order
+
+
+def requested_isa():
+    """The instruction set asked for by MBGD_FAST_ISA (auto, generic, avx2, avx512)."""
+    name = os.environ.get("MBGD_FAST_ISA", "auto").strip().lower() or "auto"
+    if name not in ISA_CODES:
+        raise ValueError(f"MBGD_FAST_ISA={name!r} is not one of {', '.join(ISA_CODES)}")
+    return ISA_CODES[name]
+
+
+def isa() -> str:
+    """The instruction set the kernels run here (after MBGD_FAST_ISA's cap)."""
+    return ffi.string(lib.mbgd_isa_name(lib.mbgd_resolve_isa(requested_isa()))).decode()
 
 
 def _ptr(arr, dtype=None):
@@ -99,6 +119,7 @@ class NativeKernel:
         p.beta1, p.beta2 = spec.betas
         p.eps = spec.eps
         p.n_threads = spec.n_threads
+        p.isa = requested_isa()
         _check(lib.mbgd_check_params(p), "parameters")
         self._p = p
         data = ffi.new(f"mbgd_data_{sfx} *")

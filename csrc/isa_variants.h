@@ -1,0 +1,27 @@
+/*
+ * isa_variants.h -- compiles kernel_impl.h once per instruction set.
+ *
+ * Included by mbgd.c once per dtype.  The generic variant uses the compiler's
+ * baseline (SSE2 on x86-64); with GCC on x86-64 an AVX2+FMA and an AVX-512
+ * variant are compiled too, through `#pragma GCC target`, and mbgd.c picks one
+ * at run time (mbgd_resolve_isa), so one build runs on any x86-64 CPU.
+ */
+#define ISA generic
+#include "kernel_impl.h"
+#undef ISA
+
+#ifdef MBGD_MULTI_ISA
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define ISA avx2
+#include "kernel_impl.h"
+#undef ISA
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
+#define ISA avx512
+#include "kernel_impl.h"
+#undef ISA
+#pragma GCC pop_options
+#endif
