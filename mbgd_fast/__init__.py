@@ -2,9 +2,11 @@
 
 Public names::
 
-    train, gradient, iterations_per_epoch, TrainResult, DivergenceError, schedules
+    train, gradient, iterations_per_epoch, TrainResult, DivergenceError, schedules,
+    costmodel (fit, optimal_batch_size), profile
 """
-from . import schedules
+from . import costmodel, schedules
+from .costmodel import profile
 from .core import (
     DivergenceError,
     EpochInfo,
@@ -21,6 +23,8 @@ __all__ = [
     "DivergenceError",
     "EpochInfo",
     "LOSSES",
+    "costmodel",
+    "profile",
     "TrainResult",
     "gradient",
     "iterations_per_epoch",
