@@ -1,30 +1,37 @@
 """Benchmark helpers: shared data, and a samples/s table printed at the end of the run.
 
 Every benchmark records in ``extra_info`` what it ran (backend, threads, b, d,
-dtype), how many samples one round processed (``samples``) and a correctness
-check; the table below divides samples by the median round time.
+dtype, loss), how many samples and iterations one round processed, and a
+correctness check; ``python -m bench.report`` fits and plots from the JSON.
 """
 import numpy as np
 import pytest
 
 _ROWS = []
+N = 200_000
 
 
 @pytest.fixture(scope="session")
 def dataset():
-    """(X, y) float32, N = 200,000 rows, cached per d: larger than the caches together."""
+    """(X, y) with N = 200,000 rows (larger than the caches together), cached per (d, dtype, loss)."""
     cache = {}
 
-    def get(d, n=200_000, dtype=np.float32):
-        key = (d, n, np.dtype(dtype).str)
+    def get(d, dtype=np.float32, loss="squared", n=N, classes=10):
+        key = (d, np.dtype(dtype).str, loss, n)
         if key not in cache:
             rng = np.random.default_rng(0)
             X = rng.standard_normal((n, d), dtype=np.float32).astype(dtype)
             w = rng.standard_normal(d).astype(dtype) / np.sqrt(d)
             # no BLAS here: OpenBLAS threads spin for a while after a call and would
             # steal a core from the kernels timed next
-            y = ((X * w).sum(axis=1) + 0.1 * rng.standard_normal(n)).astype(dtype)
-            cache[key] = (X, y)
+            z = (X * w).sum(axis=1) + 0.1 * rng.standard_normal(n)
+            if loss == "softmax":
+                y = np.digitize(z, np.quantile(z, np.linspace(0, 1, classes + 1)[1:-1]))
+            elif loss in ("logistic", "hinge"):
+                y = np.where(z > 0, 1.0, -1.0)
+            else:
+                y = z
+            cache[key] = (X, y.astype(dtype))
         return cache[key]
 
     return get
@@ -32,9 +39,11 @@ def dataset():
 
 @pytest.fixture
 def record(benchmark):
-    """Call after the benchmark ran: stores its row for the summary table."""
+    """Call after the benchmark ran: stores extra_info and the row for the summary table."""
 
     def rec(**info):
+        info.setdefault("loss", "squared")
+        info.setdefault("dtype", "float32")
         benchmark.extra_info.update(info)
         _ROWS.append((benchmark, info))
 
@@ -45,14 +54,17 @@ def pytest_terminal_summary(terminalreporter):
     rows = []
     for bm, info in _ROWS:
         stats = getattr(bm, "stats", None)
-        if stats is None:
+        if stats is None or "samples" not in info:
             continue
         med = stats.stats.median
-        rows.append((info["d"], info["b"], info["backend"], info["samples"] / med, med, info["check"]))
+        rows.append((info["d"], info["b"], f'{info["backend"]}/{info["threads"]}t',
+                     info["loss"], info["dtype"], info["samples"] / med, med, info["check"]))
     if not rows:
         return
     tr = terminalreporter
     tr.section("samples/s (median round)")
-    tr.write_line(f"{'d':>5} {'b':>6} {'backend':<14} {'samples/s':>12} {'median s':>10}  check")
-    for d, b, backend, sps, med, check in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
-        tr.write_line(f"{d:>5} {b:>6} {backend:<14} {sps:>12.4g} {med:>10.4g}  {check}")
+    tr.write_line(f"{'d':>5} {'b':>6} {'system':<22} {'loss':<9} {'dtype':<8} {'samples/s':>11} "
+                  f"{'median s':>9}  check")
+    for r in sorted(rows, key=lambda r: (r[0], r[3], r[4], r[1], r[2])):
+        tr.write_line(f"{r[0]:>5} {r[1]:>6} {r[2]:<22} {r[3]:<9} {r[4]:<8} {r[5]:>11.4g} "
+                      f"{r[6]:>9.4g}  {r[7]}")

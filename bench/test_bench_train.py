@@ -1,12 +1,12 @@
-"""train() across batch sizes next to a plain NumPy loop, same data, same run.
+"""train() across batch sizes and threads next to a plain NumPy loop: same data, same run.
 
-Run:  python -m pytest bench/test_bench_train.py --benchmark-json bench/out/train.json
+    python -m pytest bench --benchmark-json bench/out/bench.json && python -m bench.report bench/out/bench.json
 
-N = 200,000 rows, float32, d in {16, 256}, b in {1, 4, ..., 4096}, rows
-shuffled every epoch.  mbgd_fast runs whole epochs; the NumPy loop
+N = 200,000 rows, float32, d in {16, 256}, b in {1, 4, ..., 4096}, rows shuffled
+every epoch.  mbgd_fast runs whole epochs; the NumPy loop
 (``Xb = X[idx]; r = Xb @ w - yb; w -= lr * Xb.T @ r / b``) runs the first
-``max(50 b, 20000)`` rows of the epoch (capped at N) since its b = 1 epoch
-takes seconds; throughput is samples per second in both.
+``max(50 b, 20000)`` rows of the epoch (capped at N), since its b = 1 epoch takes
+seconds; throughput is samples per second in both.
 """
 import numpy as np
 import pytest
@@ -17,29 +17,36 @@ from mbgd_fast import _native
 BATCH_SIZES = [1, 4, 16, 64, 256, 1024, 4096]
 DIMS = [16, 256]
 
+
 def lr_for(d):
     """Stable for b = 1 on unit-variance features (|x|^2 ~ d)."""
     return 0.25 / d
 
 
-def _mse(X, y, w, b0):
+def half_mse(X, y, w, b0):
     r = (X[:20000] * w).sum(axis=1) + b0 - y[:20000]  # no BLAS (see conftest)
     return float(np.mean(r.astype(np.float64) ** 2) / 2)
 
 
+def numpy_rows(b, n):
+    return min(n, max(50 * b, 20000))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("d", DIMS)
 @pytest.mark.parametrize("b", BATCH_SIZES)
-def test_mbgd_fast(benchmark, record, dataset, b, d):
+def test_mbgd_fast(benchmark, record, dataset, b, d, threads):
     X, y = dataset(d)
     benchmark.group = f"train d={d}"
     res = benchmark.pedantic(
-        mf.train, args=(X, y), kwargs=dict(batch_size=b, epochs=1, lr=lr_for(d), seed=0),
+        mf.train, args=(X, y),
+        kwargs=dict(batch_size=b, epochs=1, lr=lr_for(d), seed=0, n_threads=threads),
         rounds=5, warmup_rounds=1,
     )
-    start = _mse(X, y, np.zeros(d, np.float32), 0.0)
-    end = _mse(X, y, res.coef, res.intercept)
-    record(backend="mbgd_fast", threads=_native.max_threads(), b=b, d=d, dtype="float32",
-           samples=len(X), check=f"loss {start:.3g} -> {end:.3g}", ok=bool(end < start))
+    start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
+    end = half_mse(X, y, res.coef, res.intercept)
+    record(backend="mbgd_fast", threads=threads, b=b, d=d, samples=len(X), iters=res.n_iter,
+           isa=_native.isa(), check=f"loss {start:.3g} -> {end:.3g}", ok=bool(end < start))
     assert end < start
 
 
@@ -62,16 +69,24 @@ def numpy_loop(X, y, order, b, n_rows, lr):
 @pytest.mark.parametrize("b", BATCH_SIZES)
 def test_numpy_loop(benchmark, record, dataset, b, d):
     X, y = dataset(d)
-    n_rows = min(len(X), max(50 * b, 20000))
+    n_rows = numpy_rows(b, len(X))
     order = np.random.default_rng(0).permutation(len(X))
     benchmark.group = f"train d={d}"
     w, b0 = benchmark.pedantic(numpy_loop, args=(X, y, order, b, n_rows, lr_for(d)), rounds=5,
                                warmup_rounds=1)
     # the same iterations through mbgd_fast give the same weights (float32 tolerance)
-    n_it = -(-n_rows // b)
     ref = mf.train(X[order[:n_rows]], y[order[:n_rows]], batch_size=b, epochs=1, lr=lr_for(d),
                    shuffle=False)
     ok = np.allclose(ref.coef, w, rtol=1e-3, atol=1e-4)
-    record(backend="numpy-loop", threads=1, b=b, d=d, dtype="float32", samples=n_rows,
-           check=f"{n_it} iters, matches mbgd_fast: {ok}", ok=bool(ok))
+    record(backend="numpy-loop", threads=_blas_threads(), b=b, d=d, samples=n_rows,
+           iters=-(-n_rows // b), check=f"same weights as mbgd_fast: {ok}", ok=bool(ok))
     assert ok
+
+
+def _blas_threads():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return 0
+    return max((i.get("num_threads", 1) for i in threadpool_info() if i.get("user_api") == "blas"),
+               default=1)

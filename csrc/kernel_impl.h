@@ -423,8 +423,48 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 
     const int nt = p->n_threads;
     (void)nt;
+    /* b = 1 with plain SGD, one output and no L1: the step is w -= lr (c x + l2 w), done
+     * in one pass over w and x (no gradient buffer), with the norms in the same pass */
+    const int direct = p->optimizer == MBGD_OPT_SGD && K == 1 && p->l1 == 0.0;
+    const int64_t pf = FN(prefetch_distance)(d);
+    for (int64_t r = starts[0]; r < starts[0] + pf && r < c.r_end; r++)
+        FN(prefetch_row)(data->X, slice->rows[r], d);
     for (int64_t t = 0; t < n_iter; t++) {
-        c.first = t == 0;
+        if (direct && starts[t + 1] - starts[t] == 1) {
+            const int64_t r = starts[t], i = slice->rows[r];
+            if (r + pf < c.r_end) FN(prefetch_row)(data->X, slice->rows[r + pf], d);
+            const REAL *x = data->X + i * d;
+            REAL *w = state->theta;
+            const REAL sw = data->sample_weight ? data->sample_weight[i] : (REAL)1;
+            REAL dl;
+            const REAL z = FN(dot)(w, x, d) + w[d];
+            const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
+                                                        (REAL)p->epsilon, &dl)) + (double)(z - z);
+            const double loss = lv + 0.5 * p->l2 * pen_sq;
+            slice->batch_loss[t] = loss;
+            const REAL cz = sw * dl, lr = (REAL)slice->lr[t], l2 = (REAL)p->l2;
+            if (cz != 0 || l2 != 0) {
+                double sq = 0.0, ab = 0.0;
+#pragma omp simd reduction(+ : sq, ab)
+                for (int64_t j = 0; j < d; j++) {
+                    w[j] -= lr * (cz * x[j] + l2 * w[j]);
+                    sq += (double)w[j] * (double)w[j];
+                    ab += fabs((double)w[j]);
+                }
+                pen_sq = sq;
+                pen_abs = ab;
+            }
+            if (p->fit_intercept) w[d] -= lr * cz;
+            if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)w[d]))) {
+                slice->n_done = t;
+                st = MBGD_EDIVERGED;
+                goto done;
+            }
+            state->step += 1;
+            slice->n_done = t + 1;
+            continue;
+        }
+        c.first = 0;
         c.s = starts[t];
         c.nb = starts[t + 1] - starts[t];
         c.G = n_groups(c.nb, KD);
@@ -479,6 +519,35 @@ done:
     free(c.gloss);
     free(c.c_l2);
     return st;
+}
+
+/* Bandwidth probe: sum of the rows[0..n_rows) of X, read as the kernels read them. */
+static int FN(probe_read)(const REAL *X, int64_t d, const int64_t *rows, int64_t n_rows,
+                          int32_t n_threads, double *sum)
+{
+    double total = 0.0;
+    (void)n_threads;
+#pragma omp parallel num_threads(n_threads) reduction(+ : total) if (n_threads > 1)
+    {
+#ifdef _OPENMP
+        const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+        const int64_t tid = 0, T = 1;
+#endif
+        const int64_t r0 = n_rows * tid / T, r1 = n_rows * (tid + 1) / T;
+        const int64_t pf = FN(prefetch_distance)(d);
+        for (int64_t r = r0; r < r0 + pf && r < r1; r++) FN(prefetch_row)(X, rows[r], d);
+        REAL acc = 0;
+        for (int64_t r = r0; r < r1; r++) {
+            if (r + pf < r1) FN(prefetch_row)(X, rows[r + pf], d);
+            const REAL *x = X + rows[r] * d;
+#pragma omp simd reduction(+ : acc)
+            for (int64_t j = 0; j < d; j++) acc += x[j];
+        }
+        total += (double)acc;
+    }
+    *sum = total;
+    return MBGD_OK;
 }
 
 static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *theta,

@@ -249,3 +249,18 @@ int mbgd_loss_f32(const mbgd_params *p, const mbgd_data_f32 *data, const float *
 {
     return mbgd_gradient_f32(p, data, theta, NULL, 0, loss, NULL);
 }
+
+int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows, int64_t n_rows,
+                        int32_t n_threads, int32_t isa, double *sum)
+{
+    if (X == NULL || rows == NULL || sum == NULL) return MBGD_NULL;
+    if (n_features < 1 || n_rows < 0 || n_threads < 1 || isa < 0 || isa >= MBGD_N_ISAS)
+        return MBGD_EINVAL;
+    switch (mbgd_resolve_isa(isa)) {
+#ifdef MBGD_MULTI_ISA
+    case MBGD_ISA_AVX512: return probe_read_f32_avx512(X, n_features, rows, n_rows, n_threads, sum);
+    case MBGD_ISA_AVX2: return probe_read_f32_avx2(X, n_features, rows, n_rows, n_threads, sum);
+#endif
+    default: return probe_read_f32_generic(X, n_features, rows, n_rows, n_threads, sum);
+    }
+}

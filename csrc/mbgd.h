@@ -195,6 +195,15 @@ int mbgd_loss_f64(const mbgd_params *p, const mbgd_data_f64 *data,
 int mbgd_loss_f32(const mbgd_params *p, const mbgd_data_f32 *data,
                   const float *theta, double *loss);
 
+/*
+ * Bandwidth probe for benchmarks: *sum = the sum of every element of the rows
+ * rows[0..n_rows) of X (n_features columns), read in that order with the same
+ * software prefetch as the training kernels, on n_threads threads.  Its rate is
+ * the ceiling for any kernel that reads X in that order.
+ */
+int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows, int64_t n_rows,
+                        int32_t n_threads, int32_t isa, double *sum);
+
 /* MBGD_CDEF_END */
 
 #ifdef __cplusplus

@@ -64,6 +64,18 @@ def permutation(raw):
     return order
 
 
+def probe_read(X, rows, n_threads=1):
+    """Sum of the float32 rows ``X[rows]`` read by the kernels' access pattern (a bandwidth probe)."""
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    if X.ndim != 2 or (len(rows) and (rows.min() < 0 or rows.max() >= len(X))):
+        raise ValueError("probe_read: X must be 2-D and rows must index its rows")
+    out = ffi.new("double *")
+    _check(lib.mbgd_probe_read_f32(_ptr(X), X.shape[1], _ptr(rows, "int64_t"), len(rows),
+                                   int(n_threads), requested_isa(), out), "probe_read")
+    return float(out[0])
+
+
 def requested_isa():
     """The instruction set asked for by MBGD_FAST_ISA (auto, generic, avx2, avx512)."""
     name = os.environ.get("MBGD_FAST_ISA", "auto").strip().lower() or "auto"

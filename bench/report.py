@@ -1,0 +1,191 @@
+"""Fit, tabulate and plot a benchmark run.
+
+    python bench/report.py bench/out/bench.json [--out bench/out] [--markdown FILE]
+
+For every system (mbgd_fast at 1 and 2 threads, the NumPy loop, PyTorch foreach
+and fused, scikit-learn partial_fit) and every d, fits T_iter(b) = tau_f +
+tau_d b by mbgd_fast.costmodel.fit to the median seconds per iteration, and
+prints tau_f, tau_d, R^2, samples/s at each b, mbgd_fast's ratio to each anchor,
+and the % of the measured read bandwidth that mbgd_fast's reads of X reach.
+Writes perf_d{d}.png (seconds per iteration and samples/s vs b, log axes, with
+the fitted lines) into --out.
+"""
+import argparse
+import json
+import os
+import sys
+from collections import defaultdict
+
+import numpy as np
+
+from mbgd_fast import costmodel
+
+
+def load(paths):
+    rows, bandwidth, meta = [], {}, {}
+    shuffled = {}
+    for path in paths:
+        with open(path) as fh:
+            data = json.load(fh)
+        meta = data.get("machine_info", {})
+        for bm in data["benchmarks"]:
+            info, med = bm["extra_info"], bm["stats"]["median"]
+            if info.get("backend") == "numpy-sum":
+                bandwidth[info["threads"]] = info["bytes"] / med
+                continue
+            if info.get("backend") == "shuffled-read":
+                shuffled[(info["d"], info["threads"])] = info["bytes"] / med
+                continue
+            if "samples" not in info:
+                continue
+            system = info["backend"] + (f"/{info['threads']}t" if info["backend"] == "mbgd_fast" else "")
+            rows.append(dict(info, system=system, median=med, sps=info["samples"] / med,
+                             t_iter=med / info["iters"]))
+    return rows, bandwidth, shuffled
+
+
+def fit_systems(rows):
+    """{(system, d): (CostModel, {b: row})} for squared loss, float32."""
+    groups = defaultdict(dict)
+    for r in rows:
+        if r["loss"] == "squared" and r["dtype"] == "float32":
+            groups[(r["system"], r["d"])][r["b"]] = r
+    fits = {}
+    for key, by_b in groups.items():
+        bs = sorted(by_b)
+        model = costmodel.fit(bs, [by_b[b]["t_iter"] for b in bs]) if len(bs) >= 2 else None
+        fits[key] = (model, by_b)
+    return fits
+
+
+def report(rows, bandwidth, shuffled, out_dir, markdown=None):
+    lines = []
+    say = lines.append
+    fits = fit_systems(rows)
+    dims = sorted({d for _, d in fits})
+    bws = ", ".join(f"{t} thread{'s' * (t > 1)}: {v / 1e9:.1f} GB/s" for t, v in sorted(bandwidth.items()))
+    say(f"Read bandwidth (NumPy sum over 1 GiB): {bws or 'not measured'}")
+    if shuffled:
+        say("Shuffled-row read ceiling (rows of X in a random order, read with the kernels' "
+            "prefetch, nothing else): " + ", ".join(
+                f"d={d} {t}t: {v / 1e9:.1f} GB/s" for (d, t), v in sorted(shuffled.items())))
+    say("")
+    for d in dims:
+        systems = sorted(s for s, dd in fits if dd == d)
+        bs = sorted({b for s in systems for b in fits[(s, d)][1]})
+        say(f"### d = {d}: samples/s by batch size, and the fitted T_iter(b) = tau_f + tau_d b")
+        say("")
+        say("| system | tau_f (us) | tau_d (ns) | R^2 | " + " | ".join(f"b={b}" for b in bs) + " |")
+        say("|---|---:|---:|---:|" + "---:|" * len(bs))
+        for s in systems:
+            model, by_b = fits[(s, d)]
+            cells = [f"{by_b[b]['sps']:.3g}" if b in by_b else "" for b in bs]
+            if model is None:
+                say(f"| {s} | | | | " + " | ".join(cells) + " |")
+            else:
+                say(f"| {s} | {model.tau_f * 1e6:.3g} | {model.tau_d * 1e9:.3g} | {model.r2:.3f} | "
+                    + " | ".join(cells) + " |")
+        say("")
+        best = max((s for s in systems if s.startswith("mbgd_fast")),
+                   key=lambda s: np.mean([r["sps"] for r in fits[(s, d)][1].values()]), default=None)
+        if best:
+            say(f"Ratio of {best} samples/s to each anchor (same d, same b):")
+            say("")
+            say("| anchor | " + " | ".join(f"b={b}" for b in bs) + " |")
+            say("|---|" + "---:|" * len(bs))
+            mine = fits[(best, d)][1]
+            for s in systems:
+                if s.startswith("mbgd_fast"):
+                    continue
+                other = fits[(s, d)][1]
+                cells = [f"{mine[b]['sps'] / other[b]['sps']:.2f}x" if b in mine and b in other else ""
+                         for b in bs]
+                say(f"| {s} | " + " | ".join(cells) + " |")
+            say("")
+            say("% of the read bandwidth reached by mbgd_fast (bytes of X read per second), "
+                "and in brackets % of the shuffled-row read ceiling:")
+            say("")
+            say("| threads | " + " | ".join(f"b={b}" for b in bs) + " |")
+            say("|---|" + "---:|" * len(bs))
+            for s in systems:
+                if not s.startswith("mbgd_fast"):
+                    continue
+                t = int(s.split("/")[1][:-1])
+                if t not in bandwidth:
+                    continue
+                by_b = fits[(s, d)][1]
+                ceil = shuffled.get((d, t))
+                cells = [(f"{100 * by_b[b]['sps'] * d * 4 / bandwidth[t]:.0f}%"
+                          + (f" ({100 * by_b[b]['sps'] * d * 4 / ceil:.0f}%)" if ceil else ""))
+                         if b in by_b else "" for b in bs]
+                say(f"| {t} | " + " | ".join(cells) + " |")
+            say("")
+        plot(d, systems, fits, out_dir)
+        say(f"![d={d}](perf_d{d}.png)")
+        say("")
+    losses = [r for r in rows if r["d"] == 256 and r["system"].startswith("mbgd_fast") and
+              (r["loss"] != "squared" or r["dtype"] != "float32" or r.get("threads") == 2)]
+    by = {(r["loss"], r["dtype"], r["b"], r["system"]): r for r in losses}
+    keys = sorted({(l, dt) for l, dt, _, s in by if s == "mbgd_fast/2t"})
+    if keys:
+        say("### Cost per sample by loss and dtype (d = 256, 2 threads), relative to squared float32")
+        say("")
+        say("| loss | dtype | b | samples/s | cost vs squared |")
+        say("|---|---|---:|---:|---:|")
+        for l, dt in keys:
+            for b in (1, 256):
+                r, ref = by.get((l, dt, b, "mbgd_fast/2t")), by.get(("squared", "float32", b, "mbgd_fast/2t"))
+                if r and ref:
+                    say(f"| {l} | {dt} | {b} | {r['sps']:.3g} | {ref['sps'] / r['sps']:.2f}x |")
+        say("")
+    text = "\n".join(lines)
+    print(text)
+    if markdown:
+        with open(markdown, "w") as fh:
+            fh.write(text + "\n")
+    return text
+
+
+def plot(d, systems, fits, out_dir):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plots", file=sys.stderr)
+        return
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for s in systems:
+        model, by_b = fits[(s, d)]
+        bs = np.array(sorted(by_b))
+        t = np.array([by_b[b]["t_iter"] for b in bs])
+        line = ax1.loglog(bs, t, "o", label=s)[0]
+        ax2.loglog(bs, bs / t, "o-", color=line.get_color(), label=s)
+        if model is not None:
+            grid = np.geomspace(bs.min(), bs.max(), 100)
+            ax1.loglog(grid, model.predict(grid), "-", color=line.get_color(), alpha=0.7)
+    ax1.set(xlabel="batch size b", ylabel="seconds per iteration",
+            title=f"T_iter(b), fitted tau_f + tau_d b (d={d})")
+    ax2.set(xlabel="batch size b", ylabel="samples / s", title=f"throughput (d={d}, N=200,000, float32)")
+    for ax in (ax1, ax2):
+        ax.grid(True, which="both", alpha=0.3)
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(out_dir, exist_ok=True)
+    fig.savefig(os.path.join(out_dir, f"perf_d{d}.png"), dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("json", nargs="+")
+    ap.add_argument("--out", default=os.path.join("bench", "out"))
+    ap.add_argument("--markdown", default=None)
+    args = ap.parse_args(argv)
+    rows, bandwidth, shuffled = load(args.json)
+    report(rows, bandwidth, shuffled, args.out, args.markdown)
+
+
+if __name__ == "__main__":
+    main()

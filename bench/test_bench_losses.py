@@ -1,0 +1,33 @@
+"""Cost per sample of every loss family and both dtypes, against squared loss in the same run.
+
+d = 256, N = 200,000, b in {1, 256}, 2 threads; softmax has K = 10 classes (so 10x
+the arithmetic per row, but the same bytes of X).
+"""
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+from mbgd_fast import _native
+
+from test_bench_train import lr_for
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("loss", ["squared", "logistic", "hinge", "softmax"])
+@pytest.mark.parametrize("b", [1, 256])
+def test_loss_cost(benchmark, record, dataset, b, loss, dtype):
+    if dtype == "float64" and loss != "squared":
+        pytest.skip("float64 is measured on squared loss only")
+    d = 256
+    X, y = dataset(d, dtype=np.dtype(dtype), loss=loss)
+    benchmark.group = f"loss d={d} b={b}"
+    res = benchmark.pedantic(
+        mf.train, args=(X, y),
+        kwargs=dict(loss=loss, batch_size=b, epochs=1, lr=lr_for(d), seed=0, n_threads=2),
+        rounds=5, warmup_rounds=1,
+    )
+    ok = bool(res.epoch_loss[0] < res.batch_loss[0] and np.isfinite(res.coef).all())
+    record(backend="mbgd_fast", threads=2, b=b, d=d, loss=loss, dtype=dtype, samples=len(X),
+           iters=res.n_iter, isa=_native.isa(),
+           check=f"first batch {res.batch_loss[0]:.3g} > epoch mean {res.epoch_loss[0]:.3g}", ok=ok)
+    assert ok
