@@ -19,8 +19,20 @@ from .losses import LOSSES
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # the estimators need scikit-learn (an optional extra): import them on first use
+    if name in ("MBGDRegressor", "MBGDClassifier"):
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'mbgd_fast' has no attribute {name!r}")
+
+
 __all__ = [
     "DivergenceError",
+    "MBGDClassifier",
+    "MBGDRegressor",
     "EpochInfo",
     "LOSSES",
     "costmodel",

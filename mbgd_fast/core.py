@@ -247,6 +247,32 @@ def _set_init(state, coef_init, intercept_init, dtype):
         state.theta[K * d :] = b.astype(dtype)
 
 
+class _Shifted:
+    """A schedule seen from iteration ``offset`` on (a continued run)."""
+
+    def __init__(self, schedule, offset):
+        self.schedule, self.offset = schedule, offset
+
+    def values(self, t, total):
+        return self.schedule.values(t + self.offset, total)
+
+
+def _resume_state(state, init):
+    if not isinstance(init, State):
+        raise TypeError(f"init_state must be a TrainResult.state, got {type(init).__name__}")
+    if (init.n_features, init.n_outputs) != (state.n_features, state.n_outputs):
+        raise ValueError(
+            f"init_state is for {init.n_outputs} output(s) x {init.n_features} features, "
+            f"this problem has {state.n_outputs} x {state.n_features}"
+        )
+    state.theta[:] = init.theta
+    for name in ("buf1", "buf2"):
+        mine, theirs = getattr(state, name), getattr(init, name)
+        if mine is not None and theirs is not None:
+            mine[:] = theirs
+    state.step = int(init.step)
+
+
 def _slice_iterations(batch_size, n_features, n_outputs):
     """Iterations per kernel call: about SLICE_WORK elements of work, at least one batch."""
     per_iter = batch_size * (n_features + 1) * n_outputs + 64 * (n_features + 1) * n_outputs
@@ -293,6 +319,7 @@ def train(
     coef_init=None,
     intercept_init=None,
     n_classes=None,
+    init_state=None,
 ):
     r"""Train a linear model by mini-batch gradient descent.
 
@@ -347,6 +374,10 @@ def train(
         Starting weights (zeros by default).
     n_classes : int or None
         Softmax classes (default: max(y) + 1).
+    init_state : State or None
+        Continue from ``previous_result.state``: weights, optimizer buffers and the
+        iteration count (schedules and Adam's bias correction carry on from it).
+        Not modified.
 
     Returns
     -------
@@ -384,6 +415,8 @@ def train(
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {callback!r}")
     state = State.zeros(spec, d, X.dtype)
+    if init_state is not None:
+        _resume_state(state, init_state)
     _set_init(state, coef_init, intercept_init, X.dtype)
     kernel = _make_kernel(backend, spec, X, y, sw)
 
@@ -404,8 +437,11 @@ def train(
             n_samples=n, backend=backend, state=state,
         )
 
-    t0 = 0  # global iteration at the start of the epoch
+    t0 = 0  # iteration (of this call) at the start of the epoch
     done = 0  # iterations completed
+    step0 = state.step  # schedules count iterations across calls that continue a state
+    schedule = _Shifted(schedule, step0) if step0 else schedule
+    total += step0
     try:
         for epoch in range(epochs):
             rows = epoch_order(rng, n) if shuffle else np.arange(n, dtype=np.int64)

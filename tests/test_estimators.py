@@ -1,0 +1,196 @@
+"""MBGDRegressor / MBGDClassifier: scikit-learn's own estimator checks, composition, quality."""
+import pickle
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine  # noqa: E402
+from sklearn.linear_model import SGDClassifier, SGDRegressor  # noqa: E402
+from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from mbgd_fast import MBGDClassifier, MBGDRegressor  # noqa: E402
+
+ESTIMATORS = [MBGDRegressor(random_state=0), MBGDClassifier(random_state=0),
+              MBGDClassifier(loss="log_loss", multi_class="multinomial", random_state=0),
+              MBGDRegressor(batch_size=16, optimizer="adam", learning_rate="constant", random_state=0)]
+
+
+DIVERGES = ("diverges on the check's unscaled data (X ~ N(100, 1)) at the default learning "
+            "rate: we raise DivergenceError; scikit-learn's SGD clips dloss at 1e12 and returns "
+            "weights ~1e10 instead")
+RESAMPLING = ("stochastic: repeating a row changes the epoch's order and number of updates "
+              "(scikit-learn's SGD fails it too)")
+
+
+def expected_failed_checks(estimator):
+    failed = {"check_sample_weight_equivalence_on_dense_data": RESAMPLING}
+    if isinstance(estimator, MBGDRegressor) and estimator.learning_rate == "invscaling":
+        for check in ("check_fit_idempotent", "check_fit_check_is_fitted", "check_n_features_in"):
+            failed[check] = DIVERGES
+    return failed
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=sklearn.exceptions.ConvergenceWarning)
+        check(estimator)
+
+
+def test_pipeline_gridsearch_clone_pickle():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), MBGDClassifier(loss="log_loss", batch_size=8, random_state=0))
+    grid = GridSearchCV(pipe, {"mbgdclassifier__batch_size": [1, 32], "mbgdclassifier__alpha": [1e-4, 1e-2]}, cv=3)
+    grid.fit(X, y)
+    assert grid.best_score_ > 0.9
+    est = grid.best_estimator_
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
+    c = clone(MBGDRegressor(batch_size=7, alpha=0.1))
+    assert c.get_params()["batch_size"] == 7 and not hasattr(c, "coef_")
+
+
+def test_pickle_mid_training_continues_identically():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    a = MBGDRegressor(batch_size=8, optimizer="momentum", learning_rate="constant", eta0=1e-3,
+                      random_state=0).partial_fit(X, y)
+    b = pickle.loads(pickle.dumps(a))
+    a.partial_fit(X, y)
+    b.partial_fit(X, y)
+    assert a.coef_.tobytes() == b.coef_.tobytes() and a.t_ == b.t_
+
+
+def test_partial_fit_continues_state_and_schedule():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    est = MBGDRegressor(batch_size=10, random_state=0)
+    losses = []
+    for _ in range(5):
+        est.partial_fit(X, y)
+        losses.append(est.loss_curve_.mean())
+    assert est.t_ == 5 * 45 + 1 and losses[-1] < losses[0]
+    clf = MBGDClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:10], np.arange(10) % 2)
+    clf.partial_fit(X[:10], np.arange(10) % 3, classes=[0, 1, 2])
+    assert clf.coef_.shape == (3, X.shape[1])
+
+
+def test_predict_proba_only_where_the_loss_allows():
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    assert not hasattr(MBGDClassifier(loss="hinge").fit(X, y), "predict_proba")
+    for kw in (dict(loss="log_loss"), dict(loss="modified_huber"),
+               dict(loss="log_loss", multi_class="multinomial")):
+        p = MBGDClassifier(random_state=0, **kw).fit(X, y).predict_proba(X)
+        np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-6)
+        assert (p >= 0).all()
+
+
+@pytest.mark.parametrize("params,match", [
+    (dict(loss="cubic"), "The 'loss' parameter must be one of"),
+    (dict(penalty="l3"), "The 'penalty' parameter must be one of"),
+    (dict(alpha=-1.0), "The 'alpha' parameter must be >= 0"),
+    (dict(l1_ratio=1.5), "The 'l1_ratio' parameter must be <= 1"),
+    (dict(max_iter=0), "The 'max_iter' parameter must be an int >= 1"),
+    (dict(batch_size=0), "The 'batch_size' parameter must be an int >= 1"),
+    (dict(learning_rate="constant", eta0=0.0), "eta0 must be > 0"),
+    (dict(learning_rate="optimal", alpha=0.0), "alpha must be > 0 since learning_rate is 'optimal'"),
+    (dict(optimizer="lbfgs"), "The 'optimizer' parameter must be one of"),
+    (dict(average=True), "average"),
+    (dict(momentum=1.0), "The 'momentum' parameter must be < 1"),
+])
+def test_parameter_validation_at_fit(params, match):
+    X, y = load_diabetes(return_X_y=True)
+    est = MBGDRegressor(**params)  # __init__ stores, never checks
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    assert not hasattr(est, "coef_")
+
+
+def test_multinomial_needs_log_loss():
+    X, y = load_wine(return_X_y=True)
+    with pytest.raises(ValueError, match="multinomial"):
+        MBGDClassifier(multi_class="multinomial").fit(X, y)
+
+
+def test_batch_size_clipped_and_early_stopping_and_class_weight():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    est = MBGDClassifier(batch_size=10_000, loss="log_loss", learning_rate="constant", eta0=0.1,
+                         random_state=0).fit(X, y)
+    assert est.score(X, y) > 0.9 and len(est.loss_curve_) == est.n_iter_
+    es = MBGDClassifier(early_stopping=True, n_iter_no_change=3, max_iter=200, random_state=0).fit(X, y)
+    assert es.n_iter_ < 200 and es.score(X, y) > 0.9
+    bal = MBGDClassifier(class_weight="balanced", random_state=0).fit(X, y)
+    assert bal.score(X, y) > 0.9
+
+
+def test_missing_sklearn_names_the_extra():
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "import mbgd_fast\n"
+            "try:\n    mbgd_fast.MBGDRegressor\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "pip install 'mbgd_fast[sklearn]'" in out
+
+
+def _datasets():
+    out = {}
+    for name, loader in (("breast_cancer", load_breast_cancer), ("wine", load_wine),
+                         ("digits", load_digits), ("diabetes", load_diabetes)):
+        X, y = loader(return_X_y=True)
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0,
+                                              stratify=None if name == "diabetes" else y)
+        sc = StandardScaler().fit(Xtr)
+        out[name] = (sc.transform(Xtr), sc.transform(Xte), ytr, yte)
+    return out
+
+
+def quality_table():
+    """Test accuracy / R^2 of scikit-learn's SGD and ours at b = 1 and b = 32 (eta0 scaled)."""
+    rows = []
+    data = _datasets()
+    for name, (Xtr, Xte, ytr, yte) in data.items():
+        reg = name == "diabetes"
+        common = dict(loss="squared_error" if reg else "hinge", alpha=1e-3, max_iter=50,
+                      learning_rate="invscaling" if reg else "optimal", random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = (SGDRegressor if reg else SGDClassifier)(**common).fit(Xtr, ytr).score(Xte, yte)
+            ours = {}
+            for b in (1, 32):
+                kw = dict(common, batch_size=b)
+                if b > 1:
+                    # the per-update noise falls by b: take steps sqrt(b) larger (and for
+                    # "optimal", start as if b times as many samples had been seen)
+                    if reg:
+                        kw.update(eta0=0.01 * np.sqrt(b))
+                    else:
+                        kw.update(learning_rate="constant", eta0=0.05 * np.sqrt(b))
+                Est = MBGDRegressor if reg else MBGDClassifier
+                ours[b] = Est(**kw).fit(Xtr, ytr).score(Xte, yte)
+        rows.append((name, "R^2" if reg else "accuracy", ref, ours[1], ours[32]))
+    return rows
+
+
+def test_quality_matches_sklearn():
+    for name, metric, ref, b1, b32 in quality_table():
+        assert abs(b1 - ref) <= 0.02, (name, ref, b1)
+        assert abs(b32 - ref) <= 0.02, (name, ref, b32)
+
+
+if __name__ == "__main__":  # prints the README table
+    print("| dataset | metric | SGD (scikit-learn) | MBGD b=1 | MBGD b=32 |")
+    print("|---|---|---:|---:|---:|")
+    for name, metric, ref, b1, b32 in quality_table():
+        print(f"| {name} | {metric} | {ref:.4f} | {b1:.4f} | {b32:.4f} |")
