@@ -23,11 +23,28 @@
 #define T_STATE MBGD_CAT(mbgd_state, SFX)
 #define T_CTX FN(mbgd_ctx)
 
+/* Lanes of independent partial sums in the reductions: 128 bytes, i.e. four AVX2 vectors
+ * (two AVX-512, eight SSE2), so consecutive FMAs do not wait on each other's latency. */
+#define MBGD_LANES (128 / (int64_t)sizeof(REAL))
+
 static inline REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
 {
+    if (n < 2 * MBGD_LANES) { /* short: one vector accumulator costs less than many */
+        REAL s = 0;
+#pragma omp simd reduction(+ : s)
+        for (int64_t j = 0; j < n; j++) s += a[j] * b[j];
+        return s;
+    }
+    REAL acc[MBGD_LANES] = {0};
+    int64_t j = 0;
+    for (; j + MBGD_LANES <= n; j += MBGD_LANES) {
+#pragma omp simd
+        for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += a[j + k] * b[j + k];
+    }
     REAL s = 0;
 #pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < n; j++) s += a[j] * b[j];
+    for (int64_t i = j; i < n; i++) s += a[i] * b[i];
+    for (int64_t k = 0; k < MBGD_LANES; k++) s += acc[k];
     return s;
 }
 
@@ -56,6 +73,41 @@ static inline int64_t FN(prefetch_distance)(int64_t d)
 {
     int64_t pf = MBGD_PREFETCH_BYTES / (d * (int64_t)sizeof(REAL));
     return pf < 1 ? 1 : (pf > MBGD_PREFETCH_MAX_ROWS ? MBGD_PREFETCH_MAX_ROWS : pf);
+}
+
+/* The fused b = 1 SGD step w -= lr (cz x + l2 w), with |w|^2 and a finiteness probe
+ * (the sum of w - w: 0, or NaN when a weight is not finite) from the same pass. */
+static inline void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
+                                   REAL cz, REAL l2, double *sq_out, double *probe_out)
+{
+    REAL ts = 0, tp = 0;
+    int64_t j = 0;
+    double s2 = 0.0, pr = 0.0;
+    if (d >= 2 * MBGD_LANES) { /* long: independent partial sums */
+        REAL sq[MBGD_LANES] = {0}, probe[MBGD_LANES] = {0};
+        for (; j + MBGD_LANES <= d; j += MBGD_LANES) {
+#pragma omp simd
+            for (int64_t k = 0; k < MBGD_LANES; k++) {
+                const REAL v = w[j + k] - lr * (cz * x[j + k] + l2 * w[j + k]);
+                w[j + k] = v;
+                sq[k] += v * v;
+                probe[k] += v - v;
+            }
+        }
+        for (int64_t k = 0; k < MBGD_LANES; k++) {
+            s2 += (double)sq[k];
+            pr += (double)probe[k];
+        }
+    }
+#pragma omp simd reduction(+ : ts, tp)
+    for (int64_t i = j; i < d; i++) {
+        const REAL v = w[i] - lr * (cz * x[i] + l2 * w[i]);
+        w[i] = v;
+        ts += v * v;
+        tp += v - v;
+    }
+    *sq_out = s2 + (double)ts;
+    *probe_out = pr + (double)tp;
 }
 
 /* Loss of one sample with K = 1; *dl receives dloss/dz. */
@@ -347,11 +399,26 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
                          j1 - k0, 0, 0);
     double sq = 0.0, ab = 0.0, all = 0.0;
     const REAL *th = c->theta;
+    {
+        double vsq[16] = {0}, vab[16] = {0}; /* independent partial sums (see MBGD_LANES) */
+        int64_t j = j0;
+        for (; k1 - j0 >= 64 && j + 16 <= k1; j += 16) {
+#pragma omp simd
+            for (int64_t k = 0; k < 16; k++) {
+                const double w = (double)th[j + k];
+                vsq[k] += w * w;
+                vab[k] += fabs(w);
+            }
+        }
 #pragma omp simd reduction(+ : sq, ab)
-    for (int64_t j = j0; j < k1; j++) {
-        const double w = (double)th[j];
-        sq += w * w;
-        ab += fabs(w);
+        for (int64_t i = j; i < k1; i++) {
+            sq += (double)th[i] * (double)th[i];
+            ab += fabs((double)th[i]);
+        }
+        for (int64_t k = 0; k < 16; k++) {
+            sq += vsq[k];
+            ab += vab[k];
+        }
     }
     for (int64_t j = k0; j < j1; j++) all += fabs((double)th[j]);
     c->c_l2[ch] = sq;
@@ -444,15 +511,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             slice->batch_loss[t] = loss;
             const REAL cz = sw * dl, lr = (REAL)slice->lr[t], l2 = (REAL)p->l2;
             if (cz != 0 || l2 != 0) {
-                double sq = 0.0, ab = 0.0;
-#pragma omp simd reduction(+ : sq, ab)
-                for (int64_t j = 0; j < d; j++) {
-                    w[j] -= lr * (cz * x[j] + l2 * w[j]);
-                    sq += (double)w[j] * (double)w[j];
-                    ab += fabs((double)w[j]);
-                }
-                pen_sq = sq;
-                pen_abs = ab;
+                /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
+                 * and w - w summed: 0, or NaN when a weight is not finite */
+                FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
             }
             if (p->fit_intercept) w[d] -= lr * cz;
             if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)w[d]))) {
@@ -537,14 +598,20 @@ static int FN(probe_read)(const REAL *X, int64_t d, const int64_t *rows, int64_t
         const int64_t r0 = n_rows * tid / T, r1 = n_rows * (tid + 1) / T;
         const int64_t pf = FN(prefetch_distance)(d);
         for (int64_t r = r0; r < r0 + pf && r < r1; r++) FN(prefetch_row)(X, rows[r], d);
-        REAL acc = 0;
+        REAL acc[MBGD_LANES] = {0}, tail = 0;
         for (int64_t r = r0; r < r1; r++) {
             if (r + pf < r1) FN(prefetch_row)(X, rows[r + pf], d);
             const REAL *x = X + rows[r] * d;
-#pragma omp simd reduction(+ : acc)
-            for (int64_t j = 0; j < d; j++) acc += x[j];
+            int64_t j = 0;
+            for (; j + MBGD_LANES <= d; j += MBGD_LANES) {
+#pragma omp simd
+                for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += x[j + k];
+            }
+#pragma omp simd reduction(+ : tail)
+            for (int64_t i = j; i < d; i++) tail += x[i];
         }
-        total += (double)acc;
+        for (int64_t k = 0; k < MBGD_LANES; k++) total += (double)acc[k];
+        total += (double)tail;
     }
     *sum = total;
     return MBGD_OK;
@@ -606,6 +673,7 @@ done:
     return st;
 }
 
+#undef MBGD_LANES
 #undef FN
 #undef T_DATA
 #undef T_STATE

@@ -90,10 +90,11 @@ def isa() -> str:
 
 
 def _ptr(arr, dtype=None):
+    """A C pointer into a C-contiguous array (from_buffer: ~10x cheaper than arr.ctypes)."""
     if arr is None:
         return ffi.NULL
     ctype = _CTYPE.get(arr.dtype) if dtype is None else dtype
-    return ffi.cast(ctype + " *", arr.ctypes.data)
+    return ffi.from_buffer(ctype + "[]", arr)
 
 
 def _check(status, where):
