@@ -110,6 +110,14 @@ static inline void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int
     *probe_out = pr + (double)tp;
 }
 
+/* Averaged SGD: avg += (theta - avg) * w with w = 1 / (updates averaged so far). */
+static inline void FN(average_into)(REAL *restrict avg, const REAL *restrict theta, int64_t n,
+                                    REAL w)
+{
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) avg[j] += (theta[j] - avg[j]) * w;
+}
+
 /* Loss of one sample with K = 1; *dl receives dloss/dz. */
 static inline REAL FN(row_loss)(int loss, REAL z, REAL y, REAL delta, REAL epsilon,
                                 REAL *dl)
@@ -313,6 +321,8 @@ typedef struct T_CTX {
     int64_t P, KD, n_chunks;
     int64_t r_end;               /* end of the slice's rows (prefetch bound) */
     int first;                   /* first iteration of the slice */
+    REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
+    REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
     /* this iteration */
     int64_t s, nb, G;
     REAL lr, scale, lr_bc1, inv_sqrt_bc2;
@@ -397,6 +407,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
     if (j1 > k0 && p->fit_intercept)
         FN(step_segment)(c, c->theta + k0, gs + k0, m ? m + k0 : NULL, v ? v + k0 : NULL,
                          j1 - k0, 0, 0);
+    if (c->avg) FN(average_into)(c->avg + j0, c->theta + j0, j1 - j0, c->avg_w);
     double sq = 0.0, ab = 0.0, all = 0.0;
     const REAL *th = c->theta;
     {
@@ -439,6 +450,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         return MBGD_NULL;
     if (p->optimizer != MBGD_OPT_SGD && state->buf1 == NULL) return MBGD_NULL;
     if (p->optimizer == MBGD_OPT_ADAM && state->buf2 == NULL) return MBGD_NULL;
+    if (p->average_start >= 0 && state->avg == NULL) return MBGD_NULL;
 
     const int64_t d = p->n_features, K = p->n_outputs, KD = K * d, P = KD + K;
     const int64_t n_iter = slice->n_iter;
@@ -516,6 +528,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                 FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
             }
             if (p->fit_intercept) w[d] -= lr * cz;
+            if (p->average_start >= 0 && state->step + 1 > p->average_start)
+                FN(average_into)(state->avg, w, d + 1,
+                                 (REAL)(1.0 / (double)(state->step + 1 - p->average_start)));
             if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)w[d]))) {
                 slice->n_done = t;
                 st = MBGD_EDIVERGED;
@@ -536,6 +551,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             c.lr_bc1 = (REAL)(slice->lr[t] / (1.0 - pow(p->beta1, step)));
             c.inv_sqrt_bc2 = (REAL)(1.0 / sqrt(1.0 - pow(p->beta2, step)));
         }
+        const int64_t n_avg = p->average_start >= 0 ? state->step + 1 - p->average_start : 0;
+        c.avg = n_avg > 0 ? state->avg : NULL;
+        c.avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
         const int par = nt > 1 && (c.G > 1 || c.n_chunks > 1);
         if (par) {
 #pragma omp parallel num_threads(nt)

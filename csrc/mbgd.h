@@ -89,6 +89,8 @@ typedef struct mbgd_params {
     double eps;              /* Adam epsilon > 0 */
     int32_t n_threads;       /* OpenMP threads >= 1; results do not depend on it */
     int32_t isa;             /* enum mbgd_isa: MBGD_ISA_AUTO, or a cap (never above what the CPU runs) */
+    int64_t average_start;   /* < 0: no averaging; else after each update with step > average_start,
+                                avg += (theta - avg) / (step - average_start) (averaged SGD) */
 } mbgd_params;
 
 /* Training data, float64.  Rows are read only through index arrays. */
@@ -112,6 +114,7 @@ typedef struct mbgd_state_f64 {
     double *theta;   /* (P,) parameters, layout in the header comment */
     double *buf1;    /* (P,) velocity (momentum, nesterov) or first moment (adam); NULL for sgd */
     double *buf2;    /* (P,) second moment (adam); NULL otherwise */
+    double *avg;     /* (P,) averaged parameters when params.average_start >= 0, else unused */
     int64_t step;    /* optimizer steps taken so far (Adam bias correction uses step+1) */
 } mbgd_state_f64;
 
@@ -120,6 +123,7 @@ typedef struct mbgd_state_f32 {
     float *theta;
     float *buf1;
     float *buf2;
+    float *avg;
     int64_t step;
 } mbgd_state_f32;
 

@@ -133,6 +133,7 @@ class NativeKernel:
         p.eps = spec.eps
         p.n_threads = spec.n_threads
         p.isa = requested_isa()
+        p.average_start = spec.average_start
         _check(lib.mbgd_check_params(p), "parameters")
         self._p = p
         data = ffi.new(f"mbgd_data_{sfx} *")
@@ -156,6 +157,7 @@ class NativeKernel:
         st.theta = _ptr(state.theta)
         st.buf1 = _ptr(state.buf1)
         st.buf2 = _ptr(state.buf2)
+        st.avg = _ptr(state.avg)
         st.step = state.step
         sl = self._slice
         sl.rows = _ptr(rows, "int64_t")

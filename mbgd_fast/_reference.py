@@ -107,6 +107,9 @@ class ReferenceKernel:
                 theta[:KD] = np.sign(w) * np.maximum(np.abs(w) - eta * dt.type(spec.l1), 0)
             if not np.isfinite(batch_loss[t]) or not np.all(np.isfinite(theta)):
                 raise Diverged(t)
+            n_avg = state.step + 1 - spec.average_start
+            if spec.average_start >= 0 and n_avg > 0:  # averaged SGD: the running mean
+                state.avg += (theta - state.avg) * dt.type(1.0 / n_avg)
             state.step += 1
 
 

@@ -68,6 +68,7 @@ class Spec:
     betas: tuple = (0.9, 0.999)
     eps: float = 1e-8
     n_threads: int = 1
+    average_start: int = -1  # < 0: no averaging; else average the updates after this many
 
 
 @dataclass
@@ -80,17 +81,20 @@ class State:
     step: int
     n_features: int
     n_outputs: int
+    avg: Optional[np.ndarray] = None
 
     @classmethod
     def zeros(cls, spec, n_features, dtype):
         P = spec.n_outputs * (n_features + 1)
         buf1 = np.zeros(P, dtype) if spec.optimizer != "sgd" else None
         buf2 = np.zeros(P, dtype) if spec.optimizer == "adam" else None
-        return cls(np.zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs)
+        avg = np.zeros(P, dtype) if spec.average_start >= 0 else None
+        return cls(np.zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg)
 
     def copy(self):
         cp = lambda a: None if a is None else a.copy()  # noqa: E731
-        return dataclasses.replace(self, theta=self.theta.copy(), buf1=cp(self.buf1), buf2=cp(self.buf2))
+        return dataclasses.replace(self, theta=self.theta.copy(), buf1=cp(self.buf1),
+                                   buf2=cp(self.buf2), avg=cp(self.avg))
 
     @property
     def coef(self):
@@ -102,8 +106,17 @@ class State:
     @property
     def intercept(self):
         """float for one output, else (K,): a copy."""
-        b = self.theta[self.n_outputs * self.n_features :].copy()
-        return float(b[0]) if self.n_outputs == 1 else b
+        return self._split(self.theta)[1]
+
+    def _split(self, flat):
+        KD = self.n_outputs * self.n_features
+        W, b = flat[:KD].reshape(self.n_outputs, self.n_features).copy(), flat[KD:].copy()
+        return (W[0], float(b[0])) if self.n_outputs == 1 else (W, b)
+
+    @property
+    def average(self):
+        """(coef, intercept) of the averaged iterates, or None without averaging."""
+        return None if self.avg is None else self._split(self.avg)
 
 
 @dataclass
@@ -127,6 +140,9 @@ class TrainResult:
         ceil(N / b), or floor(N / b) with ``drop_last``.
     n_epochs : int
         Epochs completed.
+    average_coef, average_intercept
+        With ``average``: the mean of the iterates after each update (averaged SGD,
+        Polyak-Ruppert), else None.
     """
 
     coef: np.ndarray
@@ -141,6 +157,8 @@ class TrainResult:
     n_samples: int
     backend: str
     state: State = field(repr=False)
+    average_coef: Optional[np.ndarray] = None
+    average_intercept: object = None
 
 
 @dataclass
@@ -247,6 +265,16 @@ def _set_init(state, coef_init, intercept_init, dtype):
         state.theta[K * d :] = b.astype(dtype)
 
 
+def _average_start(average):
+    """train(average=...) -> the kernels' average_start (< 0: off)."""
+    if average is False or average is None:
+        return -1
+    if average is True:
+        return 0
+    a = check_int(average, "average", low=0)
+    return a - 1 if a >= 1 else -1
+
+
 class _Shifted:
     """A schedule seen from iteration ``offset`` on (a continued run)."""
 
@@ -266,7 +294,7 @@ def _resume_state(state, init):
             f"this problem has {state.n_outputs} x {state.n_features}"
         )
     state.theta[:] = init.theta
-    for name in ("buf1", "buf2"):
+    for name in ("buf1", "buf2", "avg"):
         mine, theirs = getattr(state, name), getattr(init, name)
         if mine is not None and theirs is not None:
             mine[:] = theirs
@@ -320,6 +348,7 @@ def train(
     intercept_init=None,
     n_classes=None,
     init_state=None,
+    average=False,
 ):
     r"""Train a linear model by mini-batch gradient descent.
 
@@ -374,6 +403,11 @@ def train(
         Starting weights (zeros by default).
     n_classes : int or None
         Softmax classes (default: max(y) + 1).
+    average : bool or int
+        Averaged SGD: also keep the mean of the weights after each update, from the
+        first update (True) or from update number ``average`` on (an int, as
+        scikit-learn counts samples at b = 1); returned as ``average_coef`` and
+        ``average_intercept``.
     init_state : State or None
         Continue from ``previous_result.state``: weights, optimizer buffers and the
         iteration count (schedules and Adam's bias correction carry on from it).
@@ -412,6 +446,7 @@ def train(
     spec = _make_spec(loss, K, optimizer=optimizer, fit_intercept=fit_intercept,
                       reduction=reduction, delta=delta, epsilon=epsilon, l2=l2, l1=l1,
                       momentum=momentum, betas=betas, eps=eps, n_threads=n_threads)
+    spec = dataclasses.replace(spec, average_start=_average_start(average))
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {callback!r}")
     state = State.zeros(spec, d, X.dtype)
@@ -430,11 +465,14 @@ def train(
     bar = _progress_bar(progress, total, n, b)
 
     def result(n_iter):
+        avg = state.average
         return TrainResult(
             coef=state.coef, intercept=state.intercept, batch_loss=batch_loss[:n_iter].copy(),
             epoch_loss=np.array(epoch_loss), full_loss=np.array(full_loss) if eval_full_loss else None,
             n_iter=n_iter, iters_per_epoch=ipe, n_epochs=len(epoch_loss), batch_size=b,
             n_samples=n, backend=backend, state=state,
+            average_coef=None if avg is None else avg[0],
+            average_intercept=None if avg is None else avg[1],
         )
 
     t0 = 0  # iteration (of this call) at the start of the epoch

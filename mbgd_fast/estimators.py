@@ -11,10 +11,12 @@ n_iter_no_change stopping, early stopping on a validation split, the
 Differences from scikit-learn's SGD, all documented in the README: the L1
 penalty is a proximal step (not the cumulative truncated gradient); t counts
 updates (mini-batches), so with batch_size > 1 the "optimal" and "invscaling"
-rates decay per update; ``average`` (ASGD) is not implemented.
+rates decay per update; ``average`` averages the updates (not the samples) once
+the update count reaches it.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import warnings
@@ -149,8 +151,9 @@ class _MBGDBase(BaseEstimator):
                              "to compute the optimal learning rate.")
         if self.learning_rate != "optimal" and self.eta0 <= 0:
             raise ValueError(f"eta0 must be > 0 for learning_rate={self.learning_rate!r}; got {self.eta0!r}.")
-        if self.average:
-            raise ValueError("average (ASGD) is not supported by mbgd_fast yet; use average=False.")
+        if not isinstance(self.average, (bool, np.bool_)) and (
+                not isinstance(self.average, numbers.Integral) or self.average < 0):
+            raise ValueError(f"The 'average' parameter must be a bool or an int >= 0; got {self.average!r}.")
         if self.early_stopping and not isinstance(self.early_stopping, bool):
             raise ValueError(f"The 'early_stopping' parameter must be a bool; got {self.early_stopping!r}.")
 
@@ -195,8 +198,10 @@ class _MBGDBase(BaseEstimator):
             backend=self.backend, n_threads=self.n_threads, callback=control,
             delta=self.epsilon, epsilon=self.epsilon, sample_weight=sample_weight,
             n_classes=n_classes, init_state=state, coef_init=coef_init,
-            intercept_init=intercept_init,
+            intercept_init=intercept_init, average=self.average,
         )
+        if self.average:  # scikit-learn reports the averaged weights
+            res = dataclasses.replace(res, coef=res.average_coef, intercept=res.average_intercept)
         if stop and self.tol is not None and not control.converged and res.n_epochs == epochs > 1:
             warnings.warn("Maximum number of iteration reached before convergence. Consider "
                           "increasing max_iter to improve the fit.", ConvergenceWarning)

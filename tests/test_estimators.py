@@ -20,7 +20,8 @@ from mbgd_fast import MBGDClassifier, MBGDRegressor  # noqa: E402
 
 ESTIMATORS = [MBGDRegressor(random_state=0), MBGDClassifier(random_state=0),
               MBGDClassifier(loss="log_loss", multi_class="multinomial", random_state=0),
-              MBGDRegressor(batch_size=16, optimizer="adam", learning_rate="constant", random_state=0)]
+              MBGDRegressor(batch_size=16, optimizer="adam", learning_rate="constant", random_state=0),
+              MBGDClassifier(average=True, batch_size=4, random_state=0)]
 
 
 DIVERGES = ("diverges on the check's unscaled data (X ~ N(100, 1)) at the default learning "
@@ -107,7 +108,7 @@ def test_predict_proba_only_where_the_loss_allows():
     (dict(learning_rate="constant", eta0=0.0), "eta0 must be > 0"),
     (dict(learning_rate="optimal", alpha=0.0), "alpha must be > 0 since learning_rate is 'optimal'"),
     (dict(optimizer="lbfgs"), "The 'optimizer' parameter must be one of"),
-    (dict(average=True), "average"),
+    (dict(average=-1), "The 'average' parameter must be a bool or an int >= 0"),
     (dict(momentum=1.0), "The 'momentum' parameter must be < 1"),
 ])
 def test_parameter_validation_at_fit(params, match):
@@ -116,6 +117,18 @@ def test_parameter_validation_at_fit(params, match):
     with pytest.raises(ValueError, match=match):
         est.fit(X, y)
     assert not hasattr(est, "coef_")
+
+
+def test_average_matches_sklearn_asgd():
+    X, y = load_diabetes(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(StandardScaler().fit_transform(X), y, random_state=0)
+    kw = dict(average=True, max_iter=30, alpha=1e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SGDRegressor(**kw).fit(Xtr, ytr).score(Xte, yte)
+    ours = MBGDRegressor(**kw).fit(Xtr, ytr)
+    assert abs(ours.score(Xte, yte) - ref) <= 0.02
+    np.testing.assert_array_equal(ours.coef_, ours._state.average[0])
 
 
 def test_multinomial_needs_log_loss():

@@ -31,7 +31,7 @@ def assert_same_run(a, r, dtype):
     np.testing.assert_allclose(a.coef, r.coef, rtol=tol, atol=tol)
     np.testing.assert_allclose(a.intercept, r.intercept, rtol=tol, atol=tol)
     np.testing.assert_allclose(a.batch_loss, r.batch_loss, rtol=tol, atol=tol)
-    for name in ("buf1", "buf2"):
+    for name in ("buf1", "buf2", "avg"):
         x, y = getattr(a.state, name), getattr(r.state, name)
         assert (x is None) == (y is None)
         if x is not None:
@@ -69,17 +69,18 @@ def test_every_loss_optimizer_penalty_and_batch_kind(loss, optimizer, dtype):
     reduction=st.sampled_from(["mean", "sum"]),
     drop_last=st.booleans(),
     weighted=st.booleans(),
+    average=st.sampled_from([False, True, 3]),
     seed=st.integers(0, 2**16),
 )
 def test_random_shapes(loss, optimizer, n, d, dtype, kind, penalty, fit_intercept, reduction,
-                       drop_last, weighted, seed):
+                       drop_last, weighted, average, seed):
     b = _batch_size(kind, n)
     if reduction == "sum":
         b = min(b, 4)  # keep the summed step stable
     sw = np.random.default_rng(seed).uniform(0, 2, size=n) if weighted else None
     a, r = run_both(loss, optimizer, n, d, dtype, b, penalty, seed=seed,
                     fit_intercept=fit_intercept, reduction=reduction, drop_last=drop_last,
-                    sample_weight=sw)
+                    sample_weight=sw, average=average)
     assert_same_run(a, r, dtype)
     if not fit_intercept:
         assert np.all(np.asarray(a.intercept) == 0)
@@ -89,7 +90,8 @@ def test_large_problem_uses_groups_and_chunks():
     # b * d large enough for several groups and theta larger than one update chunk
     for loss, d in (("squared", 3000), ("softmax", 900), ("logistic", 64)):
         X, y = make_problem(loss, 600, d, seed=4)
-        kw = dict(loss=loss, batch_size=200, epochs=1, lr=0.001, optimizer="adam", l2=0.01, l1=0.001)
+        kw = dict(loss=loss, batch_size=200, epochs=1, lr=0.001, optimizer="adam", l2=0.01, l1=0.001,
+                  average=True)
         assert_same_run(mf.train(X, y, backend="cpu", **kw), mf.train(X, y, backend="numpy", **kw),
                         np.float64)
 

@@ -240,3 +240,17 @@ def test_sigint_stops_a_long_fit_between_slices():
     res = ei.value.result
     assert 0 < res.n_iter < 10_000 * 200_000 and np.isfinite(res.coef).all()
     assert res.batch_loss.shape == (res.n_iter,)
+
+
+@pytest.mark.parametrize("backend", ["cpu", "numpy"])
+def test_average_is_the_mean_of_the_iterates(backend):
+    X, y = make_problem("squared", 50, 4)
+    kw = dict(batch_size=None, lr=0.1, shuffle=False, backend=backend)
+    iterates = [mf.train(X, y, epochs=e, **kw) for e in range(1, 9)]
+    r = mf.train(X, y, epochs=8, average=True, **kw)
+    np.testing.assert_allclose(r.average_coef, np.mean([i.coef for i in iterates], axis=0), rtol=1e-12)
+    np.testing.assert_allclose(r.average_intercept, np.mean([i.intercept for i in iterates]), rtol=1e-12)
+    late = mf.train(X, y, epochs=8, average=5, **kw)  # from the 5th update on
+    np.testing.assert_allclose(late.average_coef, np.mean([i.coef for i in iterates[4:]], axis=0),
+                               rtol=1e-12)
+    assert mf.train(X, y, epochs=2, **kw).average_coef is None
