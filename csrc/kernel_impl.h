@@ -233,8 +233,10 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
  */
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
                            const int64_t *rows, int64_t r0, int64_t r1, int64_t r_end, int warm,
-                           REAL *restrict acc, REAL *zbuf, double *loss_out)
+                           REAL *restrict acc, REAL *zbuf, double *loss_out, double *gsq_out)
 {
+    double gsq = 0.0; /* sum of |g_i|^2 = sum_k c_ik^2 (|x_i|^2 + fit_intercept), when asked */
+    const double fi = (double)p->fit_intercept;
     const int64_t d = p->n_features, K = p->n_outputs, KD = K * d;
     const REAL delta = (REAL)p->delta, epsilon = (REAL)p->epsilon;
     const REAL *W = theta, *b = theta + KD;
@@ -262,6 +264,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             if (c != 0) {
                 FN(axpy)(acc, c, x, d);
                 accb[0] += c;
+                if (gsq_out) gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
             }
         } else {
             REAL probe = 0;
@@ -270,16 +273,20 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                 probe += zbuf[k] - zbuf[k];
             }
             lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i])) + (double)probe;
+            double csq = 0.0;
             for (int64_t k = 0; k < K; k++) {
                 const REAL c = sw * zbuf[k];
                 if (c != 0) {
                     FN(axpy)(acc + k * d, c, x, d);
                     accb[k] += c;
+                    csq += (double)c * (double)c;
                 }
             }
+            if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(x, x, d) + fi);
         }
     }
     *loss_out = lsum;
+    if (gsq_out) *gsq_out = gsq;
 }
 
 /* Checks row indices rows[r0..r1) (all rows when rows is NULL) and softmax labels. */
@@ -333,7 +340,7 @@ static void FN(phase_a)(T_CTX *c, int64_t g)
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0 || c->first,
                    c->parts + g * c->P,
-                   c->zbuf + g * c->p->n_outputs, c->gloss + g);
+                   c->zbuf + g * c->p->n_outputs, c->gloss + g, NULL);
 }
 
 /* Optimizer step on n elements: w, optimizer buffers m, v, summed gradient gs. */
@@ -636,7 +643,8 @@ static int FN(probe_read)(const REAL *X, int64_t d, const int64_t *rows, int64_t
 }
 
 static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
-                        const int64_t *rows, int64_t n_rows, double *loss, REAL *grad)
+                        const int64_t *rows, int64_t n_rows, double *loss, REAL *grad,
+                        double *sq_grad)
 {
     int st = FN(check_data)(p, data);
     if (st != MBGD_OK) return st;
@@ -650,7 +658,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     const int64_t G = n_groups(n_rows, KD);
     REAL *parts = malloc((size_t)(G * P) * sizeof(REAL));
     REAL *zbuf = malloc((size_t)(G * K) * sizeof(REAL));
-    double *gloss = malloc((size_t)G * sizeof(double));
+    double *gloss = malloc((size_t)(2 * G) * sizeof(double));
+    double *gsq = gloss + G;
     if (!parts || !zbuf || !gloss) {
         st = MBGD_ENOMEM;
         goto done;
@@ -660,7 +669,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1 && G > 1)
     for (int64_t g = 0; g < G; g++)
         FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
-                       parts + g * P, zbuf + g * K, gloss + g);
+                       parts + g * P, zbuf + g * K, gloss + g, sq_grad ? gsq + g : NULL);
 
     const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;
     double lsum = 0.0, sq = 0.0, ab = 0.0;
@@ -670,6 +679,11 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
         ab += fabs((double)theta[j]);
     }
     *loss = lsum * scale + 0.5 * p->l2 * sq + p->l1 * ab;
+    if (sq_grad) {
+        double t = 0.0;
+        for (int64_t g = 0; g < G; g++) t += gsq[g];
+        *sq_grad = t * scale; /* mean (or sum) of |g_i|^2 */
+    }
     if (grad != NULL) {
         const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
         for (int64_t j = 0; j < P; j++) {

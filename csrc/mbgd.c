@@ -229,13 +229,13 @@ int mbgd_train_f32(const mbgd_params *p, const mbgd_data_f32 *data, mbgd_state_f
 int mbgd_gradient_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
                       const int64_t *rows, int64_t n_rows, double *loss, double *grad)
 {
-    MBGD_DISPATCH(p, gradient_f64, (p, data, theta, rows, n_rows, loss, grad));
+    MBGD_DISPATCH(p, gradient_f64, (p, data, theta, rows, n_rows, loss, grad, NULL));
 }
 
 int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data, const float *theta,
                       const int64_t *rows, int64_t n_rows, double *loss, float *grad)
 {
-    MBGD_DISPATCH(p, gradient_f32, (p, data, theta, rows, n_rows, loss, grad));
+    MBGD_DISPATCH(p, gradient_f32, (p, data, theta, rows, n_rows, loss, grad, NULL));
 }
 
 int mbgd_loss_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
@@ -263,4 +263,70 @@ int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows,
 #endif
     default: return probe_read_f32_generic(X, n_features, rows, n_rows, n_threads, sum);
     }
+}
+
+int mbgd_gradient_noise_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
+                            const int64_t *rows, int64_t n_rows, double *loss, double *grad,
+                            double *sq_grad)
+{
+    if (grad == NULL || sq_grad == NULL) return MBGD_NULL;
+    MBGD_DISPATCH(p, gradient_f64, (p, data, theta, rows, n_rows, loss, grad, sq_grad));
+}
+
+int mbgd_gradient_noise_f32(const mbgd_params *p, const mbgd_data_f32 *data, const float *theta,
+                            const int64_t *rows, int64_t n_rows, double *loss, float *grad,
+                            double *sq_grad)
+{
+    if (grad == NULL || sq_grad == NULL) return MBGD_NULL;
+    MBGD_DISPATCH(p, gradient_f32, (p, data, theta, rows, n_rows, loss, grad, sq_grad));
+}
+
+/* splitmix64: a small, well-mixed generator whose whole state is one word on the stack */
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *s) { return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1.0p-53; }
+
+int mbgd_simulate_quadratic(double k, double eta, double sigma, int64_t batch_size,
+                            int64_t n_steps, int64_t burn_in, uint64_t seed, double *mean_out,
+                            double *var_out)
+{
+    if (mean_out == NULL || var_out == NULL) return MBGD_NULL;
+    if (!(isfinite(k) && k > 0 && isfinite(eta) && eta > 0 && eta * k < 2 && isfinite(sigma) &&
+          sigma >= 0) || batch_size < 1 || n_steps < 2 || burn_in < 0)
+        return MBGD_EINVAL;
+    uint64_t st = seed;
+    double w = 0.0, mean = 0.0, m2 = 0.0, spare = 0.0;
+    int have_spare = 0;
+    for (int64_t t = 0; t < burn_in + n_steps; t++) {
+        double noise = 0.0; /* the mean of batch_size per-sample noises N(0, sigma^2) */
+        for (int64_t i = 0; i < batch_size; i++) {
+            double z;
+            if (have_spare) {
+                z = spare;
+                have_spare = 0;
+            } else { /* Box-Muller */
+                const double u1 = uniform01(&st), u2 = uniform01(&st);
+                const double r = sqrt(-2.0 * log(u1));
+                z = r * cos(6.283185307179586 * u2);
+                spare = r * sin(6.283185307179586 * u2);
+                have_spare = 1;
+            }
+            noise += z;
+        }
+        w -= eta * (k * w + sigma * noise / (double)batch_size);
+        if (t >= burn_in) { /* Welford */
+            const double n = (double)(t - burn_in + 1), delta = w - mean;
+            mean += delta / n;
+            m2 += delta * (w - mean);
+        }
+    }
+    *mean_out = mean;
+    *var_out = m2 / (double)(n_steps - 1);
+    return MBGD_OK;
 }

@@ -193,6 +193,30 @@ int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data,
  */
 int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw);
 
+/*
+ * Gradient statistics in one pass: *loss and grad as mbgd_gradient_* with the
+ * penalties taken from p, and *sq_grad = the mean (sum with reduction_sum) over the
+ * rows of |g_i|^2, g_i = sw_i dl_i [x_i, 1] the per-sample gradient of the data
+ * term: |g_i|^2 = sum_k (sw_i dl_ik)^2 (|x_i|^2 + fit_intercept).  Nothing per sample
+ * is stored.
+ */
+int mbgd_gradient_noise_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
+                            const int64_t *rows, int64_t n_rows, double *loss, double *grad,
+                            double *sq_grad);
+int mbgd_gradient_noise_f32(const mbgd_params *p, const mbgd_data_f32 *data, const float *theta,
+                            const int64_t *rows, int64_t n_rows, double *loss, float *grad,
+                            double *sq_grad);
+
+/*
+ * SGD on the 1-D quadratic f(w) = k w^2 / 2 with per-sample gradient noise
+ * N(0, sigma^2) averaged over batch_size samples: w <- w - eta (k w + mean noise),
+ * from w = 0; after burn_in steps, the mean and variance of w over n_steps steps.
+ * Needs 0 < eta k < 2.  The generator (splitmix64 + Box-Muller) lives on the stack.
+ */
+int mbgd_simulate_quadratic(double k, double eta, double sigma, int64_t batch_size,
+                            int64_t n_steps, int64_t burn_in, uint64_t seed, double *mean_out,
+                            double *var_out);
+
 /* Full-data objective (mbgd_gradient_* over every row, without the gradient). */
 int mbgd_loss_f64(const mbgd_params *p, const mbgd_data_f64 *data,
                   const double *theta, double *loss);

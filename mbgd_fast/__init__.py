@@ -5,7 +5,7 @@ Public names::
     train, gradient, iterations_per_epoch, TrainResult, DivergenceError, schedules,
     costmodel (fit, optimal_batch_size), profile
 """
-from . import costmodel, schedules
+from . import costmodel, schedules, theory
 from .costmodel import profile
 from .core import (
     DivergenceError,
@@ -16,6 +16,7 @@ from .core import (
     train,
 )
 from .losses import LOSSES
+from .noise import batch_gradient_variance, gradient_noise, two_batch_noise
 
 __version__ = "0.1.0"
 
@@ -38,8 +39,12 @@ __all__ = [
     "costmodel",
     "profile",
     "TrainResult",
+    "batch_gradient_variance",
+    "gradient_noise",
+    "two_batch_noise",
     "gradient",
     "iterations_per_epoch",
     "schedules",
+    "theory",
     "train",
 ]

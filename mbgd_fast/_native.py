@@ -76,6 +76,15 @@ def probe_read(X, rows, n_threads=1):
     return float(out[0])
 
 
+def simulate_quadratic(k, eta, sigma, batch_size, n_steps, burn_in, seed):
+    """(mean, variance) of w for SGD on k w^2/2 with N(0, sigma^2) per-sample noise (mbgd.h)."""
+    mean, var = ffi.new("double *"), ffi.new("double *")
+    _check(lib.mbgd_simulate_quadratic(float(k), float(eta), float(sigma), int(batch_size),
+                                       int(n_steps), int(burn_in), int(seed) % (1 << 64), mean, var),
+           "simulate_quadratic")
+    return float(mean[0]), float(var[0])
+
+
 def requested_isa():
     """The instruction set asked for by MBGD_FAST_ISA (auto, generic, avx2, avx512)."""
     name = os.environ.get("MBGD_FAST_ISA", "auto").strip().lower() or "auto"
@@ -170,6 +179,16 @@ class NativeKernel:
             raise Diverged(int(sl.n_done))
         _check(status, "train")
         state.step = int(st.step)
+
+    def gradient_noise(self, theta, rows):
+        """(loss, mean gradient (P,), mean of |g_i|^2) over ``rows`` (None: all) in one pass."""
+        loss, sq = ffi.new("double *"), ffi.new("double *")
+        grad = np.empty_like(theta)
+        n_rows = 0 if rows is None else len(rows)
+        fn = getattr(lib, f"mbgd_gradient_noise_{_SFX[self.dtype]}")
+        _check(fn(self._p, self._data, _ptr(theta), _ptr(rows, "int64_t"), n_rows, loss,
+                  _ptr(grad), sq), "gradient_noise")
+        return float(loss[0]), grad, float(sq[0])
 
     def gradient(self, theta, rows, want_grad=True):
         """Objective and its gradient (flat, length P) over ``rows`` (None: all rows)."""

@@ -80,6 +80,25 @@ class ReferenceKernel:
         grad[:KD] += dt.type(spec.l2) * w + dt.type(spec.l1) * np.sign(w)
         return loss, grad.astype(dt)
 
+    def gradient_noise(self, theta, rows):
+        """Per-sample gradients built explicitly (n, P), the obvious way: loss, mean, mean |g_i|^2."""
+        if rows is None:
+            rows = np.arange(len(self.X))
+        loss, grad = self.gradient(theta, rows)
+        W, b = self._split(theta)
+        Xb = self.X[rows]
+        z = Xb @ W.T + b
+        if self.spec.loss != "softmax":
+            z = z[:, 0]
+        _, dl = losses.FUNCTIONS[self.spec.loss](z, self.y[rows], self.spec.delta, self.spec.epsilon)
+        dl = np.asarray(dl, dtype=np.float64).reshape(len(rows), self.K)
+        if self.sample_weight is not None:
+            dl = dl * self.sample_weight[rows][:, None]
+        g = np.concatenate([(dl[:, :, None] * Xb[:, None, :]).reshape(len(rows), -1),
+                            dl * float(self.spec.fit_intercept)], axis=1)
+        sq = (g**2).sum(axis=1)
+        return loss, grad, float(sq.sum() if self.spec.reduction == "sum" else sq.mean())
+
     def train_slice(self, state, rows, starts, lr, batch_loss):
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
             self._train_slice(state, rows, starts, lr, batch_loss)
