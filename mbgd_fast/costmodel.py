@@ -96,7 +96,7 @@ def optimal_batch_size(c_var, n_iter, tau_f, tau_d):
 
     Examples
     --------
-    >>> optimal_batch_size(c_var=1e4, n_iter=100, tau_f=1e-5, tau_d=1e-7)
+    >>> round(optimal_batch_size(c_var=1e4, n_iter=100, tau_f=1e-5, tau_d=1e-7), 9)
     100.0
     """
     vals = {"c_var": c_var, "n_iter": n_iter, "tau_f": tau_f, "tau_d": tau_d}
