@@ -17,6 +17,7 @@ from .core import (
 )
 from .losses import LOSSES
 from .noise import batch_gradient_variance, gradient_noise, two_batch_noise
+from .tuner import tune_batch_size
 
 __version__ = "0.1.0"
 
@@ -47,4 +48,5 @@ __all__ = [
     "schedules",
     "theory",
     "train",
+    "tune_batch_size",
 ]

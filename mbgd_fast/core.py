@@ -159,6 +159,9 @@ class TrainResult:
     state: State = field(repr=False)
     average_coef: Optional[np.ndarray] = None
     average_intercept: object = None
+    eval_iterations: Optional[np.ndarray] = None
+    eval_loss: Optional[np.ndarray] = None
+    reached_target: Optional[bool] = None
 
 
 @dataclass
@@ -349,6 +352,8 @@ def train(
     n_classes=None,
     init_state=None,
     average=False,
+    eval_every=None,
+    target_loss=None,
 ):
     r"""Train a linear model by mini-batch gradient descent.
 
@@ -408,6 +413,12 @@ def train(
         first update (True) or from update number ``average`` on (an int, as
         scikit-learn counts samples at b = 1); returned as ``average_coef`` and
         ``average_intercept``.
+    eval_every : int or None
+        Also compute the exact full-data objective every ``eval_every`` iterations
+        (one more pass each), recorded in ``eval_iterations`` / ``eval_loss``.
+    target_loss : float or None
+        With ``eval_every``: stop as soon as an evaluation is at or below it
+        (``reached_target`` says whether it was).
     init_state : State or None
         Continue from ``previous_result.state``: weights, optimizer buffers and the
         iteration count (schedules and Adam's bias correction carry on from it).
@@ -447,6 +458,12 @@ def train(
                       reduction=reduction, delta=delta, epsilon=epsilon, l2=l2, l1=l1,
                       momentum=momentum, betas=betas, eps=eps, n_threads=n_threads)
     spec = dataclasses.replace(spec, average_start=_average_start(average))
+    if eval_every is not None:
+        eval_every = check_int(eval_every, "eval_every", low=1)
+    if target_loss is not None:
+        target_loss = check_real(target_loss, "target_loss")
+        if eval_every is None:
+            raise ValueError("target_loss needs eval_every (how often to evaluate the full loss)")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {callback!r}")
     state = State.zeros(spec, d, X.dtype)
@@ -473,8 +490,12 @@ def train(
             n_samples=n, backend=backend, state=state,
             average_coef=None if avg is None else avg[0],
             average_intercept=None if avg is None else avg[1],
+            eval_iterations=np.array(eval_its, dtype=np.int64) if eval_every else None,
+            eval_loss=np.array(eval_vals) if eval_every else None,
+            reached_target=reached if target_loss is not None else None,
         )
 
+    eval_its, eval_vals, reached = [], [], False
     t0 = 0  # iteration (of this call) at the start of the epoch
     done = 0  # iterations completed
     step0 = state.step  # schedules count iterations across calls that continue a state
@@ -484,8 +505,11 @@ def train(
         for epoch in range(epochs):
             rows = epoch_order(rng, n) if shuffle else np.arange(n, dtype=np.int64)
             epoch_start = state.copy()
-            for i0 in range(0, ipe, per_call):
+            i0 = 0
+            while i0 < ipe and not reached:
                 i1 = min(ipe, i0 + per_call)
+                if eval_every:  # end slices on evaluation points
+                    i1 = min(i1, ((t0 + i0) // eval_every + 1) * eval_every - t0)
                 rates = _learning_rates(schedule, t0 + i0, t0 + i1, total)
                 try:
                     kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
@@ -512,8 +536,16 @@ def train(
                 if bar is not None:
                     bar.update(i1 - i0)
                     bar.set_postfix(epoch=epoch, loss=f"{batch_loss[done - 1]:.4g}", refresh=False)
+                if eval_every and done % eval_every == 0:
+                    eval_its.append(done)
+                    eval_vals.append(kernel.gradient(state.theta, None, want_grad=False)[0])
+                    reached = target_loss is not None and eval_vals[-1] <= target_loss
+                i0 = i1
+            epoch_loss.append(float(batch_loss[t0 : done].mean()))
+            if reached:  # stopped inside the epoch at the target
+                t0 = done
+                break
             t0 += ipe
-            epoch_loss.append(float(batch_loss[t0 - ipe : t0].mean()))
             if eval_full_loss:
                 full_loss.append(kernel.gradient(state.theta, None, want_grad=False)[0])
             if callback is not None:
@@ -527,7 +559,7 @@ def train(
     finally:
         if bar is not None:
             bar.close()
-    return result(t0)
+    return result(done)
 
 
 def epoch_order(rng, n):

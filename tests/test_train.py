@@ -254,3 +254,19 @@ def test_average_is_the_mean_of_the_iterates(backend):
     np.testing.assert_allclose(late.average_coef, np.mean([i.coef for i in iterates[4:]], axis=0),
                                rtol=1e-12)
     assert mf.train(X, y, epochs=2, **kw).average_coef is None
+
+
+def test_eval_every_and_target_loss():
+    X, y = make_problem("squared", 200, 5, seed=3)
+    r = mf.train(X, y, batch_size=8, epochs=3, lr=0.02, eval_every=5)
+    assert list(r.eval_iterations) == list(range(5, 76, 5))
+    full = mf.gradient(X, y, r.coef, r.intercept)[0]
+    assert r.eval_loss[-1] == pytest.approx(full, rel=1e-12)  # 75 = 3 epochs of 25
+    target = (r.eval_loss[0] + r.eval_loss[-1]) / 2
+    s = mf.train(X, y, batch_size=8, epochs=3, lr=0.02, eval_every=5, target_loss=target)
+    assert s.reached_target and s.eval_loss[-1] <= target and np.all(s.eval_loss[:-1] > target)
+    assert s.n_iter == s.eval_iterations[-1] < 75 and len(s.batch_loss) == s.n_iter
+    np.testing.assert_array_equal(s.batch_loss, r.batch_loss[: s.n_iter])  # same path until then
+    assert not mf.train(X, y, batch_size=8, epochs=1, eval_every=5, target_loss=-1.0).reached_target
+    with pytest.raises(ValueError, match="target_loss needs eval_every"):
+        mf.train(X, y, batch_size=8, target_loss=0.1)
