@@ -1,8 +1,10 @@
 """Command line: ``mbgd-fast`` / ``python -m mbgd_fast``.
 
-``demo`` (the default) trains logistic regression on the embedded breast cancer
-data at several batch sizes and prints, per batch size, the iterations per
-epoch, the final training loss and accuracy, and the measured throughput.
+``tune`` (the default) profiles this machine, measures the gradient noise and the
+iterations to a target loss across batch sizes, fits the reference text's model,
+recommends b_opt, trains at it with a progress bar, and writes a figure; on an
+embedded seeded problem, or on a .npy/.npz/.csv file.  ``demo`` trains logistic
+regression on the embedded breast cancer data at several batch sizes.
 """
 from __future__ import annotations
 
@@ -36,11 +38,67 @@ def _demo(args):
     return 0
 
 
+def _tune(args):
+    import mbgd_fast as mf
+    from mbgd_fast.datasets import load_table, make_tuning_problem
+    from mbgd_fast.tuner import plot_report
+
+    if args.file:
+        X, y = load_table(args.file, args.target)
+        source = args.file
+    else:
+        X, y = make_tuning_problem(seed=args.seed)
+        source = "embedded seeded problem (make_tuning_problem: 50,000 x 32 logistic)"
+    X = np.asarray(X, dtype=np.float32 if args.float32 else np.float64)
+    print(f"data: {source}: N={len(X)}, d={X.shape[1]}, loss={args.loss}")
+    if args.standardize:
+        X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
+    rep = mf.tune_batch_size(X, y, loss=args.loss, batch_sizes=args.batch_sizes, seeds=args.seeds,
+                             max_epochs=args.max_epochs, time_budget=args.time_budget,
+                             target=args.target_loss, n_threads=args.threads)
+    print(rep)
+    b = int(min(max(round(rep.b_opt), 1), len(X)))
+    lr = float(rep.lr[np.argmin(np.abs(np.log(rep.batch_sizes / b)))]) if args.lr is None else args.lr
+    print(f"\ntraining at b_opt = {b} (lr {lr:.3g}) to the target {rep.target:.6g}:")
+    t0 = time.perf_counter()
+    res = mf.train(X, y, loss=args.loss, batch_size=b, epochs=args.max_epochs, lr=lr, seed=args.seed,
+                   eval_every=max(1, -(-len(X) // b) // 64), target_loss=rep.target,
+                   progress=True, n_threads=args.threads)
+    dt = time.perf_counter() - t0
+    k_pred = rep.n_iter + rep.c_var / b
+    print(f"reached the target: {res.reached_target}, loss {res.eval_loss[-1]:.6g} after "
+          f"{res.n_iter} iterations (model: {k_pred:.0f}); time to target at b={b}: "
+          f"{res.n_iter * rep.cost.predict(b):.4g} s measured iterations x T_iter, "
+          f"{k_pred * rep.cost.predict(b):.4g} s predicted "
+          f"({dt:.3g} s wall, with {len(res.eval_loss)} full-loss evaluations)")
+    if args.figure:
+        try:
+            print(f"figure: {plot_report(rep, args.figure)}")
+        except ImportError:
+            print("matplotlib is not installed: no figure (pip install matplotlib)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="mbgd-fast", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
+    tune = sub.add_parser("tune", help="find the fastest batch size (default command)")
+    tune.add_argument("file", nargs="?", help=".npy/.npz/.csv data (default: an embedded problem)")
+    tune.add_argument("--target", default=None, help="target column (name or index; default last)")
+    tune.add_argument("--loss", default="logistic")
+    tune.add_argument("--batch-sizes", type=int, nargs="+", default=None, dest="batch_sizes")
+    tune.add_argument("--seeds", type=int, default=3)
+    tune.add_argument("--max-epochs", type=int, default=30, dest="max_epochs")
+    tune.add_argument("--time-budget", type=float, default=60.0, dest="time_budget")
+    tune.add_argument("--target-loss", type=float, default=None, dest="target_loss")
+    tune.add_argument("--lr", type=float, default=None, help="lr at b_opt (default: the tuner's rule)")
+    tune.add_argument("--seed", type=int, default=0)
+    tune.add_argument("--threads", type=int, default=None)
+    tune.add_argument("--float32", action="store_true")
+    tune.add_argument("--standardize", action="store_true", help="scale features first")
+    tune.add_argument("--figure", default="mbgd_tune.png", help="PNG to write ('' for none)")
     demo = sub.add_parser("demo", help="train on the embedded dataset across batch sizes")
-    for p in (parser, demo):
+    for p in (demo,):
         p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 64, 569],
                        dest="batch_sizes", help="batch sizes to compare")
         p.add_argument("--epochs", type=int, default=50)
@@ -51,9 +109,12 @@ def main(argv=None):
         p.add_argument("--threads", type=int, default=None)
         p.add_argument("--float32", action="store_true", help="train in float32")
         p.add_argument("--progress", action="store_true", help="show a progress bar")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("tune", "demo", "-h", "--help"):
+        argv = ["tune"] + argv  # tune is the default command
     args = parser.parse_args(argv)
     try:
-        return _demo(args)
+        return _tune(args) if args.command == "tune" else _demo(args)
     except (ValueError, TypeError) as exc:
         print(f"mbgd-fast: error: {exc}", file=sys.stderr)
         return 2
