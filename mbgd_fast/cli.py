@@ -79,6 +79,90 @@ def _tune(args):
     return 0
 
 
+def _save_atomic(path, **arrays):
+    """Write a .npz next to its destination, then rename: nothing half-written on failure."""
+    import os
+    import tempfile
+
+    path = str(path)
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+def _train(args):
+    import mbgd_fast as mf
+    from mbgd_fast.datasets import load_table
+
+    X, y = load_table(args.file, args.target)
+    kw = dict(loss=args.loss, batch_size=args.batch_size, epochs=args.epochs, lr=args.lr,
+              optimizer=args.optimizer, l2=args.l2, l1=args.l1, seed=args.seed,
+              n_threads=args.threads)
+    rank = 0
+    t0 = time.perf_counter()
+    if args.distributed:
+        from mpi4py import MPI
+
+        from mbgd_fast import distributed
+
+        rank, size = MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()
+        lo, hi = rank * len(X) // size, (rank + 1) * len(X) // size
+        res = distributed.train(X[lo:hi], y[lo:hi], progress=not args.quiet, **kw)
+    else:
+        res = mf.train(X, y, progress=not args.quiet, **kw)
+    dt = time.perf_counter() - t0
+    if rank == 0:  # only rank 0 prints and writes
+        print(f"{args.file}: N={len(X)}, d={X.shape[1]}, {res.n_iter} iterations in {dt:.3g} s "
+              f"({res.n_samples * res.n_epochs / dt:.3g} samples/s), last epoch loss "
+              f"{res.epoch_loss[-1]:.6g}" + (f", {res.backend}" if args.distributed else ""))
+        if args.out:
+            _save_atomic(args.out, coef=np.asarray(res.coef), intercept=np.asarray(res.intercept),
+                         loss=np.array(args.loss))
+            print(f"model: {args.out}")
+    return 0
+
+
+def _predict(args):
+    from mbgd_fast.datasets import load_table
+
+    with np.load(args.model) as m:
+        coef, intercept, loss = m["coef"], m["intercept"], str(m["loss"])
+    if args.file.endswith(".npy") and np.load(args.file, mmap_mode="r").shape[1] == coef.shape[-1]:
+        X = np.load(args.file)  # features only
+    else:
+        X = load_table(args.file, args.target)[0]
+    if X.shape[1] != coef.shape[-1]:
+        raise ValueError(f"{args.file}: {X.shape[1]} features, the model has {coef.shape[-1]}")
+    z = X @ coef.T + intercept
+    pred = np.argmax(z, axis=1) if z.ndim == 2 else (np.where(z > 0, 1, -1) if loss not in (
+        "squared", "huber", "epsilon_insensitive", "squared_epsilon_insensitive") else z)
+    if args.out:
+        np.save(args.out, pred)
+        print(f"predictions: {args.out}")
+    else:
+        np.savetxt(sys.stdout, pred, fmt="%.8g")
+    return 0
+
+
+def _info(args):
+    from mbgd_fast.datasets import load_table
+
+    X, y = load_table(args.file, args.target)
+    print(f"{args.file}: {X.shape[0]} rows, {X.shape[1]} features, dtype {X.dtype}")
+    print(f"target: {len(np.unique(y))} distinct values, min {y.min():.6g}, max {y.max():.6g}, "
+          f"mean {y.mean():.6g}")
+    print(f"features: mean |x|^2 = {np.mean(np.einsum('ij,ij->i', X, X)):.6g}; "
+          f"non-finite values: {int((~np.isfinite(X)).sum())}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="mbgd-fast", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
@@ -97,6 +181,30 @@ def main(argv=None):
     tune.add_argument("--float32", action="store_true")
     tune.add_argument("--standardize", action="store_true", help="scale features first")
     tune.add_argument("--figure", default="mbgd_tune.png", help="PNG to write ('' for none)")
+    tr = sub.add_parser("train", help="train on a .npy/.npz/.csv file, write model.npz")
+    tr.add_argument("file")
+    tr.add_argument("--target", default=None, help="target column (name or index; default last)")
+    tr.add_argument("--loss", default="squared")
+    tr.add_argument("--batch-size", type=int, default=32, dest="batch_size")
+    tr.add_argument("--epochs", type=int, default=10)
+    tr.add_argument("--lr", type=float, default=0.01)
+    tr.add_argument("--optimizer", default="sgd")
+    tr.add_argument("--l2", type=float, default=0.0)
+    tr.add_argument("--l1", type=float, default=0.0)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--threads", type=int, default=None)
+    tr.add_argument("--out", default=None, help="model .npz (written atomically)")
+    tr.add_argument("--distributed", action="store_true",
+                    help="data-parallel over the ranks of mpiexec (each rank takes its shard)")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    pr = sub.add_parser("predict", help="predict with a model.npz on a file")
+    pr.add_argument("model")
+    pr.add_argument("file")
+    pr.add_argument("--target", default=None)
+    pr.add_argument("--out", default=None, help=".npy for the predictions (default: print)")
+    inf = sub.add_parser("info", help="describe a data file")
+    inf.add_argument("file")
+    inf.add_argument("--target", default=None)
     demo = sub.add_parser("demo", help="train on the embedded dataset across batch sizes")
     for p in (demo,):
         p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 64, 569],
@@ -110,11 +218,12 @@ def main(argv=None):
         p.add_argument("--float32", action="store_true", help="train in float32")
         p.add_argument("--progress", action="store_true", help="show a progress bar")
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("tune", "demo", "-h", "--help"):
+    if not argv or argv[0] not in ("tune", "demo", "train", "predict", "info", "-h", "--help"):
         argv = ["tune"] + argv  # tune is the default command
     args = parser.parse_args(argv)
+    run = {"tune": _tune, "demo": _demo, "train": _train, "predict": _predict, "info": _info}
     try:
-        return _tune(args) if args.command == "tune" else _demo(args)
-    except (ValueError, TypeError) as exc:
+        return run[args.command](args)
+    except (ValueError, TypeError, OSError) as exc:
         print(f"mbgd-fast: error: {exc}", file=sys.stderr)
         return 2

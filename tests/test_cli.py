@@ -49,3 +49,43 @@ def test_demo_runs(capsys):
 def test_bad_arguments_exit_2(capsys):
     assert cli.main(["demo", "--epochs", "0"]) == 2
     assert "epochs must be >= 1" in capsys.readouterr().err
+
+
+def test_train_predict_info_roundtrip(tmp_path, capsys):
+    path, X, y = _csv(tmp_path)
+    model = tmp_path / "m.npz"
+    assert cli.main(["train", str(path), "--target", "label", "--loss", "logistic", "--epochs", "5",
+                     "--lr", "0.1", "--out", str(model), "--quiet"]) == 0
+    assert model.exists() and not list(tmp_path.glob("tmp*"))  # written by rename, nothing left
+    preds = tmp_path / "p.npy"
+    assert cli.main(["predict", str(model), str(path), "--target", "label", "--out", str(preds)]) == 0
+    acc = np.mean(np.load(preds) == np.where(y > 0, 1, -1))
+    assert acc > 0.85
+    assert cli.main(["info", str(path), "--target", "label"]) == 0
+    assert "3000 rows, 5 features" in capsys.readouterr().out
+
+
+def test_train_reports_a_bad_file(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,y\n1,2,3\n4,oops,6\n")
+    assert cli.main(["train", str(bad), "--batch-size", "1"]) == 2
+    assert "oops" in capsys.readouterr().err
+
+
+def test_train_distributed_under_mpiexec(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("mpi4py")
+    if shutil.which("mpiexec") is None:
+        pytest.skip("no mpiexec")
+    path, X, y = _csv(tmp_path)
+    model = tmp_path / "m.npz"
+    proc = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "mbgd_fast", "train", str(path),
+                           "--target", "label", "--loss", "logistic", "--distributed", "--quiet",
+                           "--epochs", "3", "--lr", "0.1", "--out", str(model)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("iterations in") == 1  # rank 0 alone reports
+    assert "mpi x2" in proc.stdout and model.exists()
