@@ -79,24 +79,6 @@ def _tune(args):
     return 0
 
 
-def _save_atomic(path, **arrays):
-    """Write a .npz next to its destination, then rename: nothing half-written on failure."""
-    import os
-    import tempfile
-
-    path = str(path)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
-
-
 def _train(args):
     import mbgd_fast as mf
     from mbgd_fast.datasets import load_table
@@ -123,7 +105,9 @@ def _train(args):
               f"({res.n_samples * res.n_epochs / dt:.3g} samples/s), last epoch loss "
               f"{res.epoch_loss[-1]:.6g}" + (f", {res.backend}" if args.distributed else ""))
         if args.out:
-            _save_atomic(args.out, coef=np.asarray(res.coef), intercept=np.asarray(res.intercept),
+            from mbgd_fast.checkpoint import save_npz_atomic
+
+            save_npz_atomic(args.out, coef=np.asarray(res.coef), intercept=np.asarray(res.intercept),
                          loss=np.array(args.loss))
             print(f"model: {args.out}")
     return 0

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import losses
 from ._native import Diverged
+from .checkpoint import TrainState
 from ._validation import (
     check_choice,
     check_finite,
@@ -278,6 +279,26 @@ def _average_start(average):
     return a - 1 if a >= 1 else -1
 
 
+def _resume(path, meta, state, rng, batch_loss, epoch_loss):
+    """Load a checkpoint into this run: returns (epoch, iteration in it, iterations done)."""
+    ts = TrainState.load(path)
+    wrong = [f"{k}={ts.meta.get(k)!r} there, {v!r} here" for k, v in meta.items() if ts.meta.get(k) != v]
+    if wrong:
+        raise ValueError(f"resume: {path} is a different run: " + "; ".join(wrong))
+    if ts.n_iter > len(batch_loss):
+        raise ValueError(f"resume: {path} has done {ts.n_iter} iterations, more than epochs allows "
+                         f"({len(batch_loss)}); raise epochs")
+    state.theta[:] = ts.theta
+    for name in ("buf1", "buf2", "avg"):
+        if getattr(state, name) is not None:
+            getattr(state, name)[:] = getattr(ts, name)
+    state.step = ts.step
+    rng.bit_generator.state = ts.rng_state
+    batch_loss[: ts.n_iter] = ts.batch_loss
+    epoch_loss.extend(float(v) for v in ts.epoch_loss)
+    return ts.epoch, ts.iteration, ts.n_iter
+
+
 class _Shifted:
     """A schedule seen from iteration ``offset`` on (a continued run)."""
 
@@ -354,6 +375,9 @@ def train(
     average=False,
     eval_every=None,
     target_loss=None,
+    checkpoint=None,
+    checkpoint_every=None,
+    resume=None,
 ):
     r"""Train a linear model by mini-batch gradient descent.
 
@@ -419,6 +443,13 @@ def train(
     target_loss : float or None
         With ``eval_every``: stop as soon as an evaluation is at or below it
         (``reached_target`` says whether it was).
+    checkpoint : path or None
+        Write a :class:`~mbgd_fast.checkpoint.TrainState` there (atomically) at the end of
+        every epoch, or every ``checkpoint_every`` iterations (at the next slice boundary).
+    resume : path or None
+        Continue the run saved in that checkpoint: same data, loss, optimizer and batch
+        size; ``epochs`` counts the total, resumed ones included.  The coefficients are
+        bit-identical to those of a run that was never interrupted.
     init_state : State or None
         Continue from ``previous_result.state``: weights, optimizer buffers and the
         iteration count (schedules and Adam's bias correction carry on from it).
@@ -501,15 +532,25 @@ def train(
     step0 = state.step  # schedules count iterations across calls that continue a state
     schedule = _Shifted(schedule, step0) if step0 else schedule
     total += step0
+    meta = dict(n=n, d=d, K=K, dtype=X.dtype.str, loss=loss, optimizer=spec.optimizer,
+                batch_size=b, drop_last=bool(drop_last), shuffle=bool(shuffle),
+                fit_intercept=spec.fit_intercept, average_start=spec.average_start, step0=step0)
+    start_epoch = start_i = 0
+    if resume is not None:
+        start_epoch, start_i, done = _resume(resume, meta, state, rng, batch_loss, epoch_loss)
+        t0 = start_epoch * ipe
+    every = None if checkpoint_every is None else check_int(checkpoint_every, "checkpoint_every", low=1)
     try:
-        for epoch in range(epochs):
+        for epoch in range(start_epoch, epochs):
+            rng_at_start = rng.bit_generator.state  # the order of this epoch is drawn from here
             rows = epoch_order(rng, n) if shuffle else np.arange(n, dtype=np.int64)
             epoch_start = state.copy()
-            i0 = 0
+            i0 = replay_from = start_i if epoch == start_epoch else 0
             while i0 < ipe and not reached:
                 i1 = min(ipe, i0 + per_call)
-                if eval_every:  # end slices on evaluation points
-                    i1 = min(i1, ((t0 + i0) // eval_every + 1) * eval_every - t0)
+                for k in (eval_every, every if checkpoint is not None else None):
+                    if k:  # end slices on evaluation and checkpoint points
+                        i1 = min(i1, ((t0 + i0) // k + 1) * k - t0)
                 rates = _learning_rates(schedule, t0 + i0, t0 + i1, total)
                 try:
                     kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
@@ -520,10 +561,10 @@ def train(
                     bad = i0 + div.n_done
                     bad_loss = batch_loss[t0 + bad]
                     state = epoch_start
-                    if bad > 0:
-                        kernel.train_slice(state, rows, starts[: bad + 1],
-                                           _learning_rates(schedule, t0, t0 + bad, total),
-                                           batch_loss[t0 : t0 + bad])
+                    if bad > replay_from:
+                        kernel.train_slice(state, rows, starts[replay_from : bad + 1],
+                                           _learning_rates(schedule, t0 + replay_from, t0 + bad, total),
+                                           batch_loss[t0 + replay_from : t0 + bad])
                     done = t0 + bad
                     raise DivergenceError(
                         f"training diverged at epoch {epoch}, iteration {bad} (global iteration "
@@ -540,6 +581,10 @@ def train(
                     eval_its.append(done)
                     eval_vals.append(kernel.gradient(state.theta, None, want_grad=False)[0])
                     reached = target_loss is not None and eval_vals[-1] <= target_loss
+                if checkpoint is not None and (done % every == 0 if every else i1 == ipe):
+                    TrainState(state.theta, state.buf1, state.buf2, state.avg, state.step, epoch, i1,
+                               done, batch_loss[:done], np.array(epoch_loss), rng_at_start,
+                               meta).save(checkpoint)
                 i0 = i1
             epoch_loss.append(float(batch_loss[t0 : done].mean()))
             if reached:  # stopped inside the epoch at the target
