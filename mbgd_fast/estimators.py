@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -102,6 +103,29 @@ class _EpochControl:
             self.converged = True
             return True
         return False
+
+
+_FITTING = set()  # ids of estimators inside fit/partial_fit
+_FITTING_GUARD = threading.Lock()
+
+
+class _Busy:
+    """One fit at a time per estimator: a second thread gets a clear error, not a torn model."""
+
+    def __init__(self, est):
+        self.key = id(est)
+        self.name = type(est).__name__
+
+    def __enter__(self):
+        with _FITTING_GUARD:
+            if self.key in _FITTING:
+                raise RuntimeError(f"this {self.name} is being fitted in another thread; "
+                                   "fit a clone (sklearn.base.clone) per thread instead")
+            _FITTING.add(self.key)
+
+    def __exit__(self, *exc):
+        with _FITTING_GUARD:
+            _FITTING.discard(self.key)
 
 
 class _MBGDBase(BaseEstimator):
@@ -291,6 +315,10 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
         return X, y.astype(X.dtype, copy=False), sample_weight
 
     def _fit(self, X, y, sample_weight, epochs, reset, stop):
+        with _Busy(self):
+            return self._fit_locked(X, y, sample_weight, epochs, reset, stop)
+
+    def _fit_locked(self, X, y, sample_weight, epochs, reset, stop):
         self._more_validate_params()
         first = reset or not hasattr(self, "coef_")
         X, y, sw = self._validate(X, y, sample_weight, reset=first)
@@ -412,6 +440,10 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
             raise ValueError(f"The 'class_weight' parameter must be None, 'balanced' or a dict; got {cw!r}.")
 
     def _fit(self, X, y, sample_weight, epochs, reset, stop, classes=None):
+        with _Busy(self):
+            return self._fit_locked(X, y, sample_weight, epochs, reset, stop, classes)
+
+    def _fit_locked(self, X, y, sample_weight, epochs, reset, stop, classes=None):
         self._more_validate_params()
         first = reset or not hasattr(self, "coef_")
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=first)
