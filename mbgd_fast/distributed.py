@@ -40,6 +40,7 @@ from .core import (
     epoch_order,
     iterations_per_epoch,
 )
+from .checkpoint import TrainState
 from .schedules import as_schedule
 
 
@@ -127,12 +128,14 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
           l2=0.0, l1=0.0, fit_intercept=True, shuffle=True, seed=0, drop_last=False,
           reduction="mean", n_threads=None, progress=False, *, comm=None, local_steps=1,
           momentum=0.9, betas=(0.9, 0.999), eps=1e-8, delta=1.0, epsilon=0.1, n_classes=None,
-          timeout=60.0):
+          timeout=60.0, checkpoint=None, checkpoint_every=None, resume=None):
     """Data-parallel :func:`mbgd_fast.train` over the ranks of ``comm`` (MPI.COMM_WORLD).
 
     ``X_local, y_local`` is this rank's shard; ``batch_size`` is the GLOBAL batch size B.
     The arguments mean what they mean in :func:`mbgd_fast.train`; ``local_steps`` > 1
     switches to local SGD (module docstring).  Returns the same result on every rank.
+    ``checkpoint`` is written by rank 0 alone (with every rank's generator state, gathered);
+    ``resume`` is read by rank 0 and broadcast, and continues bit-identically.
     """
     MPI = _mpi()
     comm = comm or MPI.COMM_WORLD
@@ -169,6 +172,8 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
                       momentum=momentum, betas=betas, eps=eps, n_threads=n_threads)
     starts, ipe = _local_starts(sizes, rank, B, drop_last)
     if local_steps > 1:
+        if checkpoint is not None or resume is not None:
+            raise ValueError("checkpoint/resume are not supported with local_steps > 1 yet")
         return _local_sgd(c, spec, X, y, sizes, rank, B, epochs, schedule, local_steps, shuffle,
                           seed, drop_last, progress)
     # the kernel computes data-term sums; the penalty and the update are applied here, replicated
@@ -191,10 +196,18 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
         bar = tqdm(total=total, unit="it", desc=f"mbgd x{size}", leave=False)
     n_comm, t_comm, t = 0, 0.0, 0
     buf = np.empty(P + 3)
-    for epoch in range(epochs):
+    meta = dict(ranks=size, shard_sizes=sizes, d=d, K=K, dtype=X.dtype.str, loss=loss,
+                optimizer=spec.optimizer, batch_size=B, drop_last=bool(drop_last),
+                shuffle=bool(shuffle), fit_intercept=spec.fit_intercept)
+    start_epoch = start_i = 0
+    if resume is not None:
+        start_epoch, start_i, t = _resume(c, resume, meta, state, rng, batch_loss, epoch_loss)
+    every = None if checkpoint_every is None else check_int(checkpoint_every, "checkpoint_every", low=1)
+    for epoch in range(start_epoch, epochs):
+        rng_at_start = rng.bit_generator.state
         rows = epoch_order(rng, len(X)) if shuffle else np.arange(len(X), dtype=np.int64)
-        rates = schedule.values(np.arange(t, t + ipe, dtype=np.int64), total)
-        for i in range(ipe):
+        rates = schedule.values(np.arange(epoch * ipe, (epoch + 1) * ipe, dtype=np.int64), total)
+        for i in range(start_i if epoch == start_epoch else 0, ipe):
             mine = rows[starts[i] : starts[i + 1]]
             buf[:] = 0.0
             if len(mine):
@@ -229,13 +242,45 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
             t += 1
             if bar is not None:
                 bar.update(1)
-        epoch_loss.append(float(batch_loss[t - ipe : t].mean()))
+            if checkpoint is not None and (t % every == 0 if every else i == ipe - 1):
+                rngs = comm.gather(rng_at_start, root=0)  # collective: every rank's generator
+                if rank == 0:
+                    TrainState(state.theta, state.buf1, state.buf2, None, state.step, epoch, i + 1,
+                               t, batch_loss[:t], np.array(epoch_loss), {"ranks": rngs},
+                               meta).save(checkpoint)
+        epoch_loss.append(float(batch_loss[epoch * ipe : t].mean()))
     if bar is not None:
         bar.close()
     return DistributedResult(
         coef=state.coef, intercept=state.intercept, batch_loss=batch_loss, epoch_loss=np.array(epoch_loss),
         full_loss=None, n_iter=t, iters_per_epoch=ipe, n_epochs=epochs, batch_size=B, n_samples=N,
         backend=f"mpi x{size}", state=state, n_allreduce=n_comm, seconds_allreduce=t_comm)
+
+
+def _resume(c, path, meta, state, rng, batch_loss, epoch_loss):
+    """Rank 0 reads the checkpoint and broadcasts it; every rank checks it is this run."""
+    ts, error = None, None
+    if c.comm.Get_rank() == 0:
+        try:
+            ts = TrainState.load(path)
+        except ValueError as exc:
+            error = str(exc)
+    c.fail_if_any(error)
+    ts = c.comm.bcast(ts, root=0)
+    wrong = [f"{k}={ts.meta.get(k)!r} there, {v!r} here" for k, v in meta.items()
+             if ts.meta.get(k) != v]
+    c.fail_if_any(f"resume: {path} is a different run: " + "; ".join(wrong) if wrong else None)
+    if ts.n_iter > len(batch_loss):
+        raise ValueError(f"resume: {path} has done {ts.n_iter} iterations; raise epochs")
+    state.theta[:] = ts.theta
+    for name in ("buf1", "buf2"):
+        if getattr(state, name) is not None:
+            getattr(state, name)[:] = getattr(ts, name)
+    state.step = ts.step
+    rng.bit_generator.state = ts.rng_state["ranks"][c.comm.Get_rank()]
+    batch_loss[: ts.n_iter] = ts.batch_loss
+    epoch_loss.extend(float(v) for v in ts.epoch_loss)
+    return ts.epoch, ts.iteration, ts.n_iter
 
 
 def _local_sgd(c, spec, X, y, sizes, rank, B, epochs, schedule, H, shuffle, seed, drop_last,

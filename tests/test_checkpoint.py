@@ -56,7 +56,7 @@ def test_checkpoint_every_epoch_by_default_and_resume_at_epoch_end(tmp_path):
     assert more.coef.tobytes() == full.coef.tobytes() and first.n_iter == 20
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
 def test_resume_after_sigkill(optimizer, tmp_path):
     path = tmp_path / "ck.npz"
     script = os.path.join(os.path.dirname(__file__), "scripts", "checkpointed_run.py")

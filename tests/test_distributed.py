@@ -26,6 +26,9 @@ def test_equals_single_process_training(n, tmp_path):
     proc = _run(n, "equivalence.py", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.read_text())
+    ck = report.pop()
+    assert ck["case"] == "checkpoint" and ck["same"], ck
+    assert ck["files"] == ["report.json", "report.json.ck.npz"]  # rank 0 wrote one file, atomically
     for row in report[:-2]:
         assert row["diff"] < 1e-10, row
         assert row["diff_loss"] < 1e-10, row

@@ -60,3 +60,19 @@ report.append(dict(case="local_sgd", loss=mf.gradient(X, y_reg, res.coef, res.in
 if rank == 0:
     with open(sys.argv[1], "w") as fh:
         json.dump(report, fh)
+
+# checkpoint by rank 0 at iteration 10 of epoch 0 (11 per epoch), stop, resume: the same bits
+path = sys.argv[1] + ".ck.npz"
+kw = dict(batch_size=10, lr=0.02, optimizer="adam", seed=4)
+full = distributed.train(X[mine], y_reg[mine], epochs=3, **kw)
+distributed.train(X[mine], y_reg[mine], epochs=1, checkpoint=path, checkpoint_every=5, **kw)
+resumed = distributed.train(X[mine], y_reg[mine], epochs=3, resume=path, **kw)
+same = resumed.coef.tobytes() == full.coef.tobytes() and \
+    resumed.batch_loss.tobytes() == full.batch_loss.tobytes()
+import os  # noqa: E402
+files = sorted(os.listdir(os.path.dirname(os.path.abspath(path))))
+if rank == 0:
+    report = json.load(open(sys.argv[1]))
+    report.append(dict(case="checkpoint", same=same, files=files))
+    with open(sys.argv[1], "w") as fh:
+        json.dump(report, fh)
