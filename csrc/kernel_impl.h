@@ -54,6 +54,41 @@ static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, in
     for (int64_t j = 0; j < n; j++) y[j] += c * x[j];
 }
 
+/* z[k] += W_k . x for four outputs in one pass over x: four independent accumulators. */
+static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
+                            const REAL *restrict W2, const REAL *restrict W3,
+                            const REAL *restrict x, int64_t n, REAL *z)
+{
+    REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (int64_t j = 0; j < n; j++) {
+        const REAL xj = x[j];
+        s0 += W0[j] * xj;
+        s1 += W1[j] * xj;
+        s2 += W2[j] * xj;
+        s3 += W3[j] * xj;
+    }
+    z[0] += s0;
+    z[1] += s1;
+    z[2] += s2;
+    z[3] += s3;
+}
+
+/* A_k += c_k x for four outputs in one pass over x. */
+static inline void FN(axpy4)(REAL *restrict A0, REAL *restrict A1, REAL *restrict A2,
+                             REAL *restrict A3, const REAL *c, const REAL *restrict x, int64_t n)
+{
+    const REAL c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) {
+        const REAL xj = x[j];
+        A0[j] += c0 * xj;
+        A1[j] += c1 * xj;
+        A2[j] += c2 * xj;
+        A3[j] += c3 * xj;
+    }
+}
+
 /* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
  * accesses the hardware prefetcher cannot predict. */
 static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
@@ -268,20 +303,27 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             }
         } else {
             REAL probe = 0;
-            for (int64_t k = 0; k < K; k++) {
-                zbuf[k] = FN(dot)(W + k * d, x, d) + b[k];
-                probe += zbuf[k] - zbuf[k];
+            int64_t k4 = 0;
+            for (; k4 + 4 <= K; k4 += 4) { /* four outputs per pass over x */
+                for (int64_t k = k4; k < k4 + 4; k++) zbuf[k] = b[k];
+                FN(dot4)(W + k4 * d, W + (k4 + 1) * d, W + (k4 + 2) * d, W + (k4 + 3) * d, x, d,
+                         zbuf + k4);
             }
+            for (int64_t k = k4; k < K; k++) zbuf[k] = FN(dot)(W + k * d, x, d) + b[k];
+            for (int64_t k = 0; k < K; k++) probe += zbuf[k] - zbuf[k];
             lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i])) + (double)probe;
             double csq = 0.0;
             for (int64_t k = 0; k < K; k++) {
-                const REAL c = sw * zbuf[k];
-                if (c != 0) {
-                    FN(axpy)(acc + k * d, c, x, d);
-                    accb[k] += c;
-                    csq += (double)c * (double)c;
-                }
+                zbuf[k] *= sw; /* now c_k = sw * dl_k */
+                accb[k] += zbuf[k];
+                csq += (double)zbuf[k] * (double)zbuf[k];
             }
+            int64_t m4 = 0;
+            for (; m4 + 4 <= K; m4 += 4)
+                FN(axpy4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d, acc + (m4 + 3) * d,
+                          zbuf + m4, x, d);
+            for (int64_t k = m4; k < K; k++)
+                if (zbuf[k] != 0) FN(axpy)(acc + k * d, zbuf[k], x, d);
             if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(x, x, d) + fi);
         }
     }
