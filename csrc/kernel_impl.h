@@ -23,6 +23,11 @@
 #define T_STATE MBGD_CAT(mbgd_state, SFX)
 #define T_CTX FN(mbgd_ctx)
 
+/* Per-group buffers are PAD(n) reals apart: n rounded up to a 64-byte line plus one more
+ * line, so two threads accumulating neighbouring groups never share a cache line. */
+#define MBGD_LINE (64 / (int64_t)sizeof(REAL))
+#define MBGD_PAD(n) ((((n) + MBGD_LINE - 1) / MBGD_LINE + 1) * MBGD_LINE)
+
 /* Lanes of independent partial sums in the reductions: 128 bytes, i.e. four AVX2 vectors
  * (two AVX-512, eight SSE2), so consecutive FMAs do not wait on each other's latency. */
 #define MBGD_LANES (128 / (int64_t)sizeof(REAL))
@@ -381,8 +386,8 @@ static void FN(phase_a)(T_CTX *c, int64_t g)
 {
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0 || c->first,
-                   c->parts + g * c->P,
-                   c->zbuf + g * c->p->n_outputs, c->gloss + g, NULL);
+                   c->parts + g * MBGD_PAD(c->P),
+                   c->zbuf + g * MBGD_PAD(c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
 }
 
 /* Optimizer step on n elements: w, optimizer buffers m, v, summed gradient gs. */
@@ -443,7 +448,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
     const int64_t j0 = ch * MBGD_CHUNK, j1 = j0 + MBGD_CHUNK < P ? j0 + MBGD_CHUNK : P;
     REAL *gs = c->parts;
     for (int64_t g = 1; g < c->G; g++) {
-        const REAL *pg = c->parts + g * P;
+        const REAL *pg = c->parts + g * MBGD_PAD(P);
 #pragma omp simd
         for (int64_t j = j0; j < j1; j++) gs[j] += pg[j];
     }
@@ -530,9 +535,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.KD = KD;
     c.n_chunks = (P + MBGD_CHUNK - 1) / MBGD_CHUNK;
     c.r_end = starts[n_iter];
-    c.parts = malloc((size_t)(max_g * P) * sizeof(REAL));
-    c.zbuf = malloc((size_t)(max_g * K) * sizeof(REAL));
-    c.gloss = malloc((size_t)max_g * sizeof(double));
+    c.parts = malloc((size_t)(max_g * MBGD_PAD(P)) * sizeof(REAL));
+    c.zbuf = malloc((size_t)(max_g * MBGD_PAD(K)) * sizeof(REAL));
+    c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {
         st = MBGD_ENOMEM;
@@ -621,7 +626,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             for (int64_t ch = 0; ch < c.n_chunks; ch++) FN(phase_b)(&c, ch);
         }
         double lsum = 0.0;
-        for (int64_t g = 0; g < c.G; g++) lsum += c.gloss[g];
+        for (int64_t g = 0; g < c.G; g++) lsum += c.gloss[g * MBGD_LINE];
         const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)c.nb) +
                             0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
         slice->batch_loss[t] = loss;
@@ -698,8 +703,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
 
     const int64_t d = p->n_features, K = p->n_outputs, KD = K * d, P = KD + K;
     const int64_t G = n_groups(n_rows, KD);
-    REAL *parts = malloc((size_t)(G * P) * sizeof(REAL));
-    REAL *zbuf = malloc((size_t)(G * K) * sizeof(REAL));
+    REAL *parts = malloc((size_t)(G * MBGD_PAD(P)) * sizeof(REAL));
+    REAL *zbuf = malloc((size_t)(G * MBGD_PAD(K)) * sizeof(REAL));
     double *gloss = malloc((size_t)(2 * G) * sizeof(double));
     double *gsq = gloss + G;
     if (!parts || !zbuf || !gloss) {
@@ -711,7 +716,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1 && G > 1)
     for (int64_t g = 0; g < G; g++)
         FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
-                       parts + g * P, zbuf + g * K, gloss + g, sq_grad ? gsq + g : NULL);
+                       parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(K), gloss + g,
+                       sq_grad ? gsq + g : NULL);
 
     const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;
     double lsum = 0.0, sq = 0.0, ab = 0.0;
@@ -730,7 +736,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
         const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
         for (int64_t j = 0; j < P; j++) {
             REAL s = parts[j];
-            for (int64_t g = 1; g < G; g++) s += parts[g * P + j];
+            for (int64_t g = 1; g < G; g++) s += parts[g * MBGD_PAD(P) + j];
             s *= rs;
             if (j < KD) {
                 const REAL w = theta[j];
@@ -748,6 +754,8 @@ done:
 }
 
 #undef MBGD_LANES
+#undef MBGD_PAD
+#undef MBGD_LINE
 #undef FN
 #undef T_DATA
 #undef T_STATE
