@@ -22,12 +22,10 @@ from mbgd_fast import costmodel
 
 
 def load(paths):
-    rows, bandwidth, meta = [], {}, {}
-    shuffled = {}
+    rows, bandwidth, shuffled = [], {}, {}
     for path in paths:
         with open(path) as fh:
             data = json.load(fh)
-        meta = data.get("machine_info", {})
         for bm in data["benchmarks"]:
             info, med = bm["extra_info"], bm["stats"]["median"]
             if info.get("backend") == "numpy-sum":

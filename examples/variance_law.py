@@ -3,8 +3,6 @@ python examples/variance_law.py  ->  examples/figures/variance_law.png"""
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _plot import FIGURES, plt, save  # noqa: E402
 

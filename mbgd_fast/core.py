@@ -9,7 +9,6 @@ of each epoch, runs the callback.  Every backend sees the same rows and rates.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -331,7 +330,7 @@ def _slice_iterations(batch_size, n_features, n_outputs):
     return max(1, SLICE_WORK // per_iter)
 
 
-def _progress_bar(enabled, total, n_samples, batch_size):
+def _progress_bar(enabled, total):
     if not enabled:
         return None
     try:
@@ -510,7 +509,7 @@ def train(
     rng = np.random.default_rng(seed)
     batch_loss = np.empty(total, dtype=np.float64)
     epoch_loss, full_loss = [], []
-    bar = _progress_bar(progress, total, n, b)
+    bar = _progress_bar(progress, total)
 
     def result(n_iter):
         avg = state.average
