@@ -50,6 +50,23 @@ class TrainState:
     rng_state: dict
     meta: dict
 
+    def mismatch(self, meta):
+        """'' when this checkpoint is of the run described by ``meta``, else what differs."""
+        return "; ".join(f"{k}={self.meta.get(k)!r} there, {v!r} here" for k, v in meta.items()
+                         if self.meta.get(k) != v)
+
+    def restore(self, path, state, batch_loss, epoch_loss):
+        """Put this snapshot into a run: weights, buffers and step into ``state``, the losses so
+        far into ``batch_loss`` / ``epoch_loss``.  Returns (epoch, iteration in it, iterations
+        done).  The generator state is the caller's to restore (it differs per MPI rank)."""
+        if self.n_iter > len(batch_loss):
+            raise ValueError(f"resume: {path} has done {self.n_iter} iterations, more than epochs "
+                             f"allows ({len(batch_loss)}); raise epochs")
+        state.assign(self)
+        batch_loss[: self.n_iter] = self.batch_loss
+        epoch_loss.extend(float(v) for v in self.epoch_loss)
+        return self.epoch, self.iteration, self.n_iter
+
     def save(self, path):
         arrays = {"theta": self.theta, "batch_loss": self.batch_loss, "epoch_loss": self.epoch_loss,
                   "counters": np.array([self.step, self.epoch, self.iteration, self.n_iter], np.int64),

@@ -91,6 +91,16 @@ class State:
         avg = np.zeros(P, dtype) if spec.average_start >= 0 else None
         return cls(np.zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg)
 
+    def assign(self, src):
+        """Take theta, the optimizer buffers this state has, and the step from ``src``
+        (a State or a checkpoint's TrainState)."""
+        self.theta[:] = src.theta
+        for name in ("buf1", "buf2", "avg"):
+            mine, theirs = getattr(self, name), getattr(src, name)
+            if mine is not None and theirs is not None:
+                mine[:] = theirs
+        self.step = int(src.step)
+
     def copy(self):
         cp = lambda a: None if a is None else a.copy()  # noqa: E731
         return dataclasses.replace(self, theta=self.theta.copy(), buf1=cp(self.buf1),
@@ -281,21 +291,11 @@ def _average_start(average):
 def _resume(path, meta, state, rng, batch_loss, epoch_loss):
     """Load a checkpoint into this run: returns (epoch, iteration in it, iterations done)."""
     ts = TrainState.load(path)
-    wrong = [f"{k}={ts.meta.get(k)!r} there, {v!r} here" for k, v in meta.items() if ts.meta.get(k) != v]
+    wrong = ts.mismatch(meta)
     if wrong:
-        raise ValueError(f"resume: {path} is a different run: " + "; ".join(wrong))
-    if ts.n_iter > len(batch_loss):
-        raise ValueError(f"resume: {path} has done {ts.n_iter} iterations, more than epochs allows "
-                         f"({len(batch_loss)}); raise epochs")
-    state.theta[:] = ts.theta
-    for name in ("buf1", "buf2", "avg"):
-        if getattr(state, name) is not None:
-            getattr(state, name)[:] = getattr(ts, name)
-    state.step = ts.step
+        raise ValueError(f"resume: {path} is a different run: {wrong}")
     rng.bit_generator.state = ts.rng_state
-    batch_loss[: ts.n_iter] = ts.batch_loss
-    epoch_loss.extend(float(v) for v in ts.epoch_loss)
-    return ts.epoch, ts.iteration, ts.n_iter
+    return ts.restore(path, state, batch_loss, epoch_loss)
 
 
 class _Shifted:
@@ -316,12 +316,7 @@ def _resume_state(state, init):
             f"init_state is for {init.n_outputs} output(s) x {init.n_features} features, "
             f"this problem has {state.n_outputs} x {state.n_features}"
         )
-    state.theta[:] = init.theta
-    for name in ("buf1", "buf2", "avg"):
-        mine, theirs = getattr(state, name), getattr(init, name)
-        if mine is not None and theirs is not None:
-            mine[:] = theirs
-    state.step = int(init.step)
+    state.assign(init)
 
 
 def _slice_iterations(batch_size, n_features, n_outputs):
@@ -683,25 +678,10 @@ def gradient(
     X = check_X(X, finite=False)  # scanned below only if the loss comes out non-finite
     n, d = X.shape
     y = check_y(y, n, X.dtype)
-    W = np.asarray(coef, dtype=np.float64)
-    if loss == "softmax":
-        if W.ndim != 2 or W.shape[1] != d or W.shape[0] < 2:
-            raise ValueError(f"coef must have shape (n_classes >= 2, {d}) for softmax, got {W.shape}")
-        K = W.shape[0]
-    else:
-        if W.shape != (d,):
-            raise ValueError(f"coef must have shape ({d},), got {W.shape}")
-        K = 1
-    if not np.isfinite(W).all():
-        raise ValueError("coef contains NaN or Inf")
+    theta, K = _point(loss, coef, intercept, d, X.dtype)
+    has_b = intercept is not None
     y, _ = losses.encode_labels(loss, y, K if loss == "softmax" else None)
     sw = check_sample_weight(sample_weight, n, X.dtype)
-    has_b = intercept is not None
-    b = np.zeros(K) if not has_b else np.asarray(intercept, dtype=np.float64).ravel()
-    if b.size == 1:
-        b = np.full(K, b[0])  # a scalar intercept applies to every class
-    if b.size != K or not np.isfinite(b).all():
-        raise ValueError(f"intercept must be None or {K} finite value(s), got {intercept!r}")
     rows = None
     if indices is not None:
         rows = np.asarray(indices)
@@ -715,14 +695,41 @@ def gradient(
     spec = _make_spec(loss, K, optimizer="sgd", fit_intercept=has_b, reduction=reduction,
                       delta=delta, epsilon=epsilon, l2=l2, l1=l1, momentum=0.0,
                       betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads)
-    theta = np.concatenate([W.ravel(), b]).astype(X.dtype)
     value, g = _make_kernel(backend, spec, X, y, sw).gradient(theta, rows)
     if not np.isfinite(value):
         check_finite(X if rows is None else X[rows], "X" if rows is None else "X[indices]")
+    return (value, *_unpack(g, K, d, has_b, loss))
+
+
+def _point(loss, coef, intercept, d, dtype):
+    """Validated (coef, intercept) packed as theta = [coef (K*d), intercept (K)], and K.
+
+    coef is (d,), or (K >= 2, d) for softmax; intercept None (zeros), a scalar (every
+    class) or K values.
+    """
+    W = np.asarray(coef, dtype=np.float64)
+    if loss == "softmax":
+        if W.ndim != 2 or W.shape[1] != d or W.shape[0] < 2:
+            raise ValueError(f"coef must have shape (n_classes >= 2, {d}) for softmax, got {W.shape}")
+        K = W.shape[0]
+    else:
+        if W.shape != (d,):
+            raise ValueError(f"coef must have shape ({d},), got {W.shape}")
+        K = 1
+    if not np.isfinite(W).all():
+        raise ValueError("coef contains NaN or Inf")
+    b = np.zeros(K) if intercept is None else np.asarray(intercept, dtype=np.float64).ravel()
+    if b.size == 1:
+        b = np.full(K, b[0])  # a scalar intercept applies to every class
+    if b.size != K or not np.isfinite(b).all():
+        raise ValueError(f"intercept must be None or {K} finite value(s), got {intercept!r}")
+    return np.concatenate([W.ravel(), b]).astype(dtype), K
+
+
+def _unpack(g, K, d, has_b, loss):
+    """theta-shaped g -> (like coef, like intercept or None)."""
     gW, gb = g[: K * d], g[K * d :]
     gW = gW.reshape(K, d) if loss == "softmax" else gW
     if not has_b:
-        gb = None
-    elif loss != "softmax":
-        gb = float(gb[0])
-    return value, gW, gb
+        return gW, None
+    return gW, (gb if loss == "softmax" else float(gb[0]))

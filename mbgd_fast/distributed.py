@@ -267,20 +267,10 @@ def _resume(c, path, meta, state, rng, batch_loss, epoch_loss):
             error = str(exc)
     c.fail_if_any(error)
     ts = c.comm.bcast(ts, root=0)
-    wrong = [f"{k}={ts.meta.get(k)!r} there, {v!r} here" for k, v in meta.items()
-             if ts.meta.get(k) != v]
-    c.fail_if_any(f"resume: {path} is a different run: " + "; ".join(wrong) if wrong else None)
-    if ts.n_iter > len(batch_loss):
-        raise ValueError(f"resume: {path} has done {ts.n_iter} iterations; raise epochs")
-    state.theta[:] = ts.theta
-    for name in ("buf1", "buf2"):
-        if getattr(state, name) is not None:
-            getattr(state, name)[:] = getattr(ts, name)
-    state.step = ts.step
+    wrong = ts.mismatch(meta)
+    c.fail_if_any(f"resume: {path} is a different run: {wrong}" if wrong else None)
     rng.bit_generator.state = ts.rng_state["ranks"][c.comm.Get_rank()]
-    batch_loss[: ts.n_iter] = ts.batch_loss
-    epoch_loss.extend(float(v) for v in ts.epoch_loss)
-    return ts.epoch, ts.iteration, ts.n_iter
+    return ts.restore(path, state, batch_loss, epoch_loss)
 
 
 def _local_sgd(c, spec, X, y, sizes, rank, B, epochs, schedule, H, shuffle, seed, drop_last,

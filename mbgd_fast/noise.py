@@ -17,7 +17,7 @@ import numpy as np
 
 from . import losses
 from ._validation import check_finite, check_int, check_sample_weight, check_X, check_y
-from .core import _make_kernel, _make_spec, _resolve_backend
+from .core import _make_kernel, _make_spec, _point, _resolve_backend, _unpack
 
 
 @dataclass(frozen=True)
@@ -64,28 +64,14 @@ def _prepare(X, y, coef, intercept, loss, sample_weight, delta, epsilon, backend
     X = check_X(X)
     n, d = X.shape
     y = check_y(y, n, X.dtype)
-    W = np.asarray(coef, dtype=np.float64)
-    K = W.shape[0] if loss == "softmax" else 1
-    want = (K, d) if loss == "softmax" else (d,)
-    if W.shape != want or (loss == "softmax" and K < 2):
-        raise ValueError(f"coef must have shape {want}, got {W.shape}")
+    theta, K = _point(loss, coef, intercept, d, X.dtype)
     y, _ = losses.encode_labels(loss, y, K if loss == "softmax" else None)
     sw = check_sample_weight(sample_weight, n, X.dtype)
     has_b = intercept is not None
-    b = np.zeros(K) if not has_b else np.broadcast_to(np.asarray(intercept, float).ravel(), (K,))
     spec = _make_spec(loss, K, optimizer="sgd", fit_intercept=has_b, reduction="mean",
                       delta=delta, epsilon=epsilon, l2=0.0, l1=0.0, momentum=0.0,
                       betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads)
-    theta = np.concatenate([W.ravel(), b]).astype(X.dtype)
     return _make_kernel(backend, spec, X, y, sw), theta, K, d, has_b, X
-
-
-def _shape(g, K, d, has_b, loss):
-    gW, gb = g[: K * d], g[K * d :]
-    gW = gW.reshape(K, d) if loss == "softmax" else gW
-    if not has_b:
-        return gW, None
-    return gW, (gb if loss == "softmax" else float(gb[0]))
 
 
 def gradient_noise(X, y, coef, intercept=0.0, loss="squared", *, sample_weight=None, delta=1.0,
@@ -109,7 +95,7 @@ def gradient_noise(X, y, coef, intercept=0.0, loss="squared", *, sample_weight=N
         g64 = g64[: K * d]
     norm2 = float(g64 @ g64)
     trace = max(mean_sq - norm2, 0.0)
-    gW, gb = _shape(g, K, d, has_b, losses.canonical(loss))
+    gW, gb = _unpack(g, K, d, has_b, losses.canonical(loss))
     return GradientNoise(value, gW, gb, norm2, trace, trace / norm2 if norm2 > 0 else np.inf, len(Xc))
 
 
