@@ -115,6 +115,67 @@ static inline int64_t FN(prefetch_distance)(int64_t d)
     return pf < 1 ? 1 : (pf > MBGD_PREFETCH_MAX_ROWS ? MBGD_PREFETCH_MAX_ROWS : pf);
 }
 
+/* ---- CSR rows: O(nnz) dot, axpy and squared norm ---- */
+
+typedef struct FN(srow) {
+    const REAL *v;      /* the row's values */
+    const int32_t *i32; /* its columns (int32), or NULL */
+    const int64_t *i64; /* its columns (int64) when i32 is NULL */
+    int64_t n;          /* its number of stored values */
+} FN(srow);
+
+static inline FN(srow) FN(get_row)(const T_DATA *data, int64_t i)
+{
+    FN(srow) r;
+    const int64_t a = data->indptr[i];
+    r.v = data->X + a;
+    r.i32 = data->indices32 ? data->indices32 + a : NULL;
+    r.i64 = data->indices32 ? NULL : data->indices64 + a;
+    r.n = data->indptr[i + 1] - a;
+    return r;
+}
+
+static inline REAL FN(sdot)(const REAL *restrict w, FN(srow) r)
+{
+    REAL s = 0;
+    if (r.i32)
+        for (int64_t k = 0; k < r.n; k++) s += w[r.i32[k]] * r.v[k];
+    else
+        for (int64_t k = 0; k < r.n; k++) s += w[r.i64[k]] * r.v[k];
+    return s;
+}
+
+static inline void FN(saxpy)(REAL *y, REAL c, FN(srow) r)
+{
+    if (r.i32)
+        for (int64_t k = 0; k < r.n; k++) y[r.i32[k]] += c * r.v[k];
+    else
+        for (int64_t k = 0; k < r.n; k++) y[r.i64[k]] += c * r.v[k];
+}
+
+static inline REAL FN(ssq)(FN(srow) r)
+{
+    REAL s = 0;
+    for (int64_t k = 0; k < r.n; k++) s += r.v[k] * r.v[k];
+    return s;
+}
+
+/* Lazy SGD update of the CSR columns of a row: v[j] -= f x_j, keeping *vsq = |v|^2 and
+ * *probe (v - v summed: 0, or NaN when a value is not finite) up to date. */
+static inline void FN(supdate)(REAL *v, REAL f, FN(srow) r, double *vsq, double *probe)
+{
+    double dsq = 0.0, pr = 0.0;
+    for (int64_t k = 0; k < r.n; k++) {
+        const int64_t j = r.i32 ? (int64_t)r.i32[k] : r.i64[k];
+        const REAL old = v[j], nv = old - f * r.v[k];
+        v[j] = nv;
+        dsq += (double)nv * (double)nv - (double)old * (double)old;
+        pr += (double)(nv - nv);
+    }
+    *vsq += dsq;
+    *probe += pr;
+}
+
 /* The fused b = 1 SGD step w -= lr (cz x + l2 w), with |w|^2 and a finiteness probe
  * (the sum of w - w: 0, or NaN when a weight is not finite) from the same pass. */
 static inline void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
@@ -336,6 +397,65 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
     if (gsq_out) *gsq_out = gsq;
 }
 
+/* Phase A for one group of CSR rows: as accumulate, in O(nnz) per row (no prefetch). */
+static void FN(accumulate_sparse)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
+                                  const int64_t *rows, int64_t r0, int64_t r1, REAL *restrict acc,
+                                  REAL *zbuf, double *loss_out, double *gsq_out)
+{
+    double gsq = 0.0, lsum = 0.0;
+    const double fi = (double)p->fit_intercept;
+    const int64_t d = p->n_features, K = p->n_outputs, KD = K * d;
+    const REAL delta = (REAL)p->delta, epsilon = (REAL)p->epsilon;
+    const REAL *W = theta, *b = theta + KD, *Y = data->y, *SW = data->sample_weight;
+    REAL *accb = acc + KD;
+    memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t i = rows ? rows[r] : r;
+        const FN(srow) x = FN(get_row)(data, i);
+        const REAL sw = SW ? SW[i] : (REAL)1;
+        if (p->loss != MBGD_LOSS_SOFTMAX) {
+            REAL dl;
+            const REAL z = FN(sdot)(W, x) + b[0];
+            lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
+                    (double)(z - z);
+            const REAL c = sw * dl;
+            if (c != 0) {
+                FN(saxpy)(acc, c, x);
+                accb[0] += c;
+                if (gsq_out) gsq += (double)c * (double)c * ((double)FN(ssq)(x) + fi);
+            }
+        } else {
+            REAL probe = 0;
+            for (int64_t k = 0; k < K; k++) {
+                zbuf[k] = FN(sdot)(W + k * d, x) + b[k];
+                probe += zbuf[k] - zbuf[k];
+            }
+            lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i])) + (double)probe;
+            double csq = 0.0;
+            for (int64_t k = 0; k < K; k++) {
+                zbuf[k] *= sw;
+                accb[k] += zbuf[k];
+                csq += (double)zbuf[k] * (double)zbuf[k];
+                if (zbuf[k] != 0) FN(saxpy)(acc + k * d, zbuf[k], x);
+            }
+            if (gsq_out && csq != 0) gsq += csq * ((double)FN(ssq)(x) + fi);
+        }
+    }
+    *loss_out = lsum;
+    if (gsq_out) *gsq_out = gsq;
+}
+
+/* Stored values in the CSR rows rows[r0..r1) (checked rows). */
+static int64_t FN(rows_nnz)(const T_DATA *data, const int64_t *rows, int64_t r0, int64_t r1)
+{
+    int64_t nnz = 0;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t i = rows ? rows[r] : r;
+        nnz += data->indptr[i + 1] - data->indptr[i];
+    }
+    return nnz;
+}
+
 /* Checks row indices rows[r0..r1) (all rows when rows is NULL) and softmax labels. */
 static int FN(check_rows)(const mbgd_params *p, const T_DATA *data, const int64_t *rows,
                           int64_t r0, int64_t r1)
@@ -345,6 +465,10 @@ static int FN(check_rows)(const mbgd_params *p, const T_DATA *data, const int64_
     for (int64_t r = r0; r < r1; r++) {
         const int64_t i = rows ? rows[r] : r;
         if (i < 0 || i >= n) return MBGD_EINDEX;
+        if (data->indptr) {
+            const int64_t a = data->indptr[i], e = data->indptr[i + 1];
+            if (a < 0 || e < a || e > data->nnz) return MBGD_ECSR;
+        }
         if (softmax) {
             const REAL c = data->y[i];
             if (!(c >= 0 && c < (REAL)K) || c != (REAL)(int64_t)c) return MBGD_ELABEL;
@@ -359,6 +483,8 @@ static int FN(check_data)(const mbgd_params *p, const T_DATA *data)
     if (st != MBGD_OK) return st;
     if (data == NULL || data->X == NULL || data->y == NULL) return MBGD_NULL;
     if (data->n_samples < 1) return MBGD_EINVAL;
+    if (data->indptr && ((data->indices32 == NULL) == (data->indices64 == NULL) || data->nnz < 0))
+        return data->nnz < 0 ? MBGD_EINVAL : MBGD_NULL;
     return MBGD_OK;
 }
 
@@ -385,6 +511,13 @@ typedef struct T_CTX {
 static void FN(phase_a)(T_CTX *c, int64_t g)
 {
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
+    if (c->data->indptr) {
+        FN(accumulate_sparse)(c->p, c->data, c->theta, c->rows, r0, r1,
+                              c->parts + g * MBGD_PAD(c->P),
+                              c->zbuf + g * MBGD_PAD(c->p->n_outputs), c->gloss + g * MBGD_LINE,
+                              NULL);
+        return;
+    }
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0 || c->first,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
@@ -491,6 +624,97 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
     c->c_abs[ch] = ab + all;
 }
 
+/*
+ * Plain SGD on CSR rows without L1 or averaging, in O(nnz) per step: coef = s v with
+ * the scalar s carrying the L2 decay (w <- (1 - lr l2) w - lr g_data becomes
+ * s <- s (1 - lr l2), v <- v - (lr / s) g_data on the batch's columns only), folded
+ * back into v when |s| < MBGD_LAZY_FOLD and at the end.  |v|^2 is kept up to date
+ * for the L2 term of the batch loss.  Serial.
+ */
+static int FN(train_lazy)(const mbgd_params *p, const T_DATA *data, T_STATE *state,
+                          mbgd_slice *slice, int64_t max_nb)
+{
+    const int64_t d = p->n_features, K = p->n_outputs, KD = K * d;
+    const int64_t *starts = slice->starts, *rows = slice->rows;
+    const REAL delta = (REAL)p->delta, epsilon = (REAL)p->epsilon;
+    const REAL *Y = data->y, *SW = data->sample_weight;
+    REAL *v = state->theta, *b = state->theta + KD;
+    REAL *cbuf = malloc((size_t)((max_nb + 1) * K) * sizeof(REAL));
+    if (!cbuf) return MBGD_ENOMEM;
+    REAL *zbuf = cbuf + max_nb * K;
+    double s = 1.0, vsq = 0.0;
+    for (int64_t j = 0; j < KD; j++) vsq += (double)v[j] * (double)v[j];
+    int st = MBGD_OK;
+    for (int64_t t = 0; t < slice->n_iter; t++) {
+        const int64_t r0 = starts[t], nb = starts[t + 1] - r0;
+        const double red = p->reduction_sum ? 1.0 : 1.0 / (double)nb;
+        const REAL sr = (REAL)s;
+        double lsum = 0.0;
+        for (int64_t q = 0; q < nb; q++) { /* every row's dloss at the weights before the step */
+            const int64_t i = rows[r0 + q];
+            const FN(srow) x = FN(get_row)(data, i);
+            const REAL sw = SW ? SW[i] : (REAL)1;
+            REAL *cq = cbuf + q * K;
+            if (p->loss != MBGD_LOSS_SOFTMAX) {
+                REAL dl;
+                const REAL z = sr * FN(sdot)(v, x) + b[0];
+                lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
+                        (double)(z - z);
+                cq[0] = sw * dl;
+            } else {
+                REAL probe = 0;
+                for (int64_t k = 0; k < K; k++) {
+                    zbuf[k] = sr * FN(sdot)(v + k * d, x) + b[k];
+                    probe += zbuf[k] - zbuf[k];
+                }
+                lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i])) + (double)probe;
+                for (int64_t k = 0; k < K; k++) cq[k] = sw * zbuf[k];
+            }
+        }
+        const double loss = lsum * red + 0.5 * p->l2 * s * s * vsq;
+        slice->batch_loss[t] = loss;
+        const double lr = slice->lr[t];
+        double s_new = s * (1.0 - lr * p->l2);
+        if (!(fabs(s_new) >= MBGD_LAZY_FOLD)) { /* fold the scale back into v (also s = 0) */
+            vsq = 0.0;
+            for (int64_t j = 0; j < KD; j++) {
+                v[j] = (REAL)((double)v[j] * s_new);
+                vsq += (double)v[j] * (double)v[j];
+            }
+            s_new = 1.0;
+        }
+        s = s_new;
+        const double f = lr * red / s;
+        double probe = 0.0;
+        for (int64_t q = 0; q < nb; q++) {
+            const FN(srow) x = FN(get_row)(data, rows[r0 + q]);
+            const REAL *cq = cbuf + q * K;
+            for (int64_t k = 0; k < K; k++)
+                if (cq[k] != 0) FN(supdate)(v + k * d, (REAL)(f * (double)cq[k]), x, &vsq, &probe);
+        }
+        if (p->fit_intercept) {
+            const REAL lrr = (REAL)lr, redr = (REAL)red;
+            for (int64_t k = 0; k < K; k++) {
+                REAL gk = 0;
+                for (int64_t q = 0; q < nb; q++) gk += cbuf[q * K + k];
+                b[k] -= lrr * (gk * redr);
+                probe += (double)(b[k] - b[k]);
+            }
+        }
+        if (!isfinite(loss) || !isfinite(probe) || !isfinite(vsq)) {
+            slice->n_done = t;
+            st = MBGD_EDIVERGED;
+            break;
+        }
+        state->step += 1;
+        slice->n_done = t + 1;
+    }
+    if (s != 1.0)
+        for (int64_t j = 0; j < KD; j++) v[j] = (REAL)((double)v[j] * s);
+    free(cbuf);
+    return st;
+}
+
 static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice)
 {
     int st = FN(check_data)(p, data);
@@ -512,16 +736,25 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 
     /* validate the whole slice before touching the state */
     if (starts[0] < 0) return MBGD_EBATCH;
-    int64_t max_g = 1;
     for (int64_t t = 0; t < n_iter; t++) {
         if (starts[t + 1] <= starts[t]) return MBGD_EBATCH;
         const double lr = slice->lr[t];
         if (!(isfinite(lr) && lr > 0.0)) return MBGD_EINVAL;
-        const int64_t g = n_groups(starts[t + 1] - starts[t], KD);
-        if (g > max_g) max_g = g;
     }
     st = FN(check_rows)(p, data, slice->rows, starts[0], starts[n_iter]);
     if (st != MBGD_OK) return st;
+    const int sparse = data->indptr != NULL;
+    int64_t max_g = 1, max_nb = 1;
+    for (int64_t t = 0; t < n_iter; t++) {
+        const int64_t nb = starts[t + 1] - starts[t];
+        const int64_t g = sparse ? n_groups_sparse(nb, FN(rows_nnz)(data, slice->rows, starts[t],
+                                                                      starts[t + 1]), K, P)
+                                 : n_groups(nb, KD);
+        if (g > max_g) max_g = g;
+        if (nb > max_nb) max_nb = nb;
+    }
+    if (sparse && p->optimizer == MBGD_OPT_SGD && p->l1 == 0.0 && p->average_start < 0)
+        return FN(train_lazy)(p, data, state, slice, max_nb);
 
     T_CTX c;
     memset(&c, 0, sizeof c);
@@ -558,9 +791,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     (void)nt;
     /* b = 1 with plain SGD, one output and no L1: the step is w -= lr (c x + l2 w), done
      * in one pass over w and x (no gradient buffer), with the norms in the same pass */
-    const int direct = p->optimizer == MBGD_OPT_SGD && K == 1 && p->l1 == 0.0;
+    const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && K == 1 && p->l1 == 0.0;
     const int64_t pf = FN(prefetch_distance)(d);
-    for (int64_t r = starts[0]; r < starts[0] + pf && r < c.r_end; r++)
+    for (int64_t r = starts[0]; !sparse && r < starts[0] + pf && r < c.r_end; r++)
         FN(prefetch_row)(data->X, slice->rows[r], d);
     for (int64_t t = 0; t < n_iter; t++) {
         if (direct && starts[t + 1] - starts[t] == 1) {
@@ -597,7 +830,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         c.first = 0;
         c.s = starts[t];
         c.nb = starts[t + 1] - starts[t];
-        c.G = n_groups(c.nb, KD);
+        c.G = sparse ? n_groups_sparse(c.nb, FN(rows_nnz)(data, c.rows, c.s, c.s + c.nb), K, P)
+                     : n_groups(c.nb, KD);
         c.lr = (REAL)slice->lr[t];
         c.scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)c.nb);
         if (p->optimizer == MBGD_OPT_ADAM) {
@@ -702,7 +936,9 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     if (st != MBGD_OK) return st;
 
     const int64_t d = p->n_features, K = p->n_outputs, KD = K * d, P = KD + K;
-    const int64_t G = n_groups(n_rows, KD);
+    const int sparse = data->indptr != NULL;
+    const int64_t G = sparse ? n_groups_sparse(n_rows, FN(rows_nnz)(data, rows, 0, n_rows), K, P)
+                             : n_groups(n_rows, KD);
     REAL *parts = malloc((size_t)(G * MBGD_PAD(P)) * sizeof(REAL));
     REAL *zbuf = malloc((size_t)(G * MBGD_PAD(K)) * sizeof(REAL));
     double *gloss = malloc((size_t)(2 * G) * sizeof(double));
@@ -714,10 +950,16 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     const int nt = p->n_threads;
     (void)nt;
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1 && G > 1)
-    for (int64_t g = 0; g < G; g++)
-        FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
-                       parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(K), gloss + g,
-                       sq_grad ? gsq + g : NULL);
+    for (int64_t g = 0; g < G; g++) {
+        if (sparse)
+            FN(accumulate_sparse)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
+                                  parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(K), gloss + g,
+                                  sq_grad ? gsq + g : NULL);
+        else
+            FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
+                           parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(K), gloss + g,
+                           sq_grad ? gsq + g : NULL);
+    }
 
     const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;
     double lsum = 0.0, sq = 0.0, ab = 0.0;

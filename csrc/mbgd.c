@@ -50,6 +50,7 @@ const char *mbgd_strerror(int status)
     case MBGD_ELABEL: return "a softmax label is not an integer class in [0, n_classes)";
     case MBGD_EBATCH: return "a mini-batch is empty or the batch offsets decrease";
     case MBGD_NULL: return "a required pointer is NULL";
+    case MBGD_ECSR: return "a CSR row's indptr range decreases or lies outside the stored values";
     default: return "unknown status code";
     }
 }
@@ -157,6 +158,20 @@ static int64_t n_groups(int64_t nb, int64_t work_per_row)
     if (g > nb) g = nb;
     return g < 1 ? 1 : g;
 }
+
+/* Groups for a CSR batch of nb rows holding nnz values: each group's work (nnz K) is at
+ * least MBGD_GROUP_WORK and at least the P it clears and sums; a function of the batch. */
+static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
+{
+    const int64_t unit = P > MBGD_GROUP_WORK ? P : MBGD_GROUP_WORK;
+    int64_t g = nnz * K / unit;
+    if (g > MBGD_MAX_GROUPS) g = MBGD_MAX_GROUPS;
+    if (g > nb) g = nb;
+    return g < 1 ? 1 : g;
+}
+
+/* Below this |s| the lazy L2 scale of the CSR SGD path is folded back into the weights. */
+#define MBGD_LAZY_FOLD 1e-6
 
 /* ---- instantiate the kernels, once per dtype and instruction set ------ */
 

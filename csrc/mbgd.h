@@ -36,7 +36,8 @@ enum mbgd_status {
     MBGD_EINDEX = 4,       /* a row index is outside [0, n_samples) */
     MBGD_ELABEL = 5,       /* a softmax label is not an integer in [0, K) */
     MBGD_EBATCH = 6,       /* a batch is empty or the batch offsets decrease */
-    MBGD_NULL = 7          /* a required pointer is NULL */
+    MBGD_NULL = 7,         /* a required pointer is NULL */
+    MBGD_ECSR = 8          /* a CSR row's indptr range decreases or lies outside the values */
 };
 
 /* Losses, z = w.x + b.  y in {-1,+1} for the binary (classification) ones. */
@@ -93,12 +94,24 @@ typedef struct mbgd_params {
                                 avg += (theta - avg) / (step - average_start) (averaged SGD) */
 } mbgd_params;
 
-/* Training data, float64.  Rows are read only through index arrays. */
+/*
+ * Training data, float64.  Rows are read only through index arrays.
+ * Dense (indptr NULL): X is (n_samples, n_features) C-contiguous.
+ * CSR (indptr set): row i holds the values X[indptr[i] .. indptr[i+1]) at the
+ * columns indices32 (or indices64) [same range]; exactly one of the two index
+ * arrays is set.  Every visited row's indptr range is checked; the column
+ * indices are the caller's to check (all in [0, n_features)), once per dataset,
+ * so that a step costs O(nnz of its rows).  Duplicate columns add up.
+ */
 typedef struct mbgd_data_f64 {
-    const double *X;             /* (n_samples, n_features) C-contiguous */
+    const double *X;             /* dense (n_samples, n_features), or CSR's nnz values */
     const double *y;             /* (n_samples,) targets; class index for softmax */
     const double *sample_weight; /* (n_samples,) or NULL for all ones */
     int64_t n_samples;
+    const int64_t *indptr;       /* NULL: dense; else CSR row offsets (n_samples + 1,) */
+    const int32_t *indices32;    /* CSR column indices, int32 ... */
+    const int64_t *indices64;    /* ... or int64 */
+    int64_t nnz;                 /* CSR: length of X and of the index array */
 } mbgd_data_f64;
 
 /* Training data, float32. */
@@ -107,6 +120,10 @@ typedef struct mbgd_data_f32 {
     const float *y;
     const float *sample_weight;
     int64_t n_samples;
+    const int64_t *indptr;
+    const int32_t *indices32;
+    const int64_t *indices64;
+    int64_t nnz;
 } mbgd_data_f32;
 
 /* Trainable state, float64; updated in place by mbgd_train_f64. */
@@ -165,6 +182,16 @@ int mbgd_max_threads(void);
  * A row of X holding NaN or Inf makes its batch loss NaN, so it is reported
  * as MBGD_EDIVERGED too (the caller tells the two apart by scanning X then).
  * Results do not depend on p->n_threads.
+ *
+ * CSR data: the rows are read in O(nnz).  With plain SGD, no L1 and no
+ * averaging, the step is lazy as well: coef = s v with a scalar s, the L2 decay
+ * multiplies s only (folded back into v when |s| < 1e-6 and at the end of the
+ * slice), so a step touches only the columns present in its batch and costs
+ * O(nnz) whatever n_features is (serial).  Momentum, Nesterov, Adam, L1 and
+ * averaging update every parameter each step, exactly as on dense data (O(P)
+ * per step): their buffers decay on every coordinate, so a lazy update would
+ * change the method.  Either way the result equals the dense computation on
+ * the same data up to rounding.
  */
 int mbgd_train_f64(const mbgd_params *p, const mbgd_data_f64 *data,
                    mbgd_state_f64 *state, mbgd_slice *slice);

@@ -146,10 +146,23 @@ class NativeKernel:
         _check(lib.mbgd_check_params(p), "parameters")
         self._p = p
         data = ffi.new(f"mbgd_data_{sfx} *")
-        data.X = _ptr(X)
         data.y = _ptr(y)
         data.sample_weight = _ptr(sample_weight)
         data.n_samples = X.shape[0]
+        if hasattr(X, "indptr"):  # a validated _validation.CSR
+            vals, idx = X.data, X.indices
+            data.nnz = min(len(vals), len(idx))
+            if data.nnz == 0:  # all-zero rows: point at one dummy value and index
+                vals, idx = np.zeros(1, self.dtype), np.zeros(1, idx.dtype)
+            self._keep = self._keep + (vals, idx)
+            data.X = _ptr(vals)
+            data.indptr = _ptr(X.indptr, "int64_t")
+            if idx.dtype == np.int32:
+                data.indices32 = _ptr(idx, "int32_t")
+            else:
+                data.indices64 = _ptr(idx, "int64_t")
+        else:
+            data.X = _ptr(X)
         self._data = data
         self._train = getattr(lib, f"mbgd_train_{sfx}")
         self._gradient = getattr(lib, f"mbgd_gradient_{sfx}")

@@ -27,6 +27,8 @@ class ReferenceKernel:
 
     def __init__(self, spec, X, y, sample_weight=None):
         self.spec = spec
+        if hasattr(X, "toarray"):  # CSR: the same math on its dense twin
+            X = X.toarray()
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.dtype = X.dtype
         self.d = X.shape[1]

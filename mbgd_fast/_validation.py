@@ -13,17 +13,94 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def check_X(X, name="X", dtype=None, finite=True):
-    """X as a C-contiguous float32/float64 2-D array.
+class CSR:
+    """Validated CSR rows for the kernels: ``data`` (float32/float64), ``indices``
+    (int32 or int64, all in [0, n_features)), ``indptr`` (int64), ``shape``.
+
+    Made by :func:`check_X` from any ``scipy.sparse`` matrix or array; the caller's
+    object is never modified (a conversion copies).
+    """
+
+    ndim = 2
+
+    def __init__(self, data, indices, indptr, shape):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.dtype = data.dtype
+
+    @property
+    def nnz(self):
+        return int(self.indptr[-1] - self.indptr[0])
+
+    def tocsr(self):
+        """The same rows as a ``scipy.sparse.csr_matrix`` (sharing the arrays where scipy allows)."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def toarray(self):
+        """The dense (n_samples, n_features) array; duplicate columns add up."""
+        return self.tocsr().toarray()
+
+    def __len__(self):
+        return self.shape[0]
+
+
+def is_sparse(X):
+    """True for scipy.sparse matrices and arrays (and :class:`CSR`)."""
+    return isinstance(X, CSR) or (hasattr(X, "tocsr") and hasattr(X, "nnz") and hasattr(X, "format"))
+
+
+def check_csr(X, name="X", dtype=None, finite=True):
+    """A scipy.sparse matrix as a :class:`CSR`: other formats are converted once (a copy),
+    real dtypes other than float32/float64 become float64, indices stay int32 or int64."""
+    if isinstance(X, CSR):
+        if dtype is None or X.dtype == dtype:
+            return X
+        return CSR(X.data.astype(dtype), X.indices, X.indptr, X.shape)
+    if len(X.shape) != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}")
+    if X.format != "csr":
+        X = X.tocsr()  # COO, CSC, LIL, ...: converted once
+    n, d = X.shape
+    if n == 0 or d == 0:
+        raise ValueError(f"{name} is empty: shape {X.shape}; need at least 1 sample and 1 feature")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
+    if dtype is None:
+        dtype = X.dtype if X.dtype in FLOAT_DTYPES else np.dtype(np.float64)
+    indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+    data = np.ascontiguousarray(X.data, dtype=dtype)
+    indices = X.indices
+    if indices.dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
+        indices = indices.astype(np.int64)
+    indices = np.ascontiguousarray(indices)
+    if (indptr.shape != (n + 1,) or indptr[0] < 0 or np.any(np.diff(indptr) < 0)
+            or indptr[-1] > min(len(data), len(indices))):
+        raise ValueError(f"{name}: the CSR indptr is malformed (it must rise from 0 to at most nnz)")
+    used = indices[indptr[0] : indptr[-1]]
+    if used.size and (used.min() < 0 or used.max() >= d):
+        raise ValueError(f"{name}: a CSR column index lies outside [0, {d})")
+    if finite:
+        check_finite(data[indptr[0] : indptr[-1]], f"{name}.data")
+    return CSR(data, indices, indptr, (n, d))
+
+
+def check_X(X, name="X", dtype=None, finite=True, accept_sparse=False):
+    """X as a C-contiguous float32/float64 2-D array (or a :class:`CSR` when sparse).
 
     float32 and float64 are kept; other real numeric dtypes (ints, bool, float16)
     become float64 (or ``dtype`` when given).  Complex, object and string arrays,
     a wrong ndim, an empty array and NaN/Inf raise.  ``finite=False`` skips the
     NaN/Inf scan (a full pass over X) for callers whose kernels detect a
     non-finite row themselves and then call :func:`check_finite`.
+    ``accept_sparse``: scipy.sparse input becomes a :class:`CSR` (see :func:`check_csr`);
+    otherwise it raises.
     """
-    if hasattr(X, "tocsr") and hasattr(X, "nnz"):
-        raise TypeError(f"{name}: sparse input is not supported yet; pass a dense array")
+    if is_sparse(X):
+        if not accept_sparse:
+            raise TypeError(f"{name}: sparse input is not supported here; pass a dense array")
+        return check_csr(X, name, dtype, finite)
     arr = np.asarray(X)
     if arr.dtype.kind not in "biuf":
         raise TypeError(
@@ -70,6 +147,8 @@ def check_sample_weight(sample_weight, n_samples, dtype):
 
 def check_finite(arr, name):
     """ValueError naming ``name`` and the first index of a NaN or Inf; scans in blocks."""
+    if isinstance(arr, CSR):
+        arr, name = arr.data[arr.indptr[0] : arr.indptr[-1]], f"{name}.data"
     flat = arr.reshape(-1)
     step = 1 << 20
     if all(np.isfinite(flat[i : i + step]).all() for i in range(0, flat.size, step)):

@@ -216,7 +216,7 @@ class _MBGDBase(BaseEstimator):
             score = lambda coef, b: scorer(Xv, yv, swv, coef, b)  # noqa: E731
         control = _EpochControl(self, schedule, score) if stop else None
         res = train(
-            X, y, loss=core_loss, batch_size=min(self.batch_size, len(X)), epochs=epochs,
+            X, y, loss=core_loss, batch_size=min(self.batch_size, X.shape[0]), epochs=epochs,
             lr=schedule, optimizer=self.optimizer, momentum=self.momentum, l2=l2, l1=l1,
             fit_intercept=bool(self.fit_intercept), shuffle=bool(self.shuffle), seed=seed,
             backend=self.backend, n_threads=self.n_threads, callback=control,
@@ -251,7 +251,7 @@ class _MBGDBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -310,7 +310,7 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
 
     def _validate(self, X, y, sample_weight, reset):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
-                             y_numeric=True, reset=reset)
+                             y_numeric=True, reset=reset, accept_sparse="csr")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return X, y.astype(X.dtype, copy=False), sample_weight
 
@@ -354,8 +354,8 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
 
     def predict(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_ + self.intercept_[0]
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, accept_sparse="csr")
+        return np.asarray(X @ self.coef_ + self.intercept_[0])
 
 
 class _Fixed:
@@ -446,7 +446,8 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
     def _fit_locked(self, X, y, sample_weight, epochs, reset, stop, classes=None):
         self._more_validate_params()
         first = reset or not hasattr(self, "coef_")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=first)
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=first,
+                             accept_sparse="csr")
         check_classification_targets(y)
         if first:
             if classes is None:
@@ -533,8 +534,8 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
     def decision_function(self, X):
         """Signed scores: (n_samples,) for two classes, else (n_samples, n_classes)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, accept_sparse="csr")
+        scores = np.asarray(X @ self.coef_.T + self.intercept_)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X):
