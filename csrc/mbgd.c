@@ -4,6 +4,11 @@
  * The dtype-generic kernels are written once in kernel_impl.h and compiled
  * here for REAL = double (suffix f64) and REAL = float (suffix f32).
  */
+#if defined(__unix__) || defined(__APPLE__)
+#define _XOPEN_SOURCE 700 /* pread */
+#include <unistd.h>
+#define MBGD_HAVE_PREAD 1
+#endif
 #include "mbgd.h"
 
 #include <math.h>
@@ -51,6 +56,7 @@ const char *mbgd_strerror(int status)
     case MBGD_EBATCH: return "a mini-batch is empty or the batch offsets decrease";
     case MBGD_NULL: return "a required pointer is NULL";
     case MBGD_ECSR: return "a CSR row's indptr range decreases or lies outside the stored values";
+    case MBGD_EIO: return "reading rows from the data file failed or the file is shorter than its header says";
     default: return "unknown status code";
     }
 }
@@ -344,4 +350,36 @@ int mbgd_simulate_quadratic(double k, double eta, double sigma, int64_t batch_si
     *mean_out = mean;
     *var_out = m2 / (double)(n_steps - 1);
     return MBGD_OK;
+}
+
+int mbgd_read_rows(int fd, int64_t offset, int64_t row_bytes, const int64_t *rows, int64_t n_rows,
+                   int32_t n_threads, void *out)
+{
+    if (rows == NULL || out == NULL) return n_rows == 0 ? MBGD_OK : MBGD_NULL;
+    if (fd < 0 || offset < 0 || row_bytes < 1 || n_rows < 0 || n_threads < 1) return MBGD_EINVAL;
+#ifdef MBGD_HAVE_PREAD
+    int bad = 0;
+    (void)n_threads;
+#pragma omp parallel for schedule(static) num_threads(n_threads) reduction(| : bad) if (n_threads > 1 && n_rows > 64)
+    for (int64_t r = 0; r < n_rows; r++) {
+        if (bad || rows[r] < 0) {
+            bad = 1;
+            continue;
+        }
+        char *dst = (char *)out + r * row_bytes;
+        int64_t done = 0, at = offset + rows[r] * row_bytes;
+        while (done < row_bytes) {
+            const ssize_t got = pread(fd, dst + done, (size_t)(row_bytes - done), (off_t)(at + done));
+            if (got <= 0) {
+                bad = 1;
+                break;
+            }
+            done += got;
+        }
+    }
+    return bad ? MBGD_EIO : MBGD_OK;
+#else
+    (void)fd, (void)offset, (void)row_bytes, (void)n_threads;
+    return MBGD_EINVAL;
+#endif
 }

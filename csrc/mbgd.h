@@ -37,7 +37,8 @@ enum mbgd_status {
     MBGD_ELABEL = 5,       /* a softmax label is not an integer in [0, K) */
     MBGD_EBATCH = 6,       /* a batch is empty or the batch offsets decrease */
     MBGD_NULL = 7,         /* a required pointer is NULL */
-    MBGD_ECSR = 8          /* a CSR row's indptr range decreases or lies outside the values */
+    MBGD_ECSR = 8,         /* a CSR row's indptr range decreases or lies outside the values */
+    MBGD_EIO = 9           /* reading a data file failed (or ended early) */
 };
 
 /* Losses, z = w.x + b.  y in {-1,+1} for the binary (classification) ones. */
@@ -258,6 +259,16 @@ int mbgd_loss_f32(const mbgd_params *p, const mbgd_data_f32 *data,
  */
 int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows, int64_t n_rows,
                         int32_t n_threads, int32_t isa, double *sum);
+
+/*
+ * Out-of-core gather: rows rows[0..n_rows) of a row-major table stored in the file
+ * open as fd, row r at byte offset + r * row_bytes, read with pread (no mapping, so
+ * the process holds only out) into out (n_rows * row_bytes bytes), in order, on
+ * n_threads threads.  MBGD_EIO when a read fails or the file is too short; MBGD_EINVAL
+ * where pread is not available (then read some other way).
+ */
+int mbgd_read_rows(int fd, int64_t offset, int64_t row_bytes, const int64_t *rows, int64_t n_rows,
+                   int32_t n_threads, void *out);
 
 /* MBGD_CDEF_END */
 

@@ -76,6 +76,19 @@ def probe_read(X, rows, n_threads=1):
     return float(out[0])
 
 
+def read_rows(fd, offset, rows, out, n_threads=1):
+    """Rows ``rows`` of the row-major table in the open file ``fd`` (data at byte ``offset``)
+    into the C-contiguous 2-D ``out``, by pread (see mbgd_read_rows); False where pread is
+    not available."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    st = lib.mbgd_read_rows(int(fd), int(offset), out.strides[0], _ptr(rows, "int64_t"), len(rows),
+                            int(n_threads), ffi.from_buffer(out))
+    if st == lib.MBGD_EINVAL:
+        return False
+    _check(st, "read_rows")
+    return True
+
+
 def simulate_quadratic(k, eta, sigma, batch_size, n_steps, burn_in, seed):
     """(mean, variance) of w for SGD on k w^2/2 with N(0, sigma^2) per-sample noise (mbgd.h)."""
     mean, var = ffi.new("double *"), ffi.new("double *")

@@ -3,7 +3,9 @@
 ``tune`` (the default) profiles this machine, measures the gradient noise and the
 iterations to a target loss across batch sizes, fits the reference text's model,
 recommends b_opt, trains at it with a progress bar, and writes a figure; on an
-embedded seeded problem, or on a .npy/.npz/.csv file.  ``demo`` trains logistic
+embedded seeded problem, or on a .npy/.npz/.csv file.  ``train``, ``predict``
+and ``info`` also read svmlight/libsvm files (sparse); errors in a text file name
+its line; models are written atomically (temporary file, then rename).  ``demo`` trains logistic
 regression on the embedded breast cancer data at several batch sizes.
 """
 from __future__ import annotations
@@ -83,7 +85,7 @@ def _train(args):
     import mbgd_fast as mf
     from mbgd_fast.datasets import load_table
 
-    X, y = load_table(args.file, args.target)
+    X, y = load_table(args.file, args.target, args.format)
     kw = dict(loss=args.loss, batch_size=args.batch_size, epochs=args.epochs, lr=args.lr,
               optimizer=args.optimizer, l2=args.l2, l1=args.l1, seed=args.seed,
               n_threads=args.threads)
@@ -95,13 +97,13 @@ def _train(args):
         from mbgd_fast import distributed
 
         rank, size = MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()
-        lo, hi = rank * len(X) // size, (rank + 1) * len(X) // size
+        lo, hi = rank * X.shape[0] // size, (rank + 1) * X.shape[0] // size
         res = distributed.train(X[lo:hi], y[lo:hi], progress=not args.quiet, **kw)
     else:
         res = mf.train(X, y, progress=not args.quiet, **kw)
     dt = time.perf_counter() - t0
     if rank == 0:  # only rank 0 prints and writes
-        print(f"{args.file}: N={len(X)}, d={X.shape[1]}, {res.n_iter} iterations in {dt:.3g} s "
+        print(f"{args.file}: N={X.shape[0]}, d={X.shape[1]}, {res.n_iter} iterations in {dt:.3g} s "
               f"({res.n_samples * res.n_epochs / dt:.3g} samples/s), last epoch loss "
               f"{res.epoch_loss[-1]:.6g}" + (f", {res.backend}" if args.distributed else ""))
         if args.out:
@@ -121,10 +123,14 @@ def _predict(args):
     if args.file.endswith(".npy") and np.load(args.file, mmap_mode="r").shape[1] == coef.shape[-1]:
         X = np.load(args.file)  # features only
     else:
-        X = load_table(args.file, args.target)[0]
+        X = load_table(args.file, args.target, args.format)[0]
     if X.shape[1] != coef.shape[-1]:
-        raise ValueError(f"{args.file}: {X.shape[1]} features, the model has {coef.shape[-1]}")
-    z = X @ coef.T + intercept
+        if hasattr(X, "tocsr") and X.shape[1] < coef.shape[-1]:  # svmlight: trailing empty columns
+            X = X.tocsr().copy()
+            X.resize((X.shape[0], coef.shape[-1]))
+        else:
+            raise ValueError(f"{args.file}: {X.shape[1]} features, the model has {coef.shape[-1]}")
+    z = np.asarray(X @ coef.T + intercept)
     pred = np.argmax(z, axis=1) if z.ndim == 2 else (np.where(z > 0, 1, -1) if loss not in (
         "squared", "huber", "epsilon_insensitive", "squared_epsilon_insensitive") else z)
     if args.out:
@@ -138,12 +144,16 @@ def _predict(args):
 def _info(args):
     from mbgd_fast.datasets import load_table
 
-    X, y = load_table(args.file, args.target)
-    print(f"{args.file}: {X.shape[0]} rows, {X.shape[1]} features, dtype {X.dtype}")
+    X, y = load_table(args.file, args.target, args.format)
+    sparse = hasattr(X, "tocsr")
+    print(f"{args.file}: {X.shape[0]} rows, {X.shape[1]} features, dtype {X.dtype}" +
+          (f", sparse: {X.nnz} stored values ({X.nnz / X.shape[0]:.3g} per row, density "
+           f"{X.nnz / (X.shape[0] * X.shape[1]):.3g})" if sparse else ""))
     print(f"target: {len(np.unique(y))} distinct values, min {y.min():.6g}, max {y.max():.6g}, "
           f"mean {y.mean():.6g}")
-    print(f"features: mean |x|^2 = {np.mean(np.einsum('ij,ij->i', X, X)):.6g}; "
-          f"non-finite values: {int((~np.isfinite(X)).sum())}")
+    sq = np.asarray(X.multiply(X).sum(axis=1)).ravel() if sparse else np.einsum('ij,ij->i', X, X)
+    vals = X.data if sparse else X
+    print(f"features: mean |x|^2 = {np.mean(sq):.6g}; non-finite values: {int((~np.isfinite(vals)).sum())}")
     return 0
 
 
@@ -165,7 +175,7 @@ def main(argv=None):
     tune.add_argument("--float32", action="store_true")
     tune.add_argument("--standardize", action="store_true", help="scale features first")
     tune.add_argument("--figure", default="mbgd_tune.png", help="PNG to write ('' for none)")
-    tr = sub.add_parser("train", help="train on a .npy/.npz/.csv file, write model.npz")
+    tr = sub.add_parser("train", help="train on a .npy/.npz/.csv/svmlight file, write model.npz")
     tr.add_argument("file")
     tr.add_argument("--target", default=None, help="target column (name or index; default last)")
     tr.add_argument("--loss", default="squared")
@@ -189,6 +199,9 @@ def main(argv=None):
     inf = sub.add_parser("info", help="describe a data file")
     inf.add_argument("file")
     inf.add_argument("--target", default=None)
+    for p in (tr, pr, inf):
+        p.add_argument("--format", default=None, choices=["npy", "npz", "csv", "svmlight"],
+                       help="file format (default: from the suffix; .svm/.svmlight/.libsvm: svmlight)")
     demo = sub.add_parser("demo", help="train on the embedded dataset across batch sizes")
     for p in (demo,):
         p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 64, 569],

@@ -9,12 +9,14 @@ of each epoch, runs the callback.  Every backend sees the same rows and rates.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 
-from . import losses
+from . import losses, outofcore
 from ._native import Diverged
 from .checkpoint import TrainState
 from ._validation import (
@@ -220,7 +222,16 @@ def _resolve_threads(n_threads):
     return check_int(n_threads, "n_threads", low=1, high=4096)
 
 
+def _check_data_finite(X):
+    if isinstance(X, outofcore.MemmapSource):
+        X.check_finite()
+    else:
+        check_finite(X, "X")
+
+
 def _make_kernel(backend, spec, X, y, sw):
+    if isinstance(X, outofcore.MemmapSource):
+        return outofcore.WindowedKernel(functools.partial(_make_kernel, backend), spec, X, y, sw)
     if backend == "numpy":
         from ._reference import ReferenceKernel
 
@@ -341,7 +352,7 @@ def _progress_bar(enabled, total):
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("progress=True needs tqdm: pip install 'mbgd_fast[progress]'") from None
-    return tqdm(total=total, unit="it", desc="mbgd", leave=False)
+    return tqdm(total=total, unit="sample", unit_scale=True, desc="mbgd", leave=False)
 
 
 def train(
@@ -381,6 +392,7 @@ def train(
     checkpoint=None,
     checkpoint_every=None,
     resume=None,
+    buffer_size=None,
 ):
     r"""Train a linear model by mini-batch gradient descent.
 
@@ -463,6 +475,17 @@ def train(
         Continue from ``previous_result.state``: weights, optimizer buffers and the
         iteration count (schedules and Adam's bias correction carry on from it).
         Not modified.
+    buffer_size : int or None
+        Out-of-core input only (see below): rows gathered from a memory map at a time
+        (default: 32 MiB of rows), or the shuffle buffer of a stream (default 65,536 rows).
+
+    Out-of-core input (:mod:`mbgd_fast.outofcore`): X may be an ``np.memmap`` or the path
+    of a ``.npy`` file (mapped read-only; each slice's rows are gathered into a buffer
+    and the pages released, so memory grows with the buffer, not with N; the result is
+    the same as in memory).  ``train(stream, None, ...)`` trains on an iterator of
+    ``(X_chunk, y_chunk[, sample_weight_chunk])``, or on a callable returning a fresh one
+    per epoch, shuffling inside a buffer of ``buffer_size`` rows (checkpoints, evaluation
+    of the full loss and full-batch training need N and are refused there).
 
     Returns
     -------
@@ -473,12 +496,35 @@ def train(
     DivergenceError
         When a loss or weight becomes non-finite; ``.result`` holds the last finite weights.
     """
+    if outofcore.is_stream(X, y):
+        given = dict(eval_full_loss=eval_full_loss, sample_weight=sample_weight, eval_every=eval_every,
+                     target_loss=target_loss, checkpoint=checkpoint, resume=resume)
+        bad = [k for k, v in given.items() if v is not None and v is not False]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: not available when X is a stream (they need N "
+                             "or a second pass); give sample weights as a third item of each chunk")
+        return outofcore.train_stream(
+            X, loss=loss, batch_size=batch_size, epochs=epochs, lr=lr, optimizer=optimizer, l2=l2,
+            l1=l1, fit_intercept=fit_intercept, shuffle=shuffle, seed=seed, drop_last=drop_last,
+            reduction=reduction, backend=backend, n_threads=n_threads, callback=callback,
+            progress=progress, momentum=momentum, betas=betas, eps=eps, delta=delta,
+            epsilon=epsilon, n_classes=n_classes, coef_init=coef_init,
+            intercept_init=intercept_init, init_state=init_state, average=average,
+            buffer_size=buffer_size)
     loss = losses.canonical(loss)
     backend = _resolve_backend(backend)
-    # the kernels flag a non-finite row of X through the batch loss, and every row
-    # is visited in the first epoch, so X is scanned only when that happens (or when
-    # drop_last may leave rows unvisited): one pass over X saved per call
-    X = check_X(X, finite=bool(drop_last), accept_sparse=True)
+    if buffer_size is not None:
+        buffer_size = check_int(buffer_size, "buffer_size", low=1)
+    source = outofcore.as_source(X, buffer_size)
+    if source is not None:  # memory-mapped: read a buffer of rows at a time
+        X = source
+        if isinstance(y, (str, os.PathLike)):
+            y = np.load(os.fspath(y), allow_pickle=False)
+    else:
+        # the kernels flag a non-finite row of X through the batch loss, and every row
+        # is visited in the first epoch, so X is scanned only when that happens (or when
+        # drop_last may leave rows unvisited): one pass over X saved per call
+        X = check_X(X, finite=bool(drop_last), accept_sparse=True)
     n, d = X.shape
     y = check_y(y, n, X.dtype)
     y, K = losses.encode_labels(loss, y, n_classes)
@@ -518,10 +564,12 @@ def train(
     sparse = isinstance(X, CSR)
     lazy = sparse and spec.optimizer == "sgd" and spec.l1 == 0 and spec.average_start < 0
     per_call = _slice_iterations(b, d, K, X.nnz / n if sparse else None, dense_update=not lazy)
+    if source is not None:
+        per_call = min(per_call, max(1, source.buffer_rows // b))
     rng = np.random.default_rng(seed)
     batch_loss = np.empty(total, dtype=np.float64)
     epoch_loss, full_loss = [], []
-    bar = _progress_bar(progress, total)
+    bar = _progress_bar(progress, int(starts[-1]) * epochs)  # counts samples
 
     def result(n_iter):
         avg = state.average
@@ -567,7 +615,7 @@ def train(
                     kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
                                        batch_loss[t0 + i0 : t0 + i1])
                 except Diverged as div:
-                    check_finite(X, "X")  # bad input rather than divergence?
+                    _check_data_finite(X)  # bad input rather than divergence?
                     # replay the epoch from its start up to the last finite weights
                     bad = i0 + div.n_done
                     bad_loss = batch_loss[t0 + bad]
@@ -585,9 +633,10 @@ def train(
                         result(done), epoch, bad,
                     ) from None
                 done = t0 + i1
-                if bar is not None:
-                    bar.update(i1 - i0)
-                    bar.set_postfix(epoch=epoch, loss=f"{batch_loss[done - 1]:.4g}", refresh=False)
+                if bar is not None:  # samples, and the running loss: the mean over the slice
+                    bar.update(int(starts[i1] - starts[i0]))
+                    bar.set_postfix(epoch=epoch, loss=f"{batch_loss[t0 + i0 : done].mean():.4g}",
+                                    refresh=False)
                 if eval_every and done % eval_every == 0:
                     eval_its.append(done)
                     eval_vals.append(kernel.gradient(state.theta, None, want_grad=False)[0])

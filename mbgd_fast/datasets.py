@@ -43,26 +43,36 @@ def make_tuning_problem(n_samples=50_000, n_features=32, noise=2.0, seed=0, dtyp
     return X, y
 
 
-def load_table(path, target=None):
-    """(X, y) from a .npy (2-D, target column), .npz (arrays X and y) or .csv file (header line).
+SVMLIGHT_SUFFIXES = (".svm", ".svmlight", ".libsvm")
 
-    ``target``: the target column, by name (csv) or index (default: the last column).
+
+def load_table(path, target=None, fmt=None):
+    """(X, y) from a data file, by suffix (or ``fmt``): .npy (2-D, with a target column),
+    .npz (arrays X and y; X may be a saved scipy.sparse matrix's arrays), .csv (a header
+    line, then numbers) or svmlight/libsvm (.svm, .svmlight, .libsvm: X comes back as a
+    scipy.sparse CSR matrix).
+
+    ``target``: the target column, by name (csv) or index (default: the last column);
+    not used for .npz and svmlight.  Errors in a text file name the line, e.g.
+    ``data.csv, line 1234, column 3 (x2): cannot read 'abc' as a number``.
     """
     path = str(path)
-    if path.endswith(".npz"):
+    fmt = fmt or next((f for f, sfx in (("npz", (".npz",)), ("npy", (".npy",)), ("csv", (".csv",)),
+                                        ("svmlight", SVMLIGHT_SUFFIXES)) if path.endswith(sfx)), None)
+    if fmt == "svmlight":
+        return load_svmlight(path)
+    if fmt == "npz":
         with np.load(path) as z:
             if "X" not in z or "y" not in z:
                 raise ValueError(f"{path}: a .npz needs arrays named X and y, found {list(z)}")
             return np.asarray(z["X"]), np.asarray(z["y"])
-    if path.endswith(".npy"):
+    if fmt == "npy":
         data = np.load(path)
         names = None
-    elif path.endswith(".csv"):
-        with open(path) as fh:
-            names = [c.strip() for c in fh.readline().split(",")]
-        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    elif fmt == "csv":
+        data, names = _load_csv(path)
     else:
-        raise ValueError(f"{path}: expected a .npy, .npz or .csv file")
+        raise ValueError(f"{path}: expected a .npy, .npz, .csv or svmlight ({', '.join(SVMLIGHT_SUFFIXES)}) file")
     if data.ndim != 2 or data.shape[1] < 2:
         raise ValueError(f"{path}: expected a 2-D table with a target column, got shape {data.shape}")
     if target is None:
@@ -75,3 +85,149 @@ def load_table(path, target=None):
         except ValueError:
             raise ValueError(f"{path}: no column {target!r} (columns: {names})") from None
     return np.delete(data, col, axis=1), data[:, col]
+
+
+def _load_csv(path):
+    """A csv file with a header line: (data, column names); errors name the line."""
+    with open(path, encoding="utf-8") as fh:
+        names = [c.strip() for c in fh.readline().split(",")]
+    try:
+        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, encoding="utf-8")
+    except ValueError as exc:
+        _find_csv_error(path, names)
+        raise ValueError(f"{path}: {exc}") from None
+    if data.shape[0] and data.shape[1] != len(names):
+        raise ValueError(f"{path}: rows have {data.shape[1]} values but the header (line 1) names "
+                         f"{len(names)} columns")
+    bad = ~np.isfinite(data)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        line = _data_line_number(path, int(r))
+        raise ValueError(f"{path}, line {line}, column {c + 1} ({names[c]}): the value is "
+                         f"{float(data[r, c])}; remove or impute non-finite values")
+    return data, names
+
+
+def _data_line_number(path, row):
+    """The 1-based line of data row ``row`` (0-based) of a csv file with one header line,
+    counting the blank lines loadtxt skips."""
+    with open(path, encoding="utf-8") as fh:
+        fh.readline()
+        seen = -1
+        for lineno, line in enumerate(fh, start=2):
+            if line.strip():
+                seen += 1
+                if seen == row:
+                    return lineno
+    return row + 2
+
+
+def _find_csv_error(path, names):
+    """Raise ValueError for the first line of a csv file that is not numbers, one per column."""
+    with open(path, encoding="utf-8") as fh:
+        fh.readline()
+        for lineno, line in enumerate(fh, start=2):
+            if not line.strip():
+                continue
+            fields = line.rstrip("\r\n").split(",")
+            if len(fields) != len(names):
+                raise ValueError(f"{path}, line {lineno}: {len(fields)} values, but the header "
+                                 f"(line 1) names {len(names)} columns")
+            for j, f in enumerate(fields):
+                try:
+                    float(f)
+                except ValueError:
+                    raise ValueError(f"{path}, line {lineno}, column {j + 1} ({names[j]}): cannot "
+                                     f"read {f.strip()!r} as a number") from None
+
+
+def load_svmlight(path, n_features=None, dtype=np.float64):
+    """(X, y) from a svmlight / libsvm file: X a scipy.sparse CSR matrix, y an array.
+
+    Uses scikit-learn's ``load_svmlight_file`` (zero_based="auto") when scikit-learn is
+    installed, else :func:`parse_svmlight` (same result).  A malformed file raises a
+    ValueError naming its line.
+    """
+    try:
+        from sklearn.datasets import load_svmlight_file
+    except ImportError:
+        return parse_svmlight(path, n_features, dtype)
+    try:
+        X, y = load_svmlight_file(str(path), n_features=n_features, dtype=dtype)
+    except ValueError as exc:
+        parse_svmlight(path, n_features, dtype)  # raises naming the line, when it finds one
+        raise ValueError(f"{path}: {exc}") from None
+    _check_svmlight_finite(path, X, y)
+    return X, y
+
+
+def parse_svmlight(path, n_features=None, dtype=np.float64):
+    """A plain-Python svmlight / libsvm reader: ``label [qid:q] index:value ...`` per line,
+    ``#`` comments, indices one-based unless a 0 appears (scikit-learn's zero_based="auto"),
+    increasing within a line.  Errors name the line."""
+    import scipy.sparse as sp
+
+    labels, values, cols, indptr = [], [], [], [0]
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            tokens = line.split()
+            try:
+                labels.append(float(tokens[0]))
+            except ValueError:
+                raise ValueError(f"{path}, line {lineno}: cannot read the label {tokens[0]!r}") from None
+            last = -1
+            for tok in tokens[1:]:
+                key, sep, val = tok.partition(":")
+                if key == "qid":
+                    continue
+                try:
+                    j, v = int(key), float(val)
+                    if not sep:
+                        raise ValueError
+                except ValueError:
+                    raise ValueError(f"{path}, line {lineno}: cannot read {tok!r} as index:value") from None
+                if j < 0 or j <= last:
+                    raise ValueError(f"{path}, line {lineno}: feature indices must be non-negative "
+                                     f"and increasing, got {j} after {last}")
+                last = j
+                cols.append(j)
+                values.append(v)
+            indptr.append(len(cols))
+    cols = np.asarray(cols, dtype=np.int64)
+    if cols.size and cols.min() > 0:  # one-based
+        cols -= 1
+    d = int(cols.max()) + 1 if cols.size else 0
+    if n_features is not None:
+        if n_features < d:
+            raise ValueError(f"{path}: n_features={n_features} but the file has a feature index {d - 1}")
+        d = n_features
+    idx_dtype = np.int32 if d < 2**31 and len(cols) < 2**31 else np.int64
+    X = sp.csr_matrix((np.asarray(values, dtype=dtype), cols.astype(idx_dtype),
+                       np.asarray(indptr, dtype=idx_dtype)), shape=(len(labels), d))
+    y = np.asarray(labels, dtype=np.float64)
+    _check_svmlight_finite(path, X, y)
+    return X, y
+
+
+def _check_svmlight_finite(path, X, y):
+    """ValueError naming the data line (1-based, comments and blank lines counted as lines
+    only when they precede data) of the first NaN/Inf label or value."""
+    bad_y = ~np.isfinite(y)
+    bad_x = ~np.isfinite(X.data)
+    if not (bad_y.any() or bad_x.any()):
+        return
+    row = int(np.argmax(bad_y)) if bad_y.any() else len(y)
+    if bad_x.any():
+        row = min(row, int(np.searchsorted(X.indptr, int(np.argmax(bad_x)), side="right") - 1))
+    seen = -1
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if raw.split("#", 1)[0].strip():
+                seen += 1
+                if seen == row:
+                    raise ValueError(f"{path}, line {lineno}: a non-finite label or value; remove "
+                                     "or impute it")
+    raise ValueError(f"{path}: a non-finite label or value in data row {row}")

@@ -37,7 +37,7 @@ def test_load_table_formats(tmp_path):
     assert load_table(tmp_path / "d.npz")[0].shape == X.shape
     with pytest.raises(ValueError, match="no column 'nope'"):
         load_table(path, "nope")
-    with pytest.raises(ValueError, match="expected a .npy, .npz or .csv"):
+    with pytest.raises(ValueError, match="expected a .npy, .npz, .csv or svmlight"):
         load_table(tmp_path / "d.txt")
 
 
