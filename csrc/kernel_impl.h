@@ -135,6 +135,26 @@ static inline FN(srow) FN(get_row)(const T_DATA *data, int64_t i)
     return r;
 }
 
+/* Sparse rows are random accesses too: two-stage prefetch, the indptr entry of the row
+ * 2 MBGD_SPARSE_PF ahead, then the values and indices of the row MBGD_SPARSE_PF ahead. */
+static inline void FN(prefetch_srow)(const T_DATA *data, const int64_t *rows, int64_t r,
+                                     int64_t r_end)
+{
+    if (r + 2 * MBGD_SPARSE_PF < r_end) MBGD_PREFETCH_R(data->indptr + rows[r + 2 * MBGD_SPARSE_PF]);
+    if (r + MBGD_SPARSE_PF < r_end) {
+        const int64_t i = rows[r + MBGD_SPARSE_PF], a = data->indptr[i], e = data->indptr[i + 1];
+        const char *v = (const char *)(data->X + a);
+        const char *ix = data->indices32 ? (const char *)(data->indices32 + a)
+                                         : (const char *)(data->indices64 + a);
+        const int64_t vb = (e - a) * (int64_t)sizeof(REAL);
+        const int64_t ib = (e - a) * (data->indices32 ? 4 : 8);
+        for (int64_t o = 0; o < vb; o += 64) MBGD_PREFETCH_R(v + o);
+        for (int64_t o = 0; o < ib; o += 64) MBGD_PREFETCH_R(ix + o);
+        MBGD_PREFETCH_R(data->y + i);
+        if (data->sample_weight) MBGD_PREFETCH_R(data->sample_weight + i);
+    }
+}
+
 static inline REAL FN(sdot)(const REAL *restrict w, FN(srow) r)
 {
     REAL s = 0;
@@ -410,6 +430,7 @@ static void FN(accumulate_sparse)(const mbgd_params *p, const T_DATA *data, cons
     REAL *accb = acc + KD;
     memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
     for (int64_t r = r0; r < r1; r++) {
+        if (rows) FN(prefetch_srow)(data, rows, r, r1);
         const int64_t i = rows ? rows[r] : r;
         const FN(srow) x = FN(get_row)(data, i);
         const REAL sw = SW ? SW[i] : (REAL)1;
@@ -644,6 +665,7 @@ static int FN(train_lazy)(const mbgd_params *p, const T_DATA *data, T_STATE *sta
     REAL *zbuf = cbuf + max_nb * K;
     double s = 1.0, vsq = 0.0;
     for (int64_t j = 0; j < KD; j++) vsq += (double)v[j] * (double)v[j];
+    const int64_t r_end = starts[slice->n_iter];
     int st = MBGD_OK;
     for (int64_t t = 0; t < slice->n_iter; t++) {
         const int64_t r0 = starts[t], nb = starts[t + 1] - r0;
@@ -651,6 +673,7 @@ static int FN(train_lazy)(const mbgd_params *p, const T_DATA *data, T_STATE *sta
         const REAL sr = (REAL)s;
         double lsum = 0.0;
         for (int64_t q = 0; q < nb; q++) { /* every row's dloss at the weights before the step */
+            FN(prefetch_srow)(data, rows, r0 + q, r_end);
             const int64_t i = rows[r0 + q];
             const FN(srow) x = FN(get_row)(data, i);
             const REAL sw = SW ? SW[i] : (REAL)1;

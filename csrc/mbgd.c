@@ -40,6 +40,19 @@
 #ifndef MBGD_PREFETCH_MAX_ROWS
 #define MBGD_PREFETCH_MAX_ROWS 32
 #endif
+/* A read prefetch that GCC keeps: GCC 12 drops some __builtin_prefetch calls whose address
+ * is loaded from memory (the CSR rows' indptr entries), so on x86-64 it is an asm statement. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define MBGD_PREFETCH_R(p) __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)(p)))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MBGD_PREFETCH_R(p) __builtin_prefetch((p), 0, 3)
+#else
+#define MBGD_PREFETCH_R(p) ((void)(p))
+#endif
+/* CSR rows prefetched ahead (their values and indices; their indptr entries twice as far) */
+#ifndef MBGD_SPARSE_PF
+#define MBGD_SPARSE_PF 8
+#endif
 /* Elements of theta per update chunk (the unit of the parallel update). */
 #define MBGD_CHUNK 2048
 
