@@ -155,15 +155,29 @@ static inline void FN(prefetch_srow)(const T_DATA *data, const int64_t *rows, in
     }
 }
 
+/* Four independent partial sums: the gathers overlap instead of waiting on one add chain. */
+#define MBGD_SDOT_BODY(IDX)                                                                        \
+    do {                                                                                           \
+        int64_t k = 0;                                                                             \
+        for (; k + 4 <= r.n; k += 4) {                                                             \
+            s0 += w[IDX[k]] * r.v[k];                                                              \
+            s1 += w[IDX[k + 1]] * r.v[k + 1];                                                      \
+            s2 += w[IDX[k + 2]] * r.v[k + 2];                                                      \
+            s3 += w[IDX[k + 3]] * r.v[k + 3];                                                      \
+        }                                                                                          \
+        for (; k < r.n; k++) s0 += w[IDX[k]] * r.v[k];                                             \
+    } while (0)
+
 static inline REAL FN(sdot)(const REAL *restrict w, FN(srow) r)
 {
-    REAL s = 0;
+    REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     if (r.i32)
-        for (int64_t k = 0; k < r.n; k++) s += w[r.i32[k]] * r.v[k];
+        MBGD_SDOT_BODY(r.i32);
     else
-        for (int64_t k = 0; k < r.n; k++) s += w[r.i64[k]] * r.v[k];
-    return s;
+        MBGD_SDOT_BODY(r.i64);
+    return (s0 + s1) + (s2 + s3);
 }
+#undef MBGD_SDOT_BODY
 
 static inline void FN(saxpy)(REAL *y, REAL c, FN(srow) r)
 {
@@ -184,16 +198,30 @@ static inline REAL FN(ssq)(FN(srow) r)
  * *probe (v - v summed: 0, or NaN when a value is not finite) up to date. */
 static inline void FN(supdate)(REAL *v, REAL f, FN(srow) r, double *vsq, double *probe)
 {
-    double dsq = 0.0, pr = 0.0;
-    for (int64_t k = 0; k < r.n; k++) {
+    double dsq0 = 0.0, dsq1 = 0.0;
+    REAL pr = 0; /* v - v summed: 0, or NaN once a value is not finite */
+    int64_t k = 0;
+    if (r.i32) {
+        for (; k + 2 <= r.n; k += 2) { /* a duplicate column in the pair is read after its write */
+            const int64_t j0 = r.i32[k], j1 = r.i32[k + 1];
+            const REAL o0 = v[j0], n0 = o0 - f * r.v[k];
+            v[j0] = n0;
+            const REAL o1 = v[j1], n1 = o1 - f * r.v[k + 1];
+            v[j1] = n1;
+            dsq0 += (double)n0 * (double)n0 - (double)o0 * (double)o0;
+            dsq1 += (double)n1 * (double)n1 - (double)o1 * (double)o1;
+            pr += (n0 - n0) + (n1 - n1);
+        }
+    }
+    for (; k < r.n; k++) {
         const int64_t j = r.i32 ? (int64_t)r.i32[k] : r.i64[k];
         const REAL old = v[j], nv = old - f * r.v[k];
         v[j] = nv;
-        dsq += (double)nv * (double)nv - (double)old * (double)old;
-        pr += (double)(nv - nv);
+        dsq0 += (double)nv * (double)nv - (double)old * (double)old;
+        pr += nv - nv;
     }
-    *vsq += dsq;
-    *probe += pr;
+    *vsq += dsq0 + dsq1;
+    *probe += (double)pr;
 }
 
 /* The fused b = 1 SGD step w -= lr (cz x + l2 w), with |w|^2 and a finiteness probe

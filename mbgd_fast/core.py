@@ -36,6 +36,8 @@ BACKENDS = ("auto", "cpu", "numpy", "cuda")
 REDUCTIONS = ("mean", "sum")
 #: elements of X (rows x features x outputs) one kernel call should process: ~10-40 ms
 SLICE_WORK = 1 << 22
+#: the same for backend="cuda" (one launch per slice: its fixed cost is amortized over more)
+CUDA_SLICE_WORK = 1 << 28
 
 
 class DivergenceError(FloatingPointError):
@@ -204,14 +206,63 @@ def iterations_per_epoch(n_samples, batch_size, drop_last=False):
     return n // b if drop_last else -(-n // b)
 
 
-def _resolve_backend(backend):
+def _resolve_backend(backend, X=None):
+    """"cpu", "numpy" or "cuda"; "auto" picks the GPU only when one is present and X (when
+    given) is dense and big enough to win.  "cuda" without Numba or without a GPU raises
+    an error that says which is missing."""
     check_choice(backend, "backend", BACKENDS)
     if backend == "cuda":
-        raise ValueError(
-            "backend='cuda' is not available in this version of mbgd_fast; "
-            "use backend='cpu' (or 'auto')"
-        )
-    return "cpu" if backend == "auto" else backend
+        from . import cuda
+
+        reason = cuda.unavailable_reason()
+        if reason:
+            raise (ImportError if "pip install" in reason else RuntimeError)(reason)
+    if backend == "auto":
+        if X is not None and not isinstance(X, outofcore.MemmapSource) and _looks_big(X):
+            from . import cuda
+
+            return "cuda" if cuda.auto_wants_gpu(X) else "cpu"
+        return "cpu"
+    return backend
+
+
+def _looks_big(X):
+    from .cuda import AUTO_MIN_ELEMENTS
+
+    shape = getattr(X, "shape", None)
+    return shape is not None and len(shape) == 2 and shape[0] * shape[1] >= AUTO_MIN_ELEMENTS
+
+
+def _device_X(X, backend):
+    """X left on the GPU (Numba, CuPy, PyTorch CUDA: ``__cuda_array_interface__``) for
+    backend "cuda"/"auto", checked for shape and dtype but not copied; else None."""
+    from .cuda import is_device_array
+
+    if not is_device_array(X):
+        return None
+    if backend not in ("cuda", "auto"):
+        raise TypeError(f"X is a CUDA device array: use backend='cuda' (got backend={backend!r})")
+    iface = getattr(X, "__cuda_array_interface__", None) or {
+        "shape": X.shape, "typestr": np.dtype(X.dtype).str,
+        "strides": None if X.is_c_contiguous() else (0, 0)}
+    shape, typestr = tuple(iface["shape"]), iface["typestr"]
+    if len(shape) != 2 or 0 in shape:
+        raise ValueError(f"X must be 2-D (n_samples, n_features) and not empty; got shape {shape}")
+    if np.dtype(typestr) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"a device X must be float32 or float64, got {np.dtype(typestr)}")
+    strides = iface.get("strides")
+    if strides is not None and tuple(strides) != (shape[1] * np.dtype(typestr).itemsize, np.dtype(typestr).itemsize):
+        raise ValueError("a device X must be C-contiguous")
+    return _DeviceX(X, shape, np.dtype(typestr))
+
+
+@dataclass
+class _DeviceX:
+    """A device X as core sees it: its shape and dtype (the data stay on the GPU)."""
+
+    data: object
+    shape: tuple
+    dtype: np.dtype
 
 
 def _resolve_threads(n_threads):
@@ -225,6 +276,12 @@ def _resolve_threads(n_threads):
 def _check_data_finite(X):
     if isinstance(X, outofcore.MemmapSource):
         X.check_finite()
+    elif isinstance(X, _DeviceX):
+        from numba import cuda
+
+        from .cuda import as_device
+
+        check_finite(as_device(cuda, X.data).copy_to_host(), "X")
     else:
         check_finite(X, "X")
 
@@ -232,6 +289,12 @@ def _check_data_finite(X):
 def _make_kernel(backend, spec, X, y, sw):
     if isinstance(X, outofcore.MemmapSource):
         return outofcore.WindowedKernel(functools.partial(_make_kernel, backend), spec, X, y, sw)
+    if backend == "cuda":
+        from .cuda import CudaKernel
+
+        return CudaKernel(spec, X.data if isinstance(X, _DeviceX) else X, y, sw)
+    if isinstance(X, _DeviceX):
+        raise TypeError("X is a CUDA device array: use backend='cuda'")
     if backend == "numpy":
         from ._reference import ReferenceKernel
 
@@ -436,8 +499,11 @@ def train(
         Rows are permuted each epoch by ``numpy.random.default_rng(seed)``.
     reduction : {"mean", "sum"}
         Batch gradient as the mean (unbiased for the risk) or the sum over the batch.
-    backend : {"auto", "cpu", "numpy"}
-        "cpu" is the fused C/OpenMP kernel, "numpy" the slow reference twin.
+    backend : {"auto", "cpu", "cuda", "numpy"}
+        "cpu" is the fused C/OpenMP kernel, "cuda" the Numba CUDA kernels (needs
+        ``mbgd_fast[cuda]`` and a GPU; X may then be a device array, used in place),
+        "numpy" the slow reference twin.  "auto" picks the GPU only when one is present
+        and X is dense with at least 2^24 elements, else the CPU.
     n_threads : int or None
         OpenMP threads (default: OMP_NUM_THREADS or all cores).  Results are the
         same bits for any value.
@@ -512,11 +578,20 @@ def train(
             intercept_init=intercept_init, init_state=init_state, average=average,
             buffer_size=buffer_size)
     loss = losses.canonical(loss)
-    backend = _resolve_backend(backend)
+    check_choice(backend, "backend", BACKENDS)
     if buffer_size is not None:
         buffer_size = check_int(buffer_size, "buffer_size", low=1)
     source = outofcore.as_source(X, buffer_size)
-    if source is not None:  # memory-mapped: read a buffer of rows at a time
+    dev = _device_X(X, backend)
+    if dev is not None:  # stays on the GPU
+        X = dev
+        from .cuda import as_device, is_device_array
+
+        if is_device_array(y):
+            from numba import cuda
+
+            y = as_device(cuda, y).copy_to_host()  # N values, checked on the host
+    elif source is not None:  # memory-mapped: read a buffer of rows at a time
         X = source
         if isinstance(y, (str, os.PathLike)):
             y = np.load(os.fspath(y), allow_pickle=False)
@@ -525,6 +600,9 @@ def train(
         # is visited in the first epoch, so X is scanned only when that happens (or when
         # drop_last may leave rows unvisited): one pass over X saved per call
         X = check_X(X, finite=bool(drop_last), accept_sparse=True)
+    backend = _resolve_backend(backend, X)
+    if dev is not None and backend != "cuda":
+        raise TypeError("X is a CUDA device array: use backend='cuda'")
     n, d = X.shape
     y = check_y(y, n, X.dtype)
     y, K = losses.encode_labels(loss, y, n_classes)
@@ -566,6 +644,8 @@ def train(
     per_call = _slice_iterations(b, d, K, X.nnz / n if sparse else None, dense_update=not lazy)
     if source is not None:
         per_call = min(per_call, max(1, source.buffer_rows // b))
+    if backend == "cuda":  # a GPU does ~100x the work per call in the same time
+        per_call = max(1, per_call * (CUDA_SLICE_WORK // SLICE_WORK))
     rng = np.random.default_rng(seed)
     batch_loss = np.empty(total, dtype=np.float64)
     epoch_loss, full_loss = [], []
@@ -736,8 +816,9 @@ def gradient(
     grad_intercept : float, (K,) array, or None
     """
     loss = losses.canonical(loss)
-    backend = _resolve_backend(backend)
+    check_choice(backend, "backend", BACKENDS)
     X = check_X(X, finite=False, accept_sparse=True)  # scanned below only if the loss is not finite
+    backend = _resolve_backend(backend, X)
     n, d = X.shape
     y = check_y(y, n, X.dtype)
     theta, K = _point(loss, coef, intercept, d, X.dtype)

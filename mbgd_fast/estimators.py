@@ -155,7 +155,7 @@ class _MBGDBase(BaseEstimator):
         choice("penalty", PENALTIES)
         choice("learning_rate", LEARNING_RATES)
         choice("optimizer", OPTIMIZERS)
-        choice("backend", ("auto", "cpu", "numpy"))
+        choice("backend", ("auto", "cpu", "cuda", "numpy"))
         real("alpha", low=0)
         real("l1_ratio", low=0, high=1)
         real("epsilon", low=0)
@@ -265,7 +265,7 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
         Rows per update; 1 is scikit-learn's SGD; clipped to n_samples.
     optimizer : {"sgd", "momentum", "nesterov", "adam"}, default="sgd"
     momentum : float, default=0.9
-    backend : {"auto", "cpu", "numpy"}, default="auto"
+    backend : {"auto", "cpu", "cuda", "numpy"}, default="auto"
     n_threads : int or None, default=None
 
     Attributes

@@ -60,8 +60,8 @@ class GradientNoise:
 
 def _prepare(X, y, coef, intercept, loss, sample_weight, delta, epsilon, backend, n_threads):
     loss = losses.canonical(loss)
-    backend = _resolve_backend(backend)
     X = check_X(X, accept_sparse=True)
+    backend = _resolve_backend(backend, X)
     n, d = X.shape
     y = check_y(y, n, X.dtype)
     theta, K = _point(loss, coef, intercept, d, X.dtype)

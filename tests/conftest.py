@@ -1,6 +1,12 @@
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The CUDA tests run under Numba's simulator where there is no GPU (set before numba is imported)
+if "NUMBA_ENABLE_CUDASIM" not in os.environ and not os.path.exists("/dev/nvidia0"):
+    os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
 
 # CI reruns must see the same examples: derandomized, no deadline (shared machines are noisy)
 settings.register_profile(

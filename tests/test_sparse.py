@@ -159,3 +159,20 @@ def test_estimators_sparse_equals_dense(Est, loss):
     a, b = est(**kw).fit(Xs, y), est(**kw).fit(Xd, y)
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(a.predict(Xs), b.predict(Xd))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_duplicate_columns_add_up(optimizer):
+    """A non-canonical CSR (a column repeated within a row, unsorted) means the sum, as
+    toarray() does; side by side and far apart in the row."""
+    rng = np.random.default_rng(3)
+    n, d = 30, 8
+    indptr = np.arange(0, 6 * n + 1, 6)
+    cols = rng.integers(0, d, size=(n, 6))
+    cols[:, 1] = cols[:, 0]  # adjacent duplicates
+    cols[:, 5] = cols[:, 2]
+    X = sp.csr_matrix((rng.normal(size=6 * n), cols.ravel(), indptr), shape=(n, d))
+    assert not X.has_canonical_format
+    y = rng.normal(size=n)
+    kw = dict(batch_size=3, epochs=3, lr=0.02, l2=0.05, optimizer=optimizer)
+    assert_same_run(mf.train(X, y, **kw), mf.train(X.toarray(), y, **kw), np.float64)

@@ -55,7 +55,7 @@ YB = np.where(Y0 > np.median(Y0), 1.0, -1.0)
     (dict(sample_weight=np.ones(3)), ValueError, "sample_weight has 3 entries"),
     (dict(coef_init=np.ones(4)), ValueError, r"coef_init must have shape \(3,\)"),
     (dict(callback=5), TypeError, "callback must be callable"),
-    (dict(backend="cuda"), ValueError, "backend='cuda' is not available"),
+    (dict(backend="gpu"), ValueError, "backend='gpu' is not one of"),
 ])
 def test_bad_train_input(kwargs, exc, match):
     args = dict(X=X0, y=YB if kwargs.get("loss") == "logistic" else Y0, batch_size=5)
