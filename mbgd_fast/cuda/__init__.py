@@ -139,14 +139,18 @@ class CudaKernel:
     def _blocks(self, work_threads):
         return max(1, -(-work_threads // self.threads))
 
-    def _persistent_blocks(self, want):
+    def _persistent(self, want, args):
+        """(launchable kernel, blocks) for a cooperative launch of train_persistent, or
+        (None, 0) where cooperative launch is not available."""
         if self.k.SIM:
-            return 1  # the simulator's grid.sync() only synchronizes one block
-        try:
-            cap = self.k.train_persistent.max_cooperative_grid_blocks(self.threads)
+            return self.k.train_persistent, 1  # the simulator's grid.sync() syncs one block only
+        try:  # pragma: no cover - needs a GPU
+            spec = self.k.train_persistent.specialize(*args)  # compiled once per signature
+            kern = next(iter(spec.overloads.values()))
+            cap = int(kern.max_cooperative_grid_blocks(self.threads))
         except Exception:  # pragma: no cover - needs a GPU
-            cap = 0
-        return min(want, cap) if cap else 0
+            return None, 0
+        return (spec, min(want, cap)) if cap > 0 else (None, 0)
 
     # -- the NativeKernel interface ------------------------------------------------------------
 
@@ -185,15 +189,20 @@ class CudaKernel:
         R = -(-maxb // self.CHUNK)
         part = cuda.device_array((R if R > 1 else 1, self.P), np.float64)
         want = max(self._blocks(self.P * R), self._blocks(maxb * k.WARP))
-        blocks = self._persistent_blocks(want) if self.launch == "persistent" else 0
         loss_d = cuda.device_array(n_iter, np.float64)
         flags_d = cuda.device_array(n_iter, np.float64)
+        args = [self.X, self.Y, self.SW, d_rows, d_starts, d_lr, d_bc1, d_isb2, d_avgw, theta, buf1,
+                buf2, avg, fp, d_ip, cbuf, part, rloss2, cuda.device_array((1, 3), np.float64),
+                loss_d, flags_d, 0, n_iter]
+        kern, blocks = self._persistent(want, args) if self.launch == "persistent" else (None, 0)
         if blocks:
-            pen = cuda.device_array((blocks, 3), np.float64)
-            k.train_persistent[blocks, self.threads](
-                self.X, self.Y, self.SW, d_rows, d_starts, d_lr, d_bc1, d_isb2, d_avgw, theta, buf1,
-                buf2, avg, fp, d_ip, cbuf, part, rloss2, pen, loss_d, flags_d, 0, n_iter)
-        else:
+            args[18] = cuda.device_array((blocks, 3), np.float64)  # per-block norms
+            try:
+                kern[blocks, self.threads](*args)
+            except Exception:  # pragma: no cover - a driver without cooperative launch
+                blocks = 0
+                self.launch = "phases"
+        if not blocks:
             ba, bb = self._blocks(maxb * k.WARP), self._blocks(self.P)
             pen = cuda.device_array((bb, 3), np.float64)
             for t in range(n_iter):  # launches queue up: no host synchronization per iteration
