@@ -2,7 +2,8 @@
 PyTorch CUDA as the baseline and a device-to-device copy as the bandwidth ceiling, all in
 one run; the cost-model fit (tau_f, tau_d), a table and a PNG.
 
-    python bench/gpu/gpu_bench.py --out DIR            # on a GPU machine (H200: ~5 minutes)
+    python bench/gpu/gpu_bench.py --out DIR    # on a GPU machine: builds the C extension if
+                                               # needed, then checks and times (H200: ~5 min)
     NUMBA_ENABLE_CUDASIM=1 python bench/gpu/gpu_bench.py --smoke --out DIR   # simulator check
 
 Measured, float32, rows in a random order: b in {1, 8, 64, 512, 4096, 32768} at
@@ -25,8 +26,24 @@ import traceback
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", ".."))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, ROOT)
 
+
+def build():
+    """Build the C extension in place when it is not built yet (offline: no build isolation)."""
+    try:
+        import mbgd_fast._mbgd  # noqa: F401
+        return "already built"
+    except ImportError:
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation",
+                        "--no-deps", "-e", ROOT], check=True)
+        return "built with pip install -e ."
+
+
+BUILD = build()
 import mbgd_fast as mf  # noqa: E402
 from mbgd_fast import costmodel  # noqa: E402
 
@@ -207,7 +224,7 @@ def main():
     except Exception as exc:  # pragma: no cover
         log(f"no CUDA device: {exc}")
         return 1
-    log(f"device: {report['device']}; mbgd_fast kernels on {mf.__file__}")
+    log(f"device: {report['device']}; mbgd_fast {BUILD}, from {mf.__file__}")
     log("correctness against the CPU backend:")
     report["correctness"] = check_correctness(smoke)
     bw, how = copy_bandwidth(args.rounds, smoke)
