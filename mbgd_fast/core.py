@@ -218,19 +218,11 @@ def _resolve_backend(backend, X=None):
         if reason:
             raise (ImportError if "pip install" in reason else RuntimeError)(reason)
     if backend == "auto":
-        if X is not None and not isinstance(X, outofcore.MemmapSource) and _looks_big(X):
-            from . import cuda
+        from . import cuda  # numba itself is imported only for a big dense X
 
-            return "cuda" if cuda.auto_wants_gpu(X) else "cpu"
-        return "cpu"
+        wants = X is not None and not isinstance(X, outofcore.MemmapSource) and cuda.auto_wants_gpu(X)
+        return "cuda" if wants else "cpu"
     return backend
-
-
-def _looks_big(X):
-    from .cuda import AUTO_MIN_ELEMENTS
-
-    shape = getattr(X, "shape", None)
-    return shape is not None and len(shape) == 2 and shape[0] * shape[1] >= AUTO_MIN_ELEMENTS
 
 
 def _device_X(X, backend):

@@ -165,3 +165,19 @@ def encode_labels(loss, y, n_classes=None):
     if k < 2:
         raise ValueError("y: loss='softmax' needs at least 2 classes (n_classes >= 2)")
     return y, k
+
+
+def objective(spec, theta, data_loss, data_grad, n_rows, dtype):
+    """The C contract's objective from summed data terms: (reduce(data) + l2/2 |W|^2 + l1 |W|_1,
+    and its gradient reduce(data_grad) + l2 W + l1 sign(W) in ``dtype``, or None), reduce the
+    mean over ``n_rows`` (the sum with reduction="sum"); W = coef, never the intercepts.
+    For backends that sum the data term in pieces (out of core, CUDA)."""
+    scale = 1.0 if spec.reduction == "sum" else 1.0 / n_rows
+    KD = len(theta) - spec.n_outputs
+    W = np.asarray(theta[:KD], dtype=np.float64)
+    loss = data_loss * scale + 0.5 * spec.l2 * float(W @ W) + spec.l1 * float(np.abs(W).sum())
+    if data_grad is None:
+        return loss, None
+    g = np.asarray(data_grad, dtype=np.float64) * scale
+    g[:KD] += spec.l2 * W + spec.l1 * np.sign(W)
+    return loss, g.astype(dtype)

@@ -26,7 +26,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _native
+from . import _native, losses
 from ._native import Diverged
 from ._validation import FLOAT_DTYPES, check_finite
 
@@ -216,14 +216,7 @@ class WindowedKernel:
             v, g = self.make(spec, self.source.block(s, e), self.y[s:e], sw).gradient(theta, None, want_grad)
             total += v
             grad = g if grad is None else (grad + g if want_grad else None)
-        scale = 1.0 if self.spec.reduction == "sum" else 1.0 / n
-        KD = len(theta) - self.spec.n_outputs
-        W = theta[:KD].astype(np.float64)
-        total = total * scale + 0.5 * self.spec.l2 * float(W @ W) + self.spec.l1 * float(np.abs(W).sum())
-        if want_grad:
-            grad = grad * grad.dtype.type(scale)
-            grad[:KD] += (self.spec.l2 * W + self.spec.l1 * np.sign(W)).astype(grad.dtype)
-        return total, grad
+        return losses.objective(self.spec, theta, total, grad, n, self.dtype)
 
     def check_finite(self):
         self.source.check_finite()
@@ -239,7 +232,6 @@ def is_stream(X, y):
 
 def _check_chunk(chunk, k, first, loss):
     """(X, y, sw) of chunk number k, checked against the first chunk's (d, dtype)."""
-    from . import losses
     from ._validation import check_sample_weight, check_X, check_y
 
     if not isinstance(chunk, (tuple, list)) or len(chunk) not in (2, 3):
@@ -261,7 +253,7 @@ def train_stream(source, *, loss, batch_size, epochs, lr, optimizer, l2, l1, fit
                  eps, delta, epsilon, n_classes, coef_init, intercept_init, init_state, average,
                  buffer_size):
     """:func:`mbgd_fast.train` on a stream (see the module docstring); called by ``train``."""
-    from . import core, losses
+    from . import core
     from ._validation import check_int
     from .schedules import as_schedule
 

@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from .. import losses
 from .._native import Diverged
 
 #: problems with at least this many elements of X pick the GPU under backend="auto"
@@ -240,25 +241,20 @@ class CudaKernel:
         xsq = cuda.device_array(m, np.float64)
         k.rows_pass[self._blocks(m * k.WARP), self.threads](self.X, self.Y, self.SW, d_rows, m, d_theta,
                                                             fp, ip, cbuf, rloss, xsq)
-        scale = 1.0 if self.spec.reduction == "sum" else 1.0 / m
-        KD = self.K * self.d
-        W = np.asarray(theta[:KD], dtype=np.float64)
-        loss = float(np.sum(rloss.copy_to_host())) * scale + 0.5 * self.spec.l2 * float(W @ W) + \
-            self.spec.l1 * float(np.abs(W).sum())
-        grad = None
+        gsum = None
         if want_grad:
             chunk = self.GRAD_CHUNK
             R = -(-m // chunk)
             part = cuda.device_array((R, self.P), np.float64)
             k.grad_partials[(self._blocks(self.P), R), self.threads](self.X, d_rows, m, chunk, ip, cbuf, part)
-            g = part.copy_to_host().sum(axis=0) * scale
-            g[:KD] += self.spec.l2 * W + self.spec.l1 * np.sign(W)
-            grad = g.astype(self.dtype)
+            gsum = part.copy_to_host().sum(axis=0)
+        loss, grad = losses.objective(self.spec, theta, float(np.sum(rloss.copy_to_host())), gsum, m,
+                                      self.dtype)
         sq = None
         if want_sq:
             c = cbuf.copy_to_host().reshape(m, self.K)
             sq = float(np.sum((c * c).sum(axis=1) * (xsq.copy_to_host() + float(self.spec.fit_intercept))))
-            sq *= scale
+            sq *= 1.0 if self.spec.reduction == "sum" else 1.0 / m
         return loss, grad, sq
 
     def gradient(self, theta, rows, want_grad=True):
