@@ -32,24 +32,64 @@
  * (two AVX-512, eight SSE2), so consecutive FMAs do not wait on each other's latency. */
 #define MBGD_LANES (128 / (int64_t)sizeof(REAL))
 
+/* acc[k] += acc[k + w] for k < w, w a constant: one or two vector adds. */
+#define MBGD_HALVE(acc, w)                                                                     \
+    do {                                                                                       \
+        _Pragma("omp simd") for (int64_t k_ = 0; k_ < (w); k_++) (acc)[k_] += (acc)[k_ + (w)]; \
+    } while (0)
+
+/* The sum of the lanes acc[0..MBGD_LANES) as a tree of vector adds (halving, each level a
+ * constant width), not a chain of MBGD_LANES scalar adds: at d = 256 that chain had cost
+ * about as much as the dot product itself. */
+static inline REAL FN(lane_sum)(REAL *acc)
+{
+    if (MBGD_LANES >= 32) MBGD_HALVE(acc, 16);
+    if (MBGD_LANES >= 16) MBGD_HALVE(acc, 8);
+    MBGD_HALVE(acc, 4);
+    MBGD_HALVE(acc, 2);
+    return acc[0] + acc[1];
+}
+
+/* The same for 16 double lanes. */
+static inline double FN(lane_sum16)(double *acc)
+{
+    MBGD_HALVE(acc, 8);
+    MBGD_HALVE(acc, 4);
+    MBGD_HALVE(acc, 2);
+    return acc[0] + acc[1];
+}
+
+/* Sums of short runs: eight lanes (one AVX2 vector of floats), their tree sum. */
+static inline REAL FN(lane8_sum)(REAL *acc)
+{
+    MBGD_HALVE(acc, 4);
+    MBGD_HALVE(acc, 2);
+    return acc[0] + acc[1];
+}
+
+/* The tails below are plain scalar loops (fewer than eight elements): an `omp simd
+ * reduction` there costs a serial sum of its lanes even when the tail is empty. */
 static inline REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
 {
-    if (n < 2 * MBGD_LANES) { /* short: one vector accumulator costs less than many */
-        REAL s = 0;
-#pragma omp simd reduction(+ : s)
-        for (int64_t j = 0; j < n; j++) s += a[j] * b[j];
-        return s;
-    }
-    REAL acc[MBGD_LANES] = {0};
-    int64_t j = 0;
-    for (; j + MBGD_LANES <= n; j += MBGD_LANES) {
-#pragma omp simd
-        for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += a[j + k] * b[j + k];
-    }
     REAL s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = j; i < n; i++) s += a[i] * b[i];
-    for (int64_t k = 0; k < MBGD_LANES; k++) s += acc[k];
+    int64_t j = 0;
+    if (n >= 2 * MBGD_LANES) { /* long: MBGD_LANES independent partial sums */
+        REAL acc[MBGD_LANES] = {0};
+        for (; j + MBGD_LANES <= n; j += MBGD_LANES) {
+#pragma omp simd
+            for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += a[j + k] * b[j + k];
+        }
+        s = FN(lane_sum)(acc);
+    }
+    if (j + 8 <= n) {
+        REAL acc[8] = {0};
+        for (; j + 8 <= n; j += 8) {
+#pragma omp simd
+            for (int64_t k = 0; k < 8; k++) acc[k] += a[j + k] * b[j + k];
+        }
+        s += FN(lane8_sum)(acc);
+    }
+    for (; j < n; j++) s += a[j] * b[j];
     return s;
 }
 
@@ -243,15 +283,26 @@ static inline void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int
                 probe[k] += v - v;
             }
         }
-        for (int64_t k = 0; k < MBGD_LANES; k++) {
-            s2 += (double)sq[k];
-            pr += (double)probe[k];
-        }
+        s2 = (double)FN(lane_sum)(sq);
+        pr = (double)FN(lane_sum)(probe);
     }
-#pragma omp simd reduction(+ : ts, tp)
-    for (int64_t i = j; i < d; i++) {
-        const REAL v = w[i] - lr * (cz * x[i] + l2 * w[i]);
-        w[i] = v;
+    if (j + 8 <= d) {
+        REAL sq[8] = {0}, probe[8] = {0};
+        for (; j + 8 <= d; j += 8) {
+#pragma omp simd
+            for (int64_t k = 0; k < 8; k++) {
+                const REAL v = w[j + k] - lr * (cz * x[j + k] + l2 * w[j + k]);
+                w[j + k] = v;
+                sq[k] += v * v;
+                probe[k] += v - v;
+            }
+        }
+        s2 += (double)FN(lane8_sum)(sq);
+        pr += (double)FN(lane8_sum)(probe);
+    }
+    for (; j < d; j++) {
+        const REAL v = w[j] - lr * (cz * x[j] + l2 * w[j]);
+        w[j] = v;
         ts += v * v;
         tp += v - v;
     }
@@ -662,10 +713,8 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
             sq += (double)th[i] * (double)th[i];
             ab += fabs((double)th[i]);
         }
-        for (int64_t k = 0; k < 16; k++) {
-            sq += vsq[k];
-            ab += vab[k];
-        }
+        sq += FN(lane_sum16)(vsq);
+        ab += FN(lane_sum16)(vab);
     }
     for (int64_t j = k0; j < j1; j++) all += fabs((double)th[j]);
     c->c_l2[ch] = sq;
@@ -967,8 +1016,7 @@ static int FN(probe_read)(const REAL *X, int64_t d, const int64_t *rows, int64_t
 #pragma omp simd reduction(+ : tail)
             for (int64_t i = j; i < d; i++) tail += x[i];
         }
-        for (int64_t k = 0; k < MBGD_LANES; k++) total += (double)acc[k];
-        total += (double)tail;
+        total += (double)FN(lane_sum)(acc) + (double)tail;
     }
     *sum = total;
     return MBGD_OK;
@@ -1047,6 +1095,7 @@ done:
 }
 
 #undef MBGD_LANES
+#undef MBGD_HALVE
 #undef MBGD_PAD
 #undef MBGD_LINE
 #undef FN
