@@ -148,6 +148,14 @@ static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
 #endif
 }
 
+/* A sample's row of X and its y (and sample weight): shuffled y[i] are random reads too. */
+static inline void FN(prefetch_sample)(const T_DATA *data, int64_t i, int64_t d)
+{
+    FN(prefetch_row)(data->X, i, d);
+    MBGD_PREFETCH_R(data->y + i);
+    if (data->sample_weight) MBGD_PREFETCH_R(data->sample_weight + i);
+}
+
 /* Rows to prefetch ahead: about MBGD_PREFETCH_BYTES of X in flight. */
 static inline int64_t FN(prefetch_distance)(int64_t d)
 {
@@ -446,11 +454,11 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
 
     const int64_t pf = rows ? FN(prefetch_distance)(d) : 0;
     if (warm) /* rows nobody prefetched: the slice's first, or a parallel group's */
-        for (int64_t r = r0; r < r0 + pf && r < r_end; r++) FN(prefetch_row)(X, rows[r], d);
+        for (int64_t r = r0; r < r0 + pf && r < r_end; r++) FN(prefetch_sample)(data, rows[r], d);
 
     memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
     for (int64_t r = r0; r < r1; r++) {
-        if (pf && r + pf < r_end) FN(prefetch_row)(X, rows[r + pf], d);
+        if (pf && r + pf < r_end) FN(prefetch_sample)(data, rows[r + pf], d);
         const int64_t i = rows ? rows[r] : r;
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
@@ -600,7 +608,6 @@ typedef struct T_CTX {
     double *c_l2, *c_l1, *c_abs; /* (n_chunks,) per-chunk |w|^2, |w|_1 over coef, |theta|_1 */
     int64_t P, KD, n_chunks;
     int64_t r_end;               /* end of the slice's rows (prefetch bound) */
-    int first;                   /* first iteration of the slice */
     REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
     REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
     /* this iteration */
@@ -618,7 +625,7 @@ static void FN(phase_a)(T_CTX *c, int64_t g)
                               NULL);
         return;
     }
-    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0 || c->first,
+    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
 }
@@ -815,6 +822,145 @@ static int FN(train_lazy)(const mbgd_params *p, const T_DATA *data, T_STATE *sta
     return st;
 }
 
+#if MBGD_HAVE_HELPER
+/*
+ * The prefetch helper's loop (see mbgd_helper in mbgd.c): runs through the slice's rows
+ * [r0, r_end) ahead of the trainer, prefetching each sample (its row of X, y and sample
+ * weight), never more than MBGD_HELPER_BYTES of rows ahead of the trainer's progress
+ * h->done and, when it falls behind, skipping to just past it.  Stops at h->stop.
+ */
+static void FN(helper_run)(mbgd_helper *h, const T_DATA *data, const int64_t *rows, int64_t r0,
+                           int64_t r_end, int64_t d)
+{
+    int64_t lead = MBGD_HELPER_BYTES / (d * (int64_t)sizeof(REAL));
+    if (lead < 8) lead = 8;
+    int64_t done = r0;
+    for (int64_t r = r0 + 1; r < r_end; r++) {
+        if ((r & 15) == 0 || r - done >= lead) { /* look at the trainer's progress */
+            done = __atomic_load_n(&h->done.v, __ATOMIC_ACQUIRE);
+            while (r - done >= lead) {
+                if (__atomic_load_n(&h->stop.v, __ATOMIC_ACQUIRE)) return;
+                MBGD_PAUSE();
+                done = __atomic_load_n(&h->done.v, __ATOMIC_ACQUIRE);
+            }
+            if (r < done + 2) r = done + 2;
+            if (r >= r_end) return;
+        }
+        FN(prefetch_sample)(data, rows[r], d);
+    }
+}
+#endif
+
+/*
+ * The iterations of a slice, from the state's weights with |w|^2 = pen_sq and
+ * |w|_1 = pen_abs.  With a prefetch helper (h), its progress h->done is published after
+ * each iteration.  Returns MBGD_OK or MBGD_EDIVERGED (slice->n_done iterations done).
+ */
+static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper *h,
+                       double pen_sq, double pen_abs)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t d = p->n_features, K = p->n_outputs, KD = c->KD, P = c->P;
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts;
+    const int sparse = data->indptr != NULL;
+    const int nt = p->n_threads;
+    /* b = 1 with plain SGD, one output and no L1: the step is w -= lr (c x + l2 w), done
+     * in one pass over w and x (no gradient buffer), with the norms in the same pass */
+    const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && K == 1 && p->l1 == 0.0;
+    const int64_t pf = FN(prefetch_distance)(d);
+#if !MBGD_HAVE_HELPER
+    (void)h;
+#endif
+    for (int64_t r = starts[0]; !sparse && r < starts[0] + pf && r < c->r_end; r++)
+        FN(prefetch_sample)(data, slice->rows[r], d);
+    for (int64_t t = 0; t < n_iter; t++) {
+        const int64_t s = starts[t], nb = starts[t + 1] - s;
+        if (direct && nb == 1) {
+            const int64_t i = slice->rows[s];
+            if (s + pf < c->r_end) FN(prefetch_sample)(data, slice->rows[s + pf], d);
+            const REAL *x = data->X + i * d;
+            REAL *w = state->theta;
+            const REAL sw = data->sample_weight ? data->sample_weight[i] : (REAL)1;
+            REAL dl;
+            const REAL z = FN(dot)(w, x, d) + w[d];
+            const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
+                                                        (REAL)p->epsilon, &dl)) + (double)(z - z);
+            const double loss = lv + 0.5 * p->l2 * pen_sq;
+            slice->batch_loss[t] = loss;
+            const REAL cz = sw * dl, lr = (REAL)slice->lr[t], l2 = (REAL)p->l2;
+            if (cz != 0 || l2 != 0) {
+                /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
+                 * and w - w summed: 0, or NaN when a weight is not finite */
+                FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
+            }
+            if (p->fit_intercept) w[d] -= lr * cz;
+            if (p->average_start >= 0 && state->step + 1 > p->average_start)
+                FN(average_into)(state->avg, w, d + 1,
+                                 (REAL)(1.0 / (double)(state->step + 1 - p->average_start)));
+            if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)w[d]))) {
+                slice->n_done = t;
+                return MBGD_EDIVERGED;
+            }
+        } else {
+            c->s = s;
+            c->nb = nb;
+            c->G = sparse ? n_groups_sparse(nb, FN(rows_nnz)(data, c->rows, s, s + nb), K, P)
+                         : n_groups(nb, KD);
+            c->lr = (REAL)slice->lr[t];
+            c->scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)nb);
+            if (p->optimizer == MBGD_OPT_ADAM) {
+                const double step = (double)(state->step + 1);
+                c->lr_bc1 = (REAL)(slice->lr[t] / (1.0 - pow(p->beta1, step)));
+                c->inv_sqrt_bc2 = (REAL)(1.0 / sqrt(1.0 - pow(p->beta2, step)));
+            }
+            const int64_t n_avg =
+                p->average_start >= 0 ? state->step + 1 - p->average_start : 0;
+            c->avg = n_avg > 0 ? state->avg : NULL;
+            c->avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
+            const int par = nt > 1 && (c->G > 1 || c->n_chunks > 1);
+            if (par) {
+#pragma omp parallel num_threads(nt)
+                {
+#ifdef _OPENMP
+                    const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+                    const int64_t tid = 0, T = 1;
+#endif
+                    for (int64_t g = tid; g < c->G; g += T) FN(phase_a)(c, g);
+#pragma omp barrier
+                    for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch);
+                }
+            } else {
+                for (int64_t g = 0; g < c->G; g++) FN(phase_a)(c, g);
+                for (int64_t ch = 0; ch < c->n_chunks; ch++) FN(phase_b)(c, ch);
+            }
+            double lsum = 0.0;
+            for (int64_t g = 0; g < c->G; g++) lsum += c->gloss[g * MBGD_LINE];
+            const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
+                                0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
+            slice->batch_loss[t] = loss;
+            double all = 0.0;
+            pen_sq = pen_abs = 0.0;
+            for (int64_t ch = 0; ch < c->n_chunks; ch++) {
+                pen_sq += c->c_l2[ch];
+                pen_abs += c->c_l1[ch];
+                all += c->c_abs[ch];
+            }
+            if (!isfinite(loss) || !isfinite(all)) {
+                slice->n_done = t;
+                return MBGD_EDIVERGED;
+            }
+        }
+#if MBGD_HAVE_HELPER
+        if (h) __atomic_store_n(&h->done.v, starts[t + 1], __ATOMIC_RELEASE);
+#endif
+        state->step += 1;
+        slice->n_done = t + 1;
+    }
+    return MBGD_OK;
+}
+
 static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice)
 {
     int st = FN(check_data)(p, data);
@@ -887,99 +1033,29 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         pen_abs += fabs(w);
     }
 
-    const int nt = p->n_threads;
-    (void)nt;
-    /* b = 1 with plain SGD, one output and no L1: the step is w -= lr (c x + l2 w), done
-     * in one pass over w and x (no gradient buffer), with the norms in the same pass */
-    const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && K == 1 && p->l1 == 0.0;
-    const int64_t pf = FN(prefetch_distance)(d);
-    for (int64_t r = starts[0]; !sparse && r < starts[0] + pf && r < c.r_end; r++)
-        FN(prefetch_row)(data->X, slice->rows[r], d);
-    for (int64_t t = 0; t < n_iter; t++) {
-        if (direct && starts[t + 1] - starts[t] == 1) {
-            const int64_t r = starts[t], i = slice->rows[r];
-            if (r + pf < c.r_end) FN(prefetch_row)(data->X, slice->rows[r + pf], d);
-            const REAL *x = data->X + i * d;
-            REAL *w = state->theta;
-            const REAL sw = data->sample_weight ? data->sample_weight[i] : (REAL)1;
-            REAL dl;
-            const REAL z = FN(dot)(w, x, d) + w[d];
-            const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
-                                                        (REAL)p->epsilon, &dl)) + (double)(z - z);
-            const double loss = lv + 0.5 * p->l2 * pen_sq;
-            slice->batch_loss[t] = loss;
-            const REAL cz = sw * dl, lr = (REAL)slice->lr[t], l2 = (REAL)p->l2;
-            if (cz != 0 || l2 != 0) {
-                /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
-                 * and w - w summed: 0, or NaN when a weight is not finite */
-                FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
-            }
-            if (p->fit_intercept) w[d] -= lr * cz;
-            if (p->average_start >= 0 && state->step + 1 > p->average_start)
-                FN(average_into)(state->avg, w, d + 1,
-                                 (REAL)(1.0 / (double)(state->step + 1 - p->average_start)));
-            if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)w[d]))) {
-                slice->n_done = t;
-                st = MBGD_EDIVERGED;
-                goto done;
-            }
-            state->step += 1;
-            slice->n_done = t + 1;
-            continue;
-        }
-        c.first = 0;
-        c.s = starts[t];
-        c.nb = starts[t + 1] - starts[t];
-        c.G = sparse ? n_groups_sparse(c.nb, FN(rows_nnz)(data, c.rows, c.s, c.s + c.nb), K, P)
-                     : n_groups(c.nb, KD);
-        c.lr = (REAL)slice->lr[t];
-        c.scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)c.nb);
-        if (p->optimizer == MBGD_OPT_ADAM) {
-            const double step = (double)(state->step + 1);
-            c.lr_bc1 = (REAL)(slice->lr[t] / (1.0 - pow(p->beta1, step)));
-            c.inv_sqrt_bc2 = (REAL)(1.0 / sqrt(1.0 - pow(p->beta2, step)));
-        }
-        const int64_t n_avg = p->average_start >= 0 ? state->step + 1 - p->average_start : 0;
-        c.avg = n_avg > 0 ? state->avg : NULL;
-        c.avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
-        const int par = nt > 1 && (c.G > 1 || c.n_chunks > 1);
-        if (par) {
-#pragma omp parallel num_threads(nt)
-            {
-#ifdef _OPENMP
-                const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
-#else
-                const int64_t tid = 0, T = 1;
-#endif
-                for (int64_t g = tid; g < c.G; g += T) FN(phase_a)(&c, g);
-#pragma omp barrier
-                for (int64_t ch = tid; ch < c.n_chunks; ch += T) FN(phase_b)(&c, ch);
-            }
-        } else {
-            for (int64_t g = 0; g < c.G; g++) FN(phase_a)(&c, g);
-            for (int64_t ch = 0; ch < c.n_chunks; ch++) FN(phase_b)(&c, ch);
-        }
-        double lsum = 0.0;
-        for (int64_t g = 0; g < c.G; g++) lsum += c.gloss[g * MBGD_LINE];
-        const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)c.nb) +
-                            0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
-        slice->batch_loss[t] = loss;
-        double all = 0.0;
-        pen_sq = pen_abs = 0.0;
-        for (int64_t ch = 0; ch < c.n_chunks; ch++) {
-            pen_sq += c.c_l2[ch];
-            pen_abs += c.c_l1[ch];
-            all += c.c_abs[ch];
-        }
-        if (!isfinite(loss) || !isfinite(all)) {
-            slice->n_done = t;
-            st = MBGD_EDIVERGED;
-            goto done;
-        }
-        state->step += 1;
-        slice->n_done = t + 1;
-    }
     st = MBGD_OK;
+#if MBGD_HAVE_HELPER
+    /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
+     * is split (one group, one update chunk), so the second thread would otherwise idle */
+    if (p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
+        starts[n_iter] - starts[0] >= 16 && mbgd_helper_enabled()) {
+        mbgd_helper h;
+        memset(&h, 0, sizeof h);
+        h.done.v = starts[0];
+#pragma omp parallel num_threads(2)
+        {
+            if (omp_get_num_threads() < 2) { /* granted one thread: no helper */
+                st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+            } else if (omp_get_thread_num() == 0) {
+                st = FN(iterate)(&c, state, slice, &h, pen_sq, pen_abs);
+                __atomic_store_n(&h.stop.v, 1, __ATOMIC_RELEASE);
+            } else if (omp_get_thread_num() == 1) {
+                FN(helper_run)(&h, data, slice->rows, starts[0], starts[n_iter], d);
+            }
+        }
+    } else
+#endif
+        st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
 done:
     free(c.parts);
     free(c.zbuf);

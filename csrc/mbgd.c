@@ -53,6 +53,48 @@
 #ifndef MBGD_SPARSE_PF
 #define MBGD_SPARSE_PF 8
 #endif
+/*
+ * The prefetch helper.  With two or more threads and batches too small to split (one group
+ * and one update chunk: b < 64 at d = 256), the second thread would idle while the first
+ * (the trainer) waits on shuffled rows of X.  Instead it runs ahead of the trainer through
+ * the slice's rows, prefetching each sample up to MBGD_HELPER_BYTES of rows ahead, so the
+ * trainer finds them in a cache (fetched across cores rather than from memory) and memory
+ * serves two threads' misses at once.  It computes nothing: the results are the same bits.
+ * Needs OpenMP and the GCC/Clang __atomic builtins; MBGD_FAST_HELPER=0 turns it off.
+ */
+#if defined(_OPENMP) && (defined(__GNUC__) || defined(__clang__))
+#define MBGD_HAVE_HELPER 1
+#else
+#define MBGD_HAVE_HELPER 0
+#endif
+#ifndef MBGD_HELPER_BYTES
+#define MBGD_HELPER_BYTES (128 * 1024)
+#endif
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define MBGD_PAUSE() __builtin_ia32_pause()
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+#define MBGD_PAUSE() __asm__ volatile("yield")
+#else
+#define MBGD_PAUSE() ((void)0)
+#endif
+
+/* A counter on a cache line of its own; the trainer writes done (rows of the slice done),
+ * the helper reads it; stop ends the helper. */
+typedef struct {
+    int64_t v;
+    char pad[64 - sizeof(int64_t)];
+} mbgd_counter;
+
+typedef struct {
+    mbgd_counter done, stop;
+} mbgd_helper;
+
+static int mbgd_helper_enabled(void)
+{
+    const char *e = getenv("MBGD_FAST_HELPER");
+    return !(e && e[0] == '0');
+}
+
 /* Elements of theta per update chunk (the unit of the parallel update). */
 #define MBGD_CHUNK 2048
 

@@ -80,6 +80,39 @@ def test_thread_count_does_not_change_bits(loss, d, b, dtype):
     assert g[0].tobytes() == g[1].tobytes()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("b", [1, 2, 5, 40])
+def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
+    """Batches too small to split run with the prefetch helper on a second thread: it only
+    prefetches, so every bit equals one thread's and the helper switched off."""
+    cases = [("squared", dict(optimizer="sgd", l2=1e-3), None),  # the fused b = 1 step
+             ("logistic", dict(optimizer="adam", l1=1e-4, average=True), "weights")]
+    for loss, extra, weights in cases:
+        X, y = make_problem(loss, 3000, 24, dtype=dtype, seed=b)
+        sw = np.random.default_rng(b).uniform(0.5, 2, len(y)) if weights else None
+        kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01, sample_weight=sw, **extra)
+        one = mf.train(X, y, n_threads=1, **kw)
+        two = mf.train(X, y, n_threads=2, **kw)
+        monkeypatch.setenv("MBGD_FAST_HELPER", "0")
+        off = mf.train(X, y, n_threads=2, **kw)
+        monkeypatch.delenv("MBGD_FAST_HELPER")
+        for r in (two, off):
+            assert r.coef.tobytes() == one.coef.tobytes()
+            assert r.batch_loss.tobytes() == one.batch_loss.tobytes()
+
+
+def test_prefetch_helper_stops_when_training_diverges():
+    X, y = make_problem("squared", 5000, 16, seed=3)
+    kw = dict(batch_size=1, epochs=3, lr=5.0)
+    errs = []
+    for t in (1, 2):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * 50, y, n_threads=t, **kw)
+        errs.append(ei.value.result)
+    assert errs[0].n_iter == errs[1].n_iter > 0
+    assert errs[0].coef.tobytes() == errs[1].coef.tobytes()
+
+
 def test_python_threads_train_concurrently():
     problems = [make_problem("squared", 20000, 50, seed=s) for s in range(2)]
     kw = dict(batch_size=64, epochs=2, lr=0.01, n_threads=1)
