@@ -99,14 +99,28 @@ static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, in
     for (int64_t j = 0; j < n; j++) y[j] += c * x[j];
 }
 
-/* z[k] += W_k . x for four outputs in one pass over x: four independent accumulators. */
+/* z[k] += W_k . x for four outputs in one pass over x: four independent accumulators of
+ * eight lanes each, summed as trees (an `omp simd reduction` here had summed its lanes
+ * one by one, 32 serial adds per call). */
 static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
                             const REAL *restrict W2, const REAL *restrict W3,
                             const REAL *restrict x, int64_t n, REAL *z)
 {
-    REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-    for (int64_t j = 0; j < n; j++) {
+    REAL a0[8] = {0}, a1[8] = {0}, a2[8] = {0}, a3[8] = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+#pragma omp simd
+        for (int64_t k = 0; k < 8; k++) {
+            const REAL xj = x[j + k];
+            a0[k] += W0[j + k] * xj;
+            a1[k] += W1[j + k] * xj;
+            a2[k] += W2[j + k] * xj;
+            a3[k] += W3[j + k] * xj;
+        }
+    }
+    REAL s0 = FN(lane8_sum)(a0), s1 = FN(lane8_sum)(a1), s2 = FN(lane8_sum)(a2),
+         s3 = FN(lane8_sum)(a3);
+    for (; j < n; j++) {
         const REAL xj = x[j];
         s0 += W0[j] * xj;
         s1 += W1[j] * xj;
@@ -117,6 +131,18 @@ static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
     z[1] += s1;
     z[2] += s2;
     z[3] += s3;
+}
+
+/* z[k] = W_k . x + b[k] for the K outputs, four per pass over x. */
+static inline void FN(scores)(const REAL *W, const REAL *b, const REAL *x, int64_t d, int64_t K,
+                              REAL *z)
+{
+    int64_t k4 = 0;
+    for (; k4 + 4 <= K; k4 += 4) {
+        for (int64_t k = k4; k < k4 + 4; k++) z[k] = b[k];
+        FN(dot4)(W + k4 * d, W + (k4 + 1) * d, W + (k4 + 2) * d, W + (k4 + 3) * d, x, d, z + k4);
+    }
+    for (int64_t k = k4; k < K; k++) z[k] = FN(dot)(W + k * d, x, d) + b[k];
 }
 
 /* A_k += c_k x for four outputs in one pass over x. */
@@ -132,6 +158,97 @@ static inline void FN(axpy4)(REAL *restrict A0, REAL *restrict A1, REAL *restric
         A2[j] += c2 * xj;
         A3[j] += c3 * xj;
     }
+}
+
+/* z[q ldz + m] += W_m . x_q for two outputs m and four rows q in one pass: each loaded
+ * element of W serves four rows (eight accumulators of eight lanes, summed as trees). */
+static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
+                              const REAL *restrict x0, const REAL *restrict x1,
+                              const REAL *restrict x2, const REAL *restrict x3, int64_t n,
+                              REAL *z, int64_t ldz)
+{
+    REAL a0[8] = {0}, a1[8] = {0}, a2[8] = {0}, a3[8] = {0};
+    REAL b0[8] = {0}, b1[8] = {0}, b2[8] = {0}, b3[8] = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+#pragma omp simd
+        for (int64_t k = 0; k < 8; k++) {
+            const REAL wa = Wa[j + k], wb = Wb[j + k];
+            const REAL e0 = x0[j + k], e1 = x1[j + k], e2 = x2[j + k], e3 = x3[j + k];
+            a0[k] += wa * e0;
+            a1[k] += wa * e1;
+            a2[k] += wa * e2;
+            a3[k] += wa * e3;
+            b0[k] += wb * e0;
+            b1[k] += wb * e1;
+            b2[k] += wb * e2;
+            b3[k] += wb * e3;
+        }
+    }
+    REAL s[8] = {FN(lane8_sum)(a0), FN(lane8_sum)(b0), FN(lane8_sum)(a1), FN(lane8_sum)(b1),
+                 FN(lane8_sum)(a2), FN(lane8_sum)(b2), FN(lane8_sum)(a3), FN(lane8_sum)(b3)};
+    for (; j < n; j++) {
+        s[0] += Wa[j] * x0[j];
+        s[1] += Wb[j] * x0[j];
+        s[2] += Wa[j] * x1[j];
+        s[3] += Wb[j] * x1[j];
+        s[4] += Wa[j] * x2[j];
+        s[5] += Wb[j] * x2[j];
+        s[6] += Wa[j] * x3[j];
+        s[7] += Wb[j] * x3[j];
+    }
+    for (int64_t q = 0; q < 4; q++) {
+        z[q * ldz] += s[2 * q];
+        z[q * ldz + 1] += s[2 * q + 1];
+    }
+}
+
+/* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: two outputs per pass. */
+static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
+                               int64_t K, REAL *z)
+{
+    for (int64_t q = 0; q < 4; q++)
+        for (int64_t k = 0; k < K; k++) z[q * K + k] = b[k];
+    int64_t k = 0;
+    for (; k + 2 <= K; k += 2)
+        FN(dot2x4)(W + k * d, W + (k + 1) * d, xs[0], xs[1], xs[2], xs[3], d, z + k, K);
+    if (k < K)
+        for (int64_t q = 0; q < 4; q++) z[q * K + k] += FN(dot)(W + k * d, xs[q], d);
+}
+
+/* Rows of a softmax batch whose gradient terms are added together (MBGD_ZROWS): each
+ * element of the gradient sum is loaded and stored once per four rows, not per row. */
+#define MBGD_ZROWS 4
+
+/* A_k += c_qk x_q for four outputs k and four rows q, rows in order (the same sums, in the
+ * same order, as four calls of axpy4); c holds row q's four coefficients at c + q ldc. */
+static inline void FN(axpy4x4)(REAL *restrict A0, REAL *restrict A1, REAL *restrict A2,
+                               REAL *restrict A3, const REAL *c, int64_t ldc,
+                               const REAL *restrict x0, const REAL *restrict x1,
+                               const REAL *restrict x2, const REAL *restrict x3, int64_t n)
+{
+    const REAL c00 = c[0], c01 = c[1], c02 = c[2], c03 = c[3];
+    const REAL c10 = c[ldc], c11 = c[ldc + 1], c12 = c[ldc + 2], c13 = c[ldc + 3];
+    const REAL c20 = c[2 * ldc], c21 = c[2 * ldc + 1], c22 = c[2 * ldc + 2], c23 = c[2 * ldc + 3];
+    const REAL c30 = c[3 * ldc], c31 = c[3 * ldc + 1], c32 = c[3 * ldc + 2], c33 = c[3 * ldc + 3];
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) {
+        const REAL a = x0[j], b = x1[j], e = x2[j], f = x3[j];
+        A0[j] = A0[j] + c00 * a + c10 * b + c20 * e + c30 * f;
+        A1[j] = A1[j] + c01 * a + c11 * b + c21 * e + c31 * f;
+        A2[j] = A2[j] + c02 * a + c12 * b + c22 * e + c32 * f;
+        A3[j] = A3[j] + c03 * a + c13 * b + c23 * e + c33 * f;
+    }
+}
+
+/* A += c_q x_q for one output and four rows, rows in order. */
+static inline void FN(axpy1x4)(REAL *restrict A, const REAL *c, int64_t ldc,
+                               const REAL *restrict x0, const REAL *restrict x1,
+                               const REAL *restrict x2, const REAL *restrict x3, int64_t n)
+{
+    const REAL c0 = c[0], c1 = c[ldc], c2 = c[2 * ldc], c3 = c[3 * ldc];
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) A[j] = A[j] + c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
 }
 
 /* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
@@ -457,47 +574,73 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         for (int64_t r = r0; r < r0 + pf && r < r_end; r++) FN(prefetch_sample)(data, rows[r], d);
 
     memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
+    if (p->loss == MBGD_LOSS_SOFTMAX) {
+        /* rows in blocks of MBGD_ZROWS: each row's scores and c_k = sw dl_k into zbuf, then
+         * the block's gradient terms added in one pass over the sums */
+        for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
+            const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
+            const REAL *xs[MBGD_ZROWS];
+            int64_t is[MBGD_ZROWS];
+            for (int64_t q = 0; q < nr; q++) {
+                if (pf && r + q + pf < r_end) FN(prefetch_sample)(data, rows[r + q + pf], d);
+                is[q] = rows ? rows[r + q] : r + q;
+                xs[q] = X + is[q] * d;
+            }
+            if (nr == MBGD_ZROWS) /* scores4 and axpy4x4 take four rows */
+                FN(scores4)(W, b, xs, d, K, zbuf);
+            else
+                for (int64_t q = 0; q < nr; q++) FN(scores)(W, b, xs[q], d, K, zbuf + q * K);
+            for (int64_t q = 0; q < nr; q++) {
+                const int64_t i = is[q];
+                const REAL sw = SW ? SW[i] : (REAL)1;
+                REAL *z = zbuf + q * K, probe = 0;
+                for (int64_t k = 0; k < K; k++) probe += z[k] - z[k];
+                lsum += (double)(sw * FN(softmax_row)(z, K, (int64_t)Y[i])) + (double)probe;
+                double csq = 0.0;
+                for (int64_t k = 0; k < K; k++) {
+                    z[k] *= sw; /* now c_k = sw * dl_k */
+                    accb[k] += z[k];
+                    csq += (double)z[k] * (double)z[k];
+                }
+                if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(xs[q], xs[q], d) + fi);
+            }
+            int64_t m4 = 0;
+            if (nr == MBGD_ZROWS) {
+                for (; m4 + 4 <= K; m4 += 4)
+                    FN(axpy4x4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d,
+                                acc + (m4 + 3) * d, zbuf + m4, K, xs[0], xs[1], xs[2], xs[3], d);
+                for (int64_t k = m4; k < K; k++)
+                    FN(axpy1x4)(acc + k * d, zbuf + k, K, xs[0], xs[1], xs[2], xs[3], d);
+                continue;
+            }
+            for (int64_t q = 0; q < nr; q++) { /* the last rows, one by one */
+                const REAL *z = zbuf + q * K;
+                for (m4 = 0; m4 + 4 <= K; m4 += 4)
+                    FN(axpy4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d,
+                              acc + (m4 + 3) * d, z + m4, xs[q], d);
+                for (int64_t k = m4; k < K; k++)
+                    if (z[k] != 0) FN(axpy)(acc + k * d, z[k], xs[q], d);
+            }
+        }
+        *loss_out = lsum;
+        if (gsq_out) *gsq_out = gsq;
+        return;
+    }
     for (int64_t r = r0; r < r1; r++) {
         if (pf && r + pf < r_end) FN(prefetch_sample)(data, rows[r + pf], d);
         const int64_t i = rows ? rows[r] : r;
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
-        if (p->loss != MBGD_LOSS_SOFTMAX) {
-            REAL dl;
-            const REAL z = FN(dot)(W, x, d) + b[0];
-            /* z - z is 0, or NaN when x (or w) holds NaN/Inf: the loss then flags it */
-            lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
-                    (double)(z - z);
-            const REAL c = sw * dl;
-            if (c != 0) {
-                FN(axpy)(acc, c, x, d);
-                accb[0] += c;
-                if (gsq_out) gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
-            }
-        } else {
-            REAL probe = 0;
-            int64_t k4 = 0;
-            for (; k4 + 4 <= K; k4 += 4) { /* four outputs per pass over x */
-                for (int64_t k = k4; k < k4 + 4; k++) zbuf[k] = b[k];
-                FN(dot4)(W + k4 * d, W + (k4 + 1) * d, W + (k4 + 2) * d, W + (k4 + 3) * d, x, d,
-                         zbuf + k4);
-            }
-            for (int64_t k = k4; k < K; k++) zbuf[k] = FN(dot)(W + k * d, x, d) + b[k];
-            for (int64_t k = 0; k < K; k++) probe += zbuf[k] - zbuf[k];
-            lsum += (double)(sw * FN(softmax_row)(zbuf, K, (int64_t)Y[i])) + (double)probe;
-            double csq = 0.0;
-            for (int64_t k = 0; k < K; k++) {
-                zbuf[k] *= sw; /* now c_k = sw * dl_k */
-                accb[k] += zbuf[k];
-                csq += (double)zbuf[k] * (double)zbuf[k];
-            }
-            int64_t m4 = 0;
-            for (; m4 + 4 <= K; m4 += 4)
-                FN(axpy4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d, acc + (m4 + 3) * d,
-                          zbuf + m4, x, d);
-            for (int64_t k = m4; k < K; k++)
-                if (zbuf[k] != 0) FN(axpy)(acc + k * d, zbuf[k], x, d);
-            if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(x, x, d) + fi);
+        REAL dl;
+        const REAL z = FN(dot)(W, x, d) + b[0];
+        /* z - z is 0, or NaN when x (or w) holds NaN/Inf: the loss then flags it */
+        lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
+                (double)(z - z);
+        const REAL c = sw * dl;
+        if (c != 0) {
+            FN(axpy)(acc, c, x, d);
+            accb[0] += c;
+            if (gsq_out) gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
         }
     }
     *loss_out = lsum;
@@ -621,13 +764,13 @@ static void FN(phase_a)(T_CTX *c, int64_t g)
     if (c->data->indptr) {
         FN(accumulate_sparse)(c->p, c->data, c->theta, c->rows, r0, r1,
                               c->parts + g * MBGD_PAD(c->P),
-                              c->zbuf + g * MBGD_PAD(c->p->n_outputs), c->gloss + g * MBGD_LINE,
+                              c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE,
                               NULL);
         return;
     }
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0,
                    c->parts + g * MBGD_PAD(c->P),
-                   c->zbuf + g * MBGD_PAD(c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
+                   c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
 }
 
 /* Optimizer step on n elements: w, optimizer buffers m, v, summed gradient gs. */
@@ -865,9 +1008,11 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
     const int64_t n_iter = slice->n_iter, *starts = slice->starts;
     const int sparse = data->indptr != NULL;
     const int nt = p->n_threads;
-    /* b = 1 with plain SGD, one output and no L1: the step is w -= lr (c x + l2 w), done
-     * in one pass over w and x (no gradient buffer), with the norms in the same pass */
-    const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && K == 1 && p->l1 == 0.0;
+    /* b = 1 with plain SGD and no L1, one output or softmax: the step is w -= lr (c x + l2 w),
+     * done in one pass over w and x per output (no gradient buffer), with the norms in the
+     * same pass */
+    const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && p->l1 == 0.0 &&
+                       (K == 1 || p->loss == MBGD_LOSS_SOFTMAX);
     const int64_t pf = FN(prefetch_distance)(d);
 #if !MBGD_HAVE_HELPER
     (void)h;
@@ -880,25 +1025,52 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
             const int64_t i = slice->rows[s];
             if (s + pf < c->r_end) FN(prefetch_sample)(data, slice->rows[s + pf], d);
             const REAL *x = data->X + i * d;
-            REAL *w = state->theta;
+            REAL *w = state->theta, *bias = state->theta + KD;
             const REAL sw = data->sample_weight ? data->sample_weight[i] : (REAL)1;
-            REAL dl;
-            const REAL z = FN(dot)(w, x, d) + w[d];
-            const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
-                                                        (REAL)p->epsilon, &dl)) + (double)(z - z);
-            const double loss = lv + 0.5 * p->l2 * pen_sq;
-            slice->batch_loss[t] = loss;
-            const REAL cz = sw * dl, lr = (REAL)slice->lr[t], l2 = (REAL)p->l2;
-            if (cz != 0 || l2 != 0) {
-                /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
-                 * and w - w summed: 0, or NaN when a weight is not finite */
-                FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
+            const REAL lr = (REAL)slice->lr[t], l2 = (REAL)p->l2;
+            double loss, bsum = 0.0;
+            if (K == 1) {
+                REAL dl;
+                const REAL z = FN(dot)(w, x, d) + bias[0];
+                const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
+                                                            (REAL)p->epsilon, &dl)) + (double)(z - z);
+                loss = lv + 0.5 * p->l2 * pen_sq;
+                const REAL cz = sw * dl;
+                if (cz != 0 || l2 != 0) {
+                    /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
+                     * and w - w summed: 0, or NaN when a weight is not finite */
+                    FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
+                }
+                if (p->fit_intercept) bias[0] -= lr * cz;
+                bsum = fabs((double)bias[0]);
+            } else { /* softmax: K scores, then each output's row stepped as above */
+                REAL *z = c->zbuf, probe = 0;
+                FN(scores)(w, bias, x, d, K, z);
+                for (int64_t k = 0; k < K; k++) probe += z[k] - z[k];
+                loss = (double)(sw * FN(softmax_row)(z, K, (int64_t)data->y[i])) + (double)probe +
+                       0.5 * p->l2 * pen_sq;
+                double sq = 0.0, pr = 0.0;
+                for (int64_t k = 0; k < K; k++) {
+                    const REAL ck = sw * z[k];
+                    REAL *wk = w + k * d;
+                    double sq_k = 0.0, pr_k = 0.0;
+                    if (ck != 0 || l2 != 0)
+                        FN(step_direct)(wk, x, d, lr, ck, l2, &sq_k, &pr_k);
+                    else
+                        sq_k = (double)FN(dot)(wk, wk, d); /* unchanged; finite when it was */
+                    sq += sq_k;
+                    pr += pr_k;
+                    if (p->fit_intercept) bias[k] -= lr * ck;
+                    bsum += fabs((double)bias[k]);
+                }
+                pen_sq = sq;
+                pen_abs = pr;
             }
-            if (p->fit_intercept) w[d] -= lr * cz;
+            slice->batch_loss[t] = loss;
             if (p->average_start >= 0 && state->step + 1 > p->average_start)
-                FN(average_into)(state->avg, w, d + 1,
+                FN(average_into)(state->avg, w, P,
                                  (REAL)(1.0 / (double)(state->step + 1 - p->average_start)));
-            if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)w[d]))) {
+            if (!isfinite(loss) || !isfinite(pen_abs + bsum)) {
                 slice->n_done = t;
                 return MBGD_EDIVERGED;
             }
@@ -1015,7 +1187,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.n_chunks = (P + MBGD_CHUNK - 1) / MBGD_CHUNK;
     c.r_end = starts[n_iter];
     c.parts = malloc((size_t)(max_g * MBGD_PAD(P)) * sizeof(REAL));
-    c.zbuf = malloc((size_t)(max_g * MBGD_PAD(K)) * sizeof(REAL));
+    c.zbuf = malloc((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {
@@ -1115,7 +1287,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     const int64_t G = sparse ? n_groups_sparse(n_rows, FN(rows_nnz)(data, rows, 0, n_rows), K, P)
                              : n_groups(n_rows, KD);
     REAL *parts = malloc((size_t)(G * MBGD_PAD(P)) * sizeof(REAL));
-    REAL *zbuf = malloc((size_t)(G * MBGD_PAD(K)) * sizeof(REAL));
+    REAL *zbuf = malloc((size_t)(G * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     double *gloss = malloc((size_t)(2 * G) * sizeof(double));
     double *gsq = gloss + G;
     if (!parts || !zbuf || !gloss) {
@@ -1128,11 +1300,11 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     for (int64_t g = 0; g < G; g++) {
         if (sparse)
             FN(accumulate_sparse)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
-                                  parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(K), gloss + g,
+                                  parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
                                   sq_grad ? gsq + g : NULL);
         else
             FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
-                           parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(K), gloss + g,
+                           parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
                            sq_grad ? gsq + g : NULL);
     }
 
@@ -1172,6 +1344,7 @@ done:
 
 #undef MBGD_LANES
 #undef MBGD_HALVE
+#undef MBGD_ZROWS
 #undef MBGD_PAD
 #undef MBGD_LINE
 #undef FN
