@@ -42,7 +42,7 @@ def load(paths):
     return rows, bandwidth, shuffled
 
 
-SIDE = ("isa-", "regressor-", "classifier-")  # side tables, not systems of the main curves
+SIDE = ("isa-", "helper-", "regressor-", "classifier-")  # side tables, not systems of the main curves
 
 
 def fit_systems(rows):
@@ -151,6 +151,17 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None):
             base = isa.get((b, "isa-generic"))
             say(f"| {b} | {s[4:]} | {r['sps']:.3g} | {r['sps'] / base['sps']:.2f}x |" if base else
                 f"| {b} | {s[4:]} | {r['sps']:.3g} | |")
+        say("")
+    helper = {(r["b"], r["system"]): r for r in rows if r["system"].startswith("helper-")}
+    if helper:
+        say("### Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 vs on")
+        say("")
+        say("| b | helper | samples/s | vs off |")
+        say("|---:|---|---:|---:|")
+        for (b, s), r in sorted(helper.items()):
+            base = helper.get((b, "helper-off"))
+            say(f"| {b} | {s[7:]} | {r['sps']:.3g} | {r['sps'] / base['sps']:.2f}x |" if base else
+                f"| {b} | {s[7:]} | {r['sps']:.3g} | |")
         say("")
     est = [r for r in rows if r["system"].startswith(("regressor-", "classifier-"))]
     if est:
