@@ -141,27 +141,21 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None):
                 if r and ref:
                     say(f"| {l} | {dt} | {b} | {r['sps']:.3g} | {ref['sps'] / r['sps']:.2f}x |")
         say("")
-    isa = {(r["b"], r["system"]): r for r in rows if r["system"].startswith("isa-")}
-    if isa:
-        say("### Runtime SIMD dispatch (d = 256, 1 thread, in cache): the baseline vs the variant taken")
+    for prefix, title, column, base_name in (
+            ("isa-", "Runtime SIMD dispatch (d = 256, 1 thread, in cache): the baseline vs the "
+                     "variant taken", "ISA", "generic"),
+            ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 vs on",
+             "helper", "off")):
+        side = {(r["b"], r["system"][len(prefix):]): r for r in rows if r["system"].startswith(prefix)}
+        if not side:
+            continue
+        say(f"### {title}")
         say("")
-        say("| b | ISA | samples/s | vs generic |")
+        say(f"| b | {column} | samples/s | vs {base_name} |")
         say("|---:|---|---:|---:|")
-        for (b, s), r in sorted(isa.items()):
-            base = isa.get((b, "isa-generic"))
-            say(f"| {b} | {s[4:]} | {r['sps']:.3g} | {r['sps'] / base['sps']:.2f}x |" if base else
-                f"| {b} | {s[4:]} | {r['sps']:.3g} | |")
-        say("")
-    helper = {(r["b"], r["system"]): r for r in rows if r["system"].startswith("helper-")}
-    if helper:
-        say("### Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 vs on")
-        say("")
-        say("| b | helper | samples/s | vs off |")
-        say("|---:|---|---:|---:|")
-        for (b, s), r in sorted(helper.items()):
-            base = helper.get((b, "helper-off"))
-            say(f"| {b} | {s[7:]} | {r['sps']:.3g} | {r['sps'] / base['sps']:.2f}x |" if base else
-                f"| {b} | {s[7:]} | {r['sps']:.3g} | |")
+        for (b, name), r in sorted(side.items()):
+            base = side.get((b, base_name))
+            say(f"| {b} | {name} | {r['sps']:.3g} | " + (f"{r['sps'] / base['sps']:.2f}x |" if base else "|"))
         say("")
     est = [r for r in rows if r["system"].startswith(("regressor-", "classifier-"))]
     if est:
