@@ -42,14 +42,14 @@ def load(paths):
     return rows, bandwidth, shuffled
 
 
-SIDE = ("isa-", "helper-", "regressor-", "classifier-")  # side tables, not systems of the main curves
+SIDE = ("isa-", "helper-", "incache-", "regressor-", "classifier-")  # side tables, not systems of the main curves
 
 
 def fit_systems(rows):
     """{(system, d): (CostModel, {b: row})} for squared loss, float32."""
     groups = defaultdict(dict)
     for r in rows:
-        if r["system"].startswith(SIDE):
+        if r["system"].startswith(SIDE) or r["system"].endswith("-csr"):  # -csr: the sparse bench
             continue
         if r["loss"] == "squared" and r["dtype"] == "float32":
             groups[(r["system"], r["d"])][r["b"]] = r
@@ -141,21 +141,25 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None):
                 if r and ref:
                     say(f"| {l} | {dt} | {b} | {r['sps']:.3g} | {ref['sps'] / r['sps']:.2f}x |")
         say("")
-    for prefix, title, column, base_name in (
+    # side tables: (prefix, title, column, the baseline's name, cost ratio rather than speed)
+    for prefix, title, column, base_name, cost in (
             ("isa-", "Runtime SIMD dispatch (d = 256, 1 thread, in cache): the baseline vs the "
-                     "variant taken", "ISA", "generic"),
+                     "variant taken", "ISA", "generic", False),
             ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 vs on",
-             "helper", "off")):
+             "helper", "off", False),
+            ("incache-", "Arithmetic alone (d = 256, 1 thread, 2,048 rows in cache): softmax (K = 10) "
+                         "vs squared", "loss", "squared", True)):
         side = {(r["b"], r["system"][len(prefix):]): r for r in rows if r["system"].startswith(prefix)}
         if not side:
             continue
         say(f"### {title}")
         say("")
-        say(f"| b | {column} | samples/s | vs {base_name} |")
+        say(f"| b | {column} | samples/s | {'cost' if cost else 'speed'} vs {base_name} |")
         say("|---:|---|---:|---:|")
         for (b, name), r in sorted(side.items()):
             base = side.get((b, base_name))
-            say(f"| {b} | {name} | {r['sps']:.3g} | " + (f"{r['sps'] / base['sps']:.2f}x |" if base else "|"))
+            ratio = (base["sps"] / r["sps"] if cost else r["sps"] / base["sps"]) if base else None
+            say(f"| {b} | {name} | {r['sps']:.3g} | " + (f"{ratio:.2f}x |" if base else "|"))
         say("")
     est = [r for r in rows if r["system"].startswith(("regressor-", "classifier-"))]
     if est:

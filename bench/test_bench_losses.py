@@ -31,3 +31,25 @@ def test_loss_cost(benchmark, record, dataset, b, loss, dtype):
            iters=res.n_iter, isa=_native.isa(),
            check=f"first batch {res.batch_loss[0]:.3g} > epoch mean {res.epoch_loss[0]:.3g}", ok=ok)
     assert ok
+
+
+@pytest.mark.parametrize("loss", ["squared", "softmax"])
+@pytest.mark.parametrize("b", [1, 256])
+def test_loss_cost_in_cache(benchmark, record, dataset, b, loss):
+    """The arithmetic alone: 1 thread on 2,048 rows (2 MB) in order, 20 epochs, so the rows
+    come from cache and the cost per row is the kernel's compute, not memory's."""
+    d = 256
+    X, y = dataset(d, loss=loss)
+    X, y = X[:2048], y[:2048]
+    epochs = 20
+    benchmark.group = f"loss in cache b={b}"
+    res = benchmark.pedantic(
+        mf.train, args=(X, y),
+        kwargs=dict(loss=loss, batch_size=b, epochs=epochs, lr=lr_for(d), n_threads=1, shuffle=False),
+        rounds=7, warmup_rounds=1,
+    )
+    ok = bool(np.isfinite(res.coef).all() and res.epoch_loss[-1] < res.batch_loss[0])
+    record(backend=f"incache-{loss}", threads=1, b=b, d=d, loss=loss, samples=epochs * len(X),
+           iters=res.n_iter, isa=_native.isa(),
+           check=f"first batch {res.batch_loss[0]:.3g} > last epoch {res.epoch_loss[-1]:.3g}", ok=ok)
+    assert ok

@@ -1208,9 +1208,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     st = MBGD_OK;
 #if MBGD_HAVE_HELPER
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
-     * is split (one group, one update chunk), so the second thread would otherwise idle */
+     * is split (one group, one update chunk), so the second thread would otherwise idle, and
+     * rows are long enough for their fetch to dominate */
     if (p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
-        starts[n_iter] - starts[0] >= 16 && mbgd_helper_enabled()) {
+        d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW && starts[n_iter] - starts[0] >= 16 &&
+        mbgd_helper_enabled()) {
         mbgd_helper h;
         memset(&h, 0, sizeof h);
         h.done.v = starts[0];

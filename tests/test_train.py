@@ -88,7 +88,7 @@ def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
     cases = [("squared", dict(optimizer="sgd", l2=1e-3), None),  # the fused b = 1 step
              ("logistic", dict(optimizer="adam", l1=1e-4, average=True), "weights")]
     for loss, extra, weights in cases:
-        X, y = make_problem(loss, 3000, 24, dtype=dtype, seed=b)
+        X, y = make_problem(loss, 3000, 72, dtype=dtype, seed=b)  # rows >= 256 bytes
         sw = np.random.default_rng(b).uniform(0.5, 2, len(y)) if weights else None
         kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01, sample_weight=sw, **extra)
         one = mf.train(X, y, n_threads=1, **kw)
@@ -102,7 +102,7 @@ def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
 
 
 def test_prefetch_helper_stops_when_training_diverges():
-    X, y = make_problem("squared", 5000, 16, seed=3)
+    X, y = make_problem("squared", 5000, 64, seed=3)
     kw = dict(batch_size=1, epochs=3, lr=5.0)
     errs = []
     for t in (1, 2):
