@@ -41,7 +41,7 @@
 /* The sum of the lanes acc[0..MBGD_LANES) as a tree of vector adds (halving, each level a
  * constant width), not a chain of MBGD_LANES scalar adds: at d = 256 that chain had cost
  * about as much as the dot product itself. */
-static inline REAL FN(lane_sum)(REAL *acc)
+MBGD_INLINE REAL FN(lane_sum)(REAL *acc)
 {
     if (MBGD_LANES >= 32) MBGD_HALVE(acc, 16);
     if (MBGD_LANES >= 16) MBGD_HALVE(acc, 8);
@@ -51,7 +51,7 @@ static inline REAL FN(lane_sum)(REAL *acc)
 }
 
 /* The same for 16 double lanes. */
-static inline double FN(lane_sum16)(double *acc)
+MBGD_INLINE double FN(lane_sum16)(double *acc)
 {
     MBGD_HALVE(acc, 8);
     MBGD_HALVE(acc, 4);
@@ -60,7 +60,7 @@ static inline double FN(lane_sum16)(double *acc)
 }
 
 /* Sums of short runs: eight lanes (one AVX2 vector of floats), their tree sum. */
-static inline REAL FN(lane8_sum)(REAL *acc)
+MBGD_INLINE REAL FN(lane8_sum)(REAL *acc)
 {
     MBGD_HALVE(acc, 4);
     MBGD_HALVE(acc, 2);
@@ -69,7 +69,7 @@ static inline REAL FN(lane8_sum)(REAL *acc)
 
 /* The tails below are plain scalar loops (fewer than eight elements): an `omp simd
  * reduction` there costs a serial sum of its lanes even when the tail is empty. */
-static inline REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
+MBGD_INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
 {
     REAL s = 0;
     int64_t j = 0;
@@ -391,7 +391,7 @@ static inline void FN(supdate)(REAL *v, REAL f, FN(srow) r, double *vsq, double 
 
 /* The fused b = 1 SGD step w -= lr (cz x + l2 w), with |w|^2 and a finiteness probe
  * (the sum of w - w: 0, or NaN when a weight is not finite) from the same pass. */
-static inline void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
+MBGD_INLINE void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
                                    REAL cz, REAL l2, double *sq_out, double *probe_out)
 {
     REAL ts = 0, tp = 0;

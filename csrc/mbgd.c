@@ -101,6 +101,13 @@ static int mbgd_helper_enabled(void)
     return !(e && e[0] == '0');
 }
 
+/* Small kernels inlined where GCC's heuristics would not: an out-of-line lane sum spilled
+ * its vector to memory and reloaded it, per dot product. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MBGD_INLINE static inline __attribute__((always_inline))
+#else
+#define MBGD_INLINE static inline
+#endif
 /* Elements of theta per update chunk (the unit of the parallel update). */
 #define MBGD_CHUNK 2048
 
