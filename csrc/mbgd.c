@@ -86,10 +86,15 @@
 
 /* A counter on a cache line of its own; the trainer writes done (rows of the slice done),
  * the helper reads it; stop ends the helper. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MBGD_LINE_ALIGNED __attribute__((aligned(64)))
+#else
+#define MBGD_LINE_ALIGNED
+#endif
 typedef struct {
     int64_t v;
     char pad[64 - sizeof(int64_t)];
-} mbgd_counter;
+} MBGD_LINE_ALIGNED mbgd_counter;
 
 typedef struct {
     mbgd_counter done, stop;
