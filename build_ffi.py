@@ -43,7 +43,7 @@ def _compiler_accepts(flags):
 
 
 def _flags():
-    compile_args = ["-O3", "-std=c99", "-ffp-contract=fast", "-Wall", "-Wno-unknown-pragmas"]
+    compile_args = ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast", "-Wall", "-Wno-unknown-pragmas"]
     link_args = []
     if os.environ.get("MBGD_FAST_NATIVE", "0") == "1" and _compiler_accepts(["-march=native"]):
         compile_args.append("-march=native")

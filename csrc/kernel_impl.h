@@ -3,7 +3,8 @@
  *
  * Included (through isa_variants.h) by mbgd.c with REAL (double or float), SFX
  * (f64 or f32), ISA (generic, avx2, avx512: the instruction set it is compiled
- * for) and the math functions EXP, LOG, LOG1P, SQRT, FABS defined.  Defines
+ * for) and the math functions EXP, LOG, LOG1P, SQRT, FABS defined (and EXP_NONPOS, e^t for
+ * EXP_NONPOS_LO <= t <= 0).  Defines
  * train_SFX_ISA and gradient_SFX_ISA, which mbgd.c dispatches to.  Not a public
  * header.
  *
@@ -539,10 +540,14 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
     REAL m = z[0];
     for (int64_t k = 1; k < K; k++) m = z[k] > m ? z[k] : m;
     REAL zc = z[c] - m, s = 0;
-    for (int64_t k = 0; k < K; k++) {
-        z[k] = EXP(z[k] - m);
-        s += z[k];
+#pragma omp simd
+    for (int64_t k = 0; k < K; k++) { /* z[k] - m <= 0; NaN (flagged by the callers' probe) */
+        const REAL t = z[k] - m;
+        z[k] = t > EXP_NONPOS_LO ? t : EXP_NONPOS_LO;
     }
+#pragma omp simd
+    for (int64_t k = 0; k < K; k++) z[k] = EXP_NONPOS(z[k]);
+    for (int64_t k = 0; k < K; k++) s += z[k];
     REAL inv = 1 / s;
     for (int64_t k = 0; k < K; k++) z[k] *= inv;
     z[c] -= 1;

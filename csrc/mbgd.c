@@ -113,6 +113,36 @@ static int mbgd_helper_enabled(void)
 #else
 #define MBGD_INLINE static inline
 #endif
+/* e^t for the softmax, whose arguments z_k - max_k z_k are never positive, t clamped by the
+ * caller to [EXP_NONPOS_LO, 0] (the clamp is its own loop: inside this one it kept GCC from
+ * vectorizing).  In float, a branch-free form the vectorizer takes, so a row's K
+ * exponentials are one or two vector passes rather than K calls of expf (about a tenth of
+ * the softmax batch kernel's time in cache).  Cephes' expf: t = n ln2 + r with
+ * |r| <= ln2 / 2, e^r by a polynomial, times 2^n through the exponent bits; relative error
+ * about 1e-7.  At the clamp, e^t is FLT_MIN, where it would have been below it or 0. */
+#define MBGD_EXPF_LO -87.33654f
+MBGD_INLINE float mbgd_expf_nonpos(float t)
+{
+    const int32_t n = (int32_t)(t * 1.44269504088896341f - 0.5f); /* round(t / ln2), t <= 0 */
+    const float fn = (float)n;
+    const float r = (t - fn * 0.693359375f) - fn * -2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    const float e = q * (r * r) + r + 1.0f;
+    const int32_t bits = (n + 127) * (1 << 23); /* 2^n, n in [-126, 0] */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return e * scale;
+}
+
+/* The same contract in double: libm's exp, clamped where e^t is DBL_MIN. */
+#define MBGD_EXP_LO -708.3964185322641
+MBGD_INLINE double mbgd_exp_nonpos(double t) { return exp(t); }
+
 /* Elements of theta per update chunk (the unit of the parallel update). */
 #define MBGD_CHUNK 2048
 
@@ -257,6 +287,8 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #define REAL double
 #define SFX f64
 #define EXP exp
+#define EXP_NONPOS mbgd_exp_nonpos
+#define EXP_NONPOS_LO MBGD_EXP_LO
 #define LOG log
 #define LOG1P log1p
 #define SQRT sqrt
@@ -265,6 +297,8 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #undef REAL
 #undef SFX
 #undef EXP
+#undef EXP_NONPOS
+#undef EXP_NONPOS_LO
 #undef LOG
 #undef LOG1P
 #undef SQRT
@@ -273,6 +307,8 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #define REAL float
 #define SFX f32
 #define EXP expf
+#define EXP_NONPOS mbgd_expf_nonpos
+#define EXP_NONPOS_LO MBGD_EXPF_LO
 #define LOG logf
 #define LOG1P log1pf
 #define SQRT sqrtf
@@ -281,6 +317,8 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #undef REAL
 #undef SFX
 #undef EXP
+#undef EXP_NONPOS
+#undef EXP_NONPOS_LO
 #undef LOG
 #undef LOG1P
 #undef SQRT
