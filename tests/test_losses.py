@@ -72,6 +72,36 @@ def test_softmax_table():
     assert v == pytest.approx(1500.0) and np.isfinite(gb).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_over_the_range_of_exp(dtype):
+    # logits whose distances from the max cover the exponential's whole range, past
+    # float32's smallest normal (e^-87.3) too: the kernel's (vectorized, in float32) exp
+    # against NumPy's in float64
+    z = np.concatenate([np.linspace(0.0, -120.0, 37),
+                        [-1e-7, -0.34657, -0.34658, -0.6931, -87.3, -87.4, -200.0, 3.5]])
+    z = z.astype(dtype)
+    K = z.size
+    p = np.exp(z.astype(np.float64) - z.max())
+    p /= p.sum()
+    tiny = np.finfo(dtype).tiny
+    # z_k - max z is rounded to the dtype first: up to |z_k - max z| * eps / 2 of error in
+    # the exponent, i.e. that relative error in e^(z_k - max z), ~1e-5 at 120 in float32
+    rtol = 1.2e-5 if dtype == np.float32 else 1e-12
+    for c in (0, 36, K - 1):
+        v, _, gb = mf.gradient(np.zeros((1, 1), dtype), [c], np.zeros((K, 1), dtype), z,
+                               loss="softmax")
+        assert gb.dtype == dtype
+        q = np.asarray(gb, np.float64) + np.eye(K)[c]  # the probabilities
+        normal = p >= tiny / np.finfo(dtype).eps  # away from the clamp at e^t = tiny
+        small = ~normal
+        normal[c] = small[c] = False  # p_c - 1 keeps no digits of a small p_c: see the loss
+        np.testing.assert_allclose(q[normal], p[normal], rtol=rtol, atol=0)
+        # near and past the smallest normal, e^t is clamped at it: off by at most ~tiny
+        assert np.all(np.abs(q[small] - p[small]) <= 2 * tiny + rtol * p[small])
+        assert np.all(q >= 0)
+        assert v == pytest.approx(-np.log(p[c]), rel=rtol)
+
+
 @pytest.mark.parametrize("backend", ["cpu", "numpy"])
 @pytest.mark.parametrize("loss", losses.LOSSES)
 def test_gradient_matches_finite_differences(loss, backend):
