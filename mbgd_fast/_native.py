@@ -56,10 +56,16 @@ def max_threads() -> int:
     return int(lib.mbgd_max_threads())
 
 
-def permutation(raw):
-    """Fisher-Yates permutation of 0..len(raw) driven by the uint64 words ``raw`` (see mbgd.h)."""
+def permutation(raw, out=None):
+    """Fisher-Yates permutation of 0..len(raw) driven by the uint64 words ``raw`` (see mbgd.h),
+    written into ``out`` (a C-contiguous int64 array of len(raw) + 1) when given."""
     n = len(raw) + 1
-    order = np.empty(n, dtype=np.int64)
+    if out is None:
+        order = np.empty(n, dtype=np.int64)
+    elif out.dtype != np.int64 or out.shape != (n,) or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous int64 array of shape ({n},)")
+    else:
+        order = out
     _check(lib.mbgd_permutation(_ptr(order, "int64_t"), n, _ptr(raw, "uint64_t")), "permutation")
     return order
 

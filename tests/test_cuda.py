@@ -48,6 +48,12 @@ def test_batch_sizes_and_dtypes(b, dtype):
     same(*both(X, y, batch_size=b, epochs=1, lr=0.05, l2=0.01), dtype)
 
 
+def test_a_new_order_every_epoch():
+    """Each epoch's shuffled order reaches the device (train reuses one host buffer for it)."""
+    X, y = make_problem("squared", 11, 3)
+    same(*both(X, y, batch_size=2, epochs=4, lr=0.05, seed=3), np.float64)
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_every_loss(loss):
     X, y = make_problem(loss, N, 4)

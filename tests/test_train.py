@@ -57,6 +57,48 @@ def test_unbiased_minibatch_gradient(loss):
         np.testing.assert_allclose(sums, b * full[1], rtol=1e-12, atol=1e-11)
 
 
+@pytest.mark.parametrize("slice_work,lr_block", [(None, None), (1, 3), (30, 1)])
+def test_slices_and_rate_blocks_train_as_a_plain_loop(monkeypatch, slice_work, lr_block):
+    """Several epochs of shuffled batches and an iteration-dependent lr, however train() cuts
+    them into kernel calls (slices) and blocks of learning rates, equal a plain NumPy loop
+    over the same orders (each epoch's order written into one reused buffer)."""
+    from mbgd_fast import core
+
+    if slice_work:
+        monkeypatch.setattr(core, "SLICE_WORK", slice_work)
+    if lr_block:
+        monkeypatch.setattr(core, "LR_BLOCK", lr_block)
+    X, y = make_problem("squared", 23, 3, seed=4)
+    b, epochs = 4, 3
+    lr = lambda t: 0.05 / (1 + 0.1 * np.asarray(t))
+    r = mf.train(X, y, batch_size=b, epochs=epochs, lr=lr, seed=9)
+
+    rng, w, c, t = np.random.default_rng(9), np.zeros(3), 0.0, 0
+    for _ in range(epochs):
+        order = core.epoch_order(rng, len(X))
+        for s in range(0, len(X), b):
+            ix = order[s : s + b]
+            res = X[ix] @ w + c - y[ix]
+            w, c, t = w - lr(t) * X[ix].T @ res / len(ix), c - lr(t) * res.mean(), t + 1
+    np.testing.assert_allclose(r.coef, w, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r.intercept, c, rtol=1e-12, atol=1e-14)
+
+
+def test_epoch_order_into_a_buffer():
+    from mbgd_fast import _native
+    from mbgd_fast.core import epoch_order
+
+    raw = np.random.default_rng(3).bit_generator.random_raw(99)
+    buf = np.full(100, -1, dtype=np.int64)
+    assert _native.permutation(raw, buf) is buf
+    assert buf.tolist() == _native.permutation(raw).tolist()
+    a = epoch_order(np.random.default_rng(1), 100, buf)
+    assert a is buf and a.tolist() == epoch_order(np.random.default_rng(1), 100).tolist()
+    for bad in (np.empty(99, np.int64), np.empty(100, np.int32), np.empty(200, np.int64)[::2]):
+        with pytest.raises(ValueError, match="out must be a C-contiguous int64 array of shape"):
+            _native.permutation(raw, bad)
+
+
 def test_same_seed_same_bits_and_other_seed_differs():
     X, y = make_problem("logistic", 200, 5)
     a = mf.train(X, y, loss="logistic", batch_size=7, epochs=3, seed=11)
