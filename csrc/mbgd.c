@@ -242,19 +242,32 @@ int mbgd_max_threads(void)
 #endif
 }
 
+/* Fisher-Yates step i with the word r: order[i] swapped with order[j], j = floor(r (i+1) / 2^64)
+ * (the high 64 bits of r (i+1), from 32-bit halves: exact for i+1 < 2^32) */
+static inline void fisher_yates_step(int64_t *order, int64_t i, uint64_t r)
+{
+    const uint64_t m = (uint64_t)(i + 1);
+    const uint64_t j = ((r >> 32) * m + (((r & 0xffffffffu) * m) >> 32)) >> 32;
+    const int64_t tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+}
+
 int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
 {
     if (order == NULL || (n > 1 && raw == NULL)) return MBGD_NULL;
     if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
     for (int64_t i = 0; i < n; i++) order[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) {
-        /* high 64 bits of raw * (i+1), from 32-bit halves: exact for i+1 < 2^32 */
-        const uint64_t r = raw[n - 1 - i], m = (uint64_t)(i + 1);
-        const uint64_t j = ((r >> 32) * m + (((r & 0xffffffffu) * m) >> 32)) >> 32;
-        const int64_t tmp = order[i];
-        order[i] = order[j];
-        order[j] = tmp;
-    }
+    for (int64_t i = n - 1; i > 0; i--) fisher_yates_step(order, i, raw[n - 1 - i]);
+    return MBGD_OK;
+}
+
+int mbgd_permutation_next(int64_t *order, int64_t n, uint64_t (*next)(void *), void *state)
+{
+    if (order == NULL || (n > 1 && next == NULL)) return MBGD_NULL;
+    if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
+    for (int64_t i = 0; i < n; i++) order[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) fisher_yates_step(order, i, next(state));
     return MBGD_OK;
 }
 

@@ -222,6 +222,13 @@ int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data,
 int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw);
 
 /*
+ * The same permutation with the words drawn one by one as next(state): with a
+ * bit generator's next_uint64 this equals mbgd_permutation on the words its
+ * random_raw would return, without the (n-1)-word buffer.
+ */
+int mbgd_permutation_next(int64_t *order, int64_t n, uint64_t (*next)(void *), void *state);
+
+/*
  * Gradient statistics in one pass: *loss and grad as mbgd_gradient_* with the
  * penalties taken from p, and *sq_grad = the mean (sum with reduction_sum) over the
  * rows of |g_i|^2, g_i = sw_i dl_i [x_i, 1] the per-sample gradient of the data

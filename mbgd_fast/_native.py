@@ -56,16 +56,34 @@ def max_threads() -> int:
     return int(lib.mbgd_max_threads())
 
 
+def _order_out(n, out):
+    if out is None:
+        return np.empty(n, dtype=np.int64)
+    if out.dtype != np.int64 or out.shape != (n,) or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous int64 array of shape ({n},)")
+    return out
+
+
+def permutation_next(bit_generator, n, out=None):
+    """The permutation of 0..n-1 that ``permutation(bit_generator.random_raw(n - 1))`` gives
+    when the generator's random_raw words are its next_uint64 (PCG64, SFC64, Philox): the
+    words are drawn by the C loop itself, through NumPy's C interface to the generator."""
+    import ctypes
+
+    order = _order_out(n, out)
+    iface = bit_generator.ctypes
+    nxt = ffi.cast("uint64_t (*)(void *)", ctypes.cast(iface.next_uint64, ctypes.c_void_p).value)
+    with bit_generator.lock:
+        _check(lib.mbgd_permutation_next(_ptr(order, "int64_t"), n, nxt,
+                                         ffi.cast("void *", iface.state_address)), "permutation")
+    return order
+
+
 def permutation(raw, out=None):
     """Fisher-Yates permutation of 0..len(raw) driven by the uint64 words ``raw`` (see mbgd.h),
     written into ``out`` (a C-contiguous int64 array of len(raw) + 1) when given."""
     n = len(raw) + 1
-    if out is None:
-        order = np.empty(n, dtype=np.int64)
-    elif out.dtype != np.int64 or out.shape != (n,) or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous int64 array of shape ({n},)")
-    else:
-        order = out
+    order = _order_out(n, out)
     _check(lib.mbgd_permutation(_ptr(order, "int64_t"), n, _ptr(raw, "uint64_t")), "permutation")
     return order
 

@@ -84,6 +84,20 @@ def test_slices_and_rate_blocks_train_as_a_plain_loop(monkeypatch, slice_work, l
     np.testing.assert_allclose(r.intercept, c, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("bit_generator", ["PCG64", "PCG64DXSM", "SFC64", "Philox", "MT19937"])
+def test_epoch_order_is_the_order_of_the_raw_words(bit_generator):
+    """Whether the C loop draws the words itself (PCG64, SFC64, Philox) or takes random_raw's
+    (MT19937), the order and the generator's state after it are those of random_raw."""
+    from mbgd_fast import _native
+    from mbgd_fast.core import epoch_order
+
+    BG = getattr(np.random, bit_generator)
+    for n in (1, 2, 3, 17, 1000):
+        a, b = np.random.Generator(BG(5)), np.random.Generator(BG(5))
+        assert epoch_order(a, n).tolist() == _native.permutation(b.bit_generator.random_raw(n - 1)).tolist()
+        assert a.bit_generator.random_raw() == b.bit_generator.random_raw()
+
+
 def test_epoch_order_into_a_buffer():
     from mbgd_fast import _native
     from mbgd_fast.core import epoch_order
