@@ -1,4 +1,5 @@
-"""bench/loops/softmax_loops.c builds against csrc/ and its timed loops give the right scores."""
+"""bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores, and
+epoch_offset.c trains the same bits from both placements of X."""
 import os
 import re
 import shutil
@@ -10,14 +11,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 
 
-@pytest.mark.skipif(CC is None, reason="no C compiler")
-def test_softmax_loops_build_and_check(tmp_path):
-    exe = tmp_path / "softmax_loops"
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """Compiles bench/loops/<name>.c once per module (each includes all of csrc/)."""
+    made = {}
+
+    def get(name):
+        if name not in made:
+            made[name] = _compile(name, tmp_path_factory.mktemp(name))
+        return made[name]
+
+    return get
+
+
+def _compile(name, tmp_path):
+    exe = tmp_path / name
     cmd = CC.split() + ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast", "-fopenmp",
                         "-w", "-I" + os.path.join(ROOT, "csrc"),
-                        os.path.join(ROOT, "bench", "loops", "softmax_loops.c"), "-o", str(exe),
-                        "-lm"]
+                        os.path.join(ROOT, "bench", "loops", name + ".c"), "-o", str(exe), "-lm"]
     subprocess.run(cmd, check=True, capture_output=True)
+    return exe
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_softmax_loops_build_and_check(build):
+    exe = build("softmax_loops")
     out = subprocess.run([str(exe), "50"], capture_output=True, text=True)
     # exit status 0: the timed scores equal a plain double loop's to 1e-4
     assert out.returncode == 0, out.stdout + out.stderr
@@ -26,3 +44,18 @@ def test_softmax_loops_build_and_check(tmp_path):
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
     bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "reps must be >= 1" in bad.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("loss", ["0", "9"])
+def test_epoch_offset_build_and_check(build, loss):
+    exe = build("epoch_offset")
+    out = subprocess.run([str(exe), "3000", "64", "7", "2", "3", loss], capture_output=True, text=True)
+    # exit status 0: both placements of X trained to the same weights
+    assert out.returncode == 0, out.stdout + out.stderr
+    for off in (0, 16):
+        m = re.search(rf"offset {off:2d} bytes: ([0-9.e+]+) samples/s, ([0-9.]+) ns per row", out.stdout)
+        assert m and float(m.group(1)) > 0, out.stdout
+    assert "same weights: yes" in out.stdout
+    bad = subprocess.run([str(exe), "3000", "64", "0", "1", "3"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "1 <= b <= N" in bad.stderr

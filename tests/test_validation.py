@@ -121,6 +121,22 @@ def test_read_only_and_strided_inputs_are_accepted():
     assert a.coef.tobytes() == b.coef.tobytes()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_copies_of_X_start_on_a_cache_line(dtype):
+    """The copy check_X makes (another dtype, a strided or Fortran-order X) is 64-byte
+    aligned and holds X's values; an X that needs no copy is used as it is."""
+    from mbgd_fast._validation import check_X
+
+    X = np.random.default_rng(0).standard_normal((50, 37))
+    for src in (np.asfortranarray(X), X[:, ::1][::2], X.astype(np.float32 if dtype == np.float64
+                                                               else np.float64)):
+        a = check_X(src, dtype=dtype)
+        assert a.flags.c_contiguous and a.dtype == dtype and a.ctypes.data % 64 == 0
+        np.testing.assert_array_equal(a, np.ascontiguousarray(src, dtype=dtype))
+    same = np.ascontiguousarray(X, dtype=dtype)
+    assert check_X(same, dtype=dtype) is same
+
+
 def test_integer_and_bool_X_become_float64():
     X = (np.arange(60).reshape(20, 3) % 4).astype(np.int32)
     r = mf.train(X, Y0, batch_size=4, epochs=1, lr=1e-3)
