@@ -554,16 +554,28 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
     return LOG(s) - zc;
 }
 
+/* The row `pf` rows ahead of the one in hand, t = r + pf: within the group [.., r1), or past
+ * its end in the rows [n0, n1) its thread runs next; -1 when there is none. */
+static inline int64_t FN(row_ahead)(int64_t t, int64_t r1, int64_t n0, int64_t n1)
+{
+    if (t < r1) return t;
+    t = n0 + (t - r1);
+    return t < n1 ? t : -1;
+}
+
 /*
  * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
  * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
- * sw_i l_i in *loss_out.  zbuf holds K reals.  Rows up to r_end (exclusive; the
- * end of the slice) are prefetched ahead, so the next batch's first rows are
- * in flight while this one finishes; `warm` also prefetches the group's first rows.
+ * sw_i l_i in *loss_out.  zbuf holds K reals.  Rows are prefetched ahead, past r1 into
+ * [n0, n1): the rows the same thread runs next (the following rows when one thread runs
+ * the groups in order; its next group, or its group of the next batch, when threads take
+ * turns), so they are in flight while this group finishes, in this core's caches; `warm`
+ * also prefetches the group's first rows.
  */
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
-                           const int64_t *rows, int64_t r0, int64_t r1, int64_t r_end, int warm,
-                           REAL *restrict acc, REAL *zbuf, double *loss_out, double *gsq_out)
+                           const int64_t *rows, int64_t r0, int64_t r1, int64_t n0, int64_t n1,
+                           int warm, REAL *restrict acc, REAL *zbuf, double *loss_out,
+                           double *gsq_out)
 {
     double gsq = 0.0; /* sum of |g_i|^2 = sum_k c_ik^2 (|x_i|^2 + fit_intercept), when asked */
     const double fi = (double)p->fit_intercept;
@@ -576,7 +588,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
 
     const int64_t pf = rows ? FN(prefetch_distance)(d) : 0;
     if (warm) /* rows nobody prefetched: the slice's first, or a parallel group's */
-        for (int64_t r = r0; r < r0 + pf && r < r_end; r++) FN(prefetch_sample)(data, rows[r], d);
+        for (int64_t r = r0; r < r0 + pf && r < r1; r++) FN(prefetch_sample)(data, rows[r], d);
 
     memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
     if (p->loss == MBGD_LOSS_SOFTMAX) {
@@ -587,7 +599,8 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             const REAL *xs[MBGD_ZROWS];
             int64_t is[MBGD_ZROWS];
             for (int64_t q = 0; q < nr; q++) {
-                if (pf && r + q + pf < r_end) FN(prefetch_sample)(data, rows[r + q + pf], d);
+                const int64_t a = pf ? FN(row_ahead)(r + q + pf, r1, n0, n1) : -1;
+                if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
                 is[q] = rows ? rows[r + q] : r + q;
                 xs[q] = X + is[q] * d;
             }
@@ -632,7 +645,8 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         return;
     }
     for (int64_t r = r0; r < r1; r++) {
-        if (pf && r + pf < r_end) FN(prefetch_sample)(data, rows[r + pf], d);
+        const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
+        if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
         const int64_t i = rows ? rows[r] : r;
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
@@ -763,7 +777,7 @@ typedef struct T_CTX {
     REAL lr, scale, lr_bc1, inv_sqrt_bc2;
 } T_CTX;
 
-static void FN(phase_a)(T_CTX *c, int64_t g)
+static void FN(phase_a)(T_CTX *c, int64_t g, int64_t T)
 {
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
     if (c->data->indptr) {
@@ -773,7 +787,13 @@ static void FN(phase_a)(T_CTX *c, int64_t g)
                               NULL);
         return;
     }
-    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, c->r_end, g > 0,
+    /* the rows this thread runs next: group g + T of this batch, else (a guess: the next
+     * batch split alike) group g + T - G of the next one; with T = 1 the rows after r1 */
+    const int64_t gn = g + T < c->G ? g + T : g + T - c->G, s = g + T < c->G ? c->s : c->s + c->nb;
+    int64_t n1 = T == 1 ? c->r_end : s + c->nb * (gn + 1) / c->G;
+    n1 = n1 < c->r_end ? n1 : c->r_end;
+    const int64_t n0 = T == 1 ? r1 : (s + c->nb * gn / c->G < n1 ? s + c->nb * gn / c->G : n1);
+    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
 }
@@ -1104,12 +1124,12 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
 #else
                     const int64_t tid = 0, T = 1;
 #endif
-                    for (int64_t g = tid; g < c->G; g += T) FN(phase_a)(c, g);
+                    for (int64_t g = tid; g < c->G; g += T) FN(phase_a)(c, g, T);
 #pragma omp barrier
                     for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch);
                 }
             } else {
-                for (int64_t g = 0; g < c->G; g++) FN(phase_a)(c, g);
+                for (int64_t g = 0; g < c->G; g++) FN(phase_a)(c, g, 1);
                 for (int64_t ch = 0; ch < c->n_chunks; ch++) FN(phase_b)(c, ch);
             }
             double lsum = 0.0;
@@ -1310,8 +1330,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
                                   parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
                                   sq_grad ? gsq + g : NULL);
         else
-            FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G, n_rows, 1,
-                           parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
+            FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
+                           n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
                            sq_grad ? gsq + g : NULL);
     }
 
