@@ -1,5 +1,5 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores, and
-epoch_offset.c trains the same bits from both placements of X."""
+epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c runs."""
 import os
 import re
 import shutil
@@ -59,3 +59,15 @@ def test_epoch_offset_build_and_check(build, loss):
     assert "same weights: yes" in out.stdout
     bad = subprocess.run([str(exe), "3000", "64", "0", "1", "3"], capture_output=True, text=True)
     assert bad.returncode == 2 and "1 <= b <= N" in bad.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_omp_fork_join_runs(build):
+    exe = build("omp_fork_join")
+    out = subprocess.run([str(exe), "2000"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    m = re.findall(r"fork \+ barrier \+ join: ([0-9.]+) us per iteration; persistent team, "
+                   r"2 barriers: ([0-9.]+) us", out.stdout)
+    assert len(m) == 3 and all(float(a) > 0 and float(b) > 0 for a, b in m), out.stdout
+    bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "iterations must be >= 1" in bad.stderr

@@ -262,12 +262,12 @@ int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
     return MBGD_OK;
 }
 
-int mbgd_permutation_next(int64_t *order, int64_t n, uint64_t (*next)(void *), void *state)
+int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg)
 {
-    if (order == NULL || (n > 1 && next == NULL)) return MBGD_NULL;
+    if (order == NULL || (n > 1 && (bg == NULL || bg->next_raw == NULL))) return MBGD_NULL;
     if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
     for (int64_t i = 0; i < n; i++) order[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) fisher_yates_step(order, i, next(state));
+    for (int64_t i = n - 1; i > 0; i--) fisher_yates_step(order, i, bg->next_raw(bg->state));
     return MBGD_OK;
 }
 

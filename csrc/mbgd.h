@@ -221,12 +221,22 @@ int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data,
  */
 int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw);
 
+/* The layout of NumPy's bitgen_t (numpy/random/bitgen.h), the C interface of its bit
+ * generators: a BitGenerator's capsule holds a pointer to one. */
+typedef struct mbgd_bitgen {
+    void *state;
+    uint64_t (*next_uint64)(void *st);
+    uint32_t (*next_uint32)(void *st);
+    double (*next_double)(void *st);
+    uint64_t (*next_raw)(void *st);
+} mbgd_bitgen;
+
 /*
- * The same permutation with the words drawn one by one as next(state): with a
- * bit generator's next_uint64 this equals mbgd_permutation on the words its
- * random_raw would return, without the (n-1)-word buffer.
+ * The same permutation with the words drawn one by one as bg->next_raw(bg->state):
+ * the words the generator's random_raw would return, without their (n-1)-word buffer.
+ * The caller holds the generator's lock.
  */
-int mbgd_permutation_next(int64_t *order, int64_t n, uint64_t (*next)(void *), void *state);
+int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg);
 
 /*
  * Gradient statistics in one pass: *loss and grad as mbgd_gradient_* with the

@@ -9,6 +9,7 @@ instruction set the kernels use.
 """
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -64,18 +65,25 @@ def _order_out(n, out):
     return out
 
 
-def permutation_next(bit_generator, n, out=None):
-    """The permutation of 0..n-1 that ``permutation(bit_generator.random_raw(n - 1))`` gives
-    when the generator's random_raw words are its next_uint64 (PCG64, SFC64, Philox): the
-    words are drawn by the C loop itself, through NumPy's C interface to the generator."""
+@functools.cache
+def _capsule_pointer():
+    """ctypes' PyCapsule_GetPointer, set up once (ctypes is imported only when needed)."""
     import ctypes
 
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return get
+
+
+def permutation_of(bit_generator, n, out=None):
+    """The permutation of 0..n-1 that ``permutation(bit_generator.random_raw(n - 1))`` gives,
+    with the words drawn by the C loop itself from the generator's C interface (its
+    ``next_raw``, as random_raw does), under the generator's lock: no buffer of n-1 words."""
     order = _order_out(n, out)
-    iface = bit_generator.ctypes
-    nxt = ffi.cast("uint64_t (*)(void *)", ctypes.cast(iface.next_uint64, ctypes.c_void_p).value)
     with bit_generator.lock:
-        _check(lib.mbgd_permutation_next(_ptr(order, "int64_t"), n, nxt,
-                                         ffi.cast("void *", iface.state_address)), "permutation")
+        ptr = _capsule_pointer()(bit_generator.capsule, b"BitGenerator")
+        bitgen = ffi.cast("mbgd_bitgen *", ptr)
+        _check(lib.mbgd_permutation_bitgen(_ptr(order, "int64_t"), n, bitgen), "permutation")
     return order
 
 

@@ -755,9 +755,9 @@ def epoch_order(rng, n, out=None):
     The generator draws n-1 random 64-bit words (``rng.bit_generator.random_raw``)
     and Fisher-Yates applies them in C, several times faster than
     ``rng.permutation`` (which costs as much as a d = 16 epoch at N = 200,000).
-    For the generators whose raw words are their next_uint64 (PCG64, the default,
-    and SFC64, Philox) the C loop draws the same words itself, so no buffer of
-    n-1 words is made.  Every backend trains on this same order.  With ``out``
+    The C loop draws those words itself, through NumPy's C interface to the
+    generator, so no buffer of n-1 words is made.  Every backend trains on this
+    same order.  With ``out``
     (int64, shape (n,)) the order is written there and ``out`` is returned: fresh
     1.6 MB arrays per epoch at N = 200,000 cost about 1.7 ms of page faults, more
     than the shuffle itself.
@@ -770,14 +770,7 @@ def epoch_order(rng, n, out=None):
             return order
         out[:] = order
         return out
-    bg = rng.bit_generator
-    if type(bg) in _RAW_IS_NEXT_UINT64:
-        return _native.permutation_next(bg, n, out)
-    return _native.permutation(bg.random_raw(n - 1), out)
-
-
-#: bit generators whose random_raw words are their next_uint64 (not MT19937's 32-bit words)
-_RAW_IS_NEXT_UINT64 = (np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox)
+    return _native.permutation_of(rng.bit_generator, n, out)
 
 
 def _learning_rates(schedule, start, stop, total):

@@ -86,8 +86,8 @@ def test_slices_and_rate_blocks_train_as_a_plain_loop(monkeypatch, slice_work, l
 
 @pytest.mark.parametrize("bit_generator", ["PCG64", "PCG64DXSM", "SFC64", "Philox", "MT19937"])
 def test_epoch_order_is_the_order_of_the_raw_words(bit_generator):
-    """Whether the C loop draws the words itself (PCG64, SFC64, Philox) or takes random_raw's
-    (MT19937), the order and the generator's state after it are those of random_raw."""
+    """The C loop draws the words from the generator itself; the order and the generator's
+    state after it are those of random_raw (MT19937's raw words are 32-bit)."""
     from mbgd_fast import _native
     from mbgd_fast.core import epoch_order
 
