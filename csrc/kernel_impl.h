@@ -787,12 +787,17 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t T)
                               NULL);
         return;
     }
-    /* the rows this thread runs next: group g + T of this batch, else (a guess: the next
-     * batch split alike) group g + T - G of the next one; with T = 1 the rows after r1 */
-    const int64_t gn = g + T < c->G ? g + T : g + T - c->G, s = g + T < c->G ? c->s : c->s + c->nb;
-    int64_t n1 = T == 1 ? c->r_end : s + c->nb * (gn + 1) / c->G;
-    n1 = n1 < c->r_end ? n1 : c->r_end;
-    const int64_t n0 = T == 1 ? r1 : (s + c->nb * gn / c->G < n1 ? s + c->nb * gn / c->G : n1);
+    /* the rows this thread runs next: with T = 1 the rows after r1; else group g + T of this
+     * batch, or (a guess: the next batch split alike) group g + T - G of the next one */
+    int64_t n0 = r1, n1 = c->r_end;
+    if (T > 1) {
+        const int later = g + T >= c->G;
+        const int64_t gn = later ? g + T - c->G : g + T, s = later ? c->s + c->nb : c->s;
+        n1 = s + c->nb * (gn + 1) / c->G;
+        n1 = n1 < c->r_end ? n1 : c->r_end;
+        n0 = s + c->nb * gn / c->G;
+        n0 = n0 < n1 ? n0 : n1;
+    }
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
@@ -1331,7 +1336,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
                                   sq_grad ? gsq + g : NULL);
         else
             FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
-                           n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
+                           n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_PAD(P),
+                           zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
                            sq_grad ? gsq + g : NULL);
     }
 
