@@ -128,7 +128,7 @@ def aligned_copy(arr, dtype, align=64):
     (bench/loops/epoch_offset.c).  The copies train() makes anyway start on a line.
     """
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(arr.shape)) * dtype.itemsize
+    nbytes = arr.size * dtype.itemsize
     buf = np.empty(nbytes + align, dtype=np.uint8)
     start = -buf.ctypes.data % align
     out = buf[start : start + nbytes].view(dtype).reshape(arr.shape)

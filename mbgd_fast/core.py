@@ -752,15 +752,14 @@ def train(
 def epoch_order(rng, n, out=None):
     """A uniformly random order of the rows 0..n-1, decided by the seeded Generator ``rng``.
 
-    The generator draws n-1 random 64-bit words (``rng.bit_generator.random_raw``)
-    and Fisher-Yates applies them in C, several times faster than
-    ``rng.permutation`` (which costs as much as a d = 16 epoch at N = 200,000).
-    The C loop draws those words itself, through NumPy's C interface to the
-    generator, so no buffer of n-1 words is made.  Every backend trains on this
-    same order.  With ``out``
-    (int64, shape (n,)) the order is written there and ``out`` is returned: fresh
-    1.6 MB arrays per epoch at N = 200,000 cost about 1.7 ms of page faults, more
-    than the shuffle itself.
+    Fisher-Yates in C, driven by the n-1 random 64-bit words the generator's
+    ``random_raw`` would return, several times faster than ``rng.permutation``
+    (which costs as much as a d = 16 epoch at N = 200,000).  The C loop draws
+    those words itself, through NumPy's C interface to the generator, so no
+    buffer of n-1 words is made.  Every backend trains on this same order.
+    With ``out`` (int64, shape (n,)) the order is written there and ``out`` is
+    returned: fresh 1.6 MB arrays per epoch at N = 200,000 cost about 1.7 ms of
+    page faults, more than the shuffle itself.
     """
     from . import _native
 
