@@ -29,6 +29,7 @@
  * groups depends only on the batch, never on the thread count, and groups are
  * summed in a fixed order: results are the same bits for any n_threads. */
 #define MBGD_GROUP_WORK 8192
+#define MBGD_GROUP_ROWS 64
 #define MBGD_MAX_GROUPS 16
 /* Bytes of X kept in flight by software prefetch of upcoming rows, and a cap in rows. */
 #ifndef MBGD_PREFETCH_BYTES
@@ -271,11 +272,19 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg)
     return MBGD_OK;
 }
 
-/* Groups a batch of nb rows is split into: a function of the batch alone. */
+/* Groups a batch of nb rows is split into: a function of the batch alone.  Each group has at
+ * least MBGD_GROUP_WORK of work and, when the batch has rows to spare, MBGD_GROUP_ROWS rows:
+ * a group clears and phase B sums a gradient of P = K d + K values, about one row's worth of
+ * work, so groups of a few rows (softmax, where K d is large) spent much of their time on
+ * their sums.  A batch too small for two such groups is still split in two when each half
+ * has MBGD_GROUP_WORK, so two threads have work. */
 static int64_t n_groups(int64_t nb, int64_t work_per_row)
 {
-    int64_t work = nb * work_per_row;
-    int64_t g = work / MBGD_GROUP_WORK;
+    const int64_t work = nb * work_per_row;
+    int64_t unit = MBGD_GROUP_ROWS * work_per_row;
+    if (unit > work / 2) unit = work / 2;
+    if (unit < MBGD_GROUP_WORK) unit = MBGD_GROUP_WORK;
+    int64_t g = work / unit;
     if (g > MBGD_MAX_GROUPS) g = MBGD_MAX_GROUPS;
     if (g > nb) g = nb;
     return g < 1 ? 1 : g;
