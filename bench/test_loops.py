@@ -1,5 +1,6 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores, and
-epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c runs."""
+epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c runs, and
+ab_epochs.c pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
 import shutil
@@ -71,3 +72,33 @@ def test_omp_fork_join_runs(build):
     assert len(m) == 3 and all(float(a) > 0 and float(b) > 0 for a, b in m), out.stdout
     bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "iterations must be >= 1" in bad.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_ab_epochs_pairs_builds(tmp_path):
+    lib = tmp_path / "mbgd.so"
+    subprocess.run(CC.split() + ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast",
+                                 "-fopenmp", "-fPIC", "-fwrapv", "-w", "-shared",
+                                 os.path.join(ROOT, "csrc", "mbgd.c"), "-o", str(lib), "-lm"],
+                   check=True, capture_output=True)
+    exe = tmp_path / "ab_epochs"
+    subprocess.run(CC.split() + ["-O2", "-std=gnu99", "-I" + os.path.join(ROOT, "csrc"),
+                                 os.path.join(ROOT, "bench", "loops", "ab_epochs.c"), "-o",
+                                 str(exe), "-ldl"], check=True, capture_output=True)
+    for loss in ("0", "9"):
+        out = subprocess.run([str(exe), str(lib), str(lib), "3000", "32", "7", "2", "3", loss],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+        m = re.search(r"A: ([0-9.e+]+) samples/s  B: ([0-9.e+]+) samples/s", out.stdout)
+        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
+        m = re.search(r"B/A speed: ([0-9.]+) \(paired per-round ratios: median; quartiles "
+                      r"([0-9.]+)-([0-9.]+)\)", out.stdout)
+        assert m and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3)), out.stdout
+        # one build against itself: the same bits
+        assert "same weights: yes (max relative difference 0)" in out.stdout, out.stdout
+    bad = subprocess.run([str(exe), str(lib), str(lib), "3000", "32", "7", "2", "0"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "rounds >= 1" in bad.stderr
+    missing = subprocess.run([str(exe), str(tmp_path / "none.so"), str(lib), "3000", "32", "7",
+                              "2", "3"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "none.so" in missing.stderr
