@@ -889,7 +889,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
     {
         double vsq[16] = {0}, vab[16] = {0}; /* independent partial sums (see MBGD_LANES) */
         int64_t j = j0;
-        for (; k1 - j0 >= 64 && j + 16 <= k1; j += 16) {
+        for (; j + 16 <= k1; j += 16) {
 #pragma omp simd
             for (int64_t k = 0; k < 16; k++) {
                 const double w = (double)th[j + k];
@@ -897,8 +897,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
                 vab[k] += fabs(w);
             }
         }
-#pragma omp simd reduction(+ : sq, ab)
-        for (int64_t i = j; i < k1; i++) {
+        for (int64_t i = j; i < k1; i++) { /* a plain loop: see FN(dot) on `omp simd reduction` */
             sq += (double)th[i] * (double)th[i];
             ab += fabs((double)th[i]);
         }
