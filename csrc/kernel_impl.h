@@ -595,8 +595,10 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         /* rows in blocks of MBGD_ZROWS: each row's scores and c_k = sw dl_k into zbuf, then
          * the block's gradient terms added in one pass over the sums.  The rows pf ahead
          * are asked for one at a time through the block (before the scores, after them,
-         * after the softmax, mid-way through the sums), not four at once: four rows' lines
-         * in one burst outran the core's outstanding-miss slots (1.18-1.21x, d = 256). */
+         * after the softmax, mid-way through the sums), not four at once: out of cache that
+         * measured 1.17x on 2 threads and 1.07x on 1 (d = 256, b = 256), and a finer spread,
+         * a few lines before each pass, 0.81x (docs/performance.md).  Without hardware
+         * counters here the cause is a guess: a 68-line burst beyond the core's miss slots. */
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
             const REAL *xs[MBGD_ZROWS];
