@@ -203,9 +203,10 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
     if resume is not None:
         start_epoch, start_i, t = _resume(c, resume, meta, state, rng, batch_loss, epoch_loss)
     every = None if checkpoint_every is None else check_int(checkpoint_every, "checkpoint_every", low=1)
+    order_buf = np.empty(len(X), dtype=np.int64) if shuffle else None  # reused every epoch
     for epoch in range(start_epoch, epochs):
         rng_at_start = rng.bit_generator.state
-        rows = epoch_order(rng, len(X)) if shuffle else np.arange(len(X), dtype=np.int64)
+        rows = epoch_order(rng, len(X), order_buf) if shuffle else np.arange(len(X), dtype=np.int64)
         rates = schedule.values(np.arange(epoch * ipe, (epoch + 1) * ipe, dtype=np.int64), total)
         for i in range(start_i if epoch == start_epoch else 0, ipe):
             mine = rows[starts[i] : starts[i + 1]]
@@ -287,8 +288,9 @@ def _local_sgd(c, spec, X, y, sizes, rank, B, epochs, schedule, H, shuffle, seed
     total = ipe * epochs
     batch_loss = np.empty(total)
     n_comm, t_comm, t = 0, 0.0, 0
+    order_buf = np.empty(len(X), dtype=np.int64) if shuffle else None  # reused every epoch
     for _ in range(epochs):
-        rows = epoch_order(rng, len(X)) if shuffle else np.arange(len(X), dtype=np.int64)
+        rows = epoch_order(rng, len(X), order_buf) if shuffle else np.arange(len(X), dtype=np.int64)
         for i0 in range(0, ipe, H):
             i1 = min(ipe, i0 + H)
             rates = schedule.values(np.arange(t, t + i1 - i0, dtype=np.int64), total)
