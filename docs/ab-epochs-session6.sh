@@ -6,7 +6,8 @@ set -e
 cd "$(dirname "$0")/.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
 W=$(mktemp -d)
-rm -rf $W/src && mkdir -p $W/src
+trap 'rm -rf "$W"' EXIT
+mkdir -p $W/src
 for rev in e5626eb 6ba5d07; do
   git archive $rev csrc | tar -x -C $W/src && mv $W/src/csrc $W/src/$rev
   cc $F $W/src/$rev/mbgd.c -o $W/$rev.so -lm
