@@ -889,22 +889,35 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
     double sq = 0.0, ab = 0.0, all = 0.0;
     const REAL *th = c->theta;
     {
-        double vsq[16] = {0}, vab[16] = {0}; /* independent partial sums (see MBGD_LANES) */
+        /* independent partial sums (see MBGD_LANES), started from the first 16 weights: arrays
+         * zeroed by `= {0}` were cleared by two `rep stos`, 42% of phase B at d = 16, b = 4 */
+        double vsq[16], vab[16];
         int64_t j = j0;
-        for (; j + 16 <= k1; j += 16) {
+        const int lanes = k1 - j0 >= 16;
+        if (lanes) {
 #pragma omp simd
             for (int64_t k = 0; k < 16; k++) {
-                const double w = (double)th[j + k];
-                vsq[k] += w * w;
-                vab[k] += fabs(w);
+                const double w = (double)th[j0 + k];
+                vsq[k] = w * w;
+                vab[k] = fabs(w);
+            }
+            for (j = j0 + 16; j + 16 <= k1; j += 16) {
+#pragma omp simd
+                for (int64_t k = 0; k < 16; k++) {
+                    const double w = (double)th[j + k];
+                    vsq[k] += w * w;
+                    vab[k] += fabs(w);
+                }
             }
         }
         for (int64_t i = j; i < k1; i++) { /* a plain loop: see FN(dot) on `omp simd reduction` */
             sq += (double)th[i] * (double)th[i];
             ab += fabs((double)th[i]);
         }
-        sq += FN(lane_sum16)(vsq);
-        ab += FN(lane_sum16)(vab);
+        if (lanes) {
+            sq += FN(lane_sum16)(vsq);
+            ab += FN(lane_sum16)(vab);
+        }
     }
     for (int64_t j = k0; j < j1; j++) all += fabs((double)th[j]);
     c->c_l2[ch] = sq;
