@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -29,7 +30,7 @@ from ._validation import (
     check_X,
     check_y,
 )
-from .schedules import as_schedule
+from .schedules import Constant, as_schedule
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 BACKENDS = ("auto", "cpu", "numpy", "cuda")
@@ -633,7 +634,8 @@ def train(
 
     ipe = iterations_per_epoch(n, b, drop_last)
     total = ipe * epochs
-    starts = np.minimum(np.arange(ipe + 1, dtype=np.int64) * b, n)
+    starts = np.arange(0, (ipe + 1) * b, b, dtype=np.int64)  # batch i: rows [starts[i], starts[i+1])
+    starts[-1] = min(int(starts[-1]), n)  # only the last batch can be short
     sparse = isinstance(X, CSR)
     lazy = sparse and spec.optimizer == "sgd" and spec.l1 == 0 and spec.average_start < 0
     per_call = _slice_iterations(b, d, K, X.nnz / n if sparse else None, dense_update=not lazy)
@@ -649,7 +651,8 @@ def train(
     def result(n_iter):
         avg = state.average
         return TrainResult(
-            coef=state.coef, intercept=state.intercept, batch_loss=batch_loss[:n_iter].copy(),
+            coef=state.coef, intercept=state.intercept,
+            batch_loss=batch_loss if n_iter == len(batch_loss) else batch_loss[:n_iter].copy(),
             epoch_loss=np.array(epoch_loss), full_loss=np.array(full_loss) if eval_full_loss else None,
             n_iter=n_iter, iters_per_epoch=ipe, n_epochs=len(epoch_loss), batch_size=b,
             n_samples=n, backend=backend, state=state,
@@ -773,6 +776,11 @@ def epoch_order(rng, n, out=None):
 
 
 def _learning_rates(schedule, start, stop, total):
+    if type(schedule) is Constant:  # one check of the one value, no arange
+        lr = float(schedule.lr)
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"lr must be finite and > 0; the schedule gave {lr!r} at iteration {start}")
+        return np.full(stop - start, lr)
     rates = np.ascontiguousarray(schedule.values(np.arange(start, stop, dtype=np.int64), total),
                                  dtype=np.float64)
     if rates.shape != (stop - start,):
