@@ -436,6 +436,35 @@ MBGD_INLINE void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64
     *probe_out = pr + (double)tp;
 }
 
+/* step_direct without an L2 term (l2 = 0): w -= lr (cz x) and the finiteness probe only.
+ * The same bits as step_direct with l2 = 0 (cz x + 0 w rounds to cz x); |w|^2 is not
+ * summed, as the loss's L2 term is then 0 for any finite |w|^2. */
+MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
+                                    REAL cz, double *probe_out)
+{
+    REAL tp = 0;
+    int64_t j = 0;
+    double pr = 0.0;
+    if (j + 8 <= d) {
+        REAL probe[8] = {0};
+        for (; j + 8 <= d; j += 8) {
+#pragma omp simd
+            for (int64_t k = 0; k < 8; k++) {
+                const REAL v = w[j + k] - lr * (cz * x[j + k]);
+                w[j + k] = v;
+                probe[k] += v - v;
+            }
+        }
+        pr = (double)FN(lane8_sum)(probe);
+    }
+    for (; j < d; j++) {
+        const REAL v = w[j] - lr * (cz * x[j]);
+        w[j] = v;
+        tp += v - v;
+    }
+    *probe_out = pr + (double)tp;
+}
+
 /* Averaged SGD: avg += (theta - avg) * w with w = 1 / (updates averaged so far). */
 static inline void FN(average_into)(REAL *restrict avg, const REAL *restrict theta, int64_t n,
                                     REAL w)
@@ -1089,7 +1118,9 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
                                                             (REAL)p->epsilon, &dl)) + (double)(z - z);
                 loss = lv + 0.5 * p->l2 * pen_sq;
                 const REAL cz = sw * dl;
-                if (cz != 0 || l2 != 0) {
+                if (l2 == 0) { /* |w|^2 is not needed: its L2 term is 0 */
+                    if (cz != 0) FN(step_direct0)(w, x, d, lr, cz, &pen_abs);
+                } else {
                     /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
                      * and w - w summed: 0, or NaN when a weight is not finite */
                     FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
@@ -1107,16 +1138,16 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
                     const REAL ck = sw * z[k];
                     REAL *wk = w + k * d;
                     double sq_k = 0.0, pr_k = 0.0;
-                    if (ck != 0 || l2 != 0)
+                    if (l2 != 0)
                         FN(step_direct)(wk, x, d, lr, ck, l2, &sq_k, &pr_k);
-                    else
-                        sq_k = (double)FN(dot)(wk, wk, d); /* unchanged; finite when it was */
+                    else if (ck != 0) /* |w|^2 is not needed (see K == 1) */
+                        FN(step_direct0)(wk, x, d, lr, ck, &pr_k);
                     sq += sq_k;
                     pr += pr_k;
                     if (p->fit_intercept) bias[k] -= lr * ck;
                     bsum += fabs((double)bias[k]);
                 }
-                pen_sq = sq;
+                if (l2 != 0) pen_sq = sq;
                 pen_abs = pr;
             }
             slice->batch_loss[t] = loss;
