@@ -1095,6 +1095,12 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
      * same pass */
     const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && p->l1 == 0.0 &&
                        (K == 1 || p->loss == MBGD_LOSS_SOFTMAX);
+    /* a batch of one group and one update chunk with plain SGD, K = 1 and no penalty: its
+     * gradient, then the step and a finiteness probe over w, without phase B's norms (their
+     * loss terms are 0) -- the same weights and losses as the general path, less work per
+     * iteration at small b and d */
+    const int small = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 &&
+                      c->n_chunks == 1;
     const int64_t pf = FN(prefetch_distance)(d);
 #if !MBGD_HAVE_HELPER
     (void)h;
@@ -1155,6 +1161,31 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
                 FN(average_into)(state->avg, w, P,
                                  (REAL)(1.0 / (double)(state->step + 1 - p->average_start)));
             if (!isfinite(loss) || !isfinite(pen_abs + bsum)) {
+                slice->n_done = t;
+                return MBGD_EDIVERGED;
+            }
+        } else if (small && n_groups(nb, KD) == 1) {
+            double lsum;
+            REAL *th = state->theta;
+            FN(accumulate)(p, data, th, slice->rows, s, s + nb, s + nb, c->r_end, 0, c->parts,
+                           c->zbuf, &lsum, NULL);
+            c->lr = (REAL)slice->lr[t];
+            c->scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)nb);
+            FN(step_segment)(c, th, c->parts, NULL, NULL, KD, 0, 0);
+            if (p->fit_intercept) FN(step_segment)(c, th + KD, c->parts + KD, NULL, NULL, K, 0, 0);
+            REAL pr8[8] = {0}, probe = 0; /* w - w summed: 0, or NaN when a weight is not finite */
+            int64_t j = 0;
+            for (; j + 8 <= P; j += 8) {
+#pragma omp simd
+                for (int64_t k = 0; k < 8; k++) pr8[k] += th[j + k] - th[j + k];
+            }
+            for (; j < P; j++) probe += th[j] - th[j];
+            probe += FN(lane8_sum)(pr8);
+            /* as the general path's loss, whose L2 and L1 terms are 0 here */
+            const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
+                                0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
+            slice->batch_loss[t] = loss;
+            if (!isfinite(loss) || !isfinite(probe)) {
                 slice->n_done = t;
                 return MBGD_EDIVERGED;
             }
