@@ -6,7 +6,9 @@ For every system (mbgd_fast at 1 and 2 threads, the NumPy loop, PyTorch foreach
 and fused, scikit-learn partial_fit) and every d, fits T_iter(b) = tau_f +
 tau_d b by mbgd_fast.costmodel.fit to the median seconds per iteration, and
 prints tau_f, tau_d, R^2, samples/s at each b, mbgd_fast's ratio to each anchor,
-and the % of the measured read bandwidth that mbgd_fast's reads of X reach.
+and the % of the measured read bandwidth that mbgd_fast's reads of X reach;
+then the paired rounds of bench/test_bench_paired.py (the flat curve and 1 -> 2
+threads with the cells they compare alternated) and the side tables.
 Writes perf_d{d}.png (seconds per iteration and samples/s vs b, log axes, with
 the fitted lines) into --out.
 """
@@ -42,6 +44,44 @@ def load(paths):
     return rows, bandwidth, shuffled
 
 
+def load_paired(paths):
+    """{d: extra_info} of the paired rounds (bench/test_bench_paired.py)."""
+    paired = {}
+    for path in paths:
+        with open(path) as fh:
+            data = json.load(fh)
+        for bm in data["benchmarks"]:
+            if bm["extra_info"].get("backend") == "paired":
+                paired[bm["extra_info"]["d"]] = bm["extra_info"]
+    return paired
+
+
+def paired_tables(paired, say):
+    """The flat curve and 1 -> 2 threads from paired rounds: samples/s (medians over rounds),
+    and the medians of the per-round ratios."""
+    if not paired:
+        return
+    say("### Paired rounds: the flat curve and 1 -> 2 threads")
+    say("")
+    say("Each round runs every (threads, b) cell once, one epoch each, back to back; a ratio "
+        "is the median over the rounds of that round's ratio (bench/test_bench_paired.py).")
+    say("")
+    for d, info in sorted(paired.items()):
+        bs = sorted({int(k.split("b=")[1]) for k in info["sps"]})
+        threads = sorted({int(k.split("t ")[0]) for k in info["sps"]})
+        say(f"d = {d}, {info['rounds']} rounds:")
+        say("")
+        say("| | " + " | ".join(f"b={b}" for b in bs) + " | slowest b vs fastest |")
+        say("|---|" + "---:|" * (len(bs) + 1))
+        for t in threads:
+            cells = [f"{info['sps'][f'{t}t b={b}']:.3g}" for b in bs]
+            say(f"| {t} thread{'s' * (t > 1)}, samples/s | " + " | ".join(cells) +
+                f" | {info['flat'][str(t)]:.2f}x |")
+        say("| 2 threads / 1 thread | " + " | ".join(f"{info['scale'][str(b)]:.2f}x" for b in bs)
+            + " | |")
+        say("")
+
+
 SIDE = ("isa-", "helper-", "incache-", "regressor-", "classifier-")  # side tables, not systems of the main curves
 
 
@@ -61,7 +101,7 @@ def fit_systems(rows):
     return fits
 
 
-def report(rows, bandwidth, shuffled, out_dir, markdown=None):
+def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None):
     lines = []
     say = lines.append
     fits = fit_systems(rows)
@@ -126,6 +166,7 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None):
         plot(d, systems, fits, out_dir)
         say(f"![d={d}](perf_d{d}.png)")
         say("")
+    paired_tables(paired, say)
     losses = [r for r in rows if r["d"] == 256 and r["system"].startswith("mbgd_fast") and
               (r["loss"] != "squared" or r["dtype"] != "float32" or r.get("threads") == 2)]
     by = {(r["loss"], r["dtype"], r["b"], r["system"]): r for r in losses}
@@ -220,7 +261,7 @@ def main(argv=None):
     ap.add_argument("--markdown", default=None)
     args = ap.parse_args(argv)
     rows, bandwidth, shuffled = load(args.json)
-    report(rows, bandwidth, shuffled, args.out, args.markdown)
+    report(rows, bandwidth, shuffled, args.out, args.markdown, load_paired(args.json))
 
 
 if __name__ == "__main__":
