@@ -1124,9 +1124,9 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
                                                             (REAL)p->epsilon, &dl)) + (double)(z - z);
                 loss = lv + 0.5 * p->l2 * pen_sq;
                 const REAL cz = sw * dl;
-                if (l2 == 0) { /* |w|^2 is not needed: its L2 term is 0 */
+                if (p->l2 == 0.0) { /* |w|^2 is not needed: its L2 term is 0 */
                     if (cz != 0) FN(step_direct0)(w, x, d, lr, cz, &pen_abs);
-                } else {
+                } else if (cz != 0 || l2 != 0) {
                     /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
                      * and w - w summed: 0, or NaN when a weight is not finite */
                     FN(step_direct)(w, x, d, lr, cz, l2, &pen_sq, &pen_abs);
@@ -1144,16 +1144,19 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
                     const REAL ck = sw * z[k];
                     REAL *wk = w + k * d;
                     double sq_k = 0.0, pr_k = 0.0;
-                    if (l2 != 0)
+                    if (p->l2 == 0.0) { /* |w|^2 is not needed (see K == 1) */
+                        if (ck != 0) FN(step_direct0)(wk, x, d, lr, ck, &pr_k);
+                    } else if (ck != 0 || l2 != 0) {
                         FN(step_direct)(wk, x, d, lr, ck, l2, &sq_k, &pr_k);
-                    else if (ck != 0) /* |w|^2 is not needed (see K == 1) */
-                        FN(step_direct0)(wk, x, d, lr, ck, &pr_k);
+                    } else {
+                        sq_k = (double)FN(dot)(wk, wk, d); /* unchanged; finite when it was */
+                    }
                     sq += sq_k;
                     pr += pr_k;
                     if (p->fit_intercept) bias[k] -= lr * ck;
                     bsum += fabs((double)bias[k]);
                 }
-                if (l2 != 0) pen_sq = sq;
+                if (p->l2 != 0.0) pen_sq = sq;
                 pen_abs = pr;
             }
             slice->batch_loss[t] = loss;
