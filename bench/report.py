@@ -24,7 +24,9 @@ from mbgd_fast import costmodel
 
 
 def load(paths):
-    rows, bandwidth, shuffled = [], {}, {}
+    """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
+    {(d, threads): B/s}, and the paired rounds {d: extra_info} (bench/test_bench_paired.py)."""
+    rows, bandwidth, shuffled, paired = [], {}, {}, {}
     for path in paths:
         with open(path) as fh:
             data = json.load(fh)
@@ -32,6 +34,9 @@ def load(paths):
             info, med = bm["extra_info"], bm["stats"]["median"]
             if info.get("backend") == "numpy-sum":
                 bandwidth[info["threads"]] = info["bytes"] / med
+                continue
+            if info.get("backend") == "paired":
+                paired[info["d"]] = info
                 continue
             if info.get("backend") == "shuffled-read":
                 shuffled[(info["d"], info["threads"])] = info["bytes"] / med
@@ -41,19 +46,7 @@ def load(paths):
             system = info["backend"] + (f"/{info['threads']}t" if info["backend"] == "mbgd_fast" else "")
             rows.append(dict(info, system=system, median=med, sps=info["samples"] / med,
                              t_iter=med / info["iters"]))
-    return rows, bandwidth, shuffled
-
-
-def load_paired(paths):
-    """{d: extra_info} of the paired rounds (bench/test_bench_paired.py)."""
-    paired = {}
-    for path in paths:
-        with open(path) as fh:
-            data = json.load(fh)
-        for bm in data["benchmarks"]:
-            if bm["extra_info"].get("backend") == "paired":
-                paired[bm["extra_info"]["d"]] = bm["extra_info"]
-    return paired
+    return rows, bandwidth, shuffled, paired
 
 
 def paired_tables(paired, say):
@@ -260,8 +253,8 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join("bench", "out"))
     ap.add_argument("--markdown", default=None)
     args = ap.parse_args(argv)
-    rows, bandwidth, shuffled = load(args.json)
-    report(rows, bandwidth, shuffled, args.out, args.markdown, load_paired(args.json))
+    rows, bandwidth, shuffled, paired = load(args.json)
+    report(rows, bandwidth, shuffled, args.out, args.markdown, paired)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_report_prints_the_paired_ratios(tmp_path):
     path = tmp_path / "run.json"
     path.write_text(json.dumps({"benchmarks": [{"extra_info": info, "stats": {"median": 1.0}},
                                                {"extra_info": other, "stats": {"median": 1.0}}]}))
-    paired = report.load_paired([str(path)])
+    paired = report.load([str(path)])[3]
     assert list(paired) == [16]
     lines = []
     report.paired_tables(paired, lines.append)
