@@ -74,26 +74,62 @@ def test_omp_fork_join_runs(build):
     assert bad.returncode == 2 and "iterations must be >= 1" in bad.stderr
 
 
-@pytest.mark.skipif(CC is None, reason="no C compiler")
-def test_ab_epochs_pairs_builds(tmp_path):
-    lib = tmp_path / "mbgd.so"
+@pytest.fixture(scope="module")
+def shared_lib(tmp_path_factory):
+    """csrc/mbgd.c built once as a shared object, as the A/B drivers load it (about 40 s)."""
+    lib = tmp_path_factory.mktemp("lib") / "mbgd.so"
     subprocess.run(CC.split() + ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast",
                                  "-fopenmp", "-fPIC", "-fwrapv", "-w", "-shared",
                                  os.path.join(ROOT, "csrc", "mbgd.c"), "-o", str(lib), "-lm"],
                    check=True, capture_output=True)
-    exe = tmp_path / "ab_epochs"
+    return lib
+
+
+def ab_driver(name, tmp_path):
+    """bench/loops/<name>.c, an A/B driver that loads two builds of the library (dlopen)."""
+    exe = tmp_path / name
     subprocess.run(CC.split() + ["-O2", "-std=gnu99", "-I" + os.path.join(ROOT, "csrc"),
-                                 os.path.join(ROOT, "bench", "loops", "ab_epochs.c"), "-o",
+                                 os.path.join(ROOT, "bench", "loops", name + ".c"), "-o",
                                  str(exe), "-ldl"], check=True, capture_output=True)
+    return exe
+
+
+def paired_speed(stdout):
+    """Asserts the drivers' "B/A speed" line holds a median within its quartiles."""
+    m = re.search(r"B/A speed: ([0-9.]+) \(paired per-round ratios: median; quartiles "
+                  r"([0-9.]+)-([0-9.]+)\)", stdout)
+    assert m and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3)), stdout
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_ab_shuffle_pairs_builds(tmp_path, shared_lib):
+    lib = shared_lib
+    exe = ab_driver("ab_shuffle", tmp_path)
+    for n in ("2", "33", "5000"):  # one step, a block and a step, many blocks
+        out = subprocess.run([str(exe), str(lib), str(lib), n, "3"], capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+        m = re.search(r"A: ([0-9.]+) ns per row  B: ([0-9.]+) ns per row", out.stdout)
+        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
+        paired_speed(out.stdout)
+        assert "same order: yes" in out.stdout, out.stdout
+    bad = subprocess.run([str(exe), str(lib), str(lib), "1", "3"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "2 <= N" in bad.stderr
+    missing = subprocess.run([str(exe), str(tmp_path / "none.so"), str(lib), "100", "3"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "none.so" in missing.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_ab_epochs_pairs_builds(tmp_path, shared_lib):
+    lib = shared_lib
+    exe = ab_driver("ab_epochs", tmp_path)
     for loss in ("0", "9"):
         out = subprocess.run([str(exe), str(lib), str(lib), "3000", "32", "7", "2", "3", loss],
                              capture_output=True, text=True)
         assert out.returncode == 0, out.stdout + out.stderr
         m = re.search(r"A: ([0-9.e+]+) samples/s  B: ([0-9.e+]+) samples/s", out.stdout)
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
-        m = re.search(r"B/A speed: ([0-9.]+) \(paired per-round ratios: median; quartiles "
-                      r"([0-9.]+)-([0-9.]+)\)", out.stdout)
-        assert m and float(m.group(2)) <= float(m.group(1)) <= float(m.group(3)), out.stdout
+        paired_speed(out.stdout)
         # one build against itself: the same bits
         assert "same weights: yes (max relative difference 0)" in out.stdout, out.stdout
     bad = subprocess.run([str(exe), str(lib), str(lib), "3000", "32", "7", "2", "0"],

@@ -243,23 +243,52 @@ int mbgd_max_threads(void)
 #endif
 }
 
-/* Fisher-Yates step i with the word r: order[i] swapped with order[j], j = floor(r (i+1) / 2^64)
- * (the high 64 bits of r (i+1), from 32-bit halves: exact for i+1 < 2^32) */
-static inline void fisher_yates_step(int64_t *order, int64_t i, uint64_t r)
+/* Fisher-Yates step i's partner for the word r: j = floor(r (i+1) / 2^64) (the high 64 bits
+ * of r (i+1), from 32-bit halves: exact for i+1 < 2^32) */
+static inline int64_t fisher_yates_j(int64_t i, uint64_t r)
 {
     const uint64_t m = (uint64_t)(i + 1);
-    const uint64_t j = ((r >> 32) * m + (((r & 0xffffffffu) * m) >> 32)) >> 32;
-    const int64_t tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
+    return (int64_t)(((r >> 32) * m + (((r & 0xffffffffu) * m) >> 32)) >> 32);
+}
+
+/* Steps taken as one block: partners drawn and their lines asked for first, then swapped. */
+#define MBGD_FY_BLOCK 32
+
+/*
+ * Fisher-Yates from i = n-1 down to 1, step i swapping order[i] with order[j_i], the words
+ * taken in that order from raw (or drawn from bg when raw is NULL).  The partners j depend on
+ * the words alone, not on the array, so each block of MBGD_FY_BLOCK steps draws its words and
+ * prefetches order[j] before it swaps (in the same order: the same permutation): the partners
+ * are random reads, from memory once the order outgrows the caches, that the one-at-a-time
+ * loop waited for in turn.
+ */
+static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const mbgd_bitgen *bg)
+{
+    for (int64_t i = 0; i < n; i++) order[i] = i;
+    int64_t js[MBGD_FY_BLOCK];
+    for (int64_t i = n - 1; i > 0;) {
+        const int64_t m = i < MBGD_FY_BLOCK ? i : MBGD_FY_BLOCK;
+        for (int64_t q = 0; q < m; q++) {
+            const uint64_t r = raw ? raw[n - 1 - (i - q)] : bg->next_raw(bg->state);
+            js[q] = fisher_yates_j(i - q, r);
+#if defined(__GNUC__) || defined(__clang__)
+            __builtin_prefetch(order + js[q], 1, 3);
+#endif
+        }
+        for (int64_t q = 0; q < m; q++) {
+            const int64_t a = i - q, j = js[q], tmp = order[a];
+            order[a] = order[j];
+            order[j] = tmp;
+        }
+        i -= m;
+    }
 }
 
 int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
 {
     if (order == NULL || (n > 1 && raw == NULL)) return MBGD_NULL;
     if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
-    for (int64_t i = 0; i < n; i++) order[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) fisher_yates_step(order, i, raw[n - 1 - i]);
+    fisher_yates(order, n, raw, NULL);
     return MBGD_OK;
 }
 
@@ -267,8 +296,7 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg)
 {
     if (order == NULL || (n > 1 && (bg == NULL || bg->next_raw == NULL))) return MBGD_NULL;
     if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
-    for (int64_t i = 0; i < n; i++) order[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) fisher_yates_step(order, i, bg->next_raw(bg->state));
+    fisher_yates(order, n, NULL, bg);
     return MBGD_OK;
 }
 
