@@ -7,8 +7,8 @@ and fused, scikit-learn partial_fit) and every d, fits T_iter(b) = tau_f +
 tau_d b by mbgd_fast.costmodel.fit to the median seconds per iteration, and
 prints tau_f, tau_d, R^2, samples/s at each b, mbgd_fast's ratio to each anchor,
 and the % of the measured read bandwidth that mbgd_fast's reads of X reach;
-then the paired rounds of bench/test_bench_paired.py (the flat curve and 1 -> 2
-threads with the cells they compare alternated) and the side tables.
+then the paired rounds of bench/test_bench_paired.py (the flat curve, 1 -> 2 threads and
+each loss against squared loss, with the cells they compare alternated) and the side tables.
 Writes perf_d{d}.png (seconds per iteration and samples/s vs b, log axes, with
 the fitted lines) into --out.
 """
@@ -25,8 +25,9 @@ from mbgd_fast import costmodel
 
 def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
-    {(d, threads): B/s}, and the paired rounds {d: extra_info} (bench/test_bench_paired.py)."""
-    rows, bandwidth, shuffled, paired = [], {}, {}, {}
+    {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
+    {"curve": {d: extra_info}, "loss": {d: extra_info}}."""
+    rows, bandwidth, shuffled, paired = [], {}, {}, {"curve": {}, "loss": {}}
     for path in paths:
         with open(path) as fh:
             data = json.load(fh)
@@ -36,7 +37,10 @@ def load(paths):
                 bandwidth[info["threads"]] = info["bytes"] / med
                 continue
             if info.get("backend") == "paired":
-                paired[info["d"]] = info
+                paired["curve"][info["d"]] = info
+                continue
+            if info.get("backend") == "paired-loss":
+                paired["loss"][info["d"]] = info
                 continue
             if info.get("backend") == "shuffled-read":
                 shuffled[(info["d"], info["threads"])] = info["bytes"] / med
@@ -49,30 +53,59 @@ def load(paths):
     return rows, bandwidth, shuffled, paired
 
 
+def curve_table(d, info, say):
+    bs = sorted({int(k.split("b=")[1]) for k in info["sps"]})
+    threads = sorted({int(k.split("t ")[0]) for k in info["sps"]})
+    say(f"d = {d}, {info['rounds']} rounds:")
+    say("")
+    say("| | " + " | ".join(f"b={b}" for b in bs) + " | slowest b vs fastest |")
+    say("|---|" + "---:|" * (len(bs) + 1))
+    for t in threads:
+        cells = [f"{info['sps'][f'{t}t b={b}']:.3g}" for b in bs]
+        say(f"| {t} thread{'s' * (t > 1)}, samples/s | " + " | ".join(cells) +
+            f" | {info['flat'][str(t)]:.2f}x |")
+    say("| 2 threads / 1 thread | " + " | ".join(f"{info['scale'][str(b)]:.2f}x" for b in bs)
+        + " | |")
+
+
+def loss_table(d, info, say):
+    bs = sorted({int(b) for per_b in info["cost"].values() for b in per_b})
+    say(f"d = {d}, {info['threads']} threads, {info['rounds']} rounds:")
+    say("")
+    say("| loss | " + " | ".join(f"b={b} samples/s | b={b} cost vs squared" for b in bs) + " |")
+    say("|---|" + "---:|---:|" * len(bs))
+    for loss, per_b in info["cost"].items():
+        cells = [f"{info['sps'][f'{loss} b={b}']:.3g} | {per_b[str(b)]:.2f}x" for b in bs]
+        say(f"| {loss} | " + " | ".join(cells) + " |")
+
+
+# the kinds of paired rounds (bench/test_bench_paired.py): title, what a ratio is, one table
+PAIRED = {
+    "curve": ("Paired rounds: the flat curve and 1 -> 2 threads",
+              "Each round runs every (threads, b) cell once, one epoch each, back to back; a "
+              "ratio is the median over the rounds of that round's ratio "
+              "(bench/test_bench_paired.py).", curve_table),
+    "loss": ("Paired rounds: each loss against squared loss",
+             "Each round runs every (loss, b) cell once, one epoch each, back to back; the cost "
+             "is the median over the rounds of that round's seconds against squared loss's at "
+             "the same b (bench/test_bench_paired.py).", loss_table),
+}
+
+
 def paired_tables(paired, say):
-    """The flat curve and 1 -> 2 threads from paired rounds: samples/s (medians over rounds),
-    and the medians of the per-round ratios."""
-    if not paired:
-        return
-    say("### Paired rounds: the flat curve and 1 -> 2 threads")
-    say("")
-    say("Each round runs every (threads, b) cell once, one epoch each, back to back; a ratio "
-        "is the median over the rounds of that round's ratio (bench/test_bench_paired.py).")
-    say("")
-    for d, info in sorted(paired.items()):
-        bs = sorted({int(k.split("b=")[1]) for k in info["sps"]})
-        threads = sorted({int(k.split("t ")[0]) for k in info["sps"]})
-        say(f"d = {d}, {info['rounds']} rounds:")
+    """The flat curve and 1 -> 2 threads, and each loss against squared loss, from paired
+    rounds: samples/s (medians over rounds), and the medians of the per-round ratios."""
+    for kind, (title, text, table) in PAIRED.items():
+        found = (paired or {}).get(kind)
+        if not found:
+            continue
+        say(f"### {title}")
         say("")
-        say("| | " + " | ".join(f"b={b}" for b in bs) + " | slowest b vs fastest |")
-        say("|---|" + "---:|" * (len(bs) + 1))
-        for t in threads:
-            cells = [f"{info['sps'][f'{t}t b={b}']:.3g}" for b in bs]
-            say(f"| {t} thread{'s' * (t > 1)}, samples/s | " + " | ".join(cells) +
-                f" | {info['flat'][str(t)]:.2f}x |")
-        say("| 2 threads / 1 thread | " + " | ".join(f"{info['scale'][str(b)]:.2f}x" for b in bs)
-            + " | |")
+        say(text)
         say("")
+        for d, info in sorted(found.items()):
+            table(d, info, say)
+            say("")
 
 
 SIDE = ("isa-", "helper-", "incache-", "regressor-", "classifier-")  # side tables, not systems of the main curves

@@ -1,6 +1,6 @@
 """The targets that compare mbgd_fast's own cells, measured paired: the flat curve (each b
-against the best b of the same thread count) and 1 -> 2 threads (each b at 2 threads against
-1 thread).
+against the best b of the same thread count), 1 -> 2 threads (each b at 2 threads against
+1 thread) and the other losses (each loss's epoch against squared loss's at the same b).
 
 In test_bench_train.py each cell runs its rounds back to back, minutes apart from the cells
 it is compared with, and this shared machine's slow phases last that long: a cell that falls
@@ -20,27 +20,44 @@ from test_bench_train import BATCH_SIZES, DIMS, half_mse, lr_for
 
 THREADS = [1, 2]
 ROUNDS = 15
+LOSSES = ["squared", "logistic", "hinge", "softmax"]  # softmax: K = 10 classes
+LOSS_BATCHES = [1, 256]
+LOSS_ROUNDS = 9
+
+
+def paired_rounds(benchmark, cells, run, rounds):
+    """Runs run(cell, r) for every cell once per round r, back to back, in reverse order every
+    other round, timing each call (run's own checks after its result are not timed: run returns
+    a function that makes them, or None): {cell: seconds, one per round}."""
+    secs = {c: [] for c in cells}
+
+    def one_round():
+        r = len(secs[cells[0]])
+        for c in (cells if r % 2 == 0 else cells[::-1]):
+            t0 = time.perf_counter()
+            after = run(c, r)
+            secs[c].append(time.perf_counter() - t0)
+            if after is not None:
+                after()
+
+    benchmark.pedantic(one_round, rounds=rounds, warmup_rounds=0)
+    return {c: np.array(v) for c, v in secs.items()}
 
 
 @pytest.mark.parametrize("d", DIMS)
 def test_paired_curve(benchmark, record, dataset, d):
     X, y = dataset(d)
-    cells = [(t, b) for t in THREADS for b in BATCH_SIZES]
-    secs = {c: [] for c in cells}
     ends = []
 
-    def one_round():
-        r = len(secs[cells[0]])
-        for t, b in (cells if r % 2 == 0 else cells[::-1]):
-            t0 = time.perf_counter()
-            res = mf.train(X, y, batch_size=b, epochs=1, lr=lr_for(d), seed=r, n_threads=t)
-            secs[(t, b)].append(time.perf_counter() - t0)
-            ends.append(half_mse(X, y, res.coef, res.intercept))
+    def run(cell, r):
+        t, b = cell
+        res = mf.train(X, y, batch_size=b, epochs=1, lr=lr_for(d), seed=r, n_threads=t)
+        return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))
 
     benchmark.group = f"paired d={d}"
-    benchmark.pedantic(one_round, rounds=ROUNDS, warmup_rounds=0)
+    cells = [(t, b) for t in THREADS for b in BATCH_SIZES]
+    per_round = paired_rounds(benchmark, cells, run, ROUNDS)
     n = len(X)
-    per_round = {c: np.array(v) for c, v in secs.items()}  # seconds, one per round
     flat = {t: float(np.median(np.max([per_round[(t, b)] for b in BATCH_SIZES], axis=0) /
                                np.min([per_round[(t, b)] for b in BATCH_SIZES], axis=0)))
             for t in THREADS}
@@ -53,6 +70,42 @@ def test_paired_curve(benchmark, record, dataset, d):
     assert max(ends) < start
 
 
+def test_paired_losses(benchmark, record, dataset):
+    """Cost per sample of each loss against squared loss (d = 256, 2 threads), as in
+    test_bench_losses.py but with the cells alternated within each round."""
+    d, threads = 256, 2
+    data = {loss: dataset(d, loss=loss) for loss in LOSSES}
+    head = np.arange(20000)  # the objective is checked on these rows
+    bad = []
+
+    def run(cell, r):
+        loss, b = cell
+        X, y = data[loss]
+        res = mf.train(X, y, loss=loss, batch_size=b, epochs=1, lr=lr_for(d), seed=r,
+                       n_threads=threads)
+
+        def check():  # the objective fell from the zero weights' (a b = 1 batch is one sample)
+            end = mf.gradient(X, y, res.coef, res.intercept, loss=loss, indices=head)[0]
+            start = mf.gradient(X, y, np.zeros_like(res.coef), np.zeros_like(res.intercept),
+                                loss=loss, indices=head)[0]
+            if not end < start:
+                bad.append((loss, b, r, start, end))
+
+        return check
+
+    benchmark.group = f"paired losses d={d}"
+    cells = [(loss, b) for b in LOSS_BATCHES for loss in LOSSES]
+    per_round = paired_rounds(benchmark, cells, run, LOSS_ROUNDS)
+    cost = {loss: {str(b): float(np.median(per_round[(loss, b)] / per_round[("squared", b)]))
+                   for b in LOSS_BATCHES} for loss in LOSSES}
+    n = len(data["squared"][0])
+    sps = {f"{loss} b={b}": n / float(np.median(v)) for (loss, b), v in per_round.items()}
+    record(backend="paired-loss", d=d, threads=threads, rounds=len(per_round[cells[0]]),
+           cost=cost, sps=sps, check=f"objective below the zero weights' after every epoch: {bad or 'yes'}",
+           ok=not bad)
+    assert not bad
+
+
 def test_report_prints_the_paired_ratios(tmp_path):
     import json
 
@@ -62,11 +115,15 @@ def test_report_prints_the_paired_ratios(tmp_path):
                 scale={"1": 1.0, "4": 1.75},
                 sps={"1t b=1": 1e7, "1t b=4": 1.5e7, "2t b=1": 1e7, "2t b=4": 2.25e7})
     other = dict(backend="numpy-sum", threads=1, bytes=1e9)
+    losses = dict(backend="paired-loss", d=256, threads=2, rounds=5,
+                  cost={"squared": {"1": 1.0, "256": 1.0}, "softmax": {"1": 3.5, "256": 1.75}},
+                  sps={"squared b=1": 4e6, "squared b=256": 7e6, "softmax b=1": 1.25e6,
+                       "softmax b=256": 4e6})
     path = tmp_path / "run.json"
-    path.write_text(json.dumps({"benchmarks": [{"extra_info": info, "stats": {"median": 1.0}},
-                                               {"extra_info": other, "stats": {"median": 1.0}}]}))
+    path.write_text(json.dumps({"benchmarks": [{"extra_info": x, "stats": {"median": 1.0}}
+                                               for x in (info, other, losses)]}))
     paired = report.load([str(path)])[3]
-    assert list(paired) == [16]
+    assert list(paired["curve"]) == [16] and list(paired["loss"]) == [256]
     lines = []
     report.paired_tables(paired, lines.append)
     text = "\n".join(lines)
@@ -74,6 +131,9 @@ def test_report_prints_the_paired_ratios(tmp_path):
     assert "| 1 thread, samples/s | 1e+07 | 1.5e+07 | 1.50x |" in text
     assert "| 2 threads, samples/s | 1e+07 | 2.25e+07 | 2.25x |" in text
     assert "| 2 threads / 1 thread | 1.00x | 1.75x | |" in text
+    assert "d = 256, 2 threads, 5 rounds:" in text
+    assert "| softmax | 1.25e+06 | 3.50x | 4e+06 | 1.75x |" in text
+    assert "| squared | 4e+06 | 1.00x | 7e+06 | 1.00x |" in text
     lines = []
     report.paired_tables({}, lines.append)
     assert lines == []
