@@ -445,22 +445,6 @@ MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int6
     REAL tp = 0;
     int64_t j = 0;
     double pr = 0.0;
-    if (d >= 2 * MBGD_LANES) {
-        /* long rows: the probe in MBGD_LANES independent sums.  In one vector of eight, its
-         * adds were one chain of d / 8 adds, 3 cycles each (96 cycles per row at d = 256,
-         * more than the row's 32 stores): the bound of this loop in cache, K times per
-         * softmax sample (docs/ab-session8.txt) */
-        REAL probe[MBGD_LANES] = {0};
-        for (; j + MBGD_LANES <= d; j += MBGD_LANES) {
-#pragma omp simd
-            for (int64_t k = 0; k < MBGD_LANES; k++) {
-                const REAL v = w[j + k] - lr * (cz * x[j + k]);
-                w[j + k] = v;
-                probe[k] += v - v;
-            }
-        }
-        pr = (double)FN(lane_sum)(probe);
-    }
     if (j + 8 <= d) {
         REAL probe[8] = {0};
         for (; j + 8 <= d; j += 8) {
@@ -471,7 +455,7 @@ MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int6
                 probe[k] += v - v;
             }
         }
-        pr += (double)FN(lane8_sum)(probe);
+        pr = (double)FN(lane8_sum)(probe);
     }
     for (; j < d; j++) {
         const REAL v = w[j] - lr * (cz * x[j]);
