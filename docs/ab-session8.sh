@@ -6,17 +6,15 @@
 # the training epochs.
 #   bash docs/ab-session8.sh > docs/ab-session8.txt   (about 5 minutes)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -std=gnu99 -Icsrc bench/loops/ab_shuffle.c -o "$W/ab_shuffle" -ldl
 build_revs 2b2366e 0f8eddf
 cp $W/2b2366e.so $W/2b2366e-copy.so
-shuffle() { echo "\$ ab_shuffle $(basename "$1") $(basename "$2") ${*:3}"; "$W/ab_shuffle" "$@"; echo; }
 echo "# A/A: one build against a copy of itself"
-shuffle $W/2b2366e.so $W/2b2366e-copy.so 200000 21
+ab ab_shuffle $W/2b2366e.so $W/2b2366e-copy.so 200000 21
 run $W/2b2366e.so $W/2b2366e-copy.so 200000 16 1 1 21 0
 echo "# the shuffle, blocks of 32 partners prefetched (0f8eddf) against the start"
-shuffle $W/2b2366e.so $W/0f8eddf.so 200000 21
-shuffle $W/2b2366e.so $W/0f8eddf.so 2000000 11
-shuffle $W/2b2366e.so $W/0f8eddf.so 20000000 5
+ab ab_shuffle $W/2b2366e.so $W/0f8eddf.so 200000 21
+ab ab_shuffle $W/2b2366e.so $W/0f8eddf.so 2000000 11
+ab ab_shuffle $W/2b2366e.so $W/0f8eddf.so 20000000 5
 echo "# training epochs (the same order in both; the group count once per batch size)"
 run $W/2b2366e.so $W/0f8eddf.so 200000 16 1 1 21 0
 run $W/2b2366e.so $W/0f8eddf.so 200000 16 1 2 21 0

@@ -1,19 +1,23 @@
-# Sourced by docs/ab-epochs-session*.sh: a temporary folder $W (removed on exit) with
-# bench/loops/ab_epochs.c built as $W/ab_epochs; `build_revs REV...` builds csrc/mbgd.c of each
-# git revision as $W/REV.so (its sources in $W/src/REV), and `run A.so B.so ARGS...` prints one
-# paired A/B with its command line.  Leaves the shell in the repository's root.
+# Sourced by docs/ab-*.sh: a temporary folder $W (removed on exit) with the A/B drivers
+# bench/loops/ab_epochs.c and ab_shuffle.c built as $W/ab_epochs and $W/ab_shuffle;
+# `build_revs REV...` builds csrc/mbgd.c of each git revision as $W/REV.so (its sources in
+# $W/src/REV), `ab DRIVER A.so B.so ARGS...` prints one paired A/B with its command line, and
+# `run A.so B.so ARGS...` is `ab ab_epochs ...`.  Leaves the shell in the repository's root.
 set -e
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/src"
-cc -O2 -std=gnu99 -Icsrc bench/loops/ab_epochs.c -o "$W/ab_epochs" -ldl
+for driver in ab_epochs ab_shuffle; do
+  cc -O2 -std=gnu99 -Icsrc "bench/loops/$driver.c" -o "$W/$driver" -ldl
+done
 build_revs() {
   for rev in "$@"; do
     git archive "$rev" csrc | tar -x -C "$W/src" && mv "$W/src/csrc" "$W/src/$rev"
     cc $F "$W/src/$rev/mbgd.c" -o "$W/$rev.so" -lm
   done
 }
-run() { echo "\$ ab_epochs $(basename "$1") $(basename "$2") ${*:3}"; "$W/ab_epochs" "$@"; echo; }
+ab() { echo "\$ $1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
+run() { ab ab_epochs "$@"; }
 echo "# $(date -u) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) CPUs"
