@@ -111,8 +111,10 @@ static int mbgd_helper_enabled(void)
  * its vector to memory and reloaded it, per dot product. */
 #if defined(__GNUC__) || defined(__clang__)
 #define MBGD_INLINE static inline __attribute__((always_inline))
+#define MBGD_NOINLINE static __attribute__((noinline))
 #else
 #define MBGD_INLINE static inline
+#define MBGD_NOINLINE static
 #endif
 /* e^t for the softmax, whose arguments z_k - max_k z_k are never positive, t clamped by the
  * caller to [EXP_NONPOS_LO, 0] (the clamp is its own loop: inside this one it kept GCC from

@@ -96,6 +96,26 @@ def test_large_problem_uses_groups_and_chunks():
                         np.float64)
 
 
+@pytest.mark.parametrize("isa", ["generic", None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [4, 5, 10, 11])
+def test_softmax_b1_steps_four_outputs_at_a_time(K, dtype, isa, monkeypatch):
+    """The b = 1 softmax step (l2 = 0) updates the outputs with c_k != 0 four at a time, then
+    the rest one by one: every K mod 4, rows with and without a tail past whole vectors of 8,
+    rows of weight 0 (every c_k = 0: nothing stepped), and the l2 != 0 step beside it."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    for d in (3, 8, 37):
+        X, y = make_problem("softmax", 40, d, dtype=dtype, seed=K + d, K=K)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=40)
+        sw[::7] = 0.0
+        for l2 in (0.0, 0.01):
+            kw = dict(loss="softmax", batch_size=1, epochs=2, lr=0.05, l2=l2, sample_weight=sw,
+                      seed=d)
+            assert_same_run(mf.train(X, y, backend="cpu", **kw),
+                            mf.train(X, y, backend="numpy", **kw), dtype)
+
+
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_instruction_set_matches_reference(isa, dtype, monkeypatch):
