@@ -120,6 +120,15 @@ def check_X(X, name="X", dtype=None, finite=True, accept_sparse=False):
     return arr
 
 
+def aligned_empty(shape, dtype, align=64):
+    """An uninitialised C-contiguous array of ``dtype`` whose first byte is ``align``-aligned."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    buf = np.empty(nbytes + align, dtype=np.uint8)
+    start = -buf.ctypes.data % align
+    return buf[start : start + nbytes].view(dtype).reshape(shape)
+
+
 def aligned_copy(arr, dtype, align=64):
     """A C-contiguous copy of ``arr`` as ``dtype`` whose first byte is ``align``-aligned.
 
@@ -127,12 +136,18 @@ def aligned_copy(arr, dtype, align=64):
     row spans 17 cache lines instead of 16; shuffled epochs over such rows ran 11-14% slower
     (bench/loops/epoch_offset.c).  The copies train() makes anyway start on a line.
     """
-    dtype = np.dtype(dtype)
-    nbytes = arr.size * dtype.itemsize
-    buf = np.empty(nbytes + align, dtype=np.uint8)
-    start = -buf.ctypes.data % align
-    out = buf[start : start + nbytes].view(dtype).reshape(arr.shape)
+    out = aligned_empty(np.shape(arr), dtype, align)
     np.copyto(out, arr, casting="unsafe")
+    return out
+
+
+def aligned_zeros(shape, dtype, align=64):
+    """Zeros of ``dtype`` starting on an ``align``-byte boundary: the weights and optimizer
+    buffers the kernels step.  ``np.zeros`` starts a 10 KB array 16 bytes past a 32-byte
+    boundary about half the time, and the b = 1 softmax step, which stores all K d weights
+    per sample, then ran 5-7% slower (bench/loops/ab_epochs.c with AB_THETA_OFFSET)."""
+    out = aligned_empty(shape, dtype, align)
+    out.fill(0)
     return out
 
 

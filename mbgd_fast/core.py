@@ -22,6 +22,8 @@ from ._native import Diverged
 from .checkpoint import TrainState
 from ._validation import (
     CSR,
+    aligned_copy,
+    aligned_zeros,
     check_choice,
     check_finite,
     check_int,
@@ -95,10 +97,10 @@ class State:
     @classmethod
     def zeros(cls, spec, n_features, dtype):
         P = spec.n_outputs * (n_features + 1)
-        buf1 = np.zeros(P, dtype) if spec.optimizer != "sgd" else None
-        buf2 = np.zeros(P, dtype) if spec.optimizer == "adam" else None
-        avg = np.zeros(P, dtype) if spec.average_start >= 0 else None
-        return cls(np.zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg)
+        buf1 = aligned_zeros(P, dtype) if spec.optimizer != "sgd" else None
+        buf2 = aligned_zeros(P, dtype) if spec.optimizer == "adam" else None
+        avg = aligned_zeros(P, dtype) if spec.average_start >= 0 else None
+        return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg)
 
     def assign(self, src):
         """Take theta, the optimizer buffers this state has, and the step from ``src``
@@ -111,8 +113,8 @@ class State:
         self.step = int(src.step)
 
     def copy(self):
-        cp = lambda a: None if a is None else a.copy()  # noqa: E731
-        return dataclasses.replace(self, theta=self.theta.copy(), buf1=cp(self.buf1),
+        cp = lambda a: None if a is None else aligned_copy(a, a.dtype)  # noqa: E731
+        return dataclasses.replace(self, theta=cp(self.theta), buf1=cp(self.buf1),
                                    buf2=cp(self.buf2), avg=cp(self.avg))
 
     @property

@@ -365,3 +365,23 @@ def test_eval_every_and_target_loss():
     assert not mf.train(X, y, batch_size=8, epochs=1, eval_every=5, target_loss=-1.0).reached_target
     with pytest.raises(ValueError, match="target_loss needs eval_every"):
         mf.train(X, y, batch_size=8, target_loss=0.1)
+
+
+@pytest.mark.parametrize("optimizer,average", [("sgd", False), ("adam", True)])
+def test_trained_state_starts_on_a_cache_line(optimizer, average):
+    """The weights and optimizer buffers the kernels step start on a 64-byte boundary (np.zeros
+    starts a small array 16 bytes past one about half the time), and so do the state's copies
+    (a diverged epoch's replay runs on one)."""
+    from mbgd_fast.core import State
+
+    X, y = make_problem("softmax", 30, 7, dtype=np.float32, K=5)
+    for _ in range(8):  # np.zeros' placement varies with the heap: several draws
+        r = mf.train(X, y, loss="softmax", batch_size=1, epochs=1, optimizer=optimizer,
+                     average=average)
+        st, names = r.state, ("theta", "buf1", "buf2", "avg") if average else ("theta",)
+        bufs = [getattr(st, n) for n in names] + [getattr(st.copy(), n) for n in names]
+        for a in bufs:
+            assert a is not None and a.ctypes.data % 64 == 0 and a.dtype == np.float32
+        np.testing.assert_array_equal(st.copy().theta, st.theta)
+    z = State.zeros(mf.core.Spec(loss="squared"), 3, np.float64).theta
+    assert z.shape == (4,) and not z.any() and z.ctypes.data % 64 == 0

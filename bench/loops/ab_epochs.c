@@ -21,6 +21,9 @@
  * for huge pages; rows are shuffled once and every epoch runs that order.  Prints each build's
  * median samples/s, B's speed over A's (median and quartiles of the per-round ratios), and
  * whether the two trained to the same bits (builds that sum in another order need not).
+ * Both builds' weights start on a 64-byte boundary, as train() places them; AB_THETA_OFFSET=A,B
+ * starts them A and B bytes past one (e.g. 0,16: what a weight vector off a 32-byte boundary
+ * costs one build).
  */
 #define _GNU_SOURCE
 #include "mbgd.h"
@@ -54,7 +57,7 @@ int main(int argc, char **argv)
     }
     const int rounds = e.rounds;
     const float *X = placed_copy(e.n, e.d, 16);
-    float *theta[2] = {malloc((size_t)e.P * sizeof(float)), malloc((size_t)e.P * sizeof(float))};
+    float *theta[2] = {theta_alloc(e.P, theta_offset(0)), theta_alloc(e.P, theta_offset(1))};
     double *secs[2] = {malloc((size_t)rounds * sizeof(double)), malloc((size_t)rounds * sizeof(double))};
     double *ratio = malloc((size_t)rounds * sizeof(double));
     if (!X || !theta[0] || !theta[1] || !secs[0] || !secs[1] || !ratio) return 3;

@@ -18,6 +18,6 @@ build_revs() {
     cc $F "$W/src/$rev/mbgd.c" -o "$W/$rev.so" -lm
   done
 }
-ab() { echo "\$ $1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
+ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }$1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
 run() { ab ab_epochs "$@"; }
 echo "# $(date -u) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) CPUs"

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     double *secs[2];
     for (int c = 0; c < 2; c++) {
         X[c] = placed_copy(n, e.d, offsets[c]);
-        theta[c] = malloc((size_t)e.P * sizeof(float));
+        theta[c] = theta_alloc(e.P, 0);
         secs[c] = malloc((size_t)rounds * sizeof(double));
         if (!X[c] || !theta[c] || !secs[c]) return 3;
     }

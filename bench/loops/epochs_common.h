@@ -70,6 +70,26 @@ static float *placed_copy(int64_t n, int64_t d, int64_t offset)
     return X;
 }
 
+/* P floats for the weights, starting `offset` bytes past a 64-byte boundary (train() starts
+ * them on one: mbgd_fast._validation.aligned_zeros).  malloc had placed the two builds'
+ * weights in ab_epochs 48 bytes apart mod 64, one of them off a 32-byte boundary, which
+ * biased an A/A pair of softmax b = 1 epochs by 4-6%. */
+static float *theta_alloc(int64_t P, int64_t offset)
+{
+    void *q = NULL;
+    if (posix_memalign(&q, 64, (size_t)P * sizeof(float) + (size_t)offset) != 0) return NULL;
+    return (float *)((char *)q + offset);
+}
+
+/* Build c's weight offset in bytes from AB_THETA_OFFSET="A,B" (0 when unset). */
+static int64_t theta_offset(int c)
+{
+    const char *s = getenv("AB_THETA_OFFSET");
+    long a = 0, b = 0;
+    if (s && sscanf(s, "%ld,%ld", &a, &b) < 1) a = b = 0;
+    return c ? b : a;
+}
+
 /* y, one shuffled order (perm is the library's mbgd_permutation), the batches and the
  * parameters: 0, or 3 when out of memory. */
 static int epochs_setup(epochs_problem *e, epochs_perm_fn perm)
