@@ -1,6 +1,6 @@
-"""bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores, and
-epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c runs, and
-ab_epochs.c pairs two builds of csrc/mbgd.c (here one build against itself)."""
+"""bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
+epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c and overlap.c
+run, and ab_epochs.c pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
 import shutil
@@ -138,3 +138,19 @@ def test_ab_epochs_pairs_builds(tmp_path, shared_lib):
     missing = subprocess.run([str(exe), str(tmp_path / "none.so"), str(lib), "3000", "32", "7",
                               "2", "3"], capture_output=True, text=True)
     assert missing.returncode == 2 and "none.so" in missing.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_overlap_build_and_run(build):
+    exe = build("overlap")
+    out = subprocess.run([str(exe), "4000", "64", "2"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for name in ("read", "arithmetic", "row work"):
+        m = re.search(rf"^{name} +([0-9.]+)$", out.stdout, re.M)
+        assert m and float(m.group(1)) > 0, out.stdout
+    for name in ("read \\+ arithmetic", "read \\+ row work"):
+        m = re.search(rf"^{name} +([0-9.]+) +\(sum ([0-9.]+), larger ([0-9.]+); both / larger ([0-9.]+)\)",
+                      out.stdout, re.M)
+        assert m and 0 < float(m.group(3)) <= float(m.group(2)), out.stdout
+    bad = subprocess.run([str(exe), "4000", "60", "2"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "multiple of 64" in bad.stderr
