@@ -23,7 +23,7 @@
  * whether the two trained to the same bits (builds that sum in another order need not).
  * Both builds' weights start on a 64-byte boundary, as train() places them; AB_THETA_OFFSET=A,B
  * starts them A and B bytes past one (e.g. 0,16: what a weight vector off a 32-byte boundary
- * costs one build).
+ * costs one build); AB_L2=x trains with an L2 penalty x (default none).
  */
 #define _GNU_SOURCE
 #include "mbgd.h"

@@ -123,6 +123,8 @@ static int epochs_setup(epochs_problem *e, epochs_perm_fn perm)
     p->n_threads = e->threads;
     p->isa = MBGD_ISA_AUTO;
     p->average_start = -1;
+    const char *l2 = getenv("AB_L2"); /* an L2 penalty, when set (default none) */
+    p->l2 = l2 ? atof(l2) : 0.0;
     return 0;
 }
 
