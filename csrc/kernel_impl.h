@@ -629,7 +629,7 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
  * time) do.  Returns the sample's loss (with the L2 term of *pen_sq, then updated to |w|^2
  * when l2 != 0); *pen_abs gets the finiteness probe of the new weights, *bsum_out the sum of
  * |bias|.  Out of line: inside iterate this code had cost the K = 1 step at d = 16, b = 1
- * 11-14%, with the same instructions for that step (ab_epochs). */
+ * 11-14% in single ab_epochs runs, with the same instructions for that step. */
 MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, REAL *restrict bias,
                                        const REAL *restrict x, int64_t y, REAL sw, REAL lr,
                                        REAL *z, double *pen_sq, double *pen_abs, double *bsum_out)
