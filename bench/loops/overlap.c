@@ -103,9 +103,9 @@ int main(int argc, char **argv)
         return 3;
     int64_t *rows = malloc((size_t)n * sizeof(int64_t));
     double *t[N_LOOPS];
+    if (rows == NULL) return 3;
     for (int c = 0; c < N_LOOPS; c++)
         if ((t[c] = malloc((size_t)rounds * sizeof(double))) == NULL) return 3;
-    if (rows == NULL) return 3;
     for (int64_t i = 0; i < n * d; i++) X[i] = (float)(i % 97) * 1e-3f;
     for (int64_t j = 0; j < d; j++) w[j] = 1e-3f * (float)(j % 7), g[j] = 0;
     uint64_t s = 0x9e3779b97f4a7c15u;
@@ -132,9 +132,9 @@ int main(int argc, char **argv)
     for (int c = 0; c < N_LOOPS; c++) {
         printf("%-18s %8.1f", NAMES[c], med[c]);
         if (c == READ_ARITH || c == READ_WORK) {
-            const double part = med[c - 1], sum = med[READ] + part;
-            printf("   (sum %.1f, larger %.1f; both / larger %.2f)", sum,
-                   med[READ] > part ? med[READ] : part, med[c] / (med[READ] > part ? med[READ] : part));
+            const double part = med[c - 1], larger = med[READ] > part ? med[READ] : part;
+            printf("   (sum %.1f, larger %.1f; both / larger %.2f)", med[READ] + part, larger,
+                   med[c] / larger);
         }
         printf("\n");
     }
