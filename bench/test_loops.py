@@ -1,6 +1,6 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
-epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c and overlap.c
-run, and ab_epochs.c pairs two builds of csrc/mbgd.c (here one build against itself)."""
+epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c, overlap.c and
+cpu_scaling.c run, and ab_epochs.c pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
 import shutil
@@ -154,3 +154,16 @@ def test_overlap_build_and_run(build):
         assert m and 0 < float(m.group(3)) <= float(m.group(2)), out.stdout
     bad = subprocess.run([str(exe), "4000", "60", "2"], capture_output=True, text=True)
     assert bad.returncode == 2 and "multiple of 64" in bad.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_cpu_scaling_build_and_run(build):
+    exe = build("cpu_scaling")
+    out = subprocess.run([str(exe), "2"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for name in ("fma", "chain", "l1"):
+        m = re.search(rf"^{name} +1 thread: ([0-9.e+]+) [a-z -]+/s; 2 threads / 1: ([0-9.]+) "
+                      r"\(quartiles ([0-9.]+)-([0-9.]+)\)$", out.stdout, re.M)
+        assert m and float(m.group(1)) > 0 and float(m.group(3)) <= float(m.group(2)) <= float(m.group(4)), out.stdout
+    bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "rounds must be in 1..1000" in bad.stderr
