@@ -465,6 +465,42 @@ MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int6
     *probe_out = pr + (double)tp;
 }
 
+/* Rows of MBGD_FIXED_D values (one to four vectors of eight): dot, axpy and step_direct0 with
+ * the length a compile-time constant, so their loops unroll in full.  The same operations in
+ * the same order as with n at run time: the same bits. */
+#define MBGD_FIXED_D(n, CALL)                                                                      \
+    switch (n) {                                                                                   \
+    case 8: CALL(8); break;                                                                        \
+    case 16: CALL(16); break;                                                                      \
+    case 24: CALL(24); break;                                                                      \
+    case 32: CALL(32); break;                                                                      \
+    default: CALL(n); break;                                                                       \
+    }
+
+MBGD_INLINE REAL FN(dot_fixed)(const REAL *restrict a, const REAL *restrict b, int64_t n)
+{
+    REAL s;
+#define MBGD_CALL(m) s = FN(dot)(a, b, m)
+    MBGD_FIXED_D(n, MBGD_CALL)
+#undef MBGD_CALL
+    return s;
+}
+
+MBGD_INLINE void FN(axpy_fixed)(REAL *restrict y, REAL c, const REAL *restrict x, int64_t n)
+{
+#define MBGD_CALL(m) FN(axpy)(y, c, x, m)
+    MBGD_FIXED_D(n, MBGD_CALL)
+#undef MBGD_CALL
+}
+
+MBGD_INLINE void FN(step_direct0_fixed)(REAL *restrict w, const REAL *restrict x, int64_t d,
+                                        REAL lr, REAL cz, double *probe_out)
+{
+#define MBGD_CALL(m) FN(step_direct0)(w, x, m, lr, cz, probe_out)
+    MBGD_FIXED_D(d, MBGD_CALL)
+#undef MBGD_CALL
+}
+
 /* step_direct0 for four outputs in one pass over x: W_q -= lr (c_q x) for q < 4, each
  * element as step_direct0 computes it (the same bits), with one probe accumulator per output.
  * Ten calls of step_direct0 (softmax, K = 10) waited on ten chains of d / 8 dependent adds,
@@ -798,13 +834,13 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
         REAL dl;
-        const REAL z = FN(dot)(W, x, d) + b[0];
+        const REAL z = FN(dot_fixed)(W, x, d) + b[0];
         /* z - z is 0, or NaN when x (or w) holds NaN/Inf: the loss then flags it */
         lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
                 (double)(z - z);
         const REAL c = sw * dl;
         if (c != 0) {
-            FN(axpy)(acc, c, x, d);
+            FN(axpy_fixed)(acc, c, x, d);
             accb[0] += c;
             if (gsq_out) gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
         }
@@ -1226,13 +1262,13 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
             double loss, bsum = 0.0;
             if (K == 1) {
                 REAL dl;
-                const REAL z = FN(dot)(w, x, d) + bias[0];
+                const REAL z = FN(dot_fixed)(w, x, d) + bias[0];
                 const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
                                                             (REAL)p->epsilon, &dl)) + (double)(z - z);
                 loss = lv + 0.5 * p->l2 * pen_sq;
                 const REAL cz = sw * dl;
                 if (p->l2 == 0.0) { /* |w|^2 is not needed: its L2 term is 0 */
-                    if (cz != 0) FN(step_direct0)(w, x, d, lr, cz, &pen_abs);
+                    if (cz != 0) FN(step_direct0_fixed)(w, x, d, lr, cz, &pen_abs);
                 } else if (cz != 0 || l2 != 0) {
                     /* the step, and in the same pass |w|^2 (for the L2 term of the next loss)
                      * and w - w summed: 0, or NaN when a weight is not finite */

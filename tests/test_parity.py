@@ -116,6 +116,26 @@ def test_softmax_b1_steps_four_outputs_at_a_time(K, dtype, isa, monkeypatch):
                             mf.train(X, y, backend="numpy", **kw), dtype)
 
 
+@pytest.mark.parametrize("isa", ["generic", None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss", ["squared", "logistic", "hinge"])
+def test_rows_of_one_to_four_vectors(loss, dtype, isa, monkeypatch):
+    """Rows of 8, 16, 24 or 32 values take dot, axpy and the b = 1 step with their length fixed
+    at compile time; their neighbours (7, 17, 33) the same code with it at run time: b = 1
+    (with and without L2), 4 and one that does not divide N, weighted, with and without an
+    intercept."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    for d in (7, 8, 16, 17, 24, 32, 33):
+        X, y = make_problem(loss, 45, d, dtype=dtype, seed=d)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=45)
+        for b, l2, fit_intercept in ((1, 0.0, True), (1, 0.01, False), (4, 0.0, False), (7, 0.0, True)):
+            kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01, l2=l2, sample_weight=sw, seed=d,
+                      fit_intercept=fit_intercept)
+            assert_same_run(mf.train(X, y, backend="cpu", **kw),
+                            mf.train(X, y, backend="numpy", **kw), dtype)
+
+
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_instruction_set_matches_reference(isa, dtype, monkeypatch):
