@@ -465,9 +465,10 @@ MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int6
     *probe_out = pr + (double)tp;
 }
 
-/* Rows of MBGD_FIXED_D values (one to four vectors of eight): dot, axpy and step_direct0 with
- * the length a compile-time constant, so their loops unroll in full.  The same operations in
- * the same order as with n at run time: the same bits. */
+/* Rows of 8, 16, 24 or 32 values (one to four vectors of eight): dot, axpy and step_direct0
+ * with the length a compile-time constant, so their loops unroll in full (d = 16: b = 4
+ * 1.13-1.17x, b = 1 1.0-1.12x, docs/performance.md).  The same operations in the same order
+ * as with n at run time: the same bits. */
 #define MBGD_FIXED_D(n, CALL)                                                                      \
     switch (n) {                                                                                   \
     case 8: CALL(8); break;                                                                        \
