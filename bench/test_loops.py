@@ -34,44 +34,50 @@ def _compile(name, tmp_path):
     return exe
 
 
+def run_ok(*cmd):
+    """Runs a built program; asserts exit status 0 and returns its stdout."""
+    out = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def assert_refused(*cmd, says):
+    """Runs a built program on bad arguments; asserts exit status 2 and the message."""
+    bad = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    assert bad.returncode == 2 and says in bad.stderr, bad.stdout + bad.stderr
+
+
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_softmax_loops_build_and_check(build):
     exe = build("softmax_loops")
-    out = subprocess.run([str(exe), "50"], capture_output=True, text=True)
-    # exit status 0: the timed scores equal a plain double loop's to 1e-4
-    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_ok(exe, "50")  # exit status 0: the timed scores equal a plain double loop's to 1e-4
     for part in ("scores4", "gradient"):
-        m = re.search(part + r"\s+([0-9.]+) ns/row\s+([0-9.]+) cycles per 8-wide FMA", out.stdout)
-        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
-    bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "reps must be >= 1" in bad.stderr
+        m = re.search(part + r"\s+([0-9.]+) ns/row\s+([0-9.]+) cycles per 8-wide FMA", out)
+        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
+    assert_refused(exe, "0", says="reps must be >= 1")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 @pytest.mark.parametrize("loss", ["0", "9"])
 def test_epoch_offset_build_and_check(build, loss):
     exe = build("epoch_offset")
-    out = subprocess.run([str(exe), "3000", "64", "7", "2", "3", loss], capture_output=True, text=True)
     # exit status 0: both placements of X trained to the same weights
-    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_ok(exe, "3000", "64", "7", "2", "3", loss)
     for off in (0, 16):
-        m = re.search(rf"offset {off:2d} bytes: ([0-9.e+]+) samples/s, ([0-9.]+) ns per row", out.stdout)
-        assert m and float(m.group(1)) > 0, out.stdout
-    assert "same weights: yes" in out.stdout
-    bad = subprocess.run([str(exe), "3000", "64", "0", "1", "3"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "1 <= b <= N" in bad.stderr
+        m = re.search(rf"offset {off:2d} bytes: ([0-9.e+]+) samples/s, ([0-9.]+) ns per row", out)
+        assert m and float(m.group(1)) > 0, out
+    assert "same weights: yes" in out
+    assert_refused(exe, "3000", "64", "0", "1", "3", says="1 <= b <= N")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_omp_fork_join_runs(build):
     exe = build("omp_fork_join")
-    out = subprocess.run([str(exe), "2000"], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_ok(exe, "2000")
     m = re.findall(r"fork \+ barrier \+ join: ([0-9.]+) us per iteration; persistent team, "
-                   r"2 barriers: ([0-9.]+) us", out.stdout)
-    assert len(m) == 3 and all(float(a) > 0 and float(b) > 0 for a, b in m), out.stdout
-    bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "iterations must be >= 1" in bad.stderr
+                   r"2 barriers: ([0-9.]+) us", out)
+    assert len(m) == 3 and all(float(a) > 0 and float(b) > 0 for a, b in m), out
+    assert_refused(exe, "0", says="iterations must be >= 1")
 
 
 @pytest.fixture(scope="module")
@@ -106,17 +112,13 @@ def test_ab_shuffle_pairs_builds(tmp_path, shared_lib):
     lib = shared_lib
     exe = ab_driver("ab_shuffle", tmp_path)
     for n in ("2", "33", "5000"):  # one step, a block and a step, many blocks
-        out = subprocess.run([str(exe), str(lib), str(lib), n, "3"], capture_output=True, text=True)
-        assert out.returncode == 0, out.stdout + out.stderr
-        m = re.search(r"A: ([0-9.]+) ns per row  B: ([0-9.]+) ns per row", out.stdout)
-        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
-        paired_speed(out.stdout)
-        assert "same order: yes" in out.stdout, out.stdout
-    bad = subprocess.run([str(exe), str(lib), str(lib), "1", "3"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "2 <= N" in bad.stderr
-    missing = subprocess.run([str(exe), str(tmp_path / "none.so"), str(lib), "100", "3"],
-                             capture_output=True, text=True)
-    assert missing.returncode == 2 and "none.so" in missing.stderr
+        out = run_ok(exe, lib, lib, n, "3")
+        m = re.search(r"A: ([0-9.]+) ns per row  B: ([0-9.]+) ns per row", out)
+        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
+        paired_speed(out)
+        assert "same order: yes" in out, out
+    assert_refused(exe, lib, lib, "1", "3", says="2 <= N")
+    assert_refused(exe, tmp_path / "none.so", lib, "100", "3", says="none.so")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
@@ -124,46 +126,36 @@ def test_ab_epochs_pairs_builds(tmp_path, shared_lib):
     lib = shared_lib
     exe = ab_driver("ab_epochs", tmp_path)
     for loss in ("0", "9"):
-        out = subprocess.run([str(exe), str(lib), str(lib), "3000", "32", "7", "2", "3", loss],
-                             capture_output=True, text=True)
-        assert out.returncode == 0, out.stdout + out.stderr
-        m = re.search(r"A: ([0-9.e+]+) samples/s  B: ([0-9.e+]+) samples/s", out.stdout)
-        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out.stdout
-        paired_speed(out.stdout)
+        out = run_ok(exe, lib, lib, "3000", "32", "7", "2", "3", loss)
+        m = re.search(r"A: ([0-9.e+]+) samples/s  B: ([0-9.e+]+) samples/s", out)
+        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
+        paired_speed(out)
         # one build against itself: the same bits
-        assert "same weights: yes (max relative difference 0)" in out.stdout, out.stdout
-    bad = subprocess.run([str(exe), str(lib), str(lib), "3000", "32", "7", "2", "0"],
-                         capture_output=True, text=True)
-    assert bad.returncode == 2 and "rounds >= 1" in bad.stderr
-    missing = subprocess.run([str(exe), str(tmp_path / "none.so"), str(lib), "3000", "32", "7",
-                              "2", "3"], capture_output=True, text=True)
-    assert missing.returncode == 2 and "none.so" in missing.stderr
+        assert "same weights: yes (max relative difference 0)" in out, out
+    assert_refused(exe, lib, lib, "3000", "32", "7", "2", "0", says="rounds >= 1")
+    assert_refused(exe, tmp_path / "none.so", lib, "3000", "32", "7", "2", "3", says="none.so")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_overlap_build_and_run(build):
     exe = build("overlap")
-    out = subprocess.run([str(exe), "4000", "64", "2"], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_ok(exe, "4000", "64", "2")
     for name in ("read", "arithmetic", "row work"):
-        m = re.search(rf"^{name} +([0-9.]+)$", out.stdout, re.M)
-        assert m and float(m.group(1)) > 0, out.stdout
+        m = re.search(rf"^{name} +([0-9.]+)$", out, re.M)
+        assert m and float(m.group(1)) > 0, out
     for name in ("read \\+ arithmetic", "read \\+ row work"):
         m = re.search(rf"^{name} +([0-9.]+) +\(sum ([0-9.]+), larger ([0-9.]+); both / larger ([0-9.]+)\)",
-                      out.stdout, re.M)
-        assert m and 0 < float(m.group(3)) <= float(m.group(2)), out.stdout
-    bad = subprocess.run([str(exe), "4000", "60", "2"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "multiple of 64" in bad.stderr
+                      out, re.M)
+        assert m and 0 < float(m.group(3)) <= float(m.group(2)), out
+    assert_refused(exe, "4000", "60", "2", says="multiple of 64")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_cpu_scaling_build_and_run(build):
     exe = build("cpu_scaling")
-    out = subprocess.run([str(exe), "2"], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    out = run_ok(exe, "2")
     for name in ("fma", "chain", "l1"):
         m = re.search(rf"^{name} +1 thread: ([0-9.e+]+) [a-z -]+/s; 2 threads / 1: ([0-9.]+) "
-                      r"\(quartiles ([0-9.]+)-([0-9.]+)\)$", out.stdout, re.M)
-        assert m and float(m.group(1)) > 0 and float(m.group(3)) <= float(m.group(2)) <= float(m.group(4)), out.stdout
-    bad = subprocess.run([str(exe), "0"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "rounds must be in 1..1000" in bad.stderr
+                      r"\(quartiles ([0-9.]+)-([0-9.]+)\)$", out, re.M)
+        assert m and float(m.group(1)) > 0 and float(m.group(3)) <= float(m.group(2)) <= float(m.group(4)), out
+    assert_refused(exe, "0", says="rounds must be in 1..1000")

@@ -14,7 +14,6 @@ variant() { # NAME PATCH-or-"" CFLAGS...: $W/NAME.so, $base with PATCH applied, 
   [ -z "$patch" ] || (cd "$W/src/$name" && patch -s -p2 < "$OLDPWD/docs/not-kept/$patch")
   cc $F "${@:3}" "$W/src/$name/mbgd.c" -o "$W/$name.so" -lm
 }
-both() { run "$1" "$2" "${@:3}"; run "$2" "$1" "${@:3}"; }
 variant block8 block-gram.patch -DMBGD_BLOCK_ROWS=8
 variant block4 block-gram.patch -DMBGD_BLOCK_ROWS=4
 variant block2 block-gram.patch -DMBGD_BLOCK_ROWS=2

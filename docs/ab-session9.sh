@@ -20,8 +20,7 @@ AB_THETA_OFFSET=0,16 run $W/729c9a7.so $W/729c9a7-copy.so 200000 256 256 2 11 9
 AB_THETA_OFFSET=0,16 run $W/729c9a7.so $W/729c9a7-copy.so 200000 256 1 2 15 0
 echo "# softmax (K = 10), d = 256, b = 1: in cache (2,048 rows), then out of cache; both load orders"
 for args in "2048 256 1 1 301 9" "200000 256 1 1 15 9" "200000 256 1 2 15 9"; do
-  run $W/729c9a7.so $W/07f248a.so $args
-  run $W/07f248a.so $W/729c9a7.so $args
+  both $W/729c9a7.so $W/07f248a.so $args
 done
 echo "# cells whose code is unchanged (squared loss; softmax at b = 256)"
 for args in "200000 16 1 1 21 0" "200000 16 1 2 21 0" "200000 16 4 1 21 0" "200000 256 1 2 15 0" \

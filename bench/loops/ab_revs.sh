@@ -2,7 +2,8 @@
 # bench/loops/ab_epochs.c and ab_shuffle.c built as $W/ab_epochs and $W/ab_shuffle;
 # `build_revs REV...` builds csrc/mbgd.c of each git revision as $W/REV.so (its sources in
 # $W/src/REV), `ab DRIVER A.so B.so ARGS...` prints one paired A/B with its command line, and
-# `run A.so B.so ARGS...` is `ab ab_epochs ...`.  Leaves the shell in the repository's root.
+# `run A.so B.so ARGS...` is `ab ab_epochs ...`; `both A.so B.so ARGS...` runs it in both
+# load orders.  Leaves the shell in the repository's root.
 set -e
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
@@ -20,4 +21,5 @@ build_revs() {
 }
 ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }$1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
 run() { ab ab_epochs "$@"; }
+both() { run "$1" "$2" "${@:3}"; run "$2" "$1" "${@:3}"; }
 echo "# $(date -u) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) CPUs"
