@@ -14,7 +14,9 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define ISA avx2
+#define MBGD_AVX2_VARIANT 1
 #include "kernel_impl.h"
+#undef MBGD_AVX2_VARIANT
 #undef ISA
 #pragma GCC pop_options
 

@@ -163,6 +163,60 @@ static inline void FN(axpy4)(REAL *restrict A0, REAL *restrict A1, REAL *restric
 
 /* z[q ldz + m] += W_m . x_q for two outputs m and four rows q in one pass: each loaded
  * element of W serves four rows (eight accumulators of eight lanes, summed as trees). */
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* The AVX2 float32 variant in intrinsics, the same sums in the same order (the same bits as
+ * the C loop below): GCC compiled that loop with each x_q loaded twice (ten loads per eight
+ * FMAs) and its accumulators stored to the stack and summed from there. */
+static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb,
+                              const float *restrict x0, const float *restrict x1,
+                              const float *restrict x2, const float *restrict x3, int64_t n,
+                              float *z, int64_t ldz)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j);
+        __m256 e0 = _mm256_loadu_ps(x0 + j), e1 = _mm256_loadu_ps(x1 + j);
+        __m256 e2 = _mm256_loadu_ps(x2 + j), e3 = _mm256_loadu_ps(x3 + j);
+        /* in registers: folded into the FMAs as memory operands they were loaded twice */
+        __asm__("" : "+x"(e0), "+x"(e1), "+x"(e2), "+x"(e3));
+        a0 = _mm256_fmadd_ps(wa, e0, a0);
+        a1 = _mm256_fmadd_ps(wa, e1, a1);
+        a2 = _mm256_fmadd_ps(wa, e2, a2);
+        a3 = _mm256_fmadd_ps(wa, e3, a3);
+        b0 = _mm256_fmadd_ps(wb, e0, b0);
+        b1 = _mm256_fmadd_ps(wb, e1, b1);
+        b2 = _mm256_fmadd_ps(wb, e2, b2);
+        b3 = _mm256_fmadd_ps(wb, e3, b3);
+    }
+    /* eight lane8_sum trees side by side: m = lanes k + (k + 4), then (m0 + m2) + (m1 + m3);
+     * s = [a0 a1 a2 a3 | b0 b1 b2 b3] */
+#define MBGD_HI_LO(p, q)                                                                      \
+    _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20), _mm256_permute2f128_ps(p, q, 0x31))
+    const __m256 m01 = MBGD_HI_LO(a0, b0), m23 = MBGD_HI_LO(a1, b1);
+    const __m256 m45 = MBGD_HI_LO(a2, b2), m67 = MBGD_HI_LO(a3, b3);
+#undef MBGD_HI_LO
+    const __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(m01, m23), _mm256_unpackhi_ps(m01, m23));
+    const __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(m45, m67), _mm256_unpackhi_ps(m45, m67));
+    float s[8];
+    _mm256_storeu_ps(s, _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xEE)));
+    for (; j < n; j++) {
+        s[0] += Wa[j] * x0[j];
+        s[4] += Wb[j] * x0[j];
+        s[1] += Wa[j] * x1[j];
+        s[5] += Wb[j] * x1[j];
+        s[2] += Wa[j] * x2[j];
+        s[6] += Wb[j] * x2[j];
+        s[3] += Wa[j] * x3[j];
+        s[7] += Wb[j] * x3[j];
+    }
+    for (int64_t q = 0; q < 4; q++) {
+        z[q * ldz] += s[q];
+        z[q * ldz + 1] += s[4 + q];
+    }
+}
+#else
 static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
                               const REAL *restrict x0, const REAL *restrict x1,
                               const REAL *restrict x2, const REAL *restrict x3, int64_t n,
@@ -203,6 +257,7 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
         z[q * ldz + 1] += s[2 * q + 1];
     }
 }
+#endif
 
 /* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: two outputs per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,

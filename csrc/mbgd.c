@@ -22,6 +22,7 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MBGD_NO_MULTI_ISA)
 #define MBGD_MULTI_ISA 1
+#include <immintrin.h> /* the AVX2 variant's hand-written loops (target pragma) */
 #endif
 
 /* Rows x outputs x features of work below which a batch is one group, so that
@@ -358,6 +359,7 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 
 #define REAL float
 #define SFX f32
+#define MBGD_F32 1
 #define EXP expf
 #define EXP_NONPOS mbgd_expf_nonpos
 #define EXP_NONPOS_LO MBGD_EXPF_LO
@@ -366,6 +368,7 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #define SQRT sqrtf
 #define FABS fabsf
 #include "isa_variants.h"
+#undef MBGD_F32
 #undef REAL
 #undef SFX
 #undef EXP
