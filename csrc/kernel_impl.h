@@ -103,6 +103,58 @@ static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, in
 /* z[k] += W_k . x for four outputs in one pass over x: four independent accumulators of
  * eight lanes each, summed as trees (an `omp simd reduction` here had summed its lanes
  * one by one, 32 serial adds per call). */
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* The AVX2 float32 variant in intrinsics, with two accumulators per output (even and odd
+ * vectors of x): with one, each output's FMAs waited on the previous one's latency, four
+ * chains for two FMA pipes.  Sums in another order than the C loop below (other bits). */
+static inline void FN(dot4)(const float *restrict W0, const float *restrict W1,
+                            const float *restrict W2, const float *restrict W3,
+                            const float *restrict x, int64_t n, float *z)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        const __m256 e = _mm256_loadu_ps(x + j), f = _mm256_loadu_ps(x + j + 8);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(W0 + j), e, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(W1 + j), e, a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(W2 + j), e, a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(W3 + j), e, a3);
+        b0 = _mm256_fmadd_ps(_mm256_loadu_ps(W0 + j + 8), f, b0);
+        b1 = _mm256_fmadd_ps(_mm256_loadu_ps(W1 + j + 8), f, b1);
+        b2 = _mm256_fmadd_ps(_mm256_loadu_ps(W2 + j + 8), f, b2);
+        b3 = _mm256_fmadd_ps(_mm256_loadu_ps(W3 + j + 8), f, b3);
+    }
+    if (j + 8 <= n) {
+        const __m256 e = _mm256_loadu_ps(x + j);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(W0 + j), e, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(W1 + j), e, a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(W2 + j), e, a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(W3 + j), e, a3);
+        j += 8;
+    }
+    a0 = _mm256_add_ps(a0, b0);
+    a1 = _mm256_add_ps(a1, b1);
+    a2 = _mm256_add_ps(a2, b2);
+    a3 = _mm256_add_ps(a3, b3);
+    /* the four lane sums side by side: s = [a0 a1 a2 a3] */
+    const __m256 m01 = _mm256_hadd_ps(a0, a1), m23 = _mm256_hadd_ps(a2, a3);
+    const __m256 t = _mm256_hadd_ps(m01, m23);
+    float s[4];
+    _mm_storeu_ps(s, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+    for (; j < n; j++) {
+        const float xj = x[j];
+        s[0] += W0[j] * xj;
+        s[1] += W1[j] * xj;
+        s[2] += W2[j] * xj;
+        s[3] += W3[j] * xj;
+    }
+    z[0] += s[0];
+    z[1] += s[1];
+    z[2] += s[2];
+    z[3] += s[3];
+}
+#else
 static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
                             const REAL *restrict W2, const REAL *restrict W3,
                             const REAL *restrict x, int64_t n, REAL *z)
@@ -133,6 +185,7 @@ static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
     z[2] += s2;
     z[3] += s3;
 }
+#endif
 
 /* z[k] = W_k . x + b[k] for the K outputs, four per pass over x. */
 static inline void FN(scores)(const REAL *W, const REAL *b, const REAL *x, int64_t d, int64_t K,
@@ -164,9 +217,11 @@ static inline void FN(axpy4)(REAL *restrict A0, REAL *restrict A1, REAL *restric
 /* z[q ldz + m] += W_m . x_q for two outputs m and four rows q in one pass: each loaded
  * element of W serves four rows (eight accumulators of eight lanes, summed as trees). */
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
-/* The AVX2 float32 variant in intrinsics, the same sums in the same order (the same bits as
- * the C loop below): GCC compiled that loop with each x_q loaded twice (ten loads per eight
- * FMAs) and its accumulators stored to the stack and summed from there. */
+/* The AVX2 float32 variant in intrinsics: GCC compiled the C loop below with each x_q loaded
+ * twice (ten loads per eight FMAs) and its accumulators stored to the stack and summed from
+ * there.  The same lane sums and trees: softmax weights trained at d = 256 were the same bits
+ * as with the C loop; at d = 37 (a tail past the last 8) they differed in the last bits
+ * (at most 3e-9 after two epochs). */
 static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb,
                               const float *restrict x0, const float *restrict x1,
                               const float *restrict x2, const float *restrict x3, int64_t n,
@@ -598,6 +653,36 @@ static inline void FN(step4_direct0)(REAL *restrict w0, REAL *restrict w1, REAL 
                  (double)FN(lane8_sum)(p2) + (double)FN(lane8_sum)(p3) + (double)tp;
 }
 
+/* step4_direct0 for two outputs: the two past the last four of a softmax step with K = 10.
+ * As two calls of step_direct0, each waiting on its one chain of d / 8 dependent probe adds,
+ * they had made the whole b = 1 step 1.05x slower (in cache, d = 256). */
+static inline void FN(step2_direct0)(REAL *restrict w0, REAL *restrict w1, const REAL *restrict x,
+                                     int64_t d, REAL lr, const REAL *c, double *probe_out)
+{
+    const REAL c0 = c[0], c1 = c[1];
+    REAL p0[8] = {0}, p1[8] = {0}, tp = 0;
+    int64_t j = 0;
+    for (; j + 8 <= d; j += 8) {
+#pragma omp simd
+        for (int64_t k = 0; k < 8; k++) {
+            const REAL xj = x[j + k];
+            const REAL v0 = w0[j + k] - lr * (c0 * xj), v1 = w1[j + k] - lr * (c1 * xj);
+            w0[j + k] = v0;
+            w1[j + k] = v1;
+            p0[k] += v0 - v0;
+            p1[k] += v1 - v1;
+        }
+    }
+    for (; j < d; j++) {
+        const REAL xj = x[j];
+        const REAL v0 = w0[j] - lr * (c0 * xj), v1 = w1[j] - lr * (c1 * xj);
+        w0[j] = v0;
+        w1[j] = v1;
+        tp += (v0 - v0) + (v1 - v1);
+    }
+    *probe_out = (double)FN(lane8_sum)(p0) + (double)FN(lane8_sum)(p1) + (double)tp;
+}
+
 /* Averaged SGD: avg += (theta - avg) * w with w = 1 / (updates averaged so far). */
 static inline void FN(average_into)(REAL *restrict avg, const REAL *restrict theta, int64_t n,
                                     REAL w)
@@ -754,7 +839,14 @@ MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, R
             if (p->fit_intercept) bias[k] -= lr * ck;
             bsum += fabs((double)bias[k]);
         }
-        for (int q = 0; q < n4; q++) {
+        int q = 0;
+        if (n4 >= 2) {
+            double p2 = 0.0;
+            FN(step2_direct0)(wk4[0], wk4[1], x, d, lr, ck4, &p2);
+            pr += p2;
+            q = 2;
+        }
+        for (; q < n4; q++) {
             double pq = 0.0;
             FN(step_direct0)(wk4[q], x, d, lr, ck4[q], &pq);
             pr += pq;
