@@ -100,6 +100,21 @@ static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, in
     for (int64_t j = 0; j < n; j++) y[j] += c * x[j];
 }
 
+/* The end of dot4: s (four outputs' sums over x[0..j)) plus the tail x[j..n), added to z. */
+MBGD_INLINE void FN(dot4_tail)(const REAL *restrict W0, const REAL *restrict W1,
+                               const REAL *restrict W2, const REAL *restrict W3,
+                               const REAL *restrict x, int64_t j, int64_t n, REAL *s, REAL *z)
+{
+    for (; j < n; j++) {
+        const REAL xj = x[j];
+        s[0] += W0[j] * xj;
+        s[1] += W1[j] * xj;
+        s[2] += W2[j] * xj;
+        s[3] += W3[j] * xj;
+    }
+    for (int q = 0; q < 4; q++) z[q] += s[q];
+}
+
 /* z[k] += W_k . x for four outputs in one pass over x: four independent accumulators of
  * eight lanes each, summed as trees (an `omp simd reduction` here had summed its lanes
  * one by one, 32 serial adds per call). */
@@ -142,17 +157,7 @@ static inline void FN(dot4)(const float *restrict W0, const float *restrict W1,
     const __m256 t = _mm256_hadd_ps(m01, m23);
     float s[4];
     _mm_storeu_ps(s, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
-    for (; j < n; j++) {
-        const float xj = x[j];
-        s[0] += W0[j] * xj;
-        s[1] += W1[j] * xj;
-        s[2] += W2[j] * xj;
-        s[3] += W3[j] * xj;
-    }
-    z[0] += s[0];
-    z[1] += s[1];
-    z[2] += s[2];
-    z[3] += s[3];
+    FN(dot4_tail)(W0, W1, W2, W3, x, j, n, s, z);
 }
 #else
 static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
@@ -171,19 +176,8 @@ static inline void FN(dot4)(const REAL *restrict W0, const REAL *restrict W1,
             a3[k] += W3[j + k] * xj;
         }
     }
-    REAL s0 = FN(lane8_sum)(a0), s1 = FN(lane8_sum)(a1), s2 = FN(lane8_sum)(a2),
-         s3 = FN(lane8_sum)(a3);
-    for (; j < n; j++) {
-        const REAL xj = x[j];
-        s0 += W0[j] * xj;
-        s1 += W1[j] * xj;
-        s2 += W2[j] * xj;
-        s3 += W3[j] * xj;
-    }
-    z[0] += s0;
-    z[1] += s1;
-    z[2] += s2;
-    z[3] += s3;
+    REAL s[4] = {FN(lane8_sum)(a0), FN(lane8_sum)(a1), FN(lane8_sum)(a2), FN(lane8_sum)(a3)};
+    FN(dot4_tail)(W0, W1, W2, W3, x, j, n, s, z);
 }
 #endif
 
@@ -211,6 +205,29 @@ static inline void FN(axpy4)(REAL *restrict A0, REAL *restrict A1, REAL *restric
         A1[j] += c1 * xj;
         A2[j] += c2 * xj;
         A3[j] += c3 * xj;
+    }
+}
+
+/* The end of dot2x4: s = [a0 b0 a1 b1 a2 b2 a3 b3] (the sums over x[0..j) of output a and b
+ * with rows 0-3) plus the tail x[j..n), added to z. */
+MBGD_INLINE void FN(dot2x4_tail)(const REAL *restrict Wa, const REAL *restrict Wb,
+                                 const REAL *restrict x0, const REAL *restrict x1,
+                                 const REAL *restrict x2, const REAL *restrict x3, int64_t j,
+                                 int64_t n, REAL *s, REAL *z, int64_t ldz)
+{
+    for (; j < n; j++) {
+        s[0] += Wa[j] * x0[j];
+        s[1] += Wb[j] * x0[j];
+        s[2] += Wa[j] * x1[j];
+        s[3] += Wb[j] * x1[j];
+        s[4] += Wa[j] * x2[j];
+        s[5] += Wb[j] * x2[j];
+        s[6] += Wa[j] * x3[j];
+        s[7] += Wb[j] * x3[j];
+    }
+    for (int64_t q = 0; q < 4; q++) {
+        z[q * ldz] += s[2 * q];
+        z[q * ldz + 1] += s[2 * q + 1];
     }
 }
 
@@ -254,22 +271,12 @@ static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb
 #undef MBGD_HI_LO
     const __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(m01, m23), _mm256_unpackhi_ps(m01, m23));
     const __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(m45, m67), _mm256_unpackhi_ps(m45, m67));
-    float s[8];
-    _mm256_storeu_ps(s, _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xEE)));
-    for (; j < n; j++) {
-        s[0] += Wa[j] * x0[j];
-        s[4] += Wb[j] * x0[j];
-        s[1] += Wa[j] * x1[j];
-        s[5] += Wb[j] * x1[j];
-        s[2] += Wa[j] * x2[j];
-        s[6] += Wb[j] * x2[j];
-        s[3] += Wa[j] * x3[j];
-        s[7] += Wb[j] * x3[j];
-    }
-    for (int64_t q = 0; q < 4; q++) {
-        z[q * ldz] += s[q];
-        z[q * ldz + 1] += s[4 + q];
-    }
+    const __m256 v = _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xEE));
+    const __m128 va = _mm256_castps256_ps128(v), vb = _mm256_extractf128_ps(v, 1);
+    float s[8]; /* [a0 b0 a1 b1 a2 b2 a3 b3], as the C loop's */
+    _mm_storeu_ps(s, _mm_unpacklo_ps(va, vb));
+    _mm_storeu_ps(s + 4, _mm_unpackhi_ps(va, vb));
+    FN(dot2x4_tail)(Wa, Wb, x0, x1, x2, x3, j, n, s, z, ldz);
 }
 #else
 static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
@@ -297,20 +304,7 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
     }
     REAL s[8] = {FN(lane8_sum)(a0), FN(lane8_sum)(b0), FN(lane8_sum)(a1), FN(lane8_sum)(b1),
                  FN(lane8_sum)(a2), FN(lane8_sum)(b2), FN(lane8_sum)(a3), FN(lane8_sum)(b3)};
-    for (; j < n; j++) {
-        s[0] += Wa[j] * x0[j];
-        s[1] += Wb[j] * x0[j];
-        s[2] += Wa[j] * x1[j];
-        s[3] += Wb[j] * x1[j];
-        s[4] += Wa[j] * x2[j];
-        s[5] += Wb[j] * x2[j];
-        s[6] += Wa[j] * x3[j];
-        s[7] += Wb[j] * x3[j];
-    }
-    for (int64_t q = 0; q < 4; q++) {
-        z[q * ldz] += s[2 * q];
-        z[q * ldz + 1] += s[2 * q + 1];
-    }
+    FN(dot2x4_tail)(Wa, Wb, x0, x1, x2, x3, j, n, s, z, ldz);
 }
 #endif
 
