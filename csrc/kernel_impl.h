@@ -795,6 +795,82 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
     return LOG(s) - zc;
 }
 
+/* Largest K that softmax4 takes (its interleaved copy is on the stack). */
+#define MBGD_SM4_K 32
+
+/*
+ * softmax_row for the four rows of a block, with the rest of accumulate's work per row: z
+ * holds row q's K scores at z + q K; on return it holds c_qk = sw_q dl_qk, accb[k] has had
+ * c_0k, c_1k, c_2k, c_3k added in that order, loss[q] is the row's loss (softmax_row's
+ * return), probe[q] the sum of z_qk - z_qk (0, or NaN when a score is not finite) and, when
+ * csq is not NULL, csq[q] the sum of c_qk^2.  Each row gets softmax_row's operations in the
+ * same order (the same bits), done as vectors across the rows on a copy with the rows
+ * interleaved, zt[4 k + q]: the clamp and e^t eight at a time (two outputs of four rows),
+ * the max, sum, 1/s and the rest four at a time.  softmax_row's max and sum are chains of K
+ * dependent scalar ops per row, and its e^t a vector pass plus a scalar tail per row.
+ */
+static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls, const REAL *sw,
+                                REAL *restrict accb, REAL *loss, REAL *probe, double *csq)
+{
+    REAL zt[4 * (MBGD_SM4_K + 1)], m[4], s[4] = {0, 0, 0, 0}, zc[4], inv[4], pr[4] = {0, 0, 0, 0};
+    const int64_t KP = (K + 1) & ~(int64_t)1; /* K rounded up to pairs of outputs */
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t q = 0; q < 4; q++) zt[4 * k + q] = z[q * K + k];
+    for (int64_t q = 0; q < 4; q++) m[q] = zt[q];
+    for (int64_t k = 0; k < K; k++) {
+#pragma omp simd
+        for (int64_t q = 0; q < 4; q++) {
+            const REAL v = zt[4 * k + q];
+            pr[q] += v - v;
+            m[q] = v > m[q] ? v : m[q];
+        }
+    }
+    for (int64_t q = 0; q < 4; q++) {
+        zc[q] = zt[4 * cls[q] + q] - m[q];
+        if (K < KP) zt[4 * K + q] = m[q]; /* the pad: e^0, not used */
+    }
+    REAL m8[8];
+    for (int64_t l = 0; l < 8; l++) m8[l] = m[l & 3];
+    for (int64_t k = 0; k < KP; k += 2) {
+        REAL *restrict v = zt + 4 * k;
+#pragma omp simd
+        for (int64_t l = 0; l < 8; l++) { /* z - m <= 0; NaN (flagged by the probe) */
+            const REAL t = v[l] - m8[l];
+            v[l] = t > EXP_NONPOS_LO ? t : EXP_NONPOS_LO;
+        }
+#pragma omp simd
+        for (int64_t l = 0; l < 8; l++) v[l] = EXP_NONPOS(v[l]);
+    }
+    for (int64_t k = 0; k < K; k++) {
+#pragma omp simd
+        for (int64_t q = 0; q < 4; q++) s[q] += zt[4 * k + q];
+    }
+    for (int64_t q = 0; q < 4; q++) {
+        inv[q] = 1 / s[q];
+        loss[q] = LOG(s[q]) - zc[q];
+        probe[q] = pr[q];
+    }
+    for (int64_t k = 0; k < K; k++) {
+#pragma omp simd
+        for (int64_t q = 0; q < 4; q++) zt[4 * k + q] *= inv[q];
+    }
+    for (int64_t q = 0; q < 4; q++) zt[4 * cls[q] + q] -= 1;
+    for (int64_t k = 0; k < K; k++) {
+#pragma omp simd
+        for (int64_t q = 0; q < 4; q++) zt[4 * k + q] *= sw[q];
+        for (int64_t q = 0; q < 4; q++) {
+            z[q * K + k] = zt[4 * k + q];
+            accb[k] += zt[4 * k + q];
+        }
+    }
+    if (csq)
+        for (int64_t q = 0; q < 4; q++) {
+            double c2 = 0.0;
+            for (int64_t k = 0; k < K; k++) c2 += (double)zt[4 * k + q] * (double)zt[4 * k + q];
+            csq[q] = c2;
+        }
+}
+
 /* The b = 1 softmax step of iterate (plain SGD, no L1): the K scores, the softmax, then each
  * output's row stepped as step_direct (l2 != 0) or step_direct0 (l2 = 0, four outputs at a
  * time) do.  Returns the sample's loss (with the L2 term of *pen_sq, then updated to |w|^2
@@ -928,6 +1004,21 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             else
                 for (int64_t q = 0; q < nr; q++) FN(scores)(W, b, xs[q], d, K, zbuf + q * K);
             if (nr > 1 && ahead[1] >= 0) FN(prefetch_sample)(data, rows[ahead[1]], d);
+            if (nr == MBGD_ZROWS && K <= MBGD_SM4_K) {
+                int64_t cls[4];
+                REAL sw4[4], l4[4], pr4[4];
+                double csq4[4];
+                for (int64_t q = 0; q < 4; q++) {
+                    cls[q] = (int64_t)Y[is[q]];
+                    sw4[q] = SW ? SW[is[q]] : (REAL)1;
+                }
+                FN(softmax4)(zbuf, K, cls, sw4, accb, l4, pr4, gsq_out ? csq4 : NULL);
+                for (int64_t q = 0; q < 4; q++) {
+                    lsum += (double)(sw4[q] * l4[q]) + (double)pr4[q];
+                    if (gsq_out && csq4[q] != 0)
+                        gsq += csq4[q] * ((double)FN(dot)(xs[q], xs[q], d) + fi);
+                }
+            } else
             for (int64_t q = 0; q < nr; q++) {
                 const int64_t i = is[q];
                 const REAL sw = SW ? SW[i] : (REAL)1;
@@ -1733,6 +1824,7 @@ done:
 #undef MBGD_LANES
 #undef MBGD_HALVE
 #undef MBGD_ZROWS
+#undef MBGD_SM4_K
 #undef MBGD_PAD
 #undef MBGD_LINE
 #undef FN
