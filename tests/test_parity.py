@@ -118,6 +118,33 @@ def test_softmax_b1_steps_four_outputs_at_a_time(K, dtype, isa, monkeypatch):
 
 @pytest.mark.parametrize("isa", ["generic", None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [2, 3, 10, 32, 33])
+def test_softmax_blocks_of_four_rows(K, dtype, isa, monkeypatch):
+    """Softmax batches of b >= 4 take the softmax of four rows at a time (softmax4, K <= 32:
+    even and odd K, its largest K) and the rows past the last four, or every row when K > 32,
+    one by one: weighted, rows of weight 0, with and without an intercept, and the
+    gradient-noise pass (which also sums each row's |g_i|^2)."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    d = 9
+    X, y = make_problem("softmax", 46, d, dtype=dtype, seed=K, K=K)
+    sw = np.random.default_rng(K).uniform(0.5, 2.0, size=46)
+    sw[::5] = 0.0
+    for b, fit_intercept in ((4, True), (7, False), (46, True)):
+        kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.05, sample_weight=sw, seed=K,
+                  fit_intercept=fit_intercept)
+        assert_same_run(mf.train(X, y, backend="cpu", **kw),
+                        mf.train(X, y, backend="numpy", **kw), dtype)
+    coef = np.random.default_rng(K + 1).standard_normal((K, d)) * 0.3
+    a, r = (mf.gradient_noise(X, y, coef, np.zeros(K), loss="softmax", sample_weight=sw,
+                              backend=be) for be in ("cpu", "numpy"))
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    for name in ("loss", "grad_coef", "grad_intercept", "trace_sigma", "b_simple"):
+        np.testing.assert_allclose(getattr(a, name), getattr(r, name), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("isa", ["generic", None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("loss", ["squared", "logistic", "hinge"])
 def test_rows_of_one_to_four_vectors(loss, dtype, isa, monkeypatch):
     """Rows of 8, 16, 24 or 32 values take dot, axpy and the b = 1 step with their length fixed
