@@ -1,6 +1,7 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
-epoch_offset.c trains the same bits from both placements of X, omp_fork_join.c, overlap.c and
-cpu_scaling.c run, and ab_epochs.c pairs two builds of csrc/mbgd.c (here one build against itself)."""
+step_loops.c's library step the right weights, epoch_offset.c trains the same bits from both
+placements of X, omp_fork_join.c, overlap.c and cpu_scaling.c run, and ab_epochs.c pairs two
+builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
 import shutil
@@ -55,6 +56,21 @@ def test_softmax_loops_build_and_check(build):
         m = re.search(part + r"\s+([0-9.]+) ns/row\s+([0-9.]+) cycles per 8-wide FMA", out)
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
     assert_refused(exe, "0", says="reps must be >= 1")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_step_loops_build_and_check(build):
+    exe = build("step_loops")
+    out = run_ok(exe, "20")  # exit status 0: the timed step's weights equal a plain double loop's
+    for part in ("store", "w \\+= c", "w \\+= x", "w -= lr c_k x", "library step"):
+        m = re.search(part + r"\s+([0-9.]+)\s+([0-9.]+)\n", out)
+        assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
+    for part in ("library scores", "softmax_step1"):
+        m = re.search(part + r"\s+([0-9.]+)\s*\n", out)
+        assert m and float(m.group(1)) > 0, out
+    assert_refused(exe, "0", says="reps must be >= 1")
+    assert_refused(exe, "20", "6", says="OFFSET must be a multiple of 4")
+    assert "rows 0 bytes past a line" in run_ok(exe, "5", "0")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

@@ -17,18 +17,12 @@
 #include "../../csrc/mbgd.c"
 
 #include <stdio.h>
-#include <time.h>
+
+#include "clock_common.h"
 
 #define D 256
 #define KOUT 10
 #define ROWS 16
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 typedef void (*scores4_fn)(const float *, const float *, const float *const *, int64_t, int64_t,
                            float *);
@@ -59,23 +53,6 @@ static void gradient_rows(float *acc, const float *c, const float *X)
                     KOUT, x, x + D, x + 2 * D, x + 3 * D, D);
         for (; m < KOUT; m++) axpy1x4(acc + m * D, cr + m, KOUT, x, x + D, x + 2 * D, x + 3 * D, D);
     }
-}
-
-/* Iterations of a dependent add chain per second: about the core's clock. */
-static double clock_hz(void)
-{
-    const long n = 400000000;
-    long x = 0;
-    double t = now();
-    for (long i = 0; i < n; i++) {
-#if defined(__GNUC__) && defined(__x86_64__)
-        __asm__ volatile("add $1, %0" : "+r"(x));
-#else
-        x += i & 1;
-#endif
-    }
-    t = now() - t;
-    return (double)n / t;
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,32 @@
+/* clock_common.h -- the wall clock and a clock-rate estimate shared by the loop timers that
+ * report cycles (softmax_loops.c, step_loops.c). */
+#ifndef MBGD_CLOCK_COMMON_H
+#define MBGD_CLOCK_COMMON_H
+
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Iterations of a dependent add chain per second: about the core's clock. */
+static double clock_hz(void)
+{
+    const long n = 400000000;
+    long x = 0;
+    double t = now();
+    for (long i = 0; i < n; i++) {
+#if defined(__GNUC__) && defined(__x86_64__)
+        __asm__ volatile("add $1, %0" : "+r"(x));
+#else
+        x += i & 1;
+#endif
+    }
+    t = now() - t;
+    return (double)n / t;
+}
+
+#endif
