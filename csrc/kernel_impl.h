@@ -1018,20 +1018,21 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                     if (gsq_out && csq4[q] != 0)
                         gsq += csq4[q] * ((double)FN(dot)(xs[q], xs[q], d) + fi);
                 }
-            } else
-            for (int64_t q = 0; q < nr; q++) {
-                const int64_t i = is[q];
-                const REAL sw = SW ? SW[i] : (REAL)1;
-                REAL *z = zbuf + q * K, probe = 0;
-                for (int64_t k = 0; k < K; k++) probe += z[k] - z[k];
-                lsum += (double)(sw * FN(softmax_row)(z, K, (int64_t)Y[i])) + (double)probe;
-                double csq = 0.0;
-                for (int64_t k = 0; k < K; k++) {
-                    z[k] *= sw; /* now c_k = sw * dl_k */
-                    accb[k] += z[k];
-                    csq += (double)z[k] * (double)z[k];
+            } else { /* a group's last rows, or K > MBGD_SM4_K: one row at a time */
+                for (int64_t q = 0; q < nr; q++) {
+                    const int64_t i = is[q];
+                    const REAL sw = SW ? SW[i] : (REAL)1;
+                    REAL *z = zbuf + q * K, probe = 0;
+                    for (int64_t k = 0; k < K; k++) probe += z[k] - z[k];
+                    lsum += (double)(sw * FN(softmax_row)(z, K, (int64_t)Y[i])) + (double)probe;
+                    double csq = 0.0;
+                    for (int64_t k = 0; k < K; k++) {
+                        z[k] *= sw; /* now c_k = sw * dl_k */
+                        accb[k] += z[k];
+                        csq += (double)z[k] * (double)z[k];
+                    }
+                    if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(xs[q], xs[q], d) + fi);
                 }
-                if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(xs[q], xs[q], d) + fi);
             }
             if (nr > 2 && ahead[2] >= 0) FN(prefetch_sample)(data, rows[ahead[2]], d);
             int64_t m4 = 0;
