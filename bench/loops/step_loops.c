@@ -24,7 +24,7 @@
  *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -w -Icsrc \
  *      bench/loops/step_loops.c -o /tmp/step_loops -lm && /tmp/step_loops 20000 [OFFSET]
  *
- * Exits 1 when the library step's weights differ from a plain double loop's.
+ * Exits 1 when the library step's weights differ from a plain double loop's, 2 on bad arguments.
  */
 #include "../../csrc/mbgd.c"
 
