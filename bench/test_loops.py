@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,17 +14,37 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 
 
+# The programs that include all of csrc/mbgd.c, and the shared library the A/B drivers load:
+# about a minute of compiling each.
+HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "lib")
+
+
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    """Compiles bench/loops/<name>.c once per module (each includes all of csrc/)."""
+def _builds(tmp_path_factory):
+    """Compiles each program (and the library) once per module, on a pool of one worker per
+    core (at most 2). The first call for a heavy one starts all of them, so they compile side
+    by side (CI has 2 cores), even for the tests a -k left out."""
     made = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
 
-    def get(name):
-        if name not in made:
-            made[name] = _compile(name, tmp_path_factory.mktemp(name))
-        return made[name]
+        def start(name):
+            if name not in made:
+                tmp = tmp_path_factory.mktemp(name)
+                made[name] = pool.submit(_compile_lib if name == "lib" else _compile, name, tmp)
 
-    return get
+        def get(name):
+            for h in HEAVY if name in HEAVY else ():
+                start(h)
+            start(name)
+            return made[name].result()
+
+        yield get
+
+
+@pytest.fixture(scope="module")
+def build(_builds):
+    """bench/loops/<name>.c compiled against csrc/ (once per module)."""
+    return _builds
 
 
 def _compile(name, tmp_path):
@@ -96,15 +117,19 @@ def test_omp_fork_join_runs(build):
     assert_refused(exe, "0", says="iterations must be >= 1")
 
 
-@pytest.fixture(scope="module")
-def shared_lib(tmp_path_factory):
-    """csrc/mbgd.c built once as a shared object, as the A/B drivers load it (about 40 s)."""
-    lib = tmp_path_factory.mktemp("lib") / "mbgd.so"
+def _compile_lib(name, tmp_path):
+    lib = tmp_path / "mbgd.so"
     subprocess.run(CC.split() + ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast",
                                  "-fopenmp", "-fPIC", "-fwrapv", "-w", "-shared",
                                  os.path.join(ROOT, "csrc", "mbgd.c"), "-o", str(lib), "-lm"],
                    check=True, capture_output=True)
     return lib
+
+
+@pytest.fixture(scope="module")
+def shared_lib(_builds):
+    """csrc/mbgd.c built once as a shared object, as the A/B drivers load it."""
+    return _builds("lib")
 
 
 def ab_driver(name, tmp_path):
