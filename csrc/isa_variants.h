@@ -23,7 +23,9 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 #define ISA avx512
+#define MBGD_AVX512_VARIANT 1
 #include "kernel_impl.h"
+#undef MBGD_AVX512_VARIANT
 #undef ISA
 #pragma GCC pop_options
 #endif

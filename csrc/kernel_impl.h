@@ -233,7 +233,81 @@ MBGD_INLINE void FN(dot2x4_tail)(const REAL *restrict Wa, const REAL *restrict W
 
 /* z[q ldz + m] += W_m . x_q for two outputs m and four rows q in one pass: each loaded
  * element of W serves four rows (eight accumulators of eight lanes, summed as trees). */
-#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
+/* The end of the intrinsic dot2x4s: the eight accumulators' lane sums (eight lanes each,
+ * lane8_sum's trees side by side: m = lanes k + (k + 4), then (m0 + m2) + (m1 + m3)), then
+ * the tail from x[j], added to z. */
+MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 b0, __m256 b1,
+                                __m256 b2, __m256 b3, const float *restrict Wa,
+                                const float *restrict Wb, const float *restrict x0,
+                                const float *restrict x1, const float *restrict x2,
+                                const float *restrict x3, int64_t j, int64_t n, float *z,
+                                int64_t ldz)
+{
+    /* s = [a0 a1 a2 a3 | b0 b1 b2 b3] */
+#define MBGD_HI_LO(p, q)                                                                      \
+    _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20), _mm256_permute2f128_ps(p, q, 0x31))
+    const __m256 m01 = MBGD_HI_LO(a0, b0), m23 = MBGD_HI_LO(a1, b1);
+    const __m256 m45 = MBGD_HI_LO(a2, b2), m67 = MBGD_HI_LO(a3, b3);
+#undef MBGD_HI_LO
+    const __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(m01, m23), _mm256_unpackhi_ps(m01, m23));
+    const __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(m45, m67), _mm256_unpackhi_ps(m45, m67));
+    const __m256 v = _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xEE));
+    const __m128 va = _mm256_castps256_ps128(v), vb = _mm256_extractf128_ps(v, 1);
+    float s[8]; /* [a0 b0 a1 b1 a2 b2 a3 b3], as the C loop's */
+    _mm_storeu_ps(s, _mm_unpacklo_ps(va, vb));
+    _mm_storeu_ps(s + 4, _mm_unpackhi_ps(va, vb));
+    FN(dot2x4_tail)(Wa, Wb, x0, x1, x2, x3, j, n, s, z, ldz);
+}
+#endif
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+/* The AVX-512 float32 variant: sixteen lanes per accumulator (GCC compiled the C loop below
+ * to eight-lane vectors, each x_q loaded twice), folded to eight (lanes k + (k + 8)) for
+ * AVX2's trees, a last eight-wide step when n mod 16 >= 8.  Other sums than the AVX2 and
+ * generic variants (other last bits). */
+static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb,
+                              const float *restrict x0, const float *restrict x1,
+                              const float *restrict x2, const float *restrict x3, int64_t n,
+                              float *z, int64_t ldz)
+{
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        const __m512 wa = _mm512_loadu_ps(Wa + j), wb = _mm512_loadu_ps(Wb + j);
+        __m512 e0 = _mm512_loadu_ps(x0 + j), e1 = _mm512_loadu_ps(x1 + j);
+        __m512 e2 = _mm512_loadu_ps(x2 + j), e3 = _mm512_loadu_ps(x3 + j);
+        __asm__("" : "+v"(e0), "+v"(e1), "+v"(e2), "+v"(e3)); /* each x_q loaded once */
+        a0 = _mm512_fmadd_ps(wa, e0, a0);
+        a1 = _mm512_fmadd_ps(wa, e1, a1);
+        a2 = _mm512_fmadd_ps(wa, e2, a2);
+        a3 = _mm512_fmadd_ps(wa, e3, a3);
+        b0 = _mm512_fmadd_ps(wb, e0, b0);
+        b1 = _mm512_fmadd_ps(wb, e1, b1);
+        b2 = _mm512_fmadd_ps(wb, e2, b2);
+        b3 = _mm512_fmadd_ps(wb, e3, b3);
+    }
+#define MBGD_FOLD(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1))
+    __m256 c0 = MBGD_FOLD(a0), c1 = MBGD_FOLD(a1), c2 = MBGD_FOLD(a2), c3 = MBGD_FOLD(a3);
+    __m256 d0 = MBGD_FOLD(b0), d1 = MBGD_FOLD(b1), d2 = MBGD_FOLD(b2), d3 = MBGD_FOLD(b3);
+#undef MBGD_FOLD
+    if (j + 8 <= n) {
+        const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j);
+        const __m256 e0 = _mm256_loadu_ps(x0 + j), e1 = _mm256_loadu_ps(x1 + j);
+        const __m256 e2 = _mm256_loadu_ps(x2 + j), e3 = _mm256_loadu_ps(x3 + j);
+        c0 = _mm256_fmadd_ps(wa, e0, c0);
+        c1 = _mm256_fmadd_ps(wa, e1, c1);
+        c2 = _mm256_fmadd_ps(wa, e2, c2);
+        c3 = _mm256_fmadd_ps(wa, e3, c3);
+        d0 = _mm256_fmadd_ps(wb, e0, d0);
+        d1 = _mm256_fmadd_ps(wb, e1, d1);
+        d2 = _mm256_fmadd_ps(wb, e2, d2);
+        d3 = _mm256_fmadd_ps(wb, e3, d3);
+        j += 8;
+    }
+    FN(dot2x4_end)(c0, c1, c2, c3, d0, d1, d2, d3, Wa, Wb, x0, x1, x2, x3, j, n, z, ldz);
+}
+#elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
 /* The AVX2 float32 variant in intrinsics: GCC compiled the C loop below with each x_q loaded
  * twice (ten loads per eight FMAs) and its accumulators stored to the stack and summed from
  * there.  The same lane sums and trees: softmax weights trained at d = 256 were the same bits
@@ -262,21 +336,7 @@ static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb
         b2 = _mm256_fmadd_ps(wb, e2, b2);
         b3 = _mm256_fmadd_ps(wb, e3, b3);
     }
-    /* eight lane8_sum trees side by side: m = lanes k + (k + 4), then (m0 + m2) + (m1 + m3);
-     * s = [a0 a1 a2 a3 | b0 b1 b2 b3] */
-#define MBGD_HI_LO(p, q)                                                                      \
-    _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20), _mm256_permute2f128_ps(p, q, 0x31))
-    const __m256 m01 = MBGD_HI_LO(a0, b0), m23 = MBGD_HI_LO(a1, b1);
-    const __m256 m45 = MBGD_HI_LO(a2, b2), m67 = MBGD_HI_LO(a3, b3);
-#undef MBGD_HI_LO
-    const __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(m01, m23), _mm256_unpackhi_ps(m01, m23));
-    const __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(m45, m67), _mm256_unpackhi_ps(m45, m67));
-    const __m256 v = _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xEE));
-    const __m128 va = _mm256_castps256_ps128(v), vb = _mm256_extractf128_ps(v, 1);
-    float s[8]; /* [a0 b0 a1 b1 a2 b2 a3 b3], as the C loop's */
-    _mm_storeu_ps(s, _mm_unpacklo_ps(va, vb));
-    _mm_storeu_ps(s + 4, _mm_unpackhi_ps(va, vb));
-    FN(dot2x4_tail)(Wa, Wb, x0, x1, x2, x3, j, n, s, z, ldz);
+    FN(dot2x4_end)(a0, a1, a2, a3, b0, b1, b2, b3, Wa, Wb, x0, x1, x2, x3, j, n, z, ldz);
 }
 #else
 static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,

@@ -123,10 +123,15 @@ def test_softmax_blocks_of_four_rows(K, dtype, isa, monkeypatch):
     """Softmax batches of b >= 4 take the softmax of four rows at a time (softmax4, K <= 32:
     even and odd K, its largest K) and the rows past the last four, or every row when K > 32,
     one by one: weighted, rows of weight 0, with and without an intercept, and the
-    gradient-noise pass (which also sums each row's |g_i|^2)."""
+    gradient-noise pass (which also sums each row's |g_i|^2).  Rows of 9 and 57 values: the
+    scores' vector loops (16 wide with AVX-512, then 8 wide) and their scalar tails."""
     if isa:
         monkeypatch.setenv("MBGD_FAST_ISA", isa)
-    d = 9
+    for d in (9, 57):
+        _softmax_blocks_of_four_rows(K, d, dtype)
+
+
+def _softmax_blocks_of_four_rows(K, d, dtype):
     X, y = make_problem("softmax", 46, d, dtype=dtype, seed=K, K=K)
     sw = np.random.default_rng(K).uniform(0.5, 2.0, size=46)
     sw[::5] = 0.0

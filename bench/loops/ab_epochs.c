@@ -23,7 +23,8 @@
  * whether the two trained to the same bits (builds that sum in another order need not).
  * Both builds' weights start on a 64-byte boundary, as train() places them; AB_THETA_OFFSET=A,B
  * starts them A and B bytes past one (e.g. 0,16: what a weight vector off a 32-byte boundary
- * costs one build); AB_L2=x trains with an L2 penalty x (default none).
+ * costs one build); AB_ISA=A,B runs each build's named variant (auto, generic, avx2, avx512;
+ * e.g. one build twice as avx2,avx512); AB_L2=x trains with an L2 penalty x (default none).
  */
 #define _GNU_SOURCE
 #include "mbgd.h"
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
     if (epochs_args(&e, argc - 3, argv + 3) != 0) return 2;
     epochs_train_fn train[2];
     epochs_perm_fn perm = NULL;
+    int (*resolve)(int) = NULL;
     for (int c = 0; c < 2; c++) {
         /* RTLD_LOCAL: each build's own calls resolve inside it */
         void *h = dlopen(argv[1 + c], RTLD_NOW | RTLD_LOCAL);
@@ -50,13 +52,15 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", argv[1 + c], dlerror());
             return 2;
         }
-        if (c == 0 && (perm = (epochs_perm_fn)dlsym(h, "mbgd_permutation")) == NULL) {
+        if (c == 0 && ((perm = (epochs_perm_fn)dlsym(h, "mbgd_permutation")) == NULL ||
+                       (resolve = (int (*)(int))dlsym(h, "mbgd_resolve_isa")) == NULL)) {
             fprintf(stderr, "%s: %s\n", argv[1], dlerror());
             return 2;
         }
     }
     const int rounds = e.rounds;
     const float *X = placed_copy(e.n, e.d, 16);
+    const int32_t isa[2] = {isa_choice(0), isa_choice(1)};
     float *theta[2] = {theta_alloc(e.P, theta_offset(0)), theta_alloc(e.P, theta_offset(1))};
     double *secs[2] = {malloc((size_t)rounds * sizeof(double)), malloc((size_t)rounds * sizeof(double))};
     double *ratio = malloc((size_t)rounds * sizeof(double));
@@ -65,6 +69,7 @@ int main(int argc, char **argv)
     for (int r = -1; r < rounds; r++) /* round -1 warms both up and is not counted */
         for (int k = 0; k < 2; k++) {
             const int c = (r & 1) ? 1 - k : k; /* A B, B A, A B, ... */
+            e.p.isa = isa[c];
             const double dt = epochs_time(&e, train[c], X, theta[c]);
             if (dt < 0) return 3;
             if (r >= 0) secs[c][r] = dt;
@@ -84,6 +89,11 @@ int main(int argc, char **argv)
     }
     printf("N=%lld d=%lld b=%lld threads=%d loss=%s rounds=%d\n", (long long)e.n, (long long)e.d,
            (long long)e.b, e.threads, e.loss == MBGD_LOSS_SOFTMAX ? "softmax" : "squared", rounds);
+    if (getenv("AB_ISA")) {
+        const char *names[4] = {"auto", "generic", "avx2", "avx512"};
+        printf("variants: A %s, B %s (cpu runs up to %s)\n", names[isa[0]], names[isa[1]],
+               names[resolve(MBGD_ISA_AUTO)]);
+    }
     printf("A: %.4g samples/s  B: %.4g samples/s (medians)\n", (double)e.n / med[0],
            (double)e.n / med[1]);
     printf("B/A speed: %.3f (paired per-round ratios: median; quartiles %.3f-%.3f)\n",
