@@ -32,9 +32,14 @@
 #define MBGD_GROUP_WORK 8192
 #define MBGD_GROUP_ROWS 64
 #define MBGD_MAX_GROUPS 16
-/* Bytes of X kept in flight by software prefetch of upcoming rows, and a cap in rows. */
+/* Bytes of X kept in flight by software prefetch of upcoming rows, and a cap in rows.
+ * 8192 (8 rows at d = 256): on the Zen 5 EPYC of session 13, against 4096, 1.39-1.40x at
+ * b = 1 and 1.17-1.24x at b = 256 on one thread, 1.07-1.09x at b = 256 and 4096 on two,
+ * softmax b = 256 1.09-1.11x, rows in L3 0.96-0.98x; 16384 was no faster out of cache and
+ * 0.93x in L3 (docs/ab-session13.txt).  On session 9's Zen 3, 1 to 16 rows ahead had
+ * measured the same (docs/performance.md). */
 #ifndef MBGD_PREFETCH_BYTES
-#define MBGD_PREFETCH_BYTES 4096
+#define MBGD_PREFETCH_BYTES 8192
 #endif
 #ifndef MBGD_PREFETCH_LOCALITY
 #define MBGD_PREFETCH_LOCALITY 3
