@@ -33,11 +33,12 @@
 #define MBGD_GROUP_ROWS 64
 #define MBGD_MAX_GROUPS 16
 /* Bytes of X kept in flight by software prefetch of upcoming rows, and a cap in rows.
- * 8192 (8 rows at d = 256): on the Zen 5 EPYC of session 13, against 4096, 1.39-1.40x at
- * b = 1 and 1.17-1.24x at b = 256 on one thread, 1.07-1.09x at b = 256 and 4096 on two,
- * softmax b = 256 1.09-1.11x, rows in L3 0.96-0.98x; 16384 was no faster out of cache and
- * 0.93x in L3 (docs/ab-session13.txt).  On session 9's Zen 3, 1 to 16 rows ahead had
- * measured the same (docs/performance.md). */
+ * 8192 (8 rows at d = 256): on the Zen 5 EPYC of session 13, against 4096 (d = 256, squared
+ * loss unless said): 1.47-1.53x at b = 1 and 1.27-1.28x at b = 256 on one thread; on two,
+ * 0.98-1.02x at b = 1 (the helper prefetches there), 1.08-1.09x at b = 256, 1.11-1.14x at
+ * b = 4096, softmax b = 256 1.06-1.07x, d = 64 1.05-1.07x; rows in L3 0.96x.  16384 against
+ * 8192: 0.94-1.02x out of cache, 0.92-0.93x in L3 (docs/ab-session13.txt).  On session 9's
+ * Zen 3, 1 to 16 rows ahead had measured the same (docs/performance.md). */
 #ifndef MBGD_PREFETCH_BYTES
 #define MBGD_PREFETCH_BYTES 8192
 #endif

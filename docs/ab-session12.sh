@@ -7,11 +7,7 @@
 #   bash docs/ab-session12.sh > docs/ab-session12.txt   (about 7 minutes)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 build_revs 64dfa60 1773ecc
-for v in axpy2x4 softmax-b1-step-with-next-scores; do
-  cp -r "$W/src/1773ecc" "$W/src/$v"
-  (cd "$W/src/$v" && patch -s -p2 < "$OLDPWD/docs/not-kept/$v.patch")
-  cc $F "$W/src/$v/mbgd.c" -o "$W/$v.so" -lm
-done
+for v in axpy2x4 softmax-b1-step-with-next-scores; do build_patch 1773ecc $v; done
 echo "# 1773ecc: softmax4 (the softmax of four rows at a time); softmax, d = 256, b = 256"
 both $W/64dfa60.so $W/1773ecc.so 2048 256 256 1 201 9
 both $W/64dfa60.so $W/1773ecc.so 200000 256 256 2 15 9

@@ -1,7 +1,9 @@
 # Sourced by docs/ab-*.sh: a temporary folder $W (removed on exit) with the A/B drivers
 # bench/loops/ab_epochs.c and ab_shuffle.c built as $W/ab_epochs and $W/ab_shuffle;
 # `build_revs REV...` builds csrc/mbgd.c of each git revision as $W/REV.so (its sources in
-# $W/src/REV), `ab DRIVER A.so B.so ARGS...` prints one paired A/B with its command line, and
+# $W/src/REV), `build_patch REV NAME` builds REV's sources with docs/not-kept/NAME.patch
+# applied as $W/NAME.so (its sources in $W/src/NAME),
+# `ab DRIVER A.so B.so ARGS...` prints one paired A/B with its command line, and
 # `run A.so B.so ARGS...` is `ab ab_epochs ...`; `both A.so B.so ARGS...` runs it in both
 # load orders.  Leaves the shell in the repository's root.
 set -e
@@ -19,7 +21,12 @@ build_revs() {
     cc $F "$W/src/$rev/mbgd.c" -o "$W/$rev.so" -lm
   done
 }
-ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }$1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
+build_patch() {
+  cp -r "$W/src/$1" "$W/src/$2"
+  (cd "$W/src/$2" && patch -s -p2 < "$OLDPWD/docs/not-kept/$2.patch")
+  cc $F "$W/src/$2/mbgd.c" -o "$W/$2.so" -lm
+}
+ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }${AB_ISA:+AB_ISA=$AB_ISA }$1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
 run() { ab ab_epochs "$@"; }
 both() { run "$1" "$2" "${@:3}"; run "$2" "$1" "${@:3}"; }
 echo "# $(date -u) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) CPUs"
