@@ -212,7 +212,8 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None):
     for prefix, title, column, base_name, cost in (
             ("isa-", "Runtime SIMD dispatch (d = 256, 1 thread, in cache): the baseline vs the "
                      "variant taken", "ISA", "generic", False),
-            ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 vs on",
+            ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 (the "
+                        "default) vs 1",
              "helper", "off", False),
             ("incache-", "Arithmetic alone (d = 256, 1 thread, 2,048 rows in cache): softmax (K = 10) "
                          "vs squared", "loss", "squared", True)):

@@ -31,3 +31,18 @@ def test_prefetch_helper(benchmark, record, dataset, monkeypatch, b, helper):
            samples=len(X), iters=res.n_iter,
            check=f"loss -> {end:.3g}; same bits as the other setting: {same}", ok=same)
     assert same and np.isfinite(end)
+
+
+def test_helper_ab_script(monkeypatch):
+    """bench/helper_ab.py's paired rounds run and report each batch size (a small problem),
+    and leave MBGD_FAST_HELPER as they found it."""
+    import os
+
+    import helper_ab
+
+    monkeypatch.setenv("MBGD_FAST_HELPER", "0")
+    out = helper_ab.measure(d=64, rounds=2, n=2000, batch_sizes=(1, 4))
+    assert os.environ["MBGD_FAST_HELPER"] == "0"
+    assert set(out) == {1, 4} and all(len(s) == 2 for c in out.values() for s in c.values())
+    lines = helper_ab.report(out, 2000, 64)
+    assert len(lines) == 2 and "helper on against off" in lines[0]

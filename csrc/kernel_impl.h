@@ -1539,7 +1539,9 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
     const int small = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 &&
                       c->n_chunks == 1;
     const int64_t pf = FN(prefetch_distance)(d);
-#if !MBGD_HAVE_HELPER
+#if MBGD_HAVE_HELPER
+    int64_t published = starts[0]; /* the trainer's progress the helper last saw */
+#else
     (void)h;
 #endif
     for (int64_t r = starts[0]; !sparse && r < starts[0] + pf && r < c->r_end; r++)
@@ -1658,7 +1660,12 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
             }
         }
 #if MBGD_HAVE_HELPER
-        if (h) __atomic_store_n(&h->done.v, starts[t + 1], __ATOMIC_RELEASE);
+        /* every MBGD_HELPER_PUBLISH rows, not every row: the helper waits on this line, so
+         * each store takes it back from the helper's core */
+        if (h && (starts[t + 1] - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
+            __atomic_store_n(&h->done.v, starts[t + 1], __ATOMIC_RELEASE);
+            published = starts[t + 1];
+        }
 #endif
         state->step += 1;
         slice->n_done = t + 1;

@@ -68,7 +68,11 @@
  * the slice's rows, prefetching each sample up to MBGD_HELPER_BYTES of rows ahead, so the
  * trainer finds them in a cache (fetched across cores rather than from memory) and memory
  * serves two threads' misses at once.  It computes nothing: the results are the same bits.
- * Needs OpenMP and the GCC/Clang __atomic builtins; MBGD_FAST_HELPER=0 turns it off.
+ * Needs OpenMP and the GCC/Clang __atomic builtins.  Off unless MBGD_FAST_HELPER=1: it had
+ * gained 1.41x at b = 1 on session 12's Zen 3, but on session 13's Zen 5, with the kernels'
+ * own prefetch at 8 KiB, it gained 0.98-1.05x at b = 1, 4 and 16 (d = 256, 2 threads against
+ * itself off), and in the machine's bad phases, when each core takes the other's cache lines
+ * slowly, it made b = 1 on two threads 0.4-0.67x one thread (docs/helper-session13.txt).
  */
 #if defined(_OPENMP) && (defined(__GNUC__) || defined(__clang__))
 #define MBGD_HAVE_HELPER 1
@@ -83,6 +87,10 @@
  * 1.52e7 against 1.68e7 samples/s on 1 thread); at d = 64 it gained. */
 #ifndef MBGD_HELPER_MIN_ROW
 #define MBGD_HELPER_MIN_ROW 256
+#endif
+/* Rows between the trainer's reports of its progress to the helper. */
+#ifndef MBGD_HELPER_PUBLISH
+#define MBGD_HELPER_PUBLISH 64
 #endif
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define MBGD_PAUSE() __builtin_ia32_pause()
@@ -111,7 +119,7 @@ typedef struct {
 static int mbgd_helper_enabled(void)
 {
     const char *e = getenv("MBGD_FAST_HELPER");
-    return !(e && e[0] == '0');
+    return e && e[0] != '\0' && e[0] != '0';
 }
 
 /* Small kernels inlined where GCC's heuristics would not: an out-of-line lane sum spilled

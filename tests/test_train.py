@@ -139,8 +139,9 @@ def test_thread_count_does_not_change_bits(loss, d, b, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("b", [1, 2, 5, 40])
 def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
-    """Batches too small to split run with the prefetch helper on a second thread: it only
-    prefetches, so every bit equals one thread's and the helper switched off."""
+    """Batches too small to split run with the prefetch helper (MBGD_FAST_HELPER=1) on a
+    second thread: it only prefetches, so every bit equals one thread's and the helper
+    switched off (its default)."""
     cases = [("squared", dict(optimizer="sgd", l2=1e-3), None),  # the fused b = 1 step
              ("logistic", dict(optimizer="adam", l1=1e-4, average=True), "weights")]
     for loss, extra, weights in cases:
@@ -148,16 +149,19 @@ def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
         sw = np.random.default_rng(b).uniform(0.5, 2, len(y)) if weights else None
         kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01, sample_weight=sw, **extra)
         one = mf.train(X, y, n_threads=1, **kw)
+        monkeypatch.setenv("MBGD_FAST_HELPER", "1")
         two = mf.train(X, y, n_threads=2, **kw)
         monkeypatch.setenv("MBGD_FAST_HELPER", "0")
         off = mf.train(X, y, n_threads=2, **kw)
         monkeypatch.delenv("MBGD_FAST_HELPER")
-        for r in (two, off):
+        default = mf.train(X, y, n_threads=2, **kw)
+        for r in (two, off, default):
             assert r.coef.tobytes() == one.coef.tobytes()
             assert r.batch_loss.tobytes() == one.batch_loss.tobytes()
 
 
-def test_prefetch_helper_stops_when_training_diverges():
+def test_prefetch_helper_stops_when_training_diverges(monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_HELPER", "1")
     X, y = make_problem("squared", 5000, 64, seed=3)
     kw = dict(batch_size=1, epochs=3, lr=5.0)
     errs = []
