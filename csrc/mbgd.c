@@ -68,11 +68,12 @@
  * the slice's rows, prefetching each sample up to MBGD_HELPER_BYTES of rows ahead, so the
  * trainer finds them in a cache (fetched across cores rather than from memory) and memory
  * serves two threads' misses at once.  It computes nothing: the results are the same bits.
- * Needs OpenMP and the GCC/Clang __atomic builtins.  Off unless MBGD_FAST_HELPER=1: it had
- * gained 1.41x at b = 1 on session 12's Zen 3, but on session 13's Zen 5, with the kernels'
- * own prefetch at 8 KiB, it gained 0.98-1.05x at b = 1, 4 and 16 (d = 256, 2 threads against
- * itself off), and in the machine's bad phases, when each core takes the other's cache lines
- * slowly, it made b = 1 on two threads 0.4-0.67x one thread (docs/helper-session13.txt).
+ * Needs OpenMP and the GCC/Clang __atomic builtins.  Off unless MBGD_FAST_HELPER=1: on
+ * session 13's Zen 5 it had gained 1.41x at b = 1 while the kernels prefetched 4 KiB ahead,
+ * but with their prefetch at 8 KiB it gained 0.98-1.05x at b = 1, 4 and 16 (d = 256, 2
+ * threads against itself off), and in the machine's bad phases, when the cores take each
+ * other's cache lines slowly, it made b = 1 on two threads 0.56-0.61x one thread, and still
+ * 0.67x with the trainer reporting every 64 rows (docs/helper-session13.txt).
  */
 #if defined(_OPENMP) && (defined(__GNUC__) || defined(__clang__))
 #define MBGD_HAVE_HELPER 1
