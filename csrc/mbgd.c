@@ -37,7 +37,7 @@
  * loss unless said): 1.47-1.53x at b = 1 and 1.27-1.28x at b = 256 on one thread; on two,
  * 0.98-1.02x at b = 1 (the helper prefetches there), 1.08-1.09x at b = 256, 1.11-1.14x at
  * b = 4096, softmax b = 256 1.06-1.07x, d = 64 1.05-1.07x; rows in L3 0.96x.  16384 against
- * 8192: 0.94-1.02x out of cache, 0.92-0.93x in L3 (docs/ab-session13.txt).  On session 9's
+ * 8192: 0.94-1.00x out of cache, 0.92-0.93x in L3 (docs/ab-session13.txt).  On session 9's
  * Zen 3, 1 to 16 rows ahead had measured the same (docs/performance.md). */
 #ifndef MBGD_PREFETCH_BYTES
 #define MBGD_PREFETCH_BYTES 8192
