@@ -666,6 +666,20 @@ MBGD_INLINE void FN(step_direct0_fixed)(REAL *restrict w, const REAL *restrict x
 #undef MBGD_CALL
 }
 
+/* Lanes of the softmax b = 1 steps' probe sums: one vector of the variant (sixteen floats with
+ * AVX-512).  Each weight's new value is the same whatever the width; the probe only says
+ * whether every one is finite. */
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+#define MBGD_STEP_LANES 16
+#else
+#define MBGD_STEP_LANES 8
+#endif
+MBGD_INLINE REAL FN(step_lane_sum)(REAL *acc)
+{
+    if (MBGD_STEP_LANES == 16) MBGD_HALVE(acc, 8);
+    return FN(lane8_sum)(acc);
+}
+
 /* step_direct0 for four outputs in one pass over x: W_q -= lr (c_q x) for q < 4, each
  * element as step_direct0 computes it (the same bits), with one probe accumulator per output.
  * Ten calls of step_direct0 (softmax, K = 10) waited on ten chains of d / 8 dependent adds,
@@ -675,11 +689,12 @@ static inline void FN(step4_direct0)(REAL *restrict w0, REAL *restrict w1, REAL 
                                      REAL lr, const REAL *c, double *probe_out)
 {
     const REAL c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-    REAL p0[8] = {0}, p1[8] = {0}, p2[8] = {0}, p3[8] = {0}, tp = 0;
+    REAL p0[MBGD_STEP_LANES] = {0}, p1[MBGD_STEP_LANES] = {0}, p2[MBGD_STEP_LANES] = {0},
+         p3[MBGD_STEP_LANES] = {0}, tp = 0;
     int64_t j = 0;
-    for (; j + 8 <= d; j += 8) {
+    for (; j + MBGD_STEP_LANES <= d; j += MBGD_STEP_LANES) {
 #pragma omp simd
-        for (int64_t k = 0; k < 8; k++) {
+        for (int64_t k = 0; k < MBGD_STEP_LANES; k++) {
             const REAL xj = x[j + k];
             const REAL v0 = w0[j + k] - lr * (c0 * xj), v1 = w1[j + k] - lr * (c1 * xj);
             const REAL v2 = w2[j + k] - lr * (c2 * xj), v3 = w3[j + k] - lr * (c3 * xj);
@@ -703,8 +718,8 @@ static inline void FN(step4_direct0)(REAL *restrict w0, REAL *restrict w1, REAL 
         w3[j] = v3;
         tp += (v0 - v0) + (v1 - v1) + (v2 - v2) + (v3 - v3);
     }
-    *probe_out = (double)FN(lane8_sum)(p0) + (double)FN(lane8_sum)(p1) +
-                 (double)FN(lane8_sum)(p2) + (double)FN(lane8_sum)(p3) + (double)tp;
+    *probe_out = (double)FN(step_lane_sum)(p0) + (double)FN(step_lane_sum)(p1) +
+                 (double)FN(step_lane_sum)(p2) + (double)FN(step_lane_sum)(p3) + (double)tp;
 }
 
 /* step4_direct0 for two outputs: the two past the last four of a softmax step with K = 10.
@@ -714,11 +729,11 @@ static inline void FN(step2_direct0)(REAL *restrict w0, REAL *restrict w1, const
                                      int64_t d, REAL lr, const REAL *c, double *probe_out)
 {
     const REAL c0 = c[0], c1 = c[1];
-    REAL p0[8] = {0}, p1[8] = {0}, tp = 0;
+    REAL p0[MBGD_STEP_LANES] = {0}, p1[MBGD_STEP_LANES] = {0}, tp = 0;
     int64_t j = 0;
-    for (; j + 8 <= d; j += 8) {
+    for (; j + MBGD_STEP_LANES <= d; j += MBGD_STEP_LANES) {
 #pragma omp simd
-        for (int64_t k = 0; k < 8; k++) {
+        for (int64_t k = 0; k < MBGD_STEP_LANES; k++) {
             const REAL xj = x[j + k];
             const REAL v0 = w0[j + k] - lr * (c0 * xj), v1 = w1[j + k] - lr * (c1 * xj);
             w0[j + k] = v0;
@@ -734,7 +749,7 @@ static inline void FN(step2_direct0)(REAL *restrict w0, REAL *restrict w1, const
         w1[j] = v1;
         tp += (v0 - v0) + (v1 - v1);
     }
-    *probe_out = (double)FN(lane8_sum)(p0) + (double)FN(lane8_sum)(p1) + (double)tp;
+    *probe_out = (double)FN(step_lane_sum)(p0) + (double)FN(step_lane_sum)(p1) + (double)tp;
 }
 
 /* Averaged SGD: avg += (theta - avg) * w with w = 1 / (updates averaged so far). */
@@ -1890,6 +1905,7 @@ done:
 }
 
 #undef MBGD_LANES
+#undef MBGD_STEP_LANES
 #undef MBGD_HALVE
 #undef MBGD_ZROWS
 #undef MBGD_SM4_K

@@ -389,3 +389,23 @@ def test_trained_state_starts_on_a_cache_line(optimizer, average):
         np.testing.assert_array_equal(st.copy().theta, st.theta)
     z = State.zeros(mf.core.Spec(loss="squared"), 3, np.float64).theta
     assert z.shape == (4,) and not z.any() and z.ctypes.data % 64 == 0
+
+
+@pytest.mark.parametrize("isa", ["generic", None])
+@pytest.mark.parametrize("K", [8, 10, 11])
+@pytest.mark.parametrize("d", [7, 37, 256])
+def test_softmax_b1_divergence_found_at_the_step_that_overflows(d, K, isa, monkeypatch):
+    """The b = 1 softmax step (l2 = 0) checks its new weights in the same pass: a step that
+    overflows a weight ends training at that iteration, as the NumPy twin says, not one later
+    when the next row's scores turn non-finite (rows of every tail past vectors of 8 and 16;
+    outputs stepped four, two and one at a time)."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    X, y = make_problem("softmax", 40, d, dtype=np.float32, seed=d, K=K)
+    X = X * np.float32(1e19)
+    its = []
+    for backend in ("cpu", "numpy"):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, loss="softmax", batch_size=1, epochs=1, lr=1e21, backend=backend)
+        its.append(ei.value.result.n_iter)
+    assert its[0] == its[1] == 0  # the first step: lr c x is about 1e39
