@@ -58,3 +58,11 @@ both $W/081c903.so $W/b1-z-ahead.so 200000 32 1 1 9 0
 both $W/081c903.so $W/b1-z-ahead-every-d.so 200000 64 1 1 9 0
 both $W/081c903.so $W/b1-z-ahead-every-d.so 200000 256 1 1 9 0
 both $W/081c903.so $W/b1-z-ahead-every-d.so 2048 256 1 1 51 0
+# (this line and the rest were added after the first run of the script, and run then; their
+# output is appended to docs/ab-session13.txt in the same order)
+build_revs 9d395ba 098dce2
+echo "# 098dce2: the b = 1 softmax steps sixteen lanes wide (AVX-512); softmax, d = 256, b = 1"
+both $W/9d395ba.so $W/098dce2.so 2048 256 1 1 51 9
+both $W/9d395ba.so $W/098dce2.so 200000 256 1 1 7 9
+echo "# squared loss at b = 1, which the change does not touch"
+both $W/9d395ba.so $W/098dce2.so 200000 256 1 1 7 0
