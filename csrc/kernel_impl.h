@@ -1556,6 +1556,10 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
     const int64_t pf = FN(prefetch_distance)(d);
 #if MBGD_HAVE_HELPER
     int64_t published = starts[0]; /* the trainer's progress the helper last saw */
+    /* reported every MBGD_HELPER_PUBLISH rows, or half the helper's lead when rows are long */
+    int64_t publish = MBGD_HELPER_BYTES / (2 * d * (int64_t)sizeof(REAL));
+    if (publish > MBGD_HELPER_PUBLISH) publish = MBGD_HELPER_PUBLISH;
+    if (publish < 1) publish = 1;
 #else
     (void)h;
 #endif
@@ -1675,9 +1679,9 @@ static int FN(iterate)(T_CTX *c, T_STATE *state, mbgd_slice *slice, mbgd_helper 
             }
         }
 #if MBGD_HAVE_HELPER
-        /* every MBGD_HELPER_PUBLISH rows, not every row: the helper waits on this line, so
-         * each store takes it back from the helper's core */
-        if (h && (starts[t + 1] - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
+        /* every `publish` rows, not every row: the helper waits on this line, so each
+         * store takes it back from the helper's core */
+        if (h && (starts[t + 1] - published >= publish || t + 1 == n_iter)) {
             __atomic_store_n(&h->done.v, starts[t + 1], __ATOMIC_RELEASE);
             published = starts[t + 1];
         }
