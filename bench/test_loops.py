@@ -178,6 +178,23 @@ def test_ab_epochs_pairs_builds(tmp_path, shared_lib):
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_ab_epochs_pairs_instruction_sets(tmp_path, shared_lib, monkeypatch):
+    """AB_ISA=A,B runs the named variant of each build (capped at what the CPU runs), says
+    which, and refuses a name it does not know."""
+    lib = shared_lib
+    exe = ab_driver("ab_epochs", tmp_path)
+    monkeypatch.setenv("AB_ISA", "generic,generic")
+    out = run_ok(exe, lib, lib, "3000", "32", "7", "1", "3", "9")
+    assert "variants: A generic, B generic" in out, out
+    assert "same weights: yes (max relative difference 0)" in out, out
+    monkeypatch.setenv("AB_ISA", "generic,avx2")
+    out = run_ok(exe, lib, lib, "3000", "32", "7", "1", "3", "0")
+    assert "variants: A generic, B avx2" in out and "cpu runs up to" in out, out
+    monkeypatch.setenv("AB_ISA", "generic,sse9")
+    assert_refused(exe, lib, lib, "3000", "32", "7", "1", "3", says="AB_ISA")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_overlap_build_and_run(build):
     exe = build("overlap")
     out = run_ok(exe, "4000", "64", "2")
