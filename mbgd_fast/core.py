@@ -37,8 +37,11 @@ from .schedules import Constant, as_schedule
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 BACKENDS = ("auto", "cpu", "numpy", "cuda")
 REDUCTIONS = ("mean", "sum")
-#: elements of X (rows x features x outputs) one kernel call should process: ~10-40 ms
-SLICE_WORK = 1 << 22
+#: elements of X (rows x features x outputs) one kernel call should process: a few ms here.
+#: 1 << 24 (was 1 << 22): each call costs about 8 us beyond its work, which at 1 << 22 came to
+#: 131 calls per softmax epoch (d = 256, b = 256); 1 << 24 ran softmax b = 256 1.03-1.06x,
+#: b = 16 1.02x, squared 1.00-1.01x (docs/slice-work-session13.txt)
+SLICE_WORK = 1 << 24
 #: the same for backend="cuda" (one launch per slice: its fixed cost is amortized over more)
 CUDA_SLICE_WORK = 1 << 28
 #: learning rates are computed for up to this many iterations at once (within an epoch), not
