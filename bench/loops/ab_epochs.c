@@ -33,6 +33,26 @@
 
 #include "epochs_common.h"
 
+typedef const char *(*isa_name_fn)(int);
+
+/* Build c's instruction set from AB_ISA="A,B", each one of the library's names for them
+ * (mbgd_isa_name: auto, generic, avx2, avx512; auto when unset; a cap, never above what the
+ * CPU runs): the two variants of one build, paired. */
+static int32_t isa_choice(int c, isa_name_fn isa_name)
+{
+    const char *s = getenv("AB_ISA");
+    if (s == NULL) return MBGD_ISA_AUTO;
+    const char *f = c ? strchr(s, ',') : s;
+    if (f == NULL) return MBGD_ISA_AUTO;
+    if (c) f++;
+    for (int32_t k = 0; k < MBGD_N_ISAS; k++) {
+        const size_t m = strlen(isa_name(k));
+        if (strncmp(f, isa_name(k), m) == 0 && (f[m] == ',' || f[m] == '\0')) return k;
+    }
+    fprintf(stderr, "AB_ISA: each of the two is auto, generic, avx2 or avx512\n");
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
     epochs_problem e;
@@ -45,6 +65,7 @@ int main(int argc, char **argv)
     epochs_train_fn train[2];
     epochs_perm_fn perm = NULL;
     int (*resolve)(int) = NULL;
+    isa_name_fn isa_name = NULL;
     for (int c = 0; c < 2; c++) {
         /* RTLD_LOCAL: each build's own calls resolve inside it */
         void *h = dlopen(argv[1 + c], RTLD_NOW | RTLD_LOCAL);
@@ -53,14 +74,15 @@ int main(int argc, char **argv)
             return 2;
         }
         if (c == 0 && ((perm = (epochs_perm_fn)dlsym(h, "mbgd_permutation")) == NULL ||
-                       (resolve = (int (*)(int))dlsym(h, "mbgd_resolve_isa")) == NULL)) {
+                       (resolve = (int (*)(int))dlsym(h, "mbgd_resolve_isa")) == NULL ||
+                       (isa_name = (isa_name_fn)dlsym(h, "mbgd_isa_name")) == NULL)) {
             fprintf(stderr, "%s: %s\n", argv[1], dlerror());
             return 2;
         }
     }
     const int rounds = e.rounds;
     const float *X = placed_copy(e.n, e.d, 16);
-    const int32_t isa[2] = {isa_choice(0), isa_choice(1)};
+    const int32_t isa[2] = {isa_choice(0, isa_name), isa_choice(1, isa_name)};
     float *theta[2] = {theta_alloc(e.P, theta_offset(0)), theta_alloc(e.P, theta_offset(1))};
     double *secs[2] = {malloc((size_t)rounds * sizeof(double)), malloc((size_t)rounds * sizeof(double))};
     double *ratio = malloc((size_t)rounds * sizeof(double));
@@ -90,9 +112,8 @@ int main(int argc, char **argv)
     printf("N=%lld d=%lld b=%lld threads=%d loss=%s rounds=%d\n", (long long)e.n, (long long)e.d,
            (long long)e.b, e.threads, e.loss == MBGD_LOSS_SOFTMAX ? "softmax" : "squared", rounds);
     if (getenv("AB_ISA")) {
-        const char *names[4] = {"auto", "generic", "avx2", "avx512"};
-        printf("variants: A %s, B %s (cpu runs up to %s)\n", names[isa[0]], names[isa[1]],
-               names[resolve(MBGD_ISA_AUTO)]);
+        printf("variants: A %s, B %s (cpu runs up to %s)\n", isa_name(isa[0]), isa_name(isa[1]),
+               isa_name(resolve(MBGD_ISA_AUTO)));
     }
     printf("A: %.4g samples/s  B: %.4g samples/s (medians)\n", (double)e.n / med[0],
            (double)e.n / med[1]);

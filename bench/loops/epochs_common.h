@@ -90,24 +90,6 @@ static int64_t theta_offset(int c)
     return c ? b : a;
 }
 
-/* Build c's instruction set from AB_ISA="A,B", each auto, generic, avx2 or avx512 (auto when
- * unset; a cap, never above what the CPU runs): the two variants of one build, paired. */
-static int32_t isa_choice(int c)
-{
-    const char *s = getenv("AB_ISA");
-    static const char *const names[] = {"auto", "generic", "avx2", "avx512"};
-    if (s == NULL) return MBGD_ISA_AUTO;
-    const char *f = c ? strchr(s, ',') : s;
-    if (f == NULL) return MBGD_ISA_AUTO;
-    if (c) f++;
-    for (int32_t k = 0; k < 4; k++) {
-        const size_t m = strlen(names[k]);
-        if (strncmp(f, names[k], m) == 0 && (f[m] == ',' || f[m] == '\0')) return k;
-    }
-    fprintf(stderr, "AB_ISA: each of the two is auto, generic, avx2 or avx512\n");
-    exit(2);
-}
-
 /* y, one shuffled order (perm is the library's mbgd_permutation), the batches and the
  * parameters: 0, or 3 when out of memory. */
 static int epochs_setup(epochs_problem *e, epochs_perm_fn perm)
