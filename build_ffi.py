@@ -66,7 +66,8 @@ ffibuilder.set_source(
     '#include "mbgd.h"',
     sources=[os.path.join(CSRC, "mbgd.c")],
     include_dirs=[CSRC],
-    depends=[os.path.join(CSRC, f) for f in ("mbgd.h", "kernel_impl.h", "isa_variants.h")],
+    depends=[os.path.join(CSRC, f)
+             for f in ("mbgd.h", "kernel_impl.h", "isa_variants.h", "team.h")],
     extra_compile_args=_compile_args,
     extra_link_args=_link_args,
     libraries=["m"],

@@ -10,6 +10,7 @@
 #define MBGD_HAVE_PREAD 1
 #endif
 #include "mbgd.h"
+#include "team.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -93,26 +94,8 @@
 #ifndef MBGD_HELPER_PUBLISH
 #define MBGD_HELPER_PUBLISH 64
 #endif
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-#define MBGD_PAUSE() __builtin_ia32_pause()
-#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
-#define MBGD_PAUSE() __asm__ volatile("yield")
-#else
-#define MBGD_PAUSE() ((void)0)
-#endif
-
-/* A counter on a cache line of its own; the trainer writes done (rows of the slice done),
- * the helper reads it; stop ends the helper. */
-#if defined(__GNUC__) || defined(__clang__)
-#define MBGD_LINE_ALIGNED __attribute__((aligned(64)))
-#else
-#define MBGD_LINE_ALIGNED
-#endif
-typedef struct {
-    int64_t v;
-    char pad[64 - sizeof(int64_t)];
-} MBGD_LINE_ALIGNED mbgd_counter;
-
+/* the trainer writes done (rows of the slice done), the helper reads it; stop ends the
+ * helper (mbgd_counter: team.h) */
 typedef struct {
     mbgd_counter done, stop;
 } mbgd_helper;

@@ -137,6 +137,45 @@ def test_thread_count_does_not_change_bits(loss, d, b, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("last", [1, 20])
+def test_team_with_a_last_batch_run_alone_same_bits(last, dtype):
+    """A slice of batches split across a team of threads (b = 256 at d = 256: four groups)
+    whose last batch does not split: one row (the direct step) or 20 rows (one group, the
+    small path), which thread 0 runs while the others wait.  Every bit equals one thread's,
+    and a run that diverges stops at the same iteration with the same weights."""
+    n = 256 * 6 + last
+    X, y = make_problem("squared", n, 256, dtype=dtype, seed=last)
+    kw = dict(batch_size=256, epochs=3, lr=0.002)
+    runs = [mf.train(X, y, n_threads=t, **kw) for t in (1, 2, 3)]
+    assert runs[0].n_iter == 3 * 7
+    for r in runs[1:]:
+        assert r.coef.tobytes() == runs[0].coef.tobytes()
+        assert r.batch_loss.tobytes() == runs[0].batch_loss.tobytes()
+    errs = []
+    for t in (1, 2, 3):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * 30, y, n_threads=t, **dict(kw, lr=1.0, epochs=30))
+        errs.append(ei.value.result)
+    assert errs[0].n_iter > 0
+    for e in errs[1:]:
+        assert e.n_iter == errs[0].n_iter
+        assert e.coef.tobytes() == errs[0].coef.tobytes()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "nesterov"])
+def test_team_step_count_same_bits(optimizer):
+    """Adam's bias correction and averaging read the step count, which a team's threads
+    keep each for themselves: two slices of teamed batches give one thread's bits."""
+    X, y = make_problem("logistic", 3000, 128, seed=4)
+    kw = dict(loss="logistic", batch_size=300, epochs=2, lr=0.01, optimizer=optimizer,
+              average=True, l2=1e-3)
+    one, two = (mf.train(X, y, n_threads=t, **kw) for t in (1, 2))
+    assert two.coef.tobytes() == one.coef.tobytes()
+    assert two.average_coef.tobytes() == one.average_coef.tobytes()
+    assert two.batch_loss.tobytes() == one.batch_loss.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("b", [1, 2, 5, 40])
 def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
     """Batches too small to split run with the prefetch helper (MBGD_FAST_HELPER=1) on a
