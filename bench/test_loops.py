@@ -1,6 +1,6 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
 step_loops.c's library step the right weights, epoch_offset.c trains the same bits from both
-placements of X, omp_fork_join.c, overlap.c and cpu_scaling.c run, and ab_epochs.c pairs two
+placements of X, omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c pairs two
 builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
@@ -206,6 +206,15 @@ def test_overlap_build_and_run(build):
                       out, re.M)
         assert m and 0 < float(m.group(3)) <= float(m.group(2)), out
     assert_refused(exe, "4000", "60", "2", says="multiple of 64")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_handoff_build_and_run(build):
+    exe = build("handoff")
+    out = run_ok(exe, "2000")
+    m = re.findall(r"^one-way cross-core handoff: ([0-9.]+) ns$", out, re.M)
+    assert len(m) == 3 and all(float(v) > 0 for v in m), out
+    assert_refused(exe, "0", says="round trips must be >= 1")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

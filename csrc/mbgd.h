@@ -234,9 +234,12 @@ typedef struct mbgd_bitgen {
 /*
  * The same permutation with the words drawn one by one as bg->next_raw(bg->state):
  * the words the generator's random_raw would return, without their (n-1)-word buffer.
+ * With n_threads >= 2 (and n above 8192), one thread draws the words while another takes
+ * the steps, when that has been the faster way (each such draw is timed): the same
+ * permutation, and the generator left in the same state.
  * The caller holds the generator's lock.
  */
-int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg);
+int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, int n_threads);
 
 /*
  * Gradient statistics in one pass: *loss and grad as mbgd_gradient_* with the

@@ -75,4 +75,21 @@ static inline void mbgd_barrier_wait(mbgd_barrier *b, int64_t T, int64_t *gen)
 #endif
 }
 
+/* Waits (as mbgd_barrier_wait does) until c->v >= v, which another thread stores with
+ * release order; what it wrote before is then visible. */
+static inline void mbgd_wait_at_least(mbgd_counter *c, int64_t v)
+{
+#if MBGD_HAVE_ATOMICS
+    for (int64_t spins = 0; __atomic_load_n(&c->v, __ATOMIC_ACQUIRE) < v; spins++) {
+        if (spins < MBGD_BARRIER_SPINS)
+            MBGD_PAUSE();
+        else
+            MBGD_YIELD();
+    }
+#else
+    (void)c;
+    (void)v;
+#endif
+}
+
 #endif

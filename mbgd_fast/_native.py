@@ -75,15 +75,17 @@ def _capsule_pointer():
     return get
 
 
-def permutation_of(bit_generator, n, out=None):
+def permutation_of(bit_generator, n, out=None, n_threads=1):
     """The permutation of 0..n-1 that ``permutation(bit_generator.random_raw(n - 1))`` gives,
     with the words drawn by the C loop itself from the generator's C interface (its
-    ``next_raw``, as random_raw does), under the generator's lock: no buffer of n-1 words."""
+    ``next_raw``, as random_raw does), under the generator's lock: no buffer of n-1 words.
+    With ``n_threads`` >= 2 one thread draws the words while another swaps: the same order."""
     order = _order_out(n, out)
     with bit_generator.lock:
         ptr = _capsule_pointer()(bit_generator.capsule, b"BitGenerator")
         bitgen = ffi.cast("mbgd_bitgen *", ptr)
-        _check(lib.mbgd_permutation_bitgen(_ptr(order, "int64_t"), n, bitgen), "permutation")
+        _check(lib.mbgd_permutation_bitgen(_ptr(order, "int64_t"), n, bitgen, int(n_threads)),
+               "permutation")
     return order
 
 

@@ -98,6 +98,28 @@ def test_epoch_order_is_the_order_of_the_raw_words(bit_generator):
         assert a.bit_generator.random_raw() == b.bit_generator.random_raw()
 
 
+@pytest.mark.parametrize("bit_generator", ["PCG64", "MT19937"])
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_epoch_order_on_threads_is_the_same_order(bit_generator, n_threads):
+    """With two or more threads, one draws the words in chunks of 4096 while another swaps,
+    above 8192 rows (when that has been the faster way): the same order, and the generator
+    left where random_raw leaves it, at sizes on either side of the threshold and of a chunk's
+    end."""
+    from mbgd_fast import _native
+    from mbgd_fast.core import epoch_order
+
+    BG = getattr(np.random, bit_generator)
+    for n in (100, 8192, 8193, 4096 * 5 + 1, 4096 * 9 + 2, 200_000):
+        a, b = np.random.Generator(BG(n)), np.random.Generator(BG(n))
+        got = epoch_order(a, n, None, n_threads)
+        assert got.tolist() == _native.permutation(b.bit_generator.random_raw(n - 1)).tolist()
+        assert a.bit_generator.random_raw() == b.bit_generator.random_raw()
+    # each draw is timed and the faster way taken, but for every 16th draw: 40 draws take both
+    a, b = np.random.Generator(BG(1)), np.random.Generator(BG(1))
+    for _ in range(40):
+        assert epoch_order(a, 20_000, None, n_threads).tolist() == epoch_order(b, 20_000).tolist()
+
+
 def test_epoch_order_into_a_buffer():
     from mbgd_fast import _native
     from mbgd_fast.core import epoch_order

@@ -1,0 +1,29 @@
+#!/bin/bash
+# What docs/ab-session14.txt holds: session 14's kernel changes, each against its parent's
+# csrc/, the builds alternating epoch by epoch in one process (bench/loops/ab_epochs.c; each
+# pair in both load orders), and the barrier costs behind them (bench/loops/omp_fork_join.c).
+# Softmax is loss 9 (K = 10).
+#   bash docs/ab-session14.sh > docs/ab-session14.txt   (about 6 minutes)
+# The barrier costs at its top came in one of the machine's bad phases, when cores take each
+# other's cache lines slowly (2-5x the good phases' figures: docs/machine-session14.txt).
+source "$(dirname "$0")/../bench/loops/ab_revs.sh"
+build_revs 9eacf7c 9955d46
+cc -O2 -fopenmp -Icsrc bench/loops/omp_fork_join.c -o "$W/omp_fork_join"
+
+echo "# what one iteration's synchronisation costs on 2 threads, no work"
+"$W/omp_fork_join" 200000
+echo
+
+echo "# 9955d46: one parallel region per slice (a team), squared loss, 2 threads, d = 256"
+for b in 16 64 256 1024 4096; do
+  both $W/9eacf7c.so $W/9955d46.so 200000 256 $b 2 11 0
+done
+echo "# softmax, d = 256, b = 256, 2 threads"
+both $W/9eacf7c.so $W/9955d46.so 200000 256 256 2 7 9
+echo "# d = 16, 2 threads, where batches of 1024 and 4096 rows split"
+both $W/9eacf7c.so $W/9955d46.so 200000 16 1024 2 21 0
+both $W/9eacf7c.so $W/9955d46.so 200000 16 4096 2 21 0
+echo "# batches that do not split, which run as before (no team): b = 1, and 1 thread"
+both $W/9eacf7c.so $W/9955d46.so 200000 256 1 2 5 0
+both $W/9eacf7c.so $W/9955d46.so 200000 16 1 1 11 0
+both $W/9eacf7c.so $W/9955d46.so 200000 256 64 1 11 0
