@@ -1260,7 +1260,7 @@ typedef struct T_CTX {
     REAL *zbuf;                  /* (max_groups, K) */
     double *gloss;               /* (max_groups,) per-group loss sums */
     double *c_l2, *c_l1, *c_abs; /* (n_chunks,) per-chunk |w|^2, |w|_1 over coef, |theta|_1 */
-    int64_t P, KD, n_chunks;
+    int64_t P, KD, n_chunks, chunk;
     int64_t r_end;               /* end of the slice's rows (prefetch bound) */
     REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
     REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
@@ -1355,7 +1355,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch)
 {
     const mbgd_params *p = c->p;
     const int64_t P = c->P, KD = c->KD;
-    const int64_t j0 = ch * MBGD_CHUNK, j1 = j0 + MBGD_CHUNK < P ? j0 + MBGD_CHUNK : P;
+    const int64_t j0 = ch * c->chunk, j1 = j0 + c->chunk < P ? j0 + c->chunk : P;
     REAL *gs = c->parts;
     for (int64_t g = 1; g < c->G; g++) {
         const REAL *pg = c->parts + g * MBGD_PAD(P);
@@ -1804,7 +1804,14 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.buf2 = p->optimizer == MBGD_OPT_ADAM ? state->buf2 : NULL;
     c.P = P;
     c.KD = KD;
+    /* chunks of about equal length, an even number of them when more than one: softmax at
+     * d = 256 (P = 2570) had one of 2048 and one of 522, and the thread with the short one
+     * waited at the barrier (equal halves: 1.09x on 2 threads in a bad phase, 1.01x in a good
+     * one; docs/ab-session14.txt).  A function of P alone, so of no thread count. */
     c.n_chunks = (P + MBGD_CHUNK - 1) / MBGD_CHUNK;
+    if (c.n_chunks > 1 && c.n_chunks % 2) c.n_chunks++;
+    c.chunk = ((P + c.n_chunks - 1) / c.n_chunks + 15) / 16 * 16;
+    c.n_chunks = (P + c.chunk - 1) / c.chunk;
     c.r_end = starts[n_iter];
     c.parts = malloc((size_t)(max_g * MBGD_PAD(P)) * sizeof(REAL));
     c.zbuf = malloc((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));

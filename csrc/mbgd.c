@@ -147,7 +147,8 @@ MBGD_INLINE float mbgd_expf_nonpos(float t)
 #define MBGD_EXP_LO -708.3964185322641
 MBGD_INLINE double mbgd_exp_nonpos(double t) { return exp(t); }
 
-/* Elements of theta per update chunk (the unit of the parallel update). */
+/* Most elements of theta per update chunk (the unit of the parallel update): P is cut into
+ * chunks of about equal length, no longer than this (FN(train)). */
 #define MBGD_CHUNK 2048
 
 const char *mbgd_strerror(int status)
