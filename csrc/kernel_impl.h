@@ -1533,6 +1533,14 @@ static void FN(helper_run)(mbgd_helper *h, const T_DATA *data, const int64_t *ro
 }
 #endif
 
+/* Whether a batch of one row takes the direct step (FN(iterate_alone)): dense rows, plain
+ * SGD without L1, one output or softmax. */
+static inline int FN(direct_step)(const mbgd_params *p, const T_DATA *data)
+{
+    return data->indptr == NULL && p->optimizer == MBGD_OPT_SGD && p->l1 == 0.0 &&
+           (p->n_outputs == 1 || p->loss == MBGD_LOSS_SOFTMAX);
+}
+
 /*
  * One iteration that does not split across threads: iteration t of the slice (its rows
  * [s, s + nb), state->step = step before it, pf rows prefetched ahead), either a batch of one row on the direct path (one_row) or a
@@ -1641,8 +1649,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     /* b = 1 with plain SGD and no L1, one output or softmax: the step is w -= lr (c x + l2 w),
      * done in one pass over w and x per output (no gradient buffer), with the norms in the
      * same pass */
-    const int direct = !sparse && p->optimizer == MBGD_OPT_SGD && p->l1 == 0.0 &&
-                       (K == 1 || p->loss == MBGD_LOSS_SOFTMAX);
+    const int direct = FN(direct_step)(p, data);
     /* a batch of one group and one update chunk with plain SGD, K = 1 and no penalty: its
      * gradient, then the step and a finiteness probe over w, without phase B's norms (their
      * loss terms are 0) -- the same weights and losses as the general path, less work per
@@ -1816,6 +1823,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.parts = malloc((size_t)(max_g * MBGD_PAD(P)) * sizeof(REAL));
     c.zbuf = malloc((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
+    const int team = p->n_threads > 1 &&
+                     (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {
         st = MBGD_ENOMEM;
@@ -1857,8 +1866,10 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     } else
 #endif
 #ifdef _OPENMP
-    /* a team for the slice when some batch splits into groups or the update into chunks */
-    if (p->n_threads > 1 && (max_g > 1 || c.n_chunks > 1)) {
+    /* a team for the slice when some batch splits into groups or the update into chunks,
+     * but not for batches of one row on the direct step, which run alone (softmax at d = 256,
+     * b = 1, two chunks: a team's barriers made its epochs 1.6x slower, docs/ab-session14.txt) */
+    if (team) {
         mbgd_barrier bar;
         memset(&bar, 0, sizeof bar);
         c.bar = &bar;
