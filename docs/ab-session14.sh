@@ -4,7 +4,8 @@
 # pair in both load orders), and the barrier costs behind them (bench/loops/omp_fork_join.c).
 # Softmax is loss 9 (K = 10).  The two-thread draw of the order (92a8ecd) is measured by
 # docs/draw-session14.py (docs/machine-session14.txt).
-#   bash docs/ab-session14.sh > docs/ab-session14.txt   (about 8 minutes)
+#   bash docs/ab-session14.sh > docs/ab-session14.txt   (about 9 minutes; the last section, b036158,
+#   was run alone after the rest and appended)
 # handoff.c's figure beside the barrier costs tells the machine's phase: about 25 ns in a good
 # one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
@@ -39,3 +40,8 @@ both $W/0464ce9.so $W/e00527d.so 200000 256 256 2 11 0
 echo "# what one iteration's synchronisation costs, again at the end"
 "$W/omp_fork_join" 200000
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff" && "$W/handoff" 500000
+
+echo "# b036158: no team for batches of one row on the direct step (softmax, d = 256: two chunks), 2 threads"
+build_revs b036158
+both $W/e00527d.so $W/b036158.so 200000 256 1 2 3 9
+both $W/9eacf7c.so $W/b036158.so 200000 256 1 2 3 9
