@@ -1270,6 +1270,7 @@ typedef struct T_CTX {
     /* the team's: its barrier, and what thread 0 tells the others after an iteration it ran
      * alone (its status and the new weights' |w|^2 and |w|_1) */
     mbgd_barrier *bar;
+    int64_t cores;               /* processors the team may run on */
     int status;
     double pen_sq, pen_abs;
 } T_CTX;
@@ -1646,6 +1647,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, step0 = state->step;
     const int sparse = data->indptr != NULL;
     int64_t gen = 0; /* barriers this thread has passed */
+    int64_t spin = mbgd_spin_limit(T, c->cores); /* pauses before yielding, at a barrier */
     /* b = 1 with plain SGD and no L1, one output or softmax: the step is w -= lr (c x + l2 w),
      * done in one pass over w and x per output (no gradient buffer), with the norms in the
      * same pass */
@@ -1684,11 +1686,11 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                     shared->pen_sq = pen_sq;
                     shared->pen_abs = pen_abs;
                 }
-                mbgd_barrier_wait(c->bar, T, &gen);
+                mbgd_barrier_wait(c->bar, T, &gen, &spin);
                 st = shared->status;
                 pen_sq = shared->pen_sq;
                 pen_abs = shared->pen_abs;
-                mbgd_barrier_wait(c->bar, T, &gen); /* all have read them */
+                mbgd_barrier_wait(c->bar, T, &gen, &spin); /* all have read them */
             }
             if (st != MBGD_OK) return st;
         } else {
@@ -1706,13 +1708,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             c->avg = n_avg > 0 ? state->avg : NULL;
             c->avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
             for (int64_t g = tid; g < c->G; g += T) FN(phase_a)(c, g, T);
-            mbgd_barrier_wait(c->bar, T, &gen);
+            mbgd_barrier_wait(c->bar, T, &gen, &spin);
             /* the groups' losses, read before the barrier after phase B: past it, a thread
              * may be writing the next batch's */
             double lsum = 0.0;
             for (int64_t g = 0; g < c->G; g++) lsum += c->gloss[g * MBGD_LINE];
             for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch);
-            mbgd_barrier_wait(c->bar, T, &gen);
+            mbgd_barrier_wait(c->bar, T, &gen, &spin);
             const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                                 0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
             if (tid == 0) slice->batch_loss[t] = loss;
@@ -1873,6 +1875,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         mbgd_barrier bar;
         memset(&bar, 0, sizeof bar);
         c.bar = &bar;
+        c.cores = omp_get_num_procs();
 #pragma omp parallel num_threads(p->n_threads)
         {
             const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();

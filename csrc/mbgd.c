@@ -317,22 +317,24 @@ static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
     memset(&drawn, 0, sizeof drawn);
     memset(&taken, 0, sizeof taken);
     const int64_t steps = n - 1, chunks = (steps + MBGD_FY_CHUNK - 1) / MBGD_FY_CHUNK;
+    const int64_t cores = omp_get_num_procs();
     int two = 0;
 #pragma omp parallel num_threads(2)
     if (omp_get_num_threads() == 2) {
+        int64_t spins = mbgd_spin_limit(2, cores); /* this thread's (team.h) */
         if (omp_get_thread_num() == 0) two = 1;
         for (int64_t k = 0; k < chunks; k++) {
             const int64_t m = steps - k * MBGD_FY_CHUNK < MBGD_FY_CHUNK ? steps - k * MBGD_FY_CHUNK
                                                                        : MBGD_FY_CHUNK;
             uint64_t *w = ring + (k % MBGD_FY_SLOTS) * MBGD_FY_CHUNK;
             if (omp_get_thread_num() == 1) { /* draws chunk k into a slot the steps are done with */
-                mbgd_wait_at_least(&taken, k - MBGD_FY_SLOTS + 1);
+                mbgd_wait_at_least(&taken, k - MBGD_FY_SLOTS + 1, &spins);
                 for (int64_t q = 0; q < m; q++) w[q] = bg->next_raw(bg->state);
                 __atomic_store_n(&drawn.v, k + 1, __ATOMIC_RELEASE);
             } else {
                 if (k == 0)
                     for (int64_t i = 0; i < n; i++) order[i] = i;
-                mbgd_wait_at_least(&drawn, k + 1);
+                mbgd_wait_at_least(&drawn, k + 1, &spins);
                 fisher_yates_steps(order, steps - k * MBGD_FY_CHUNK, m, w, NULL);
                 __atomic_store_n(&taken.v, k + 1, __ATOMIC_RELEASE);
             }

@@ -29,9 +29,10 @@ int main(int argc, char **argv)
         {
             const long me = omp_get_thread_num();
             if (me == 0) threads = omp_get_num_threads();
+            int64_t spins = MBGD_SPINS_OWN_CORE;
             if (omp_get_num_threads() == 2)
                 for (long i = 0; i < n; i++) { /* thread 0 waits for 2i, writes 2i + 1 */
-                    mbgd_wait_at_least(&c, 2 * i + me);
+                    mbgd_wait_at_least(&c, 2 * i + me, &spins);
                     __atomic_store_n(&c.v, 2 * i + me + 1, __ATOMIC_RELEASE);
                 }
         }

@@ -54,11 +54,12 @@ int main(int argc, char **argv)
             volatile long w = 0;
             int64_t gen = 0;
             const int64_t T = omp_get_num_threads();
+            int64_t spins = mbgd_spin_limit(T, omp_get_num_procs());
             for (long i = 0; i < n; i++) {
                 w++;
-                mbgd_barrier_wait(&bar, T, &gen);
+                mbgd_barrier_wait(&bar, T, &gen, &spins);
                 w++;
-                mbgd_barrier_wait(&bar, T, &gen);
+                mbgd_barrier_wait(&bar, T, &gen, &spins);
             }
         }
         const double team = (omp_get_wtime() - t) / (double)n * 1e6;
