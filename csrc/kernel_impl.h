@@ -1632,7 +1632,8 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
  * the same decision to go on.  Thread 0 alone runs an iteration that does not split (a last
  * batch of one row, or one group and one chunk) and tells the others its outcome (c->status,
  * c->pen_sq, c->pen_abs) across a barrier.  One region per slice rather than one per
- * iteration: the fork and join cost 0.6 us per iteration here, the two barriers 0.11 us.
+ * iteration: the fork and join cost 0.6 us per iteration here, the two barriers 0.06-0.09 us
+ * (in a good phase: bench/loops/omp_fork_join.c).
  * With a prefetch helper (h; T = 1), its progress h->done is published every few rows.
  * Returns MBGD_OK or MBGD_EDIVERGED (slice->n_done iterations done), the same in every thread.
  */

@@ -302,22 +302,24 @@ static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const m
  * into a ring of MBGD_FY_SLOTS chunks; the other sets up the order and takes the steps, each
  * chunk as soon as it is drawn.  The generator and the swaps then take their time side by
  * side rather than in turn: at n = 200,000 on session 14's machine, the words alone took
- * 0.33 ms (random_raw), the steps from given words 0.25 ms, the whole on one thread
- * 0.54 ms and on two 0.34 ms (docs/machine-session14.txt).
- * Returns 0, having done nothing, when the ring cannot be had or the team has one thread.
+ * 0.30-0.33 ms (random_raw), the steps from given words 0.25 ms, the whole on one thread
+ * 0.50 ms and on two 0.33 ms (docs/machine-session14.txt).
+ * Returns 0, having done nothing, when there is one processor, the ring cannot be had or the
+ * team has one thread.
  */
 #define MBGD_FY_CHUNK 4096
 #define MBGD_FY_SLOTS 4
 static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
 {
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+    const int64_t cores = omp_get_num_procs();
+    if (cores < 2) return 0;
     uint64_t *ring = malloc((size_t)(MBGD_FY_SLOTS * MBGD_FY_CHUNK) * sizeof(uint64_t));
     if (ring == NULL) return 0;
     mbgd_counter drawn, taken; /* chunks drawn, and chunks whose steps are taken */
     memset(&drawn, 0, sizeof drawn);
     memset(&taken, 0, sizeof taken);
     const int64_t steps = n - 1, chunks = (steps + MBGD_FY_CHUNK - 1) / MBGD_FY_CHUNK;
-    const int64_t cores = omp_get_num_procs();
     int two = 0;
 #pragma omp parallel num_threads(2)
     if (omp_get_num_threads() == 2) {

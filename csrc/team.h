@@ -1,7 +1,7 @@
 /*
  * team.h -- what the threads of one parallel region use to wait for each other: a spin
  * pause, a counter on a cache line of its own, and the barrier of a team that runs a whole
- * slice of iterations in one region (FN(iterate) in kernel_impl.h).
+ * slice of iterations in one region (FN(iterate_in) in kernel_impl.h).
  *
  * The includer defines a POSIX feature macro (e.g. _XOPEN_SOURCE 700) before any system
  * header, for sched_yield.
@@ -45,7 +45,7 @@ typedef struct {
  * machine), a few when there are more threads than cores, where the thread waited for may need
  * this one's core.  And a thread that once had to yield (another program, or another team,
  * holds a core) spins about 6 us from then on (*spin_limit lowered).  With 4096 for everyone,
- * 4 threads on 2 cores had run 0.27-0.55x the kernels before the team, and two programs of
+ * 3-4 threads on 2 cores had run 0.27-0.55x the kernels before the team, and two programs of
  * 2 threads each on the 2 cores far slower still (docs/machine-session14.txt).
  */
 #define MBGD_SPINS_OWN_CORE 4096

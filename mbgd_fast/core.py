@@ -768,7 +768,7 @@ def epoch_order(rng, n, out=None, n_threads=1):
     With ``out`` (int64, shape (n,)) the order is written there and ``out`` is
     returned: fresh 1.6 MB arrays per epoch at N = 200,000 cost about 1.7 ms of
     page faults, more than the shuffle itself.  With ``n_threads`` >= 2 one thread draws
-    the words while another swaps (0.34 against 0.53 ms at N = 200,000 on session 14's
+    the words while another swaps (0.33 against 0.50 ms at N = 200,000 on session 14's
     machine), unless the last such draw was slower than the last on one thread (when the
     cores pass data slowly): the same order, whatever the thread count.
     """
