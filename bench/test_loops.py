@@ -1,7 +1,7 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
 step_loops.c's library step the right weights, epoch_offset.c trains the same bits from both
-placements of X, omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c pairs two
-builds of csrc/mbgd.c (here one build against itself)."""
+placements of X, omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c
+pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
 import shutil
