@@ -68,6 +68,21 @@ MBGD_INLINE REAL FN(lane8_sum)(REAL *acc)
     return acc[0] + acc[1];
 }
 
+/* w - w summed over n weights: 0, or NaN when one is not finite (any order gives the same
+ * answer), in MBGD_LANES independent lanes: eight lanes had made it a chain of n / 8 dependent
+ * adds, about 22 ns of each iteration at d = 256 (b = 2 ran 0.64x b = 1; docs/ab-session14.txt). */
+MBGD_INLINE REAL FN(probe_sum)(const REAL *w, int64_t n)
+{
+    REAL acc[MBGD_LANES] = {0}, s = 0;
+    int64_t j = 0;
+    for (; j + MBGD_LANES <= n; j += MBGD_LANES) {
+#pragma omp simd
+        for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += w[j + k] - w[j + k];
+    }
+    for (; j < n; j++) s += w[j] - w[j];
+    return s + FN(lane_sum)(acc);
+}
+
 /* The tails below are plain scalar loops (fewer than eight elements): an `omp simd
  * reduction` there costs a serial sum of its lanes even when the tail is empty. */
 MBGD_INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
@@ -1601,14 +1616,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         c->scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)nb);
         FN(step_segment)(c, th, c->parts, NULL, NULL, KD, 0, 0);
         if (p->fit_intercept) FN(step_segment)(c, th + KD, c->parts + KD, NULL, NULL, K, 0, 0);
-        REAL pr8[8] = {0}, probe = 0; /* w - w summed: 0, or NaN when a weight is not finite */
-        int64_t j = 0;
-        for (; j + 8 <= P; j += 8) {
-#pragma omp simd
-            for (int64_t k = 0; k < 8; k++) pr8[k] += th[j + k] - th[j + k];
-        }
-        for (; j < P; j++) probe += th[j] - th[j];
-        probe += FN(lane8_sum)(pr8);
+        const REAL probe = FN(probe_sum)(th, P);
         /* as the general path's loss, whose L2 and L1 terms are 0 here */
         const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                             0.5 * p->l2 * pen_sq + p->l1 * pen_abs;

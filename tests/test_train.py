@@ -452,6 +452,23 @@ def test_trained_state_starts_on_a_cache_line(optimizer, average):
     assert z.shape == (4,) and not z.any() and z.ctypes.data % 64 == 0
 
 
+@pytest.mark.parametrize("b", [2, 5])
+@pytest.mark.parametrize("d", [7, 37, 256])
+def test_small_batch_divergence_found_at_the_step_that_overflows(d, b):
+    """A batch of one group (plain SGD, no penalty: the small path) checks its new weights
+    after the step: a step that overflows a weight while the batch's loss is finite ends
+    training at that iteration, as the NumPy twin says, not one later (P = 8, 38 and 257:
+    the probe's scalar tail alone, and its 32 lanes with a tail)."""
+    X, y = make_problem("squared", 40, d, dtype=np.float32, seed=d)
+    X = X * np.float32(1e19)  # the first loss is finite (z = 0); its step, about 1e40, is not
+    its = []
+    for backend in ("cpu", "numpy"):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, batch_size=b, epochs=1, lr=1e21, backend=backend)
+        its.append(ei.value.result.n_iter)
+    assert its[0] == its[1] == 0
+
+
 @pytest.mark.parametrize("isa", ["generic", None])
 @pytest.mark.parametrize("K", [8, 10, 11])
 @pytest.mark.parametrize("d", [7, 37, 256])
