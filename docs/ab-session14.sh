@@ -4,8 +4,8 @@
 # pair in both load orders), and the barrier costs behind them (bench/loops/omp_fork_join.c).
 # Softmax is loss 9 (K = 10).  The two-thread draw of the order (92a8ecd) is measured by
 # docs/draw-session14.py (docs/machine-session14.txt).
-#   bash docs/ab-session14.sh > docs/ab-session14.txt   (about 9 minutes; the last section, b036158,
-#   was run alone after the rest and appended)
+#   bash docs/ab-session14.sh > docs/ab-session14.txt   (about 11 minutes; the last two sections,
+#   b036158 and 8431cba, were each run alone after the rest and appended)
 # handoff.c's figure beside the barrier costs tells the machine's phase: about 25 ns in a good
 # one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
@@ -42,6 +42,13 @@ echo "# what one iteration's synchronisation costs, again at the end"
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff" && "$W/handoff" 500000
 
 echo "# b036158: no team for batches of one row on the direct step (softmax, d = 256: two chunks), 2 threads"
-build_revs b036158
+build_revs b036158 6b93a9f
 both $W/e00527d.so $W/b036158.so 200000 256 1 2 3 9
 both $W/9eacf7c.so $W/b036158.so 200000 256 1 2 3 9
+
+echo "# 8431cba: the small path's finiteness probe in 32 lanes (batches of one group), d = 256, 1 and 2 threads"
+build_revs 8431cba
+for b in 2 4 16; do
+  both $W/6b93a9f.so $W/8431cba.so 200000 256 $b 1 7 0
+done
+both $W/6b93a9f.so $W/8431cba.so 200000 256 4 2 7 0
