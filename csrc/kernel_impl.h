@@ -69,8 +69,9 @@ MBGD_INLINE REAL FN(lane8_sum)(REAL *acc)
 }
 
 /* w - w summed over n weights: 0, or NaN when one is not finite (any order gives the same
- * answer), in MBGD_LANES independent lanes: eight lanes had made it a chain of n / 8 dependent
- * adds, about 22 ns of each iteration at d = 256 (b = 2 ran 0.64x b = 1; docs/ab-session14.txt). */
+ * answer), in MBGD_LANES independent lanes: eight lanes had made it a chain of n / 8
+ * dependent adds, about 22 ns of each iteration at d = 256, where b = 2 ran 0.64x b = 1
+ * (docs/ab-session14.txt). */
 MBGD_INLINE REAL FN(probe_sum)(const REAL *w, int64_t n)
 {
     REAL acc[MBGD_LANES] = {0}, s = 0;
@@ -1559,8 +1560,9 @@ static inline int FN(direct_step)(const mbgd_params *p, const T_DATA *data)
 
 /*
  * One iteration that does not split across threads: iteration t of the slice (its rows
- * [s, s + nb), state->step = step before it, pf rows prefetched ahead), either a batch of one row on the direct path (one_row) or a
- * batch of one group and one update chunk on the small path (see FN(iterate)).  Updates
+ * [s, s + nb), state->step = step before it, pf rows prefetched ahead), either a batch of
+ * one row on the direct path (one_row) or a batch of one group and one update chunk on the
+ * small path (see FN(iterate_in)).  Updates
  * *pen_sq and *pen_abs, writes the batch loss, and returns MBGD_EDIVERGED (slice->n_done = t)
  * when the loss or a weight is not finite.
  */
