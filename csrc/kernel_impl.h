@@ -1562,9 +1562,8 @@ static inline int FN(direct_step)(const mbgd_params *p, const T_DATA *data)
  * One iteration that does not split across threads: iteration t of the slice (its rows
  * [s, s + nb), state->step = step before it, pf rows prefetched ahead), either a batch of
  * one row on the direct path (one_row) or a batch of one group and one update chunk on the
- * small path (see FN(iterate_in)).  Updates
- * *pen_sq and *pen_abs, writes the batch loss, and returns MBGD_EDIVERGED (slice->n_done = t)
- * when the loss or a weight is not finite.
+ * small path (see FN(iterate_in)).  Updates *pen_sq and *pen_abs, writes the batch loss, and
+ * returns MBGD_EDIVERGED (slice->n_done = t) when the loss or a weight is not finite.
  */
 MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *data,
                                   T_STATE *state, mbgd_slice *slice, int64_t t, int64_t s,

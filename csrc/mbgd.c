@@ -312,8 +312,7 @@ static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const m
 static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
 {
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
-    const int64_t cores = omp_get_num_procs();
-    if (cores < 2) return 0;
+    if (omp_get_num_procs() < 2) return 0;
     uint64_t *ring = malloc((size_t)(MBGD_FY_SLOTS * MBGD_FY_CHUNK) * sizeof(uint64_t));
     if (ring == NULL) return 0;
     mbgd_counter drawn, taken; /* chunks drawn, and chunks whose steps are taken */
@@ -323,7 +322,7 @@ static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
     int two = 0;
 #pragma omp parallel num_threads(2)
     if (omp_get_num_threads() == 2) {
-        int64_t spins = mbgd_spin_limit(2, cores); /* this thread's (team.h) */
+        int64_t spins = MBGD_SPINS_OWN_CORE; /* this thread's (team.h): a core each */
         if (omp_get_thread_num() == 0) two = 1;
         for (int64_t k = 0; k < chunks; k++) {
             const int64_t m = steps - k * MBGD_FY_CHUNK < MBGD_FY_CHUNK ? steps - k * MBGD_FY_CHUNK

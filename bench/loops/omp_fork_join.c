@@ -5,7 +5,8 @@
  * barriers per iteration: libgomp's, and the kernels' own since session 14 (csrc/team.h).
  * Two threads, no work: the difference is what a persistent team saves.
  *
- *   cc -O2 -fopenmp -Icsrc bench/loops/omp_fork_join.c -o /tmp/omp_fork_join && /tmp/omp_fork_join 200000
+ *   cc -O2 -fopenmp -Icsrc bench/loops/omp_fork_join.c -o /tmp/omp_fork_join
+ *   /tmp/omp_fork_join 200000
  */
 #define _XOPEN_SOURCE 700 /* sched_yield, in team.h */
 #include <stdio.h>
