@@ -384,6 +384,102 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
 }
 #endif
 
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+/* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
+ * loaded once into a register. */
+MBGD_INLINE void FN(x4_load)(const float *const *xs, int64_t j, __mmask16 t, __m512 *e)
+{
+    __m512 e0 = _mm512_maskz_loadu_ps(t, xs[0] + j), e1 = _mm512_maskz_loadu_ps(t, xs[1] + j);
+    __m512 e2 = _mm512_maskz_loadu_ps(t, xs[2] + j), e3 = _mm512_maskz_loadu_ps(t, xs[3] + j);
+    __asm__("" : "+v"(e0), "+v"(e1), "+v"(e2), "+v"(e3)); /* not folded into each FMA */
+    e[0] = e0, e[1] = e1, e[2] = e2, e[3] = e3;
+}
+
+/* Lanes [0, n - j) of sixteen (all sixteen when n - j >= 16). */
+MBGD_INLINE __mmask16 FN(lanes_left)(int64_t j, int64_t n)
+{
+    return n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1u);
+}
+
+/* acc_q += w e_q for the four rows q. */
+MBGD_INLINE void FN(fma_x4)(__m512 *acc, __m512 w, const __m512 *e)
+{
+    for (int q = 0; q < 4; q++) acc[q] = _mm512_fmadd_ps(w, e[q], acc[q]);
+}
+
+/* The lane sums of four vectors, [sum a, sum b, sum c, sum d], as lane8_sum's tree after a
+ * fold of lanes k + (k + 8): quarters 0 + 2 and 1 + 3 of each, side by side, their sum, then
+ * the pairs within each quarter (eleven shuffles and adds for the four, where
+ * _mm512_reduce_add_ps takes eight for one: 1.11x for the scores in L1). */
+MBGD_INLINE __m128 FN(sum4x16)(__m512 a, __m512 b, __m512 c, __m512 d)
+{
+#define MBGD_QUARTERS(p, q, lo, hi) \
+    _mm512_add_ps(_mm512_shuffle_f32x4(p, q, lo), _mm512_shuffle_f32x4(p, q, hi))
+    const __m512 ab = MBGD_QUARTERS(a, b, 0x44, 0xEE), cd = MBGD_QUARTERS(c, d, 0x44, 0xEE);
+    const __m512 t = MBGD_QUARTERS(ab, cd, 0x88, 0xDD); /* quarter i: vector i's four sums */
+#undef MBGD_QUARTERS
+    const __m512 u = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4E));
+    const __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, 0xB1));
+    const __m512i first = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(first, v));
+}
+
+/* z[q K + k] = W_k . x_q + b[k] for outputs k in [k0, k0 + NO) of four rows: NO (at most 5)
+ * outputs per pass over the rows, 4 NO accumulators of sixteen lanes (each W_k vector loaded
+ * once for four rows, each x_q vector once for NO outputs), a masked last vector when
+ * n mod 16 != 0.  Each output's four sums by sum4x16, the tree of dot2x4's AVX-512 variant:
+ * with n a multiple of 16 the same bits as two outputs per pass.  In L1 (softmax_loops,
+ * K = 10, d = 256) 24 ns a row against dot2x4's 35.5, whose eight accumulators for
+ * eight loads per pass, a horizontal sum of each and 64 cycles of dependent FMAs per call
+ * left half the FMA pipes' time unused. */
+MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, int64_t k0,
+                            const int NO, const float *const *xs, int64_t n, int64_t K,
+                            float *z)
+{
+    __m512 acc[5][4], e[4];
+#pragma GCC unroll 5
+    for (int m = 0; m < NO; m++)
+        acc[m][0] = acc[m][1] = acc[m][2] = acc[m][3] = _mm512_setzero_ps();
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) { /* whole vectors: masked, 1.04x slower in L1 */
+        FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
+#pragma GCC unroll 5
+        for (int m = 0; m < NO; m++)
+            FN(fma_x4)(acc[m], _mm512_loadu_ps(W + (k0 + m) * n + j), e);
+    }
+    if (j < n) {
+        const __mmask16 t = FN(lanes_left)(j, n);
+        FN(x4_load)(xs, j, t, e);
+#pragma GCC unroll 5
+        for (int m = 0; m < NO; m++)
+            FN(fma_x4)(acc[m], _mm512_maskz_loadu_ps(t, W + (k0 + m) * n + j), e);
+    }
+#pragma GCC unroll 5
+    for (int m = 0; m < NO; m++) {
+        const __m128 v = _mm_add_ps(FN(sum4x16)(acc[m][0], acc[m][1], acc[m][2], acc[m][3]),
+                                    _mm_set1_ps(b[k0 + m]));
+        z[k0 + m] = _mm_cvtss_f32(v);
+        z[K + k0 + m] = _mm_cvtss_f32(_mm_permute_ps(v, 1));
+        z[2 * K + k0 + m] = _mm_cvtss_f32(_mm_permute_ps(v, 2));
+        z[3 * K + k0 + m] = _mm_cvtss_f32(_mm_permute_ps(v, 3));
+    }
+}
+
+/* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: five outputs per pass. */
+static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
+                               int64_t K, REAL *z)
+{
+    int64_t k = 0;
+    for (; k + 5 <= K; k += 5) FN(dotNx4)(W, b, k, 5, xs, d, K, z);
+    switch (K - k) {
+    case 1: FN(dotNx4)(W, b, k, 1, xs, d, K, z); break;
+    case 2: FN(dotNx4)(W, b, k, 2, xs, d, K, z); break;
+    case 3: FN(dotNx4)(W, b, k, 3, xs, d, K, z); break;
+    case 4: FN(dotNx4)(W, b, k, 4, xs, d, K, z); break;
+    default: break;
+    }
+}
+#else
 /* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: two outputs per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
                                int64_t K, REAL *z)
@@ -396,6 +492,7 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
     if (k < K)
         for (int64_t q = 0; q < 4; q++) z[q * K + k] += FN(dot)(W + k * d, xs[q], d);
 }
+#endif
 
 /* Rows of a softmax batch whose gradient terms are added together (MBGD_ZROWS): each
  * element of the gradient sum is loaded and stored once per four rows, not per row. */
@@ -432,6 +529,7 @@ static inline void FN(axpy1x4)(REAL *restrict A, const REAL *c, int64_t ldc,
     for (int64_t j = 0; j < n; j++) A[j] = A[j] + c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
 }
 
+
 /* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
  * accesses the hardware prefetcher cannot predict. */
 static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
@@ -460,6 +558,85 @@ static inline int64_t FN(prefetch_distance)(int64_t d)
     int64_t pf = MBGD_PREFETCH_BYTES / (d * (int64_t)sizeof(REAL));
     return pf < 1 ? 1 : (pf > MBGD_PREFETCH_MAX_ROWS ? MBGD_PREFETCH_MAX_ROWS : pf);
 }
+
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+/* v + c_0 e_0 + c_1 e_1 + c_2 e_2 + c_3 e_3, added in that order. */
+MBGD_INLINE __m512 FN(terms_x4)(const __m512 *c, const __m512 *e, __m512 v)
+{
+    v = _mm512_fmadd_ps(c[0], e[0], v);
+    v = _mm512_fmadd_ps(c[1], e[1], v);
+    v = _mm512_fmadd_ps(c[2], e[2], v);
+    return _mm512_fmadd_ps(c[3], e[3], v);
+}
+
+/* A_k += c_0k x_0 + c_1k x_1 + c_2k x_2 + c_3k x_3 for outputs k in [k0, k0 + NO) (NO at most
+ * 5), A_k = A + k n, row q's coefficients at c + q ldc: each x_q vector loaded once for NO
+ * outputs, each A_k vector loaded and stored once for four rows, a masked last vector when
+ * n mod 16 != 0.  The same sums in the same order as axpy4x4 and axpy1x4 (the same bits);
+ * in L1 (softmax_loops, K = 10, d = 256) 22-23 ns a row against their 29. */
+MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t ldc, int64_t k0,
+                             const int NO, const float *const *xs, int64_t n)
+{
+    __m512 cf[5][4], e[4];
+#pragma GCC unroll 5
+    for (int m = 0; m < NO; m++)
+        for (int q = 0; q < 4; q++) cf[m][q] = _mm512_set1_ps(c[q * ldc + k0 + m]);
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) { /* A_k in whole vectors: masked, this loop ran 0.65x */
+        FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
+#pragma GCC unroll 5
+        for (int m = 0; m < NO; m++) {
+            float *a = A + (k0 + m) * n + j;
+            _mm512_storeu_ps(a, FN(terms_x4)(cf[m], e, _mm512_loadu_ps(a)));
+        }
+    }
+    if (j < n) {
+        const __mmask16 t = FN(lanes_left)(j, n);
+        FN(x4_load)(xs, j, t, e);
+#pragma GCC unroll 5
+        for (int m = 0; m < NO; m++) {
+            float *a = A + (k0 + m) * n + j;
+            _mm512_mask_storeu_ps(a, t, FN(terms_x4)(cf[m], e, _mm512_maskz_loadu_ps(t, a)));
+        }
+    }
+}
+
+/* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c + q K),
+ * five outputs per pass; the sample `pf` (when not -1) is prefetched after the first pass. */
+static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
+                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf)
+{
+    int64_t k = 0;
+    for (; k + 5 <= K; k += 5) {
+        if (k == 5 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+        FN(axpyNx4)(acc, c, K, k, 5, xs, d);
+    }
+    if (K < 10 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+    switch (K - k) {
+    case 1: FN(axpyNx4)(acc, c, K, k, 1, xs, d); break;
+    case 2: FN(axpyNx4)(acc, c, K, k, 2, xs, d); break;
+    case 3: FN(axpyNx4)(acc, c, K, k, 3, xs, d); break;
+    case 4: FN(axpyNx4)(acc, c, K, k, 4, xs, d); break;
+    default: break;
+    }
+}
+#else
+/* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c + q K),
+ * four outputs per pass; the sample `pf` (when not -1) is prefetched mid-way through. */
+static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
+                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf)
+{
+    int64_t m4 = 0;
+    for (; m4 + 4 <= K; m4 += 4) {
+        if (m4 == 4 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+        FN(axpy4x4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d, acc + (m4 + 3) * d,
+                    c + m4, K, xs[0], xs[1], xs[2], xs[3], d);
+    }
+    if (K < 8 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+    for (int64_t k = m4; k < K; k++)
+        FN(axpy1x4)(acc + k * d, c + k, K, xs[0], xs[1], xs[2], xs[3], d);
+}
+#endif
 
 /* ---- CSR rows: O(nnz) dot, axpy and squared norm ---- */
 
@@ -1126,22 +1303,14 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                 }
             }
             if (nr > 2 && ahead[2] >= 0) FN(prefetch_sample)(data, rows[ahead[2]], d);
-            int64_t m4 = 0;
-            if (nr == MBGD_ZROWS) {
-                for (; m4 + 4 <= K; m4 += 4) {
-                    if (m4 == 4 && ahead[3] >= 0) /* the fourth row mid-way through the sums */
-                        FN(prefetch_sample)(data, rows[ahead[3]], d);
-                    FN(axpy4x4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d,
-                                acc + (m4 + 3) * d, zbuf + m4, K, xs[0], xs[1], xs[2], xs[3], d);
-                }
-                if (K < 8 && ahead[3] >= 0) FN(prefetch_sample)(data, rows[ahead[3]], d);
-                for (int64_t k = m4; k < K; k++)
-                    FN(axpy1x4)(acc + k * d, zbuf + k, K, xs[0], xs[1], xs[2], xs[3], d);
+            if (nr == MBGD_ZROWS) { /* the fourth row ahead mid-way through the sums */
+                FN(terms4)(acc, zbuf, K, xs, d, data, ahead[3] >= 0 ? rows[ahead[3]] : -1);
                 continue;
             }
             for (int64_t q = 0; q < nr; q++) { /* the last rows, one by one */
                 const REAL *z = zbuf + q * K;
-                for (m4 = 0; m4 + 4 <= K; m4 += 4)
+                int64_t m4 = 0;
+                for (; m4 + 4 <= K; m4 += 4)
                     FN(axpy4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d,
                               acc + (m4 + 3) * d, z + m4, xs[q], d);
                 for (int64_t k = m4; k < K; k++)

@@ -3,13 +3,15 @@
  * the way: how close they run to the FMA limit.
  *
  * It includes csrc/mbgd.c itself, so what it times is the library's code (float32, the
- * AVX2+FMA variant when the CPU has it, else the portable one):
- *   scores4   the K = 10 scores of four rows, two outputs per pass (dot2x4),
- *   gradient  the four rows' terms added to the K x d sums (axpy4x4, then axpy1x4),
+ * AVX-512 variant when the CPU has it, else AVX2+FMA, else the portable one;
+ * SOFTMAX_LOOPS_AVX2=1 in the environment stops at AVX2):
+ *   scores4   the K = 10 scores of four rows (AVX-512: five outputs per pass, dotNx4; AVX2:
+ *             two, dot2x4),
+ *   gradient  the four rows' terms added to the K x d sums (terms4),
  * the way the kernel calls them, on 16 rows of d = 256 kept in L1.  It also times a chain of
  * dependent integer adds, one per cycle, to estimate the clock, and prints, per row, the
- * nanoseconds and the cycles per 8-wide FMA of each part (320 such FMAs per row each; two
- * FMA pipes make 0.5 the floor).
+ * nanoseconds and the cycles per FMA instruction of each part (K d / 16 = 160 such FMAs per
+ * row each with AVX-512, K d / 8 = 320 with AVX2; two FMA pipes make 0.5 the floor).
  *
  *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -w -Icsrc \
  *      bench/loops/softmax_loops.c -o /tmp/softmax_loops -lm && /tmp/softmax_loops 20000
@@ -26,14 +28,11 @@
 
 typedef void (*scores4_fn)(const float *, const float *, const float *const *, int64_t, int64_t,
                            float *);
-typedef void (*axpy4x4_fn)(float *, float *, float *, float *, const float *, int64_t,
-                           const float *, const float *, const float *, const float *, int64_t);
-typedef void (*axpy1x4_fn)(float *, const float *, int64_t, const float *, const float *,
-                           const float *, const float *, int64_t);
+typedef void (*terms4_fn)(float *, const float *, int64_t, const float *const *, int64_t,
+                          const mbgd_data_f32 *, int64_t);
 
 static scores4_fn scores4 = scores4_f32_generic;
-static axpy4x4_fn axpy4x4 = axpy4x4_f32_generic;
-static axpy1x4_fn axpy1x4 = axpy1x4_f32_generic;
+static terms4_fn terms4 = terms4_f32_generic;
 
 static void scores_rows(const float *W, const float *b, const float *X, float *z)
 {
@@ -46,12 +45,8 @@ static void scores_rows(const float *W, const float *b, const float *X, float *z
 static void gradient_rows(float *acc, const float *c, const float *X)
 {
     for (int r = 0; r < ROWS; r += 4) {
-        const float *x = X + r * D, *cr = c + r * KOUT;
-        int m = 0;
-        for (; m + 4 <= KOUT; m += 4)
-            axpy4x4(acc + m * D, acc + (m + 1) * D, acc + (m + 2) * D, acc + (m + 3) * D, cr + m,
-                    KOUT, x, x + D, x + 2 * D, x + 3 * D, D);
-        for (; m < KOUT; m++) axpy1x4(acc + m * D, cr + m, KOUT, x, x + D, x + 2 * D, x + 3 * D, D);
+        const float *xs[4] = {X + r * D, X + (r + 1) * D, X + (r + 2) * D, X + (r + 3) * D};
+        terms4(acc, c + r * KOUT, KOUT, xs, D, NULL, -1);
     }
 }
 
@@ -63,9 +58,15 @@ int main(int argc, char **argv)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         scores4 = scores4_f32_avx2;
-        axpy4x4 = axpy4x4_f32_avx2;
-        axpy1x4 = axpy1x4_f32_avx2;
+        terms4 = terms4_f32_avx2;
         isa = "avx2";
+    }
+    if (getenv("SOFTMAX_LOOPS_AVX2") == NULL && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw")) {
+        scores4 = scores4_f32_avx512;
+        terms4 = terms4_f32_avx512;
+        isa = "avx512";
     }
 #endif
     if (reps < 1) {
@@ -106,10 +107,11 @@ int main(int argc, char **argv)
         t = now() - t;
         best_g = t < best_g ? t : best_g;
     }
-    const double hz = clock_hz(), fmas = KOUT * D / 8.0;
+    const double hz = clock_hz(), fmas = KOUT * D / (strcmp(isa, "avx512") ? 8.0 : 16.0);
     const double ns_s = best_s / (double)reps / ROWS * 1e9, ns_g = best_g / (double)reps / ROWS * 1e9;
     printf("isa %s, clock ~%.2f GHz, scores max relative error %.1e\n", isa, hz * 1e-9, err);
-    printf("scores4  %.1f ns/row  %.2f cycles per 8-wide FMA\n", ns_s, ns_s * 1e-9 * hz / fmas);
-    printf("gradient %.1f ns/row  %.2f cycles per 8-wide FMA\n", ns_g, ns_g * 1e-9 * hz / fmas);
+    const double cyc = 1e-9 * hz / fmas; /* cycles per FMA instruction per ns of a row */
+    printf("scores4  %.1f ns/row  %.2f cycles per FMA instruction\n", ns_s, ns_s * cyc);
+    printf("gradient %.1f ns/row  %.2f cycles per FMA instruction\n", ns_g, ns_g * cyc);
     return err < 1e-4 ? 0 : 1;
 }
