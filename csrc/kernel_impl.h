@@ -10,11 +10,13 @@
  *
  * One iteration on the batch rows[s..e):
  *   phase A (per group of rows, in parallel): z = W x + b, the loss and its
- *     derivative dl = dloss/dz, and acc += sw * dl * [x, 1]; the loss summed.
- *   phase B (per chunk of theta, in parallel): acc summed over groups in
- *     group order, g = acc * scale + l2 w, the optimizer step, the L1 prox,
- *     and the chunk's |w|^2, |w|_1 and a finiteness probe.
- * Groups and chunks are fixed by the batch and d, not by the thread count.
+ *     derivative dl = dloss/dz, and acc += sw * dl * [x, 1]; the loss summed;
+ *     then each thread adds the acc of its own groups as far as the groups' tree
+ *     (group_node_local, mbgd.c) allows.
+ *   phase B (per chunk of theta, in parallel): the rest of the tree, g = acc *
+ *     scale + l2 w, the optimizer step, the L1 prox, and the chunk's |w|^2,
+ *     |w|_1 and a finiteness probe.
+ * Groups, their tree and chunks are fixed by the batch and d, not by the thread count.
  */
 
 #define MBGD_CAT_(a, b) a##_##b
@@ -1522,7 +1524,24 @@ typedef struct T_CTX {
     double pen_sq, pen_abs;
 } T_CTX;
 
-static void FN(phase_a)(T_CTX *c, int64_t g, int64_t T)
+/* The tree's nodes over groups (see group_node_local) whose groups are all thread t's
+ * (local = 1: added over all of P by that thread), or the others (local = 0: over P's
+ * elements [j0, j1), in phase B), lower strides first. */
+static void FN(sum_groups)(REAL *parts, int64_t P, int64_t G, int64_t t, int64_t T, int local,
+                           int64_t j0, int64_t j1)
+{
+    const int64_t g0 = local ? group_first(G, t, T) : 0, g1 = local ? group_first(G, t + 1, T) : G;
+    for (int64_t s = 1; s < G; s *= 2)
+        for (int64_t g = (g0 + 2 * s - 1) / (2 * s) * (2 * s); g < g1 && g + s < G; g += 2 * s) {
+            if (group_node_local(G, g, s, T) != local) continue;
+            REAL *restrict a = parts + g * MBGD_PAD(P);
+            const REAL *restrict e = parts + (g + s) * MBGD_PAD(P);
+#pragma omp simd
+            for (int64_t j = j0; j < j1; j++) a[j] += e[j];
+        }
+}
+
+static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
 {
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
     if (c->data->indptr) {
@@ -1532,18 +1551,19 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t T)
                               NULL);
         return;
     }
-    /* the rows this thread runs next: with T = 1 the rows after r1; else group g + T of this
-     * batch, or (a guess: the next batch split alike) group g + T - G of the next one */
+    /* the rows this thread runs next: with T = 1 the rows after r1; else its next group of
+     * this batch, or (a guess: the next batch split alike) its first of the next one */
     int64_t n0 = r1, n1 = c->r_end;
+    const int64_t first = group_first(c->G, tid, T);
     if (T > 1) {
-        const int later = g + T >= c->G;
-        const int64_t gn = later ? g + T - c->G : g + T, s = later ? c->s + c->nb : c->s;
+        const int later = g + 1 >= group_first(c->G, tid + 1, T);
+        const int64_t gn = later ? first : g + 1, s = later ? c->s + c->nb : c->s;
         n1 = s + c->nb * (gn + 1) / c->G;
         n1 = n1 < c->r_end ? n1 : c->r_end;
         n0 = s + c->nb * gn / c->G;
         n0 = n0 < n1 ? n0 : n1;
     }
-    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0,
+    FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0 && g == first,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
 }
@@ -1599,17 +1619,13 @@ static void FN(step_segment)(const T_CTX *c, REAL *restrict w, const REAL *restr
     }
 }
 
-static void FN(phase_b)(T_CTX *c, int64_t ch)
+static void FN(phase_b)(T_CTX *c, int64_t ch, int64_t T)
 {
     const mbgd_params *p = c->p;
     const int64_t P = c->P, KD = c->KD;
     const int64_t j0 = ch * c->chunk, j1 = j0 + c->chunk < P ? j0 + c->chunk : P;
     REAL *gs = c->parts;
-    for (int64_t g = 1; g < c->G; g++) {
-        const REAL *pg = c->parts + g * MBGD_PAD(P);
-#pragma omp simd
-        for (int64_t j = j0; j < j1; j++) gs[j] += pg[j];
-    }
+    FN(sum_groups)(c->parts, P, c->G, 0, T, 0, j0, j1); /* the nodes across threads */
     REAL *m = c->buf1, *v = c->buf2;
     const int64_t k1 = j1 < KD ? j1 : KD; /* coef part [j0, k1), intercept part [k0, j1) */
     const int64_t k0 = j0 > KD ? j0 : KD;
@@ -1948,13 +1964,15 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             const int64_t n_avg = p->average_start >= 0 ? step + 1 - p->average_start : 0;
             c->avg = n_avg > 0 ? state->avg : NULL;
             c->avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
-            for (int64_t g = tid; g < c->G; g += T) FN(phase_a)(c, g, T);
+            const int64_t g1 = group_first(c->G, tid + 1, T);
+            for (int64_t g = group_first(c->G, tid, T); g < g1; g++) FN(phase_a)(c, g, tid, T);
+            FN(sum_groups)(c->parts, P, c->G, tid, T, 1, 0, P); /* this thread's own nodes */
             mbgd_barrier_wait(c->bar, T, &gen, &spin);
             /* the groups' losses, read before the barrier after phase B: past it, a thread
              * may be writing the next batch's */
             double lsum = 0.0;
             for (int64_t g = 0; g < c->G; g++) lsum += c->gloss[g * MBGD_LINE];
-            for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch);
+            for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch, T);
             mbgd_barrier_wait(c->bar, T, &gen, &spin);
             const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                                 0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
@@ -2222,10 +2240,9 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     }
     if (grad != NULL) {
         const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
+        FN(sum_groups)(parts, P, G, 0, 1, 1, 0, P); /* as train() sums a batch's groups */
         for (int64_t j = 0; j < P; j++) {
-            REAL s = parts[j];
-            for (int64_t g = 1; g < G; g++) s += parts[g * MBGD_PAD(P) + j];
-            s *= rs;
+            REAL s = parts[j] * rs;
             if (j < KD) {
                 const REAL w = theta[j];
                 s += l2 * w + (w > 0 ? l1 : (w < 0 ? -l1 : 0));

@@ -443,6 +443,24 @@ static int64_t n_groups(int64_t nb, int64_t work_per_row)
     return g < 1 ? 1 : g;
 }
 
+/* The groups' gradient sums are added as a tree fixed by G alone, so any number of threads
+ * gives the same bits: at stride s = 1, 2, 4, ... node (g, s), g a multiple of 2 s with
+ * g + s < G, adds group g + s's sums into group g's, and group 0 ends with the batch's.
+ * Thread t of T runs the groups [G t / T, G (t + 1) / T); a node whose groups
+ * [g, min(g + 2 s, G)) are all one thread's is added by that thread over all of P as soon as
+ * its groups are done, from its own caches; phase B adds the others, chunk by chunk.  With
+ * the groups dealt out in turn and summed one after another, phase B had read half of every
+ * group's sums from the other core (two threads). */
+static inline int64_t group_first(int64_t G, int64_t t, int64_t T) { return G * t / T; }
+
+static inline int64_t group_owner(int64_t G, int64_t g, int64_t T) { return ((g + 1) * T - 1) / G; }
+
+static inline int group_node_local(int64_t G, int64_t g, int64_t s, int64_t T)
+{
+    const int64_t last = (g + 2 * s < G ? g + 2 * s : G) - 1;
+    return group_owner(G, g, T) == group_owner(G, last, T);
+}
+
 /* Groups for a CSR batch of nb rows holding nnz values: each group's work (nnz K) is at
  * least MBGD_GROUP_WORK and at least the P it clears and sums; a function of the batch. */
 static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)

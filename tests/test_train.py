@@ -158,6 +158,23 @@ def test_thread_count_does_not_change_bits(loss, d, b, dtype):
     assert g[0].tobytes() == g[1].tobytes()
 
 
+@pytest.mark.parametrize("b", [320, 1024])
+def test_group_sums_tree_same_bits_on_any_thread_count(b):
+    """A batch's groups (5 at b = 320, 16 at b = 1024, d = 256) are summed as a tree fixed by
+    their number: each thread adds the nodes whose groups are all its own, phase B the rest.
+    One to six threads (fewer groups than threads, counts that divide them and counts that
+    do not) give the same bits, and so does the gradient on one and on four threads."""
+    X, y = make_problem("softmax", 3 * b, 256, dtype=np.float32, seed=b, K=3)
+    kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.05, optimizer="momentum")
+    runs = [mf.train(X, y, n_threads=t, **kw) for t in range(1, 7)]
+    for r in runs[1:]:
+        assert r.coef.tobytes() == runs[0].coef.tobytes()
+        assert r.batch_loss.tobytes() == runs[0].batch_loss.tobytes()
+    g = [mf.gradient(X, y, runs[0].coef, runs[0].intercept, loss="softmax", n_threads=t,
+                     indices=np.arange(b))[1] for t in (1, 4)]
+    assert g[0].tobytes() == g[1].tobytes()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("last", [1, 20])
 def test_team_with_a_last_batch_run_alone_same_bits(last, dtype):
