@@ -5,8 +5,9 @@
  *
  * At b = 1 every sample rewrites all K d weights: per 8-wide vector, load w, load x, store w.
  * It includes csrc/mbgd.c itself, so the library rows time the library's code (float32, the
- * AVX2+FMA variant when the CPU has it, else the portable one); the plain rows are loops over
- * the same 10 x 256 weights, compiled for the same instruction set:
+ * AVX-512 variant when the CPU has it, else AVX2+FMA, else the portable one;
+ * STEP_LOOPS_AVX2=1 in the environment stops at AVX2); the plain rows are loops over the same
+ * 10 x 256 weights, compiled for the same instruction set (AVX-512: 16-wide vectors):
  *   store          w_k = c                 (one store per vector)
  *   w += c         w_k += c                (load w, store w)
  *   w += x         w_k += x                (load w, load x, store w: the step's traffic)
@@ -37,8 +38,8 @@
 #define ROWS 16
 #define STORES (KOUT * D / 8)
 
-/* The plain loops, once portable and once for AVX2+FMA (chosen at run time, as the library's
- * variants are). */
+/* The plain loops, portable, for AVX2+FMA and for AVX-512 (chosen at run time, as the
+ * library's variants are). */
 #define PLAIN_LOOPS(SUF, ATTR)                                                                     \
     ATTR static void store_##SUF(float *w, const float *x, const float *c)                       \
     {                                                                                              \
@@ -74,6 +75,8 @@
 PLAIN_LOOPS(generic, )
 #ifdef MBGD_MULTI_ISA
 PLAIN_LOOPS(avx2, __attribute__((target("avx2,fma"))))
+PLAIN_LOOPS(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"),
+                                   optimize("prefer-vector-width=512"))))
 #endif
 
 typedef void (*plain_fn)(float *, const float *, const float *);
@@ -149,15 +152,20 @@ int main(int argc, char **argv)
     const char *isa = "generic";
     plain_fn p[4] = {store_generic, addc_generic, addx_generic, axpy_generic};
 #ifdef MBGD_MULTI_ISA
+/* the library's functions and the plain loops of one instruction set */
+#define USE_VARIANT(SUF)                                                                           \
+    do {                                                                                           \
+        step4 = step4_direct0_f32_##SUF, step2 = step2_direct0_f32_##SUF;                          \
+        scores = scores_f32_##SUF, step1 = softmax_step1_f32_##SUF;                                \
+        p[0] = store_##SUF, p[1] = addc_##SUF, p[2] = addx_##SUF, p[3] = axpy_##SUF;               \
+        isa = #SUF;                                                                                \
+    } while (0)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        step4 = step4_direct0_f32_avx2;
-        step2 = step2_direct0_f32_avx2;
-        scores = scores_f32_avx2;
-        step1 = softmax_step1_f32_avx2;
-        p[0] = store_avx2, p[1] = addc_avx2, p[2] = addx_avx2, p[3] = axpy_avx2;
-        isa = "avx2";
-    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) USE_VARIANT(avx2);
+    if (getenv("STEP_LOOPS_AVX2") == NULL && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw"))
+        USE_VARIANT(avx512);
 #endif
     memcpy(plain, p, sizeof p);
     if (reps < 1) {
