@@ -1,0 +1,51 @@
+#!/bin/bash
+# What docs/ab-session15.txt holds: session 15's kernel changes, each against its parent's
+# csrc/, the builds alternating epoch by epoch in one process (bench/loops/ab_epochs.c; each
+# pair in both load orders), then the whole session against its start (5e005d7), and the
+# prefetch settings tried for softmax and not kept.  Softmax is loss 9 (K = 10).
+#   bash docs/ab-session15.sh > docs/ab-session15.txt   (about 12 minutes)
+# handoff.c's figure at the top and the end tells the machine's phase: about 25 ns in a good
+# one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
+source "$(dirname "$0")/../bench/loops/ab_revs.sh"
+build_revs 5e005d7 6eec7e1 bffaa57 d58d3a5 7360602
+cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff" && "$W/handoff" 500000
+echo
+
+echo "# 6eec7e1: softmax b >= 4 (AVX-512), scores and gradient terms five outputs of four rows per pass"
+both $W/5e005d7.so $W/6eec7e1.so 2048 256 256 1 301 9
+both $W/5e005d7.so $W/6eec7e1.so 200000 256 256 2 15 9
+both $W/5e005d7.so $W/6eec7e1.so 200000 256 256 1 7 9
+
+echo "# bffaa57: the block's scores interleaved from scores4 through softmax4 to the gradient terms"
+both $W/6eec7e1.so $W/bffaa57.so 2048 256 256 1 301 9
+both $W/6eec7e1.so $W/bffaa57.so 200000 256 256 2 15 9
+
+echo "# d58d3a5: the groups' sums as a tree, each thread adding its own groups; 2 threads"
+for b in 256 1024 4096; do both $W/bffaa57.so $W/d58d3a5.so 200000 256 $b 2 11 9; done
+for b in 64 256 1024 4096; do both $W/bffaa57.so $W/d58d3a5.so 200000 256 $b 2 15 0; done
+both $W/bffaa57.so $W/d58d3a5.so 200000 16 4096 2 21 0
+echo "# 1 thread: the same sums, another order"
+both $W/bffaa57.so $W/d58d3a5.so 200000 256 4096 1 7 0
+
+echo "# 7360602: the b = 1 softmax step's scores and softmax in one vector (AVX-512, K <= 16)"
+both $W/d58d3a5.so $W/7360602.so 2048 256 1 1 301 9
+both $W/d58d3a5.so $W/7360602.so 200000 256 1 1 7 9
+echo "# squared b = 1, d = 16 (unchanged code)"
+both $W/d58d3a5.so $W/7360602.so 200000 16 1 1 11 0
+
+echo "# the session: 7360602 against 5e005d7, 2 threads"
+for b in 1 256 1024; do both $W/5e005d7.so $W/7360602.so 200000 256 $b 2 9 9; done
+for b in 1 4 256 4096; do both $W/5e005d7.so $W/7360602.so 200000 256 $b 2 11 0; done
+
+echo "# not kept: prefetch settings for softmax (7360602's sources with -D flags), 2 threads, b = 256"
+for fl in "-DMBGD_PREFETCH_LOCALITY=2" "-DMBGD_PREFETCH_BYTES=4096" "-DMBGD_PREFETCH_BYTES=16384"; do
+  n=$(echo "$fl" | tr -cd 'A-Z0-9=' | tr '=' '_')
+  cc $F $fl "$W/src/7360602/mbgd.c" -o "$W/$n.so" -lm
+  echo "# $fl"
+  both $W/7360602.so $W/$n.so 200000 256 256 2 11 9
+done
+echo "# and b = 1 with the rows prefetched 1 row (1 KiB) ahead, not 8, 1 thread"
+cc $F -DMBGD_PREFETCH_BYTES=1024 "$W/src/7360602/mbgd.c" -o "$W/PF1K.so" -lm
+both $W/7360602.so $W/PF1K.so 200000 256 1 1 7 9
+
+"$W/handoff" 500000
