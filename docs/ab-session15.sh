@@ -3,7 +3,8 @@
 # csrc/, the builds alternating epoch by epoch in one process (bench/loops/ab_epochs.c; each
 # pair in both load orders), then the whole session against its start (5e005d7), and the
 # prefetch settings tried for softmax and not kept.  Softmax is loss 9 (K = 10).
-#   bash docs/ab-session15.sh > docs/ab-session15.txt   (about 12 minutes)
+#   bash docs/ab-session15.sh > docs/ab-session15.txt   (about 16 minutes; the last two sections,
+#   the shuffle's cost and the two-level prefetch, were run alone after the rest and appended)
 # handoff.c's figure at the top and the end tells the machine's phase: about 25 ns in a good
 # one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
@@ -48,4 +49,19 @@ echo "# and b = 1 with the rows prefetched 1 row (1 KiB) ahead, not 8, 1 thread"
 cc $F -DMBGD_PREFETCH_BYTES=1024 "$W/src/7360602/mbgd.c" -o "$W/PF1K.so" -lm
 both $W/7360602.so $W/PF1K.so 200000 256 1 1 7 9
 
+"$W/handoff" 500000
+
+echo "# what the shuffle costs (run alone after the rest and appended): the same build twice, the rows"
+echo "# shuffled, then in order (AB_SEQ=1), N = 200,000; unpaired between the two runs, a minute apart"
+cp "$W/7360602.so" "$W/7360602b.so"
+for cfg in "256 1 1 7 0" "256 1 1 7 9" "256 256 2 7 0" "256 256 2 7 9"; do
+  run $W/7360602.so $W/7360602b.so 200000 $cfg
+  echo "\$ AB_SEQ=1 (the rows in order)"; AB_SEQ=1 "$W/ab_epochs" $W/7360602.so $W/7360602b.so 200000 $cfg; echo
+done
+
+echo "# not kept (appended): two-level prefetch, rows 8 KiB ahead into L2 only, 2 rows ahead into L1"
+build_patch 7360602 two-level-prefetch
+for cfg in "1 1 7 9" "1 1 7 0" "256 2 7 9" "256 2 7 0" "4096 2 7 0"; do
+  both $W/7360602.so $W/two-level-prefetch.so 200000 256 $cfg
+done
 "$W/handoff" 500000

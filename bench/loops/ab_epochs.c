@@ -24,7 +24,8 @@
  * Both builds' weights start on a 64-byte boundary, as train() places them; AB_THETA_OFFSET=A,B
  * starts them A and B bytes past one (e.g. 0,16: what a weight vector off a 32-byte boundary
  * costs one build); AB_ISA=A,B runs each build's named variant (auto, generic, avx2, avx512;
- * e.g. one build twice as avx2,avx512); AB_L2=x trains with an L2 penalty x (default none).
+ * e.g. one build twice as avx2,avx512); AB_L2=x trains with an L2 penalty x (default none);
+ * AB_SEQ=1 runs the rows in order, not shuffled (what the shuffle costs).
  */
 #define _GNU_SOURCE
 #include "mbgd.h"

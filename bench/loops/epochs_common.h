@@ -109,6 +109,8 @@ static int epochs_setup(epochs_problem *e, epochs_perm_fn perm)
         e->y[i] = e->K > 1 ? (float)(i % e->K) : (float)(i % 3) - 1.0f;
     }
     perm(e->rows, n, raw);
+    if (getenv("AB_SEQ") != NULL) /* the rows in order: what the shuffle costs */
+        for (int64_t i = 0; i < n; i++) e->rows[i] = i;
     free(raw);
     for (int64_t t = 0; t <= e->n_iter; t++) e->starts[t] = t * e->b < n ? t * e->b : n;
     for (int64_t t = 0; t < e->n_iter; t++) e->lr[t] = 1e-4;
