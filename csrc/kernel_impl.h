@@ -411,8 +411,8 @@ MBGD_INLINE void FN(fma_x4)(__m512 *acc, __m512 w, const __m512 *e)
 
 /* The lane sums of four vectors, [sum a, sum b, sum c, sum d], as lane8_sum's tree after a
  * fold of lanes k + (k + 8): quarters 0 + 2 and 1 + 3 of each, side by side, their sum, then
- * the pairs within each quarter (eleven shuffles and adds for the four, where
- * _mm512_reduce_add_ps takes eight for one: 1.11x for the scores in L1). */
+ * the pairs within each quarter (fourteen shuffles and adds for the four, where
+ * _mm512_reduce_add_ps takes about eight for one: 1.10x for the scores in L1). */
 MBGD_INLINE __m128 FN(sum4x16)(__m512 a, __m512 b, __m512 c, __m512 d)
 {
 #define MBGD_QUARTERS(p, q, lo, hi) \
@@ -432,9 +432,9 @@ MBGD_INLINE __m128 FN(sum4x16)(__m512 a, __m512 b, __m512 c, __m512 d)
  * once for four rows, each x_q vector once for NO outputs), a masked last vector when
  * n mod 16 != 0.  Each output's four sums by sum4x16, the tree of dot2x4's AVX-512 variant:
  * with n a multiple of 16 the same bits as two outputs per pass.  In L1 (softmax_loops,
- * K = 10, d = 256) 24 ns a row against dot2x4's 35.5, whose eight accumulators for
- * eight loads per pass, a horizontal sum of each and 64 cycles of dependent FMAs per call
- * left half the FMA pipes' time unused. */
+ * K = 10, d = 256) 24 ns a row against dot2x4's 35.5, whose eight accumulators for six
+ * loads per pass, a horizontal sum of each and 64 cycles of dependent FMAs per call left
+ * half the FMA pipes' time unused. */
 MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, int64_t k0,
                             const int NO, const float *const *xs, int64_t n, float *z)
 {
@@ -527,7 +527,6 @@ static inline void FN(axpy1x4)(REAL *restrict A, const REAL *c, int64_t ldc,
 #pragma omp simd
     for (int64_t j = 0; j < n; j++) A[j] = A[j] + c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
 }
-
 
 /* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
  * accesses the hardware prefetcher cannot predict. */
@@ -1239,8 +1238,9 @@ MBGD_INLINE __m128 FN(dotN1)(const float *restrict W, int64_t d, const int NO,
  * Returns 0 and changes nothing when K > 16 or a score is not finite (the scalar code then
  * takes the step, with softmax_row's NaN rules).  K = 10, d = 256: the whole step in L1
  * (bench/loops/step_loops.c) 781 cycles against 931 with the scalar scores and softmax;
- * paired epochs 1.10-1.14x in L3, 0.99-1.02x out of cache (N = 200,000, where the step
- * takes as long either way, whatever the prefetch distance: not understood).
+ * paired epochs 1.13-1.14x in L3, 0.99-1.04x out of cache (N = 200,000: there the step
+ * runs about 4.5e6 samples/s either way, 0.86x the same rows read in order, whatever the
+ * prefetch distance; docs/performance.md).
  */
 static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict w,
                                      float *restrict bias, const float *restrict x, int64_t y,
