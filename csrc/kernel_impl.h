@@ -1606,6 +1606,7 @@ typedef struct T_CTX {
     const int64_t *rows;
     REAL *theta, *buf1, *buf2;
     REAL *parts;                 /* (max_groups, P) per-group gradient sums; parts[0] is the total */
+    REAL *gsum;                  /* (P,) the total when phase B's tree writes it */
     REAL *zbuf;                  /* (max_groups, K) */
     double *gloss;               /* (max_groups,) per-group loss sums */
     double *c_l2, *c_l1, *c_abs; /* (n_chunks,) per-chunk |w|^2, |w|_1 over coef, |theta|_1 */
@@ -1639,6 +1640,31 @@ static void FN(sum_groups)(REAL *parts, int64_t P, int64_t G, int64_t t, int64_t
 #pragma omp simd
             for (int64_t j = j0; j < j1; j++) a[j] += e[j];
         }
+}
+
+/* Phase B's nodes of the tree (those across threads) over P's elements [j0, j1); the nodes
+ * into group 0 written to gsum, not into group 0's sums, which another thread owns.  Returns
+ * where the batch's sums are: gsum, or group 0's when no node into it crosses threads. */
+static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T, int64_t j0,
+                                   int64_t j1, REAL *restrict gsum)
+{
+    REAL *total = parts;
+    for (int64_t s = 1; s < G; s *= 2)
+        for (int64_t g = 0; g + s < G; g += 2 * s) {
+            if (group_node_local(G, g, s, T)) continue;
+            const REAL *restrict e = parts + (g + s) * MBGD_PAD(P);
+            if (g > 0) {
+                REAL *restrict a = parts + g * MBGD_PAD(P);
+#pragma omp simd
+                for (int64_t j = j0; j < j1; j++) a[j] += e[j];
+            } else {
+                const REAL *restrict a = total;
+#pragma omp simd
+                for (int64_t j = j0; j < j1; j++) gsum[j] = a[j] + e[j];
+                total = gsum;
+            }
+        }
+    return total;
 }
 
 static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
@@ -1724,8 +1750,7 @@ static void FN(phase_b)(T_CTX *c, int64_t ch, int64_t T)
     const mbgd_params *p = c->p;
     const int64_t P = c->P, KD = c->KD;
     const int64_t j0 = ch * c->chunk, j1 = j0 + c->chunk < P ? j0 + c->chunk : P;
-    REAL *gs = c->parts;
-    FN(sum_groups)(c->parts, P, c->G, 0, T, 0, j0, j1); /* the nodes across threads */
+    REAL *gs = FN(sum_groups_across)(c->parts, P, c->G, T, j0, j1, c->gsum);
     REAL *m = c->buf1, *v = c->buf2;
     const int64_t k1 = j1 < KD ? j1 : KD; /* coef part [j0, k1), intercept part [k0, j1) */
     const int64_t k0 = j0 > KD ? j0 : KD;
@@ -2181,7 +2206,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.chunk = ((P + c.n_chunks - 1) / c.n_chunks + 15) / 16 * 16;
     c.n_chunks = (P + c.chunk - 1) / c.chunk;
     c.r_end = starts[n_iter];
-    c.parts = malloc((size_t)(max_g * MBGD_PAD(P)) * sizeof(REAL));
+    c.parts = malloc((size_t)((max_g + 1) * MBGD_PAD(P)) * sizeof(REAL));
+    c.gsum = c.parts ? c.parts + max_g * MBGD_PAD(P) : NULL;
     c.zbuf = malloc((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
     const int team = p->n_threads > 1 &&

@@ -448,9 +448,11 @@ static int64_t n_groups(int64_t nb, int64_t work_per_row)
  * g + s < G, adds group g + s's sums into group g's, and group 0 ends with the batch's.
  * Thread t of T runs the groups [G t / T, G (t + 1) / T); a node whose groups
  * [g, min(g + 2 s, G)) are all one thread's is added by that thread over all of P as soon as
- * its groups are done, from its own caches; phase B adds the others, chunk by chunk.  With
- * the groups dealt out in turn and summed one after another, phase B had read half of every
- * group's sums from the other core (two threads). */
+ * its groups are done, from its own caches; phase B adds the others, chunk by chunk, those
+ * into group 0 into a buffer of its own (group 0's sums are a thread's, and written by
+ * another they had to travel back to it before its next batch).  With the groups dealt out in
+ * turn and summed one after another, phase B had read half of every group's sums from the
+ * other core (two threads). */
 static inline int64_t group_first(int64_t G, int64_t t, int64_t T) { return G * t / T; }
 
 static inline int64_t group_owner(int64_t G, int64_t g, int64_t T) { return ((g + 1) * T - 1) / G; }
