@@ -3,8 +3,8 @@
 # csrc/, the builds alternating epoch by epoch in one process (bench/loops/ab_epochs.c; each
 # pair in both load orders), then the whole session against its start (5e005d7), and the
 # prefetch settings tried for softmax and not kept.  Softmax is loss 9 (K = 10).
-#   bash docs/ab-session15.sh > docs/ab-session15.txt   (about 16 minutes; the last two sections,
-#   the shuffle's cost and the two-level prefetch, were run alone after the rest and appended)
+#   bash docs/ab-session15.sh > docs/ab-session15.txt   (about 20 minutes; the last sections,
+#   from the shuffle's cost on, were run alone after the rest and appended, in two parts)
 # handoff.c's figure at the top and the end tells the machine's phase: about 25 ns in a good
 # one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
@@ -64,4 +64,11 @@ build_patch 7360602 two-level-prefetch
 for cfg in "1 1 7 9" "1 1 7 0" "256 2 7 9" "256 2 7 0" "4096 2 7 0"; do
   both $W/7360602.so $W/two-level-prefetch.so 200000 256 $cfg
 done
+"$W/handoff" 500000
+
+echo "# 92d9a73 (appended): phase B's nodes into group 0 written to a buffer of its own, 2 threads"
+for b in 256 1024; do both $W/706a1fb.so $W/92d9a73.so 200000 256 $b 2 11 9; done
+for b in 256 4096; do both $W/706a1fb.so $W/92d9a73.so 200000 256 $b 2 11 0; done
+echo "# the session, again: 92d9a73 against 5e005d7, softmax, 2 threads"
+for b in 256 1024; do both $W/5e005d7.so $W/92d9a73.so 200000 256 $b 2 9 9; done
 "$W/handoff" 500000
