@@ -1646,7 +1646,7 @@ static void FN(sum_groups)(REAL *parts, int64_t P, int64_t G, int64_t t, int64_t
  * into group 0 written to gsum, not into group 0's sums, which another thread owns.  Returns
  * where the batch's sums are: gsum, or group 0's when no node into it crosses threads. */
 static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T, int64_t j0,
-                                   int64_t j1, REAL *restrict gsum)
+                                   int64_t j1, REAL *gsum)
 {
     REAL *total = parts;
     for (int64_t s = 1; s < G; s *= 2)
@@ -1657,8 +1657,8 @@ static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T,
                 REAL *restrict a = parts + g * MBGD_PAD(P);
 #pragma omp simd
                 for (int64_t j = j0; j < j1; j++) a[j] += e[j];
-            } else {
-                const REAL *restrict a = total;
+            } else { /* total may be gsum itself: element by element, in place */
+                const REAL *a = total;
 #pragma omp simd
                 for (int64_t j = j0; j < j1; j++) gsum[j] = a[j] + e[j];
                 total = gsum;
