@@ -1657,10 +1657,15 @@ static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T,
                 REAL *restrict a = parts + g * MBGD_PAD(P);
 #pragma omp simd
                 for (int64_t j = j0; j < j1; j++) a[j] += e[j];
-            } else { /* total may be gsum itself: element by element, in place */
-                const REAL *a = total;
+            } else if (total == gsum) { /* apart from the branch above: merged, 0.95x */
+                REAL *restrict a = gsum;
 #pragma omp simd
-                for (int64_t j = j0; j < j1; j++) gsum[j] = a[j] + e[j];
+                for (int64_t j = j0; j < j1; j++) a[j] += e[j];
+            } else { /* the first node into group 0: out of group 0's buffer */
+                const REAL *restrict a = parts;
+                REAL *restrict o = gsum;
+#pragma omp simd
+                for (int64_t j = j0; j < j1; j++) o[j] = a[j] + e[j];
                 total = gsum;
             }
         }
