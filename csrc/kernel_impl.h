@@ -1625,20 +1625,19 @@ typedef struct T_CTX {
     double pen_sq, pen_abs;
 } T_CTX;
 
-/* The tree's nodes over groups (see group_node_local) whose groups are all thread t's
- * (local = 1: added over all of P by that thread), or the others (local = 0: over P's
- * elements [j0, j1), in phase B), lower strides first. */
-static void FN(sum_groups)(REAL *parts, int64_t P, int64_t G, int64_t t, int64_t T, int local,
-                           int64_t j0, int64_t j1)
+/* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
+ * by that thread over all of P, lower strides first (phase B adds the others:
+ * FN(sum_groups_across)). */
+static void FN(sum_groups)(REAL *parts, int64_t P, int64_t G, int64_t t, int64_t T)
 {
-    const int64_t g0 = local ? group_first(G, t, T) : 0, g1 = local ? group_first(G, t + 1, T) : G;
+    const int64_t g0 = group_first(G, t, T), g1 = group_first(G, t + 1, T);
     for (int64_t s = 1; s < G; s *= 2)
         for (int64_t g = (g0 + 2 * s - 1) / (2 * s) * (2 * s); g < g1 && g + s < G; g += 2 * s) {
-            if (group_node_local(G, g, s, T) != local) continue;
+            if (!group_node_local(G, g, s, T)) continue;
             REAL *restrict a = parts + g * MBGD_PAD(P);
             const REAL *restrict e = parts + (g + s) * MBGD_PAD(P);
 #pragma omp simd
-            for (int64_t j = j0; j < j1; j++) a[j] += e[j];
+            for (int64_t j = 0; j < P; j++) a[j] += e[j];
         }
 }
 
@@ -2096,7 +2095,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             c->avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
             const int64_t g1 = group_first(c->G, tid + 1, T);
             for (int64_t g = group_first(c->G, tid, T); g < g1; g++) FN(phase_a)(c, g, tid, T);
-            FN(sum_groups)(c->parts, P, c->G, tid, T, 1, 0, P); /* this thread's own nodes */
+            FN(sum_groups)(c->parts, P, c->G, tid, T); /* this thread's own nodes */
             mbgd_barrier_wait(c->bar, T, &gen, &spin);
             /* the groups' losses, read before the barrier after phase B: past it, a thread
              * may be writing the next batch's */
@@ -2371,7 +2370,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     }
     if (grad != NULL) {
         const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
-        FN(sum_groups)(parts, P, G, 0, 1, 1, 0, P); /* as train() sums a batch's groups */
+        FN(sum_groups)(parts, P, G, 0, 1); /* as train() sums a batch's groups */
         for (int64_t j = 0; j < P; j++) {
             REAL s = parts[j] * rs;
             if (j < KD) {
