@@ -31,6 +31,18 @@ def test_four_threads_give_the_bits_of_sequential_runs():
         assert g.coef.tobytes() == e.coef.tobytes() and g.batch_loss.tobytes() == e.batch_loss.tobytes()
 
 
+def test_shared_per_call_arrays_are_read_only():
+    from mbgd_fast import core
+
+    starts = core._batch_starts(10, 3, 4)
+    np.testing.assert_array_equal(starts, [0, 3, 6, 9, 10])
+    rates = core._constant_rates(0.5, 4)
+    np.testing.assert_array_equal(rates, [0.5] * 4)
+    for a in (starts, rates):
+        with pytest.raises(ValueError):
+            a[0] = 1
+
+
 def test_one_estimator_fitted_from_two_threads_is_refused():
     pytest.importorskip("sklearn")
     from mbgd_fast import MBGDRegressor
