@@ -14,6 +14,7 @@
 #include "mbgd.h"
 #include "team.h"
 
+#include <float.h> /* DBL_MAX */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>

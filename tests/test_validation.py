@@ -165,6 +165,49 @@ def test_native_rejects_bad_indices_without_crashing():
     assert st.step == 0 and not st.theta.any()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_native_names_the_first_bad_value_of_a_long_slice(dtype):
+    # the C layer checks a slice's offsets and rates in vectorized passes, then finds the
+    # first bad value; its rows likewise
+    from mbgd_fast._native import NativeError, NativeKernel
+    from mbgd_fast.core import Spec, State
+
+    X, y = make_problem("squared", 50, 3, dtype=dtype)
+    k = NativeKernel(Spec(loss="squared"), X, y)
+    st = State.zeros(Spec(loss="squared"), 3, dtype)
+    rows, starts, lr = np.arange(50, dtype=np.int64), np.arange(41, dtype=np.int64), np.full(40, 0.1)
+
+    def fails(match, rows=rows, starts=starts, lr=lr):
+        with pytest.raises(NativeError, match=match):
+            k.train_slice(st, rows, starts, lr, np.empty(40))
+        assert st.step == 0 and not st.theta.any()
+
+    empty = starts.copy()
+    empty[20] = empty[19]  # batch 19 is empty
+    fails("batch is empty", starts=empty)
+    for v in (np.nan, np.inf, 0.0, -1.0):
+        bad_lr = lr.copy()
+        bad_lr[25] = v
+        fails("out of range", lr=bad_lr)
+        bad_lr[10] = v  # before the empty batch: the rate is named
+        fails("out of range", starts=empty, lr=bad_lr)
+    late_lr = lr.copy()
+    late_lr[30] = np.nan  # after the empty batch: the batch is named
+    fails("batch is empty", starts=empty, lr=late_lr)
+    for i in (-1, 50, 1 << 62):
+        bad_rows = rows.copy()
+        bad_rows[33] = i
+        fails("row index is outside", rows=bad_rows)
+    # batches of several sizes in one call: the bits of one call per batch
+    sizes = np.array([0, 2, 3, 6, 10, 11, 19], dtype=np.int64)
+    one = State.zeros(Spec(loss="squared"), 3, dtype)
+    k.train_slice(one, rows, sizes, np.full(6, 0.1), np.empty(6))
+    each = State.zeros(Spec(loss="squared"), 3, dtype)
+    for t in range(6):
+        k.train_slice(each, rows, sizes[t : t + 2], np.array([0.1]), np.empty(1))
+    assert one.theta.tobytes() == each.theta.tobytes() and one.step == each.step == 6
+
+
 @pytest.mark.parametrize("backend", ["cpu", "numpy"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("loss", ["squared", "epsilon_insensitive", "hinge", "perceptron", "softmax"])
