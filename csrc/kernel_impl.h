@@ -2101,7 +2101,8 @@ MBGD_INLINE float FN(sum8)(__m256 a)
  */
 MBGD_INLINE int64_t FN(direct_run)(const mbgd_params *p, const T_DATA *data, T_STATE *state,
                                    mbgd_slice *slice, int64_t t, int64_t r_end, int64_t pf,
-                                   double pen_sq, double *pen_abs_io, const int NV)
+                                   double pen_sq, double *pen_abs_io, const int NV,
+                                   const int WEIGHTED)
 {
     float *theta = state->theta;
     __m256 w0 = _mm256_loadu_ps(theta), w1 = w0, w2 = w0, w3 = w0;
@@ -2110,7 +2111,7 @@ MBGD_INLINE int64_t FN(direct_run)(const mbgd_params *p, const T_DATA *data, T_S
     if (NV > 3) w3 = _mm256_loadu_ps(theta + 24);
     float b0 = theta[NV * 8];
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
-    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
     const double l2_term = 0.5 * p->l2 * pen_sq;
     const int loss_kind = p->loss, fit_b = p->fit_intercept;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
@@ -2130,12 +2131,16 @@ MBGD_INLINE int64_t FN(direct_run)(const mbgd_params *p, const T_DATA *data, T_S
         if (NV > 1) acc = _mm256_fmadd_ps(w1, x1 = _mm256_loadu_ps(x + 8), acc);
         if (NV > 2) acc = _mm256_fmadd_ps(w2, x2 = _mm256_loadu_ps(x + 16), acc);
         if (NV > 3) acc = _mm256_fmadd_ps(w3, x3 = _mm256_loadu_ps(x + 24), acc);
-        const float z = (0.0f + FN(sum8)(acc)) + b0;
-        const float sw = SW ? SW[i] : 1.0f;
-        float dl;
-        const double loss = ((double)(sw * FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl)) +
-                             (double)(z - z)) + l2_term;
-        const float cz = sw * dl, lr = (float)slice->lr[t];
+        /* dot's (0 + sum) + b0, the same for every sum and b0 (signed zeros included), with
+         * the 0 added to b0 instead, off the chain from the sum to the step */
+        const float z = FN(sum8)(acc) + (b0 + 0.0f);
+        float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
+        if (WEIGHTED) { /* unweighted, sw = 1 and these products are lv and dl */
+            lv *= SW[i];
+            cz *= SW[i];
+        }
+        const double loss = ((double)lv + (double)(z - z)) + l2_term;
+        const float lr = (float)slice->lr[t];
         slice->batch_loss[t] = loss;
         if (cz != 0) { /* w - lr (cz x), as step_direct0 */
             const __m256 c = _mm256_set1_ps(cz), l = _mm256_set1_ps(lr);
@@ -2232,13 +2237,16 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #ifdef MBGD_HAVE_DIRECT_RUN
         if (run && one_row) {
             int64_t next;
-#define MBGD_CALL(m) FN(direct_run)(p, data, state, slice, t, c->r_end, pf, pen_sq, &pen_abs, m)
-            switch (d) {
-            case 8: next = MBGD_CALL(1); break;
-            case 16: next = MBGD_CALL(2); break;
-            case 24: next = MBGD_CALL(3); break;
-            default: next = MBGD_CALL(4); break;
-            }
+#define MBGD_CALL(m, sw) FN(direct_run)(p, data, state, slice, t, c->r_end, pf, pen_sq, &pen_abs, m, sw)
+#define MBGD_CALLS(sw)                                                                             \
+    switch (d) {                                                                                   \
+    case 8: next = MBGD_CALL(1, sw); break;                                                        \
+    case 16: next = MBGD_CALL(2, sw); break;                                                       \
+    case 24: next = MBGD_CALL(3, sw); break;                                                       \
+    default: next = MBGD_CALL(4, sw); break;                                                       \
+    }
+            if (data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
+#undef MBGD_CALLS
 #undef MBGD_CALL
             if (next < 0) {
                 state->step = step0 + slice->n_done;
