@@ -1597,7 +1597,8 @@ static int FN(check_rows)(const mbgd_params *p, const T_DATA *data, const int64_
  * up, the plain loops find the first bad value, so the status is the same as theirs.
  */
 static int FN(check_slice)(const mbgd_params *p, const T_DATA *data, const mbgd_slice *slice,
-                           int64_t KD, int64_t P, int64_t *max_g_out, int64_t *max_nb_out)
+                           int64_t KD, int64_t P, int check_rows, int64_t *max_g_out,
+                           int64_t *max_nb_out)
 {
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const int64_t K = p->n_outputs, n = data->n_samples;
@@ -1622,7 +1623,12 @@ static int FN(check_slice)(const mbgd_params *p, const T_DATA *data, const mbgd_
             if (!(isfinite(lr) && lr > 0.0)) return MBGD_EINVAL;
         }
     }
-    if (!sparse && p->loss != MBGD_LOSS_SOFTMAX) {
+    if (!check_rows) { /* rows still to be drawn (a permutation: valid); softmax labels */
+        if (p->loss == MBGD_LOSS_SOFTMAX) {
+            const int st = FN(check_rows)(p, data, NULL, 0, n);
+            if (st != MBGD_OK) return st;
+        }
+    } else if (!sparse && p->loss != MBGD_LOSS_SOFTMAX) {
         uint64_t out = 0; /* a row index outside [0, n) */
         for (int64_t r = starts[0]; r < starts[n_iter]; r++) out |= (uint64_t)rows[r] >= (uint64_t)n;
         if (out) return MBGD_EINDEX;
@@ -1678,6 +1684,7 @@ typedef struct T_CTX {
     double *c_l2, *c_l1, *c_abs; /* (n_chunks,) per-chunk |w|^2, |w|_1 over coef, |theta|_1 */
     int64_t P, KD, n_chunks, chunk;
     int64_t r_end;               /* end of the slice's rows (prefetch bound) */
+    mbgd_counter *drawn;         /* entries of rows final so far, while a thread draws them */
     REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
     REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
     /* this iteration (each thread of a team sets its own copy) */
@@ -2074,6 +2081,20 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
     return MBGD_OK;
 }
 
+/* While a thread draws the order (c->drawn), waits until its first `need` entries are final
+ * and returns how many are; `avail` is what the caller last saw (need <= avail: no wait). */
+static int64_t FN(rows_ready)(const T_CTX *c, int64_t need, int64_t avail)
+{
+    if (need <= avail) return avail;
+#if MBGD_HAVE_ATOMICS
+    int64_t spins = MBGD_SPINS_OWN_CORE;
+    mbgd_wait_at_least(c->drawn, need, &spins);
+    return __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE);
+#else
+    return need;
+#endif
+}
+
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 /* b = 1 runs with w in registers: float32, x86 variants, rows of 8, 16, 24 or 32 values. */
 #define MBGD_HAVE_DIRECT_RUN 1
@@ -2099,8 +2120,9 @@ MBGD_INLINE float FN(sum8)(__m256 a)
  * vector, not summed: *pen_abs_io is then 0, or NaN, as step_direct0's probe.  Returns the
  * next iteration, or -1 when iteration slice->n_done diverged.
  */
-MBGD_INLINE int64_t FN(direct_run)(const mbgd_params *p, const T_DATA *data, T_STATE *state,
-                                   mbgd_slice *slice, int64_t t, int64_t r_end, int64_t pf,
+MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T_DATA *data,
+                                   T_STATE *state, mbgd_slice *slice, int64_t t, int64_t *avail,
+                                   int64_t r_end, int64_t pf,
                                    double pen_sq, double *pen_abs_io, const int NV,
                                    const int WEIGHTED)
 {
@@ -2122,7 +2144,10 @@ MBGD_INLINE int64_t FN(direct_run)(const mbgd_params *p, const T_DATA *data, T_S
             ret = t;
             break;
         }
-        const int64_t s = starts[t], i = rows[s];
+        const int64_t s = starts[t];
+        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+        const int64_t i = rows[s];
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], NV * 8);
         const float *x = X + i * (NV * 8);
         const __m256 x0 = _mm256_loadu_ps(x);
@@ -2222,9 +2247,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #else
     (void)h;
 #endif
+    /* entries of rows known final: all, unless a thread is drawing them (then T = 1) */
+    int64_t avail = c->drawn ? 0 : INT64_MAX;
     if (tid == 0)
-        for (int64_t r = starts[0]; !sparse && r < starts[0] + pf && r < c->r_end; r++)
+        for (int64_t r = starts[0]; !sparse && r < starts[0] + pf && r < c->r_end; r++) {
+            avail = FN(rows_ready)(c, r + 1, avail);
             FN(prefetch_sample)(data, slice->rows[r], d);
+        }
 #ifdef MBGD_HAVE_DIRECT_RUN
     /* b = 1 runs with w in registers (FN(direct_run)): alone, K = 1, no L2, no averaging */
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
@@ -2234,10 +2263,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         const int64_t s = starts[t], nb = starts[t + 1] - s;
         const int64_t step = step0 + t; /* state->step before this iteration */
         const int one_row = direct && nb == 1;
+        if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
+            avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
         if (run && one_row) {
             int64_t next;
-#define MBGD_CALL(m, sw) FN(direct_run)(p, data, state, slice, t, c->r_end, pf, pen_sq, &pen_abs, m, sw)
+#define MBGD_CALL(m, sw)                                                                           \
+    FN(direct_run)(c, p, data, state, slice, t, &avail, c->r_end, pf, pen_sq, &pen_abs, m, sw)
 #define MBGD_CALLS(sw)                                                                             \
     switch (d) {                                                                                   \
     case 8: next = MBGD_CALL(1, sw); break;                                                        \
@@ -2343,17 +2375,31 @@ static int FN(iterate_team)(T_CTX *c, T_STATE *state, mbgd_slice *slice, double 
     return FN(iterate_in)(c, state, slice, NULL, pen_sq, pen_abs, tid, T);
 }
 
-static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice)
+/* mbgd_train_*, and with bg (not NULL) mbgd_train_drawing_*: slice->rows drawn from bg first,
+ * or by a second thread while the first trains (draw_aside below). */
+static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice,
+                     const mbgd_bitgen *bg)
 {
     int st = FN(check_data)(p, data);
     if (st != MBGD_OK) return st;
     if (state == NULL || slice == NULL || state->theta == NULL) return MBGD_NULL;
     if (slice->n_iter < 0 || state->step < 0) return MBGD_EINVAL;
     slice->n_done = 0;
-    if (slice->n_iter == 0) return MBGD_OK;
+    if (bg && slice->rows == NULL) return MBGD_NULL;
+    if (bg && data->n_samples > (int64_t)UINT32_MAX) return MBGD_EINVAL;
+    if (slice->n_iter == 0)
+        return bg ? mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg,
+                                            p->n_threads)
+                  : MBGD_OK;
     if (slice->rows == NULL || slice->starts == NULL || slice->lr == NULL ||
         slice->batch_loss == NULL)
         return MBGD_NULL;
+    if (bg && slice->starts[slice->n_iter] > data->n_samples) return MBGD_EBATCH;
+    if (bg && data->indptr) { /* CSR: the groups' sizes read the rows, so they come first */
+        st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
+        if (st != MBGD_OK) return st;
+        bg = NULL;
+    }
     if (p->optimizer != MBGD_OPT_SGD && state->buf1 == NULL) return MBGD_NULL;
     if (p->optimizer == MBGD_OPT_ADAM && state->buf2 == NULL) return MBGD_NULL;
     if (p->average_start >= 0 && state->avg == NULL) return MBGD_NULL;
@@ -2364,7 +2410,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 
     /* validate the whole slice before touching the state */
     int64_t max_g, max_nb;
-    st = FN(check_slice)(p, data, slice, KD, P, &max_g, &max_nb);
+    st = FN(check_slice)(p, data, slice, KD, P, bg == NULL, &max_g, &max_nb);
     if (st != MBGD_OK) return st;
     const int sparse = data->indptr != NULL;
     if (sparse && p->optimizer == MBGD_OPT_SGD && p->l1 == 0.0 && p->average_start < 0)
@@ -2416,9 +2462,40 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
      * is split (one group, one update chunk), so the second thread would otherwise idle, and
      * rows are long enough for their fetch to dominate */
-    if (p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
-        d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW && starts[n_iter] - starts[0] >= 16 &&
-        mbgd_helper_enabled()) {
+    const int helper = p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
+                       d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW &&
+                       starts[n_iter] - starts[0] >= 16 && mbgd_helper_enabled();
+#else
+    const int helper = 0;
+#endif
+    /* the order (bg): drawn by the second of two threads while the first trains on its front,
+     * when the slice runs on one thread without the helper; else drawn first */
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+    const int draw_aside = bg != NULL && !team && !helper && !sparse && p->n_threads >= 2 &&
+                           omp_get_num_procs() >= 2;
+#else
+    const int draw_aside = 0;
+#endif
+    if (bg != NULL && !draw_aside) {
+        st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
+        if (st != MBGD_OK) goto done;
+    }
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+    if (draw_aside) {
+        mbgd_counter drawn;
+        memset(&drawn, 0, sizeof drawn);
+        c.drawn = &drawn;
+#pragma omp parallel num_threads(2)
+        {
+            const int tid = omp_get_thread_num();
+            if (tid == 1 || omp_get_num_threads() < 2) /* alone: the whole order first */
+                fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn);
+            if (tid == 0) st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+        }
+    } else
+#endif
+#if MBGD_HAVE_HELPER
+    if (helper) {
         mbgd_helper h;
         memset(&h, 0, sizeof h);
         h.done.v = starts[0];

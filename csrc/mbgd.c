@@ -258,30 +258,35 @@ static inline int64_t fisher_yates_j(int64_t i, uint64_t r)
 
 /* Steps taken as one block: partners drawn and their lines asked for first, then swapped. */
 #define MBGD_FY_BLOCK 32
+/* Steps per chunk of words (the two-thread draw's) and per published count of final entries */
+#define MBGD_FY_CHUNK 4096
 
 /*
- * Fisher-Yates steps i, i-1, ..., i-m+1 (each >= 1), step i-q swapping order[i-q] with its
- * partner for the word w[q], or, when w is NULL, for the next word drawn from bg.  The
- * partners depend on the words alone, not on the array, so each block of MBGD_FY_BLOCK steps
- * finds its partners and prefetches order[j] before it swaps (in the same order: the same
- * permutation): the partners are random reads, from memory once the order outgrows the
- * caches, that the one-at-a-time loop waited for in turn.
+ * Fisher-Yates steps i, i+1, ..., i+m-1 over order[0..n) (each step < n - 1), step k swapping
+ * order[k] with order[k + fisher_yates_j(n - 1 - k, r)] for the word r = w[k - i], or, when
+ * w is NULL, the next word drawn from bg.  After step k, order[0..k] is final: a reader may
+ * take the order from its front while the steps go on (mbgd_train_drawing).  The partners
+ * depend on the words alone, not on the array, so each block of MBGD_FY_BLOCK steps finds its
+ * partners and prefetches order[j] before it swaps (in the same order: the same permutation):
+ * the partners are random reads, from memory once the order outgrows the caches, that the
+ * one-at-a-time loop waited for in turn.
  */
-MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t i, int64_t m, const uint64_t *w,
-                                    const mbgd_bitgen *bg)
+MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t n, int64_t i, int64_t m,
+                                    const uint64_t *w, const mbgd_bitgen *bg)
 {
     int64_t js[MBGD_FY_BLOCK];
     for (int64_t q0 = 0; q0 < m; q0 += MBGD_FY_BLOCK) {
         const int64_t mb = m - q0 < MBGD_FY_BLOCK ? m - q0 : MBGD_FY_BLOCK;
         for (int64_t q = 0; q < mb; q++) {
             const uint64_t r = w ? w[q0 + q] : bg->next_raw(bg->state);
-            js[q] = fisher_yates_j(i - q0 - q, r);
+            const int64_t k = i + q0 + q;
+            js[q] = k + fisher_yates_j(n - 1 - k, r);
 #if defined(__GNUC__) || defined(__clang__)
             __builtin_prefetch(order + js[q], 1, 3);
 #endif
         }
         for (int64_t q = 0; q < mb; q++) {
-            const int64_t a = i - q0 - q, j = js[q], tmp = order[a];
+            const int64_t a = i + q0 + q, j = js[q], tmp = order[a];
             order[a] = order[j];
             order[j] = tmp;
         }
@@ -289,13 +294,27 @@ MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t i, int64_t m, const 
 }
 
 /*
- * Fisher-Yates from i = n-1 down to 1, step i swapping order[i] with order[j_i], the words
- * taken in that order from raw (or drawn from bg when raw is NULL).
+ * Fisher-Yates from the front: step k = 0, 1, ..., n-2 swaps order[k] with order[j_k],
+ * j_k in [k, n), the words taken in that order from raw (or drawn from bg when raw is NULL).
+ * With `done` (not NULL), the count of final entries at the front is published (release)
+ * every MBGD_FY_CHUNK steps, and n at the end.
  */
-static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const mbgd_bitgen *bg)
+static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const mbgd_bitgen *bg,
+                         mbgd_counter *done)
 {
     for (int64_t i = 0; i < n; i++) order[i] = i;
-    if (n > 1) fisher_yates_steps(order, n - 1, n - 1, raw, bg);
+    for (int64_t k = 0; k < n - 1; k += MBGD_FY_CHUNK) {
+        const int64_t m = n - 1 - k < MBGD_FY_CHUNK ? n - 1 - k : MBGD_FY_CHUNK;
+        fisher_yates_steps(order, n, k, m, raw ? raw + k : NULL, bg);
+#if MBGD_HAVE_ATOMICS
+        if (done) __atomic_store_n(&done->v, k + m, __ATOMIC_RELEASE);
+#endif
+    }
+#if MBGD_HAVE_ATOMICS
+    if (done) __atomic_store_n(&done->v, n, __ATOMIC_RELEASE);
+#else
+    (void)done;
+#endif
 }
 
 /*
@@ -308,7 +327,6 @@ static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const m
  * Returns 0, having done nothing, when there is one processor, the ring cannot be had or the
  * team has one thread.
  */
-#define MBGD_FY_CHUNK 4096
 #define MBGD_FY_SLOTS 4
 static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
 {
@@ -337,7 +355,7 @@ static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
                 if (k == 0)
                     for (int64_t i = 0; i < n; i++) order[i] = i;
                 mbgd_wait_at_least(&drawn, k + 1, &spins);
-                fisher_yates_steps(order, steps - k * MBGD_FY_CHUNK, m, w, NULL);
+                fisher_yates_steps(order, n, k * MBGD_FY_CHUNK, m, w, NULL);
                 __atomic_store_n(&taken.v, k + 1, __ATOMIC_RELEASE);
             }
         }
@@ -356,7 +374,7 @@ int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
 {
     if (order == NULL || (n > 1 && raw == NULL)) return MBGD_NULL;
     if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
-    fisher_yates(order, n, raw, NULL);
+    fisher_yates(order, n, raw, NULL, NULL);
     return MBGD_OK;
 }
 
@@ -418,11 +436,11 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
             fy_timed(2, t0, n);
             return MBGD_OK;
         }
-        fisher_yates(order, n, NULL, bg);
+        fisher_yates(order, n, NULL, bg, NULL);
         fy_timed(1, t0, n);
         return MBGD_OK;
     }
-    fisher_yates(order, n, NULL, bg);
+    fisher_yates(order, n, NULL, bg, NULL);
     return MBGD_OK;
 }
 
@@ -547,13 +565,27 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 int mbgd_train_f64(const mbgd_params *p, const mbgd_data_f64 *data, mbgd_state_f64 *state,
                    mbgd_slice *slice)
 {
-    MBGD_DISPATCH(p, train_f64, (p, data, state, slice));
+    MBGD_DISPATCH(p, train_f64, (p, data, state, slice, NULL));
 }
 
 int mbgd_train_f32(const mbgd_params *p, const mbgd_data_f32 *data, mbgd_state_f32 *state,
                    mbgd_slice *slice)
 {
-    MBGD_DISPATCH(p, train_f32, (p, data, state, slice));
+    MBGD_DISPATCH(p, train_f32, (p, data, state, slice, NULL));
+}
+
+int mbgd_train_drawing_f64(const mbgd_params *p, const mbgd_data_f64 *data,
+                           mbgd_state_f64 *state, mbgd_slice *slice, const mbgd_bitgen *bg)
+{
+    if (bg == NULL || bg->next_raw == NULL) return MBGD_NULL;
+    MBGD_DISPATCH(p, train_f64, (p, data, state, slice, bg));
+}
+
+int mbgd_train_drawing_f32(const mbgd_params *p, const mbgd_data_f32 *data,
+                           mbgd_state_f32 *state, mbgd_slice *slice, const mbgd_bitgen *bg)
+{
+    if (bg == NULL || bg->next_raw == NULL) return MBGD_NULL;
+    MBGD_DISPATCH(p, train_f32, (p, data, state, slice, bg));
 }
 
 int mbgd_gradient_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,

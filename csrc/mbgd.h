@@ -216,8 +216,9 @@ int mbgd_gradient_f32(const mbgd_params *p, const mbgd_data_f32 *data,
 /*
  * A uniformly random permutation of 0..n-1 into order (n,), by Fisher-Yates
  * driven by n-1 random 64-bit words drawn by the caller (so the caller's seeded
- * generator decides the order): for i = n-1 down to 1, j = floor(raw[n-1-i] *
- * (i+1) / 2^64) and order[i], order[j] are swapped.  n < 2^32.
+ * generator decides the order): for k = 0 up to n-2, j = k + floor(raw[k] *
+ * (n-k) / 2^64) and order[k], order[j] are swapped (so order[0..k] is final after
+ * step k).  n < 2^32.
  */
 int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw);
 
@@ -240,6 +241,22 @@ typedef struct mbgd_bitgen {
  * The caller holds the generator's lock.
  */
 int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, int n_threads);
+
+/*
+ * mbgd_permutation_bitgen(slice->rows, data->n_samples, bg, p->n_threads), then
+ * mbgd_train_*(p, data, state, slice) on that order (slice->rows holds n_samples
+ * entries; the slice may cover any part of them): the same order and the same
+ * training.  When the slice's batches run on one thread (no team, no prefetch
+ * helper) and p->n_threads >= 2, a second thread draws the order while the first
+ * trains on its front, so the draw takes no time of its own.  The order is
+ * complete when the call returns MBGD_OK or MBGD_EDIVERGED; with another status
+ * (bad arguments, found before anything is drawn or trained) it is not drawn.
+ * The caller holds the generator's lock.
+ */
+int mbgd_train_drawing_f64(const mbgd_params *p, const mbgd_data_f64 *data,
+                           mbgd_state_f64 *state, mbgd_slice *slice, const mbgd_bitgen *bg);
+int mbgd_train_drawing_f32(const mbgd_params *p, const mbgd_data_f32 *data,
+                           mbgd_state_f32 *state, mbgd_slice *slice, const mbgd_bitgen *bg);
 
 /*
  * Gradient statistics in one pass: *loss and grad as mbgd_gradient_* with the

@@ -212,15 +212,23 @@ class NativeKernel:
             data.X = _ptr(X)
         self._data = data
         self._train = getattr(lib, f"mbgd_train_{sfx}")
+        self._train_drawing = getattr(lib, f"mbgd_train_drawing_{sfx}")
         self._gradient = getattr(lib, f"mbgd_gradient_{sfx}")
         self._state = ffi.new(f"mbgd_state_{sfx} *")
         self._slice = ffi.new("mbgd_slice *")
 
-    def train_slice(self, state, rows, starts, lr, batch_loss):
+    #: train_slice takes ``draw``: it can draw the epoch's order itself (core.train)
+    draws_order = True
+
+    def train_slice(self, state, rows, starts, lr, batch_loss, draw=None):
         """Run ``len(lr)`` iterations in place on ``state``; batch losses into ``batch_loss``.
 
         Raises :class:`Diverged` with the number of completed iterations when one
         diverges (the state is then unspecified: the caller replays from a copy).
+        With ``draw`` (a NumPy BitGenerator), ``rows`` (int64, one entry per sample) first
+        receives the order ``permutation_of(draw, n)`` would give, complete when this
+        returns or raises Diverged; on two threads it is drawn while the iterations run on
+        its front, when they run on one thread (mbgd_train_drawing).
         """
         st = self._state
         st.theta = _ptr(state.theta)
@@ -234,7 +242,17 @@ class NativeKernel:
         sl.lr = _ptr(lr, "double")
         sl.batch_loss = _ptr(batch_loss, "double")
         sl.n_iter = len(lr)
-        status = self._train(self._p, self._data, st, sl)
+        if draw is None:
+            status = self._train(self._p, self._data, st, sl)
+        else:
+            if (rows.dtype != np.int64 or rows.shape != (self._data.n_samples,)
+                    or not (rows.flags.writeable and rows.flags.c_contiguous)):
+                raise ValueError("rows must be a writable C-contiguous int64 array with one "
+                                 "entry per sample")
+            with draw.lock:
+                ptr = _capsule_pointer()(draw.capsule, b"BitGenerator")
+                status = self._train_drawing(self._p, self._data, st, sl,
+                                             ffi.cast("mbgd_bitgen *", ptr))
         if status == lib.MBGD_EDIVERGED:
             raise Diverged(int(sl.n_done))
         _check(status, "train")

@@ -16,9 +16,9 @@ def permutation(raw):
     """Fisher-Yates from the caller's random words, the obvious way (twin of mbgd_permutation)."""
     n = len(raw) + 1
     order = list(range(n))
-    for i in range(n - 1, 0, -1):
-        j = (int(raw[n - 1 - i]) * (i + 1)) >> 64  # floor(raw * (i+1) / 2^64)
-        order[i], order[j] = order[j], order[i]
+    for k in range(n - 1):  # from the front: step k puts a uniform pick of order[k:] at k
+        j = k + ((int(raw[k]) * (n - k)) >> 64)  # k + floor(raw * (n-k) / 2^64)
+        order[k], order[j] = order[j], order[k]
     return np.array(order, dtype=np.int64)
 
 

@@ -683,16 +683,23 @@ def train(
     every = None if checkpoint_every is None else check_int(checkpoint_every, "checkpoint_every", low=1)
     # the epochs' orders: a buffer of an earlier call's, when one is free
     order_buf = _POOL.take(("order", n), lambda: np.empty(n, dtype=np.int64)) if shuffle else None
+    draws = shuffle and getattr(kernel, "draws_order", False) and n < 1 << 32
     rows_in_order = None if shuffle else _batch_starts(n, 1, n)[:n]
     lr_lo = lr_hi = 0  # lr_block holds the rates of iterations [lr_lo, lr_hi) of this call
     try:
         for epoch in range(start_epoch, epochs):
             rng_at_start = rng.bit_generator.state  # the order of this epoch is drawn from here
-            # a new array object per epoch (backends may cache an order by identity), over
-            # one buffer reused across epochs
-            rows = epoch_order(rng, n, order_buf, spec.n_threads)[:] if shuffle else rows_in_order
             epoch_start = state.copy()
             i0 = replay_from = start_i if epoch == start_epoch else 0
+            # the order: by the epoch's first kernel call when it starts the epoch (a second
+            # thread draws it while the first trains on its front), else here.  A new array
+            # object per epoch (backends may cache an order by identity), over one buffer
+            # reused across epochs
+            draw = rng.bit_generator if draws and i0 == 0 else None
+            if draw is not None:
+                rows = order_buf[:]
+            else:
+                rows = epoch_order(rng, n, order_buf, spec.n_threads)[:] if shuffle else rows_in_order
             while i0 < ipe and not reached:
                 i1 = min(ipe, i0 + per_call)
                 for k in (eval_every, every if checkpoint is not None else None):
@@ -703,8 +710,13 @@ def train(
                     lr_block = _learning_rates(schedule, lr_lo, lr_hi, total)
                 rates = lr_block[t0 + i0 - lr_lo : t0 + i1 - lr_lo]
                 try:
-                    kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
-                                       batch_loss[t0 + i0 : t0 + i1])
+                    if draw is None:
+                        kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
+                                           batch_loss[t0 + i0 : t0 + i1])
+                    else:
+                        draw = None  # drawn by this call, also when it raises Diverged
+                        kernel.train_slice(state, rows, starts[i0 : i1 + 1], rates,
+                                           batch_loss[t0 + i0 : t0 + i1], draw=rng.bit_generator)
                 except Diverged as div:
                     _check_data_finite(X)  # bad input rather than divergence?
                     # replay the epoch from its start up to the last finite weights
