@@ -2108,6 +2108,58 @@ MBGD_INLINE float FN(sum8)(__m256 a)
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
+/* Up to four vectors of eight floats: a row of NV * 8 values (NV a constant) in registers. */
+#ifndef MBGD_VEC4_DEFINED
+#define MBGD_VEC4_DEFINED
+typedef struct {
+    __m256 v[4];
+} mbgd_vec4;
+#endif
+
+MBGD_INLINE mbgd_vec4 FN(vec4_load)(const float *a, const int NV)
+{
+    mbgd_vec4 r;
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) r.v[k] = k < NV ? _mm256_loadu_ps(a + 8 * k) : _mm256_setzero_ps();
+    return r;
+}
+
+MBGD_INLINE void FN(vec4_store)(float *a, const mbgd_vec4 *r, const int NV)
+{
+#pragma GCC unroll 4
+    for (int k = 0; k < NV; k++) _mm256_storeu_ps(a + 8 * k, r->v[k]);
+}
+
+/* dot_fixed(w, x, NV * 8) without its 0 + (see direct_run): w_0 x_0, then + w_k x_k fused, then
+ * lane8_sum's tree. */
+MBGD_INLINE float FN(vec4_dot)(const mbgd_vec4 *w, const mbgd_vec4 *x, const int NV)
+{
+    __m256 acc = _mm256_mul_ps(w->v[0], x->v[0]);
+#pragma GCC unroll 4
+    for (int k = 1; k < NV; k++) acc = _mm256_fmadd_ps(w->v[k], x->v[k], acc);
+    return FN(sum8)(acc);
+}
+
+/* w_k -= l (a u_k), the product rounded first (as step_direct0's w - lr (cz x) and
+ * step_segment's w - lr (g scale)); returns w - w over the new weights ORed: 0, or NaN where
+ * one is not finite. */
+MBGD_INLINE __m256 FN(vec4_step)(mbgd_vec4 *w, __m256 l, __m256 a, const mbgd_vec4 *u,
+                                 const int NV)
+{
+    __m256 nf = _mm256_setzero_ps();
+#pragma GCC unroll 4
+    for (int k = 0; k < NV; k++) {
+        w->v[k] = _mm256_fnmadd_ps(l, _mm256_mul_ps(a, u->v[k]), w->v[k]);
+        nf = _mm256_or_ps(nf, _mm256_sub_ps(w->v[k], w->v[k]));
+    }
+    return nf;
+}
+
+MBGD_INLINE int FN(vec_has_nan)(__m256 v)
+{
+    return _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
+}
+
 /*
  * A run of b = 1 iterations of iterate_alone's direct step with K = 1 and l2 = 0, from
  * iteration t while batches have one row, for NV * 8 features (NV 1 to 4, a constant): the
@@ -2127,10 +2179,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T
                                    const int WEIGHTED)
 {
     float *theta = state->theta;
-    __m256 w0 = _mm256_loadu_ps(theta), w1 = w0, w2 = w0, w3 = w0;
-    if (NV > 1) w1 = _mm256_loadu_ps(theta + 8);
-    if (NV > 2) w2 = _mm256_loadu_ps(theta + 16);
-    if (NV > 3) w3 = _mm256_loadu_ps(theta + 24);
+    mbgd_vec4 w = FN(vec4_load)(theta, NV);
     float b0 = theta[NV * 8];
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
@@ -2149,16 +2198,10 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
         const int64_t i = rows[s];
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], NV * 8);
-        const float *x = X + i * (NV * 8);
-        const __m256 x0 = _mm256_loadu_ps(x);
-        __m256 x1 = x0, x2 = x0, x3 = x0;
-        __m256 acc = _mm256_mul_ps(w0, x0);
-        if (NV > 1) acc = _mm256_fmadd_ps(w1, x1 = _mm256_loadu_ps(x + 8), acc);
-        if (NV > 2) acc = _mm256_fmadd_ps(w2, x2 = _mm256_loadu_ps(x + 16), acc);
-        if (NV > 3) acc = _mm256_fmadd_ps(w3, x3 = _mm256_loadu_ps(x + 24), acc);
+        const mbgd_vec4 x = FN(vec4_load)(X + i * (NV * 8), NV);
         /* dot's (0 + sum) + b0, the same for every sum and b0 (signed zeros included), with
          * the 0 added to b0 instead, off the chain from the sum to the step */
-        const float z = FN(sum8)(acc) + (b0 + 0.0f);
+        const float z = FN(vec4_dot)(&w, &x, NV) + (b0 + 0.0f);
         float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
         if (WEIGHTED) { /* unweighted, sw = 1 and these products are lv and dl */
             lv *= SW[i];
@@ -2167,36 +2210,92 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T
         const double loss = ((double)lv + (double)(z - z)) + l2_term;
         const float lr = (float)slice->lr[t];
         slice->batch_loss[t] = loss;
-        if (cz != 0) { /* w - lr (cz x), as step_direct0 */
-            const __m256 c = _mm256_set1_ps(cz), l = _mm256_set1_ps(lr);
-            w0 = _mm256_fnmadd_ps(l, _mm256_mul_ps(c, x0), w0);
-            __m256 nf = _mm256_sub_ps(w0, w0); /* 0, or NaN where a weight is not finite */
-            if (NV > 1) {
-                w1 = _mm256_fnmadd_ps(l, _mm256_mul_ps(c, x1), w1);
-                nf = _mm256_or_ps(nf, _mm256_sub_ps(w1, w1));
-            }
-            if (NV > 2) {
-                w2 = _mm256_fnmadd_ps(l, _mm256_mul_ps(c, x2), w2);
-                nf = _mm256_or_ps(nf, _mm256_sub_ps(w2, w2));
-            }
-            if (NV > 3) {
-                w3 = _mm256_fnmadd_ps(l, _mm256_mul_ps(c, x3), w3);
-                nf = _mm256_or_ps(nf, _mm256_sub_ps(w3, w3));
-            }
-            pa = _mm256_movemask_ps(_mm256_cmp_ps(nf, nf, _CMP_UNORD_Q)) ? NAN : 0.0;
-        }
+        if (cz != 0) /* w - lr (cz x), as step_direct0 */
+            pa = FN(vec_has_nan)(FN(vec4_step)(&w, _mm256_set1_ps(lr), _mm256_set1_ps(cz), &x, NV))
+                     ? NAN
+                     : 0.0;
         if (fit_b) b0 -= lr * cz;
         if (!isfinite(loss) || !isfinite(pa + fabs((double)b0))) {
             slice->n_done = t;
             break;
         }
     }
-    _mm256_storeu_ps(theta, w0);
-    if (NV > 1) _mm256_storeu_ps(theta + 8, w1);
-    if (NV > 2) _mm256_storeu_ps(theta + 16, w2);
-    if (NV > 3) _mm256_storeu_ps(theta + 24, w3);
+    FN(vec4_store)(theta, &w, NV);
     theta[NV * 8] = b0;
     *pen_abs_io = pa;
+    return ret;
+}
+
+/*
+ * A run of batches of 2 or more rows on the small path (iterate_alone: one group, one update
+ * chunk; plain SGD, K = 1, no penalty, no averaging) from iteration t, for NV * 8 features,
+ * with w in NV vector registers and the intercept in a scalar across the run, as direct_run
+ * does for b = 1: accumulate's sums (dot_fixed, then axpy_fixed's acc += c x, row by row),
+ * step_segment's w -= lr (g scale) (its l2 term is 0 w: no other value for a finite w), and
+ * probe_sum's finiteness test as a class test per vector.  The same bits.  At b = 4, d = 16
+ * each batch had gone through memory four times (the gradient's clear, sums, step and probe).
+ * Returns the next iteration, or -1 when iteration slice->n_done diverged.
+ */
+MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, const mbgd_params *p, const T_DATA *data,
+                                  T_STATE *state, mbgd_slice *slice, int64_t t, int64_t *avail,
+                                  int64_t r_end, int64_t pf, double pen_sq, double pen_abs,
+                                  const int NV, const int WEIGHTED)
+{
+    float *theta = state->theta;
+    mbgd_vec4 w = FN(vec4_load)(theta, NV);
+    float b0 = theta[NV * 8];
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
+    const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
+    const int loss_kind = p->loss, fit_b = p->fit_intercept, sum = p->reduction_sum;
+    const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    int64_t ret = -1;
+    for (;; t++) {
+        if (t == n_iter) {
+            ret = t;
+            break;
+        }
+        const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
+        if (nb < 2 || n_groups(nb, NV * 8) != 1) {
+            ret = t;
+            break;
+        }
+        if (e + pf > *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, e + pf < r_end ? e + pf : r_end, *avail);
+        mbgd_vec4 g = FN(vec4_load)(NULL, 0); /* zeros */
+        float gb = 0;
+        double lsum = 0.0;
+        for (int64_t r = s; r < e; r++) {
+            const int64_t a = FN(row_ahead)(r + pf, e, e, r_end);
+            if (a >= 0) FN(prefetch_sample)(data, rows[a], NV * 8);
+            const int64_t i = rows[r];
+            const mbgd_vec4 x = FN(vec4_load)(X + i * (NV * 8), NV);
+            const float z = FN(vec4_dot)(&w, &x, NV) + (b0 + 0.0f); /* as direct_run's */
+            float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
+            if (WEIGHTED) {
+                lv *= SW[i];
+                cz *= SW[i];
+            }
+            lsum += (double)lv + (double)(z - z);
+            if (cz != 0) { /* acc += cz x, as axpy_fixed */
+                const __m256 cv = _mm256_set1_ps(cz);
+#pragma GCC unroll 4
+                for (int k = 0; k < NV; k++) g.v[k] = _mm256_fmadd_ps(cv, x.v[k], g.v[k]);
+                gb += cz;
+            }
+        }
+        const float lr = (float)slice->lr[t], scale = sum ? 1.0f : (float)(1.0 / (double)nb);
+        const __m256 nf = FN(vec4_step)(&w, _mm256_set1_ps(lr), _mm256_set1_ps(scale), &g, NV);
+        if (fit_b) b0 -= lr * (gb * scale);
+        const double loss = lsum * (sum ? 1.0 : 1.0 / (double)nb) + l2_term + l1_term;
+        slice->batch_loss[t] = loss;
+        if (!isfinite(loss) || !isfinite(b0) || FN(vec_has_nan)(nf)) {
+            slice->n_done = t;
+            break;
+        }
+    }
+    FN(vec4_store)(theta, &w, NV);
+    theta[NV * 8] = b0;
     return ret;
 }
 #endif
@@ -2255,7 +2354,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             FN(prefetch_sample)(data, slice->rows[r], d);
         }
 #ifdef MBGD_HAVE_DIRECT_RUN
-    /* b = 1 runs with w in registers (FN(direct_run)): alone, K = 1, no L2, no averaging */
+    /* runs with w in registers (FN(direct_run), b = 1; FN(small_run), batches of one group on
+     * the small path): alone, K = 1, no L2, no averaging */
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
                     h == NULL && d % 8 == 0 && d <= 32;
 #endif
@@ -2266,10 +2366,14 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
-        if (run && one_row) {
+        if (run && (one_row || (small && n_groups(nb, KD) == 1))) {
+            /* a run of b = 1 iterations, or of batches of one group, with w in registers */
             int64_t next;
 #define MBGD_CALL(m, sw)                                                                           \
-    FN(direct_run)(c, p, data, state, slice, t, &avail, c->r_end, pf, pen_sq, &pen_abs, m, sw)
+    (one_row ? FN(direct_run)(c, p, data, state, slice, t, &avail, c->r_end, pf, pen_sq, &pen_abs,  \
+                              m, sw)                                                               \
+             : FN(small_run)(c, p, data, state, slice, t, &avail, c->r_end, pf, pen_sq, pen_abs,   \
+                             m, sw))
 #define MBGD_CALLS(sw)                                                                             \
     switch (d) {                                                                                   \
     case 8: next = MBGD_CALL(1, sw); break;                                                        \
@@ -2278,7 +2382,6 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     default: next = MBGD_CALL(4, sw); break;                                                       \
     }
             if (data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
-#undef MBGD_CALLS
 #undef MBGD_CALL
             if (next < 0) {
                 state->step = step0 + slice->n_done;
@@ -2289,6 +2392,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             t = next - 1;
             continue;
         }
+#undef MBGD_CALLS
 #endif
         if (one_row || (small && n_groups(nb, KD) == 1)) {
             int st = MBGD_OK;

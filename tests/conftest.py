@@ -32,3 +32,16 @@ def make_problem(loss, n, d, dtype=np.float64, seed=0, K=3):
 @pytest.fixture
 def problem():
     return make_problem
+
+
+def diverging_iterations(X, y, **kw):
+    """Iterations done by the cpu and the numpy backend before ``train(X, y, **kw)`` diverges
+    (each must raise DivergenceError)."""
+    import mbgd_fast as mf
+
+    its = []
+    for backend in ("cpu", "numpy"):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, backend=backend, **kw)
+        its.append(ei.value.result.n_iter)
+    return its

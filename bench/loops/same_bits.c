@@ -10,7 +10,7 @@
  *   /tmp/same_bits /tmp/a.so /tmp/b.so
  *
  * Problems (float32, K = 1): every loss but softmax; d = 1, 7, 8, 16, 24, 32 and 33; b = 1,
- * and b = 2 and 3 over an odd N (so some batches have one row and some not); with and without
+ * and b = 2, 3, 4 and 8 over an odd N (so a last batch may have one row); with and without
  * an intercept, sample weights and L2; each instruction set this CPU runs; and rates that make
  * some runs diverge (the status and the iteration it stopped at are compared too).  Prints one
  * line per difference and a count; exits 1 on any difference.
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
         if (resolve && resolve(isa) != isa) continue; /* not on this CPU */
         for (int loss = 0; loss < MBGD_LOSS_SOFTMAX; loss++)
             for (int di = 0; di < 7; di++)
-                for (int b = 1; b <= 3; b++)
+                for (int bi = 0; bi < 5; bi++)
                     for (int var = 0; var < 8; var++)
                         for (int ri = 0; ri < 3; ri++) {
                             const int fit = var & 1, weighted = (var >> 1) & 1, l2 = (var >> 2) & 1;
@@ -105,6 +105,7 @@ int main(int argc, char **argv)
                             p.n_threads = 1;
                             p.isa = isa;
                             p.average_start = -1;
+                            const int b = (int[]){1, 2, 3, 4, 8}[bi];
                             int64_t n_iter = 0;
                             for (int64_t r = 0; r < N; r += b) starts[n_iter++] = r;
                             starts[n_iter] = N;
