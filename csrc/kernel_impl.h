@@ -2132,12 +2132,17 @@ MBGD_INLINE void FN(vec4_store)(float *a, const mbgd_vec4 *r, const int NV)
 
 /* dot_fixed(w, x, NV * 8) without its 0 + (see direct_run): w_0 x_0, then + w_k x_k fused, then
  * lane8_sum's tree. */
-MBGD_INLINE float FN(vec4_dot)(const mbgd_vec4 *w, const mbgd_vec4 *x, const int NV)
+MBGD_INLINE __m256 FN(vec4_products)(const mbgd_vec4 *w, const mbgd_vec4 *x, const int NV)
 {
     __m256 acc = _mm256_mul_ps(w->v[0], x->v[0]);
 #pragma GCC unroll 4
     for (int k = 1; k < NV; k++) acc = _mm256_fmadd_ps(w->v[k], x->v[k], acc);
-    return FN(sum8)(acc);
+    return acc;
+}
+
+MBGD_INLINE float FN(vec4_dot)(const mbgd_vec4 *w, const mbgd_vec4 *x, const int NV)
+{
+    return FN(sum8)(FN(vec4_products)(w, x, NV));
 }
 
 /* w_k -= l (a u_k), the product rounded first (as step_direct0's w - lr (cz x) and
@@ -2153,6 +2158,15 @@ MBGD_INLINE __m256 FN(vec4_step)(mbgd_vec4 *w, __m256 l, __m256 a, const mbgd_ve
         nf = _mm256_or_ps(nf, _mm256_sub_ps(w->v[k], w->v[k]));
     }
     return nf;
+}
+
+/* sum8's tree with its total in all eight lanes: each lane adds the same pairs as sum8
+ * (lanes k and k ^ 4, then k ^ 2, then k ^ 1; a + b = b + a), so every lane holds sum8's bits. */
+MBGD_INLINE __m256 FN(sum8_all)(__m256 a)
+{
+    const __m256 s4 = _mm256_add_ps(a, _mm256_permute2f128_ps(a, a, 1));
+    const __m256 s2 = _mm256_add_ps(s4, _mm256_permute_ps(s4, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_add_ps(s2, _mm256_permute_ps(s2, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
 MBGD_INLINE int FN(vec_has_nan)(__m256 v)
@@ -2176,7 +2190,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T
                                    T_STATE *state, mbgd_slice *slice, int64_t t, int64_t *avail,
                                    int64_t r_end, int64_t pf,
                                    double pen_sq, double *pen_abs_io, const int NV,
-                                   const int WEIGHTED)
+                                   const int WEIGHTED, const int SQUARED)
 {
     float *theta = state->theta;
     mbgd_vec4 w = FN(vec4_load)(theta, NV);
@@ -2201,17 +2215,34 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T
         const mbgd_vec4 x = FN(vec4_load)(X + i * (NV * 8), NV);
         /* dot's (0 + sum) + b0, the same for every sum and b0 (signed zeros included), with
          * the 0 added to b0 instead, off the chain from the sum to the step */
-        const float z = FN(vec4_dot)(&w, &x, NV) + (b0 + 0.0f);
-        float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
-        if (WEIGHTED) { /* unweighted, sw = 1 and these products are lv and dl */
-            lv *= SW[i];
-            cz *= SW[i];
+        float z, lv, cz;
+        __m256 czv;
+        if (SQUARED) { /* z, r = z - y and cz in every lane: cz is not broadcast on the chain */
+            const __m256 zv = _mm256_add_ps(FN(sum8_all)(FN(vec4_products)(&w, &x, NV)),
+                                            _mm256_set1_ps(b0 + 0.0f));
+            const __m256 rv = _mm256_sub_ps(zv, _mm256_set1_ps(Y[i]));
+            czv = WEIGHTED ? _mm256_mul_ps(rv, _mm256_set1_ps(SW[i])) : rv;
+            z = _mm256_cvtss_f32(zv);
+            const float r = _mm256_cvtss_f32(rv);
+            lv = (0.5f * r) * r; /* as row_loss */
+            if (WEIGHTED) lv *= SW[i];
+            cz = _mm256_cvtss_f32(czv);
+        } else {
+            z = FN(vec4_dot)(&w, &x, NV) + (b0 + 0.0f);
+            float dl;
+            lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl);
+            cz = dl;
+            if (WEIGHTED) { /* unweighted, sw = 1 and these products are lv and dl */
+                lv *= SW[i];
+                cz *= SW[i];
+            }
+            czv = _mm256_set1_ps(cz);
         }
         const double loss = ((double)lv + (double)(z - z)) + l2_term;
         const float lr = (float)slice->lr[t];
         slice->batch_loss[t] = loss;
         if (cz != 0) /* w - lr (cz x), as step_direct0 */
-            pa = FN(vec_has_nan)(FN(vec4_step)(&w, _mm256_set1_ps(lr), _mm256_set1_ps(cz), &x, NV))
+            pa = FN(vec_has_nan)(FN(vec4_step)(&w, _mm256_set1_ps(lr), czv, &x, NV))
                      ? NAN
                      : 0.0;
         if (fit_b) b0 -= lr * cz;
@@ -2298,6 +2329,39 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, const mbgd_params *p, const T_
     theta[NV * 8] = b0;
     return ret;
 }
+
+/* From iteration t, a run of b = 1 iterations (one_row: direct_run) or of batches of one
+ * group (small_run), with the length and the weighting as constants: their eight (direct_run
+ * with squared loss: sixteen) instances apart from iterate_in, which then inlines as before
+ * (inlined there, they had slowed d = 256 b = 1 on 2 threads, a path they do not take, by
+ * 3-5%: docs/ab-session16.txt). */
+MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,
+                                        int64_t t, int64_t *avail, int64_t pf, double pen_sq,
+                                        double *pen_abs, int one_row)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int sq = p->loss == MBGD_LOSS_SQUARED;
+    int64_t next;
+#define MBGD_CALL(m, sw)                                                                           \
+    (!one_row ? FN(small_run)(c, p, data, state, slice, t, avail, c->r_end, pf, pen_sq, *pen_abs,  \
+                              m, sw)                                                               \
+     : sq     ? FN(direct_run)(c, p, data, state, slice, t, avail, c->r_end, pf, pen_sq, pen_abs,  \
+                               m, sw, 1)                                                           \
+              : FN(direct_run)(c, p, data, state, slice, t, avail, c->r_end, pf, pen_sq, pen_abs,  \
+                               m, sw, 0))
+#define MBGD_CALLS(sw)                                                                             \
+    switch (p->n_features) {                                                                       \
+    case 8: next = MBGD_CALL(1, sw); break;                                                        \
+    case 16: next = MBGD_CALL(2, sw); break;                                                       \
+    case 24: next = MBGD_CALL(3, sw); break;                                                       \
+    default: next = MBGD_CALL(4, sw); break;                                                       \
+    }
+    if (data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
+#undef MBGD_CALLS
+#undef MBGD_CALL
+    return next;
+}
 #endif
 
 /*
@@ -2367,22 +2431,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
         if (run && (one_row || (small && n_groups(nb, KD) == 1))) {
-            /* a run of b = 1 iterations, or of batches of one group, with w in registers */
-            int64_t next;
-#define MBGD_CALL(m, sw)                                                                           \
-    (one_row ? FN(direct_run)(c, p, data, state, slice, t, &avail, c->r_end, pf, pen_sq, &pen_abs,  \
-                              m, sw)                                                               \
-             : FN(small_run)(c, p, data, state, slice, t, &avail, c->r_end, pf, pen_sq, pen_abs,   \
-                             m, sw))
-#define MBGD_CALLS(sw)                                                                             \
-    switch (d) {                                                                                   \
-    case 8: next = MBGD_CALL(1, sw); break;                                                        \
-    case 16: next = MBGD_CALL(2, sw); break;                                                       \
-    case 24: next = MBGD_CALL(3, sw); break;                                                       \
-    default: next = MBGD_CALL(4, sw); break;                                                       \
-    }
-            if (data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
-#undef MBGD_CALL
+            const int64_t next = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq,
+                                                   &pen_abs, one_row);
             if (next < 0) {
                 state->step = step0 + slice->n_done;
                 return MBGD_EDIVERGED;
@@ -2392,7 +2442,6 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             t = next - 1;
             continue;
         }
-#undef MBGD_CALLS
 #endif
         if (one_row || (small && n_groups(nb, KD) == 1)) {
             int st = MBGD_OK;
