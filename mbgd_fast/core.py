@@ -803,11 +803,11 @@ class _BufferPool:
     its four arrays of about 1.6 MB (the order, the batches' offsets, the rates, the losses),
     of two sizes, had cost about 1,500 page faults a call: glibc maps such a block anew each
     time and unmaps it when freed.  Kept, a call takes 0.05 faults, and b = 1 epochs ran
-    1.36x faster at d = 16 and 1.15x at d = 256 (paired with the old code, 2 threads).
-    Read-only arrays
-    (``get``) are shared; a writable one is taken out (``take``) and given back after the
-    call, so two calls at once (threads, or a callback that trains) never share it.  One
-    array per kind, and none over MAX_BYTES, so at most a few tens of MB stay held."""
+    1.34x faster at d = 16 and 1.16x at d = 256 (paired with the old code, 2 threads:
+    docs/train-pool-session16.txt).  Read-only arrays (``get``) are shared; a writable one
+    is taken out (``take``) and given back after the call, so two calls at once (threads, or
+    a callback that trains) never share it.  One array per kind, and none over MAX_BYTES, so
+    at most a few tens of MB stay held."""
 
     MAX_BYTES = 1 << 24
 
