@@ -248,8 +248,9 @@ int mbgd_max_threads(void)
 #endif
 }
 
-/* Fisher-Yates step i's partner for the word r: j = floor(r (i+1) / 2^64) (the high 64 bits
- * of r (i+1), from 32-bit halves: exact for i+1 < 2^32) */
+/* A uniform pick in [0, i] for the word r: floor(r (i+1) / 2^64) (the high 64 bits of r (i+1),
+ * from 32-bit halves: exact for i+1 < 2^32).  Step k of n's partner is k plus the pick in
+ * [0, n-1-k] (fisher_yates_steps). */
 static inline int64_t fisher_yates_j(int64_t i, uint64_t r)
 {
     const uint64_t m = (uint64_t)(i + 1);
