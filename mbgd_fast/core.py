@@ -675,7 +675,8 @@ def train(
     total += step0
     meta = dict(n=n, d=d, K=K, dtype=X.dtype.str, loss=loss, optimizer=spec.optimizer,
                 batch_size=b, drop_last=bool(drop_last), shuffle=bool(shuffle),
-                fit_intercept=spec.fit_intercept, average_start=spec.average_start, step0=step0)
+                fit_intercept=spec.fit_intercept, average_start=spec.average_start, step0=step0,
+                order=ORDER_RULE)
     start_epoch = start_i = 0
     if resume is not None:
         start_epoch, start_i, done = _resume(resume, meta, state, rng, batch_loss, epoch_loss)
@@ -770,6 +771,12 @@ def train(
         if order_buf is not None:
             _POOL.give(("order", n), order_buf)
     return result(done)
+
+
+#: How an epoch's order follows from the generator, recorded in checkpoints: a checkpoint of
+#: another rule (before session 16 Fisher-Yates ran from the back; none recorded) would resume
+#: on other orders, so it is refused.
+ORDER_RULE = "fisher-yates from the front"
 
 
 def epoch_order(rng, n, out=None, n_threads=1):

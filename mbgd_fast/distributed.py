@@ -32,6 +32,7 @@ from . import losses
 from ._reference import _optimizer_step
 from ._validation import check_finite, check_int, check_real, check_X, check_y
 from .core import (
+    ORDER_RULE,
     DivergenceError,
     State,
     TrainResult,
@@ -198,7 +199,7 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
     buf = np.empty(P + 3)
     meta = dict(ranks=size, shard_sizes=sizes, d=d, K=K, dtype=X.dtype.str, loss=loss,
                 optimizer=spec.optimizer, batch_size=B, drop_last=bool(drop_last),
-                shuffle=bool(shuffle), fit_intercept=spec.fit_intercept)
+                shuffle=bool(shuffle), fit_intercept=spec.fit_intercept, order=ORDER_RULE)
     start_epoch = start_i = 0
     if resume is not None:
         start_epoch, start_i, t = _resume(c, resume, meta, state, rng, batch_loss, epoch_loss)
