@@ -2099,13 +2099,14 @@ static int64_t FN(rows_ready)(const T_CTX *c, int64_t need, int64_t avail)
 /* b = 1 runs with w in registers: float32, x86 variants, rows of 8, 16, 24 or 32 values. */
 #define MBGD_HAVE_DIRECT_RUN 1
 
-/* The lane8_sum tree of one vector of eight, as dot leaves it: lanes k and k + 4, then k and
- * k + 2, then 0 and 1, each add as the C loop's (the same bits). */
-MBGD_INLINE float FN(sum8)(__m256 a)
+/* The lane8_sum tree of one vector of eight, as dot leaves it (lanes k and k + 4, then k and
+ * k + 2, then 0 and 1, each add as the C loop's: the same bits), with its total in all eight
+ * lanes: lane k adds k and k ^ 4, then k ^ 2, then k ^ 1, the same pairs (a + b = b + a). */
+MBGD_INLINE __m256 FN(sum8_all)(__m256 a)
 {
-    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+    const __m256 s4 = _mm256_add_ps(a, _mm256_permute2f128_ps(a, a, 1));
+    const __m256 s2 = _mm256_add_ps(s4, _mm256_permute_ps(s4, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_add_ps(s2, _mm256_permute_ps(s2, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
 /* Up to four vectors of eight floats: a row of NV * 8 values (NV a constant) in registers. */
@@ -2142,7 +2143,7 @@ MBGD_INLINE __m256 FN(vec4_products)(const mbgd_vec4 *w, const mbgd_vec4 *x, con
 
 MBGD_INLINE float FN(vec4_dot)(const mbgd_vec4 *w, const mbgd_vec4 *x, const int NV)
 {
-    return FN(sum8)(FN(vec4_products)(w, x, NV));
+    return _mm256_cvtss_f32(FN(sum8_all)(FN(vec4_products)(w, x, NV)));
 }
 
 /* w_k -= l (a u_k), the product rounded first (as step_direct0's w - lr (cz x) and
@@ -2158,15 +2159,6 @@ MBGD_INLINE __m256 FN(vec4_step)(mbgd_vec4 *w, __m256 l, __m256 a, const mbgd_ve
         nf = _mm256_or_ps(nf, _mm256_sub_ps(w->v[k], w->v[k]));
     }
     return nf;
-}
-
-/* sum8's tree with its total in all eight lanes: each lane adds the same pairs as sum8
- * (lanes k and k ^ 4, then k ^ 2, then k ^ 1; a + b = b + a), so every lane holds sum8's bits. */
-MBGD_INLINE __m256 FN(sum8_all)(__m256 a)
-{
-    const __m256 s4 = _mm256_add_ps(a, _mm256_permute2f128_ps(a, a, 1));
-    const __m256 s2 = _mm256_add_ps(s4, _mm256_permute_ps(s4, _MM_SHUFFLE(1, 0, 3, 2)));
-    return _mm256_add_ps(s2, _mm256_permute_ps(s2, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
 MBGD_INLINE int FN(vec_has_nan)(__m256 v)
@@ -2186,12 +2178,13 @@ MBGD_INLINE int FN(vec_has_nan)(__m256 v)
  * vector, not summed: *pen_abs_io is then 0, or NaN, as step_direct0's probe.  Returns the
  * next iteration, or -1 when iteration slice->n_done diverged.
  */
-MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T_DATA *data,
-                                   T_STATE *state, mbgd_slice *slice, int64_t t, int64_t *avail,
-                                   int64_t r_end, int64_t pf,
-                                   double pen_sq, double *pen_abs_io, const int NV,
-                                   const int WEIGHTED, const int SQUARED)
+MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                   int64_t *avail, int64_t pf, double pen_sq, double *pen_abs_io,
+                                   const int NV, const int WEIGHTED, const int SQUARED)
 {
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t r_end = c->r_end;
     float *theta = state->theta;
     mbgd_vec4 w = FN(vec4_load)(theta, NV);
     float b0 = theta[NV * 8];
@@ -2267,11 +2260,13 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, const mbgd_params *p, const T
  * each batch had gone through memory four times (the gradient's clear, sums, step and probe).
  * Returns the next iteration, or -1 when iteration slice->n_done diverged.
  */
-MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, const mbgd_params *p, const T_DATA *data,
-                                  T_STATE *state, mbgd_slice *slice, int64_t t, int64_t *avail,
-                                  int64_t r_end, int64_t pf, double pen_sq, double pen_abs,
+MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                  int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
                                   const int NV, const int WEIGHTED)
 {
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t r_end = c->r_end;
     float *theta = state->theta;
     mbgd_vec4 w = FN(vec4_load)(theta, NV);
     float b0 = theta[NV * 8];
@@ -2339,25 +2334,20 @@ MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_sli
                                         int64_t t, int64_t *avail, int64_t pf, double pen_sq,
                                         double *pen_abs, int one_row)
 {
-    const mbgd_params *p = c->p;
-    const T_DATA *data = c->data;
-    const int sq = p->loss == MBGD_LOSS_SQUARED;
+    const int sq = c->p->loss == MBGD_LOSS_SQUARED;
     int64_t next;
 #define MBGD_CALL(m, sw)                                                                           \
-    (!one_row ? FN(small_run)(c, p, data, state, slice, t, avail, c->r_end, pf, pen_sq, *pen_abs,  \
-                              m, sw)                                                               \
-     : sq     ? FN(direct_run)(c, p, data, state, slice, t, avail, c->r_end, pf, pen_sq, pen_abs,  \
-                               m, sw, 1)                                                           \
-              : FN(direct_run)(c, p, data, state, slice, t, avail, c->r_end, pf, pen_sq, pen_abs,  \
-                               m, sw, 0))
+    (!one_row ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, sw)              \
+     : sq     ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, sw, 1)           \
+              : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, sw, 0))
 #define MBGD_CALLS(sw)                                                                             \
-    switch (p->n_features) {                                                                       \
+    switch (c->p->n_features) {                                                                    \
     case 8: next = MBGD_CALL(1, sw); break;                                                        \
     case 16: next = MBGD_CALL(2, sw); break;                                                       \
     case 24: next = MBGD_CALL(3, sw); break;                                                       \
     default: next = MBGD_CALL(4, sw); break;                                                       \
     }
-    if (data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
+    if (c->data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
 #undef MBGD_CALLS
 #undef MBGD_CALL
     return next;

@@ -685,6 +685,7 @@ def train(
     # the epochs' orders: a buffer of an earlier call's, when one is free
     order_buf = _POOL.take(("order", n), lambda: np.empty(n, dtype=np.int64)) if shuffle else None
     draws = shuffle and getattr(kernel, "draws_order", False) and n < 1 << 32
+    # unshuffled, the rows 0..n-1: b = 1's batch offsets, shared read-only
     rows_in_order = None if shuffle else _batch_starts(n, 1, n)[:n]
     lr_lo = lr_hi = 0  # lr_block holds the rates of iterations [lr_lo, lr_hi) of this call
     try:
