@@ -13,6 +13,17 @@
  * K = 1 for every loss but softmax, where K is the number of classes.
  * Optimizer buffers have the same layout.
  *
+ * The carry (state.carry, 3 P + 1 values, K = 1): a run of b = 1 steps with the weights in
+ * registers (float32, AVX2 or AVX-512, d = 8, 16, 24 or 32, plain SGD, no penalty, no
+ * averaging) takes each sample's z = w.x + b before the previous sample's step, as
+ * w.x + b - (lr c)(x_prev.x + 1) (without the 1 when the intercept is not fitted), and the
+ * call that ends such a run leaves in the carry what the next call needs to go on the same
+ * way: the weights and intercept before its last step (P values), that step's row (d values)
+ * and lr c (1), the weights and intercept after it (P), and 1 (valid; 0 otherwise).  A call
+ * uses it when its first iteration is such a step and theta still holds those weights, bit
+ * for bit, so splitting a run into calls anywhere gives the same bits.  NULL: no carry, every
+ * call starts its run from z = w.x + b.
+ *
  * The block between the CDEF markers is fed verbatim to cffi's cdef() by
  * build_ffi.py: it must hold plain declarations only (no preprocessor lines).
  */
@@ -134,6 +145,7 @@ typedef struct mbgd_state_f64 {
     double *buf2;    /* (P,) second moment (adam); NULL otherwise */
     double *avg;     /* (P,) averaged parameters when params.average_start >= 0, else unused */
     int64_t step;    /* optimizer steps taken so far (Adam bias correction uses step+1) */
+    double *carry;   /* (3 P + 1,) or NULL: what a run of b = 1 steps hands the next call (below) */
 } mbgd_state_f64;
 
 /* Trainable state, float32. */
@@ -143,6 +155,7 @@ typedef struct mbgd_state_f32 {
     float *buf2;
     float *avg;
     int64_t step;
+    float *carry;
 } mbgd_state_f32;
 
 /* A slice of iterations: iteration t uses rows[starts[t]] .. rows[starts[t+1]-1]. */

@@ -235,6 +235,7 @@ class NativeKernel:
         st.buf1 = _ptr(state.buf1)
         st.buf2 = _ptr(state.buf2)
         st.avg = _ptr(state.avg)
+        st.carry = _ptr(state.carry)
         st.step = state.step
         sl = self._slice
         sl.rows = _ptr(rows, "int64_t")

@@ -1,6 +1,7 @@
 """Checkpoints: everything a run needs to continue as if it had never stopped.
 
-A :class:`TrainState` holds the parameters and optimizer buffers, the iteration count,
+A :class:`TrainState` holds the parameters, optimizer buffers and the kernels' carry (what a
+run of b = 1 steps hands the next call: csrc/mbgd.h), the iteration count,
 the epoch and the iteration inside it, the random generator's state at the start of
 that epoch (so the epoch's row order is drawn again, identically), and the losses so
 far.  It is one ``.npz``, written to a temporary file beside the target and renamed
@@ -49,6 +50,7 @@ class TrainState:
     epoch_loss: np.ndarray
     rng_state: dict
     meta: dict
+    carry: object = None
 
     def mismatch(self, meta):
         """'' when this checkpoint is of the run described by ``meta``, else what differs."""
@@ -72,7 +74,7 @@ class TrainState:
                   "counters": np.array([self.step, self.epoch, self.iteration, self.n_iter], np.int64),
                   "rng_state": np.array(json.dumps(self.rng_state)),
                   "meta": np.array(json.dumps(self.meta))}
-        for name in ("buf1", "buf2", "avg"):
+        for name in ("buf1", "buf2", "avg", "carry"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
         return save_npz_atomic(path, **arrays)
@@ -85,6 +87,7 @@ class TrainState:
                 get = lambda k: z[k].copy() if k in z.files else None  # noqa: E731
                 return cls(z["theta"].copy(), get("buf1"), get("buf2"), get("avg"), step, epoch,
                            iteration, n_iter, z["batch_loss"].copy(), z["epoch_loss"].copy(),
-                           json.loads(str(z["rng_state"])), json.loads(str(z["meta"])))
+                           json.loads(str(z["rng_state"])), json.loads(str(z["meta"])),
+                           get("carry"))
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"resume: {path} is not a mbgd_fast checkpoint ({exc})") from None

@@ -96,6 +96,9 @@ class State:
     n_features: int
     n_outputs: int
     avg: Optional[np.ndarray] = None
+    #: what a kernel call that ends in a run of b = 1 steps hands the next one (csrc/mbgd.h,
+    #: "The carry"): 3 P + 1 values, for float32 rows of up to CARRY_MAX_FEATURES values, K = 1
+    carry: Optional[np.ndarray] = None
 
     @classmethod
     def zeros(cls, spec, n_features, dtype):
@@ -103,22 +106,27 @@ class State:
         buf1 = aligned_zeros(P, dtype) if spec.optimizer != "sgd" else None
         buf2 = aligned_zeros(P, dtype) if spec.optimizer == "adam" else None
         avg = aligned_zeros(P, dtype) if spec.average_start >= 0 else None
-        return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg)
+        carries = (spec.n_outputs == 1 and n_features <= CARRY_MAX_FEATURES
+                   and np.dtype(dtype) == np.float32)
+        carry = aligned_zeros(3 * P + 1, dtype) if carries else None
+        return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg, carry)
 
     def assign(self, src):
-        """Take theta, the optimizer buffers this state has, and the step from ``src``
-        (a State or a checkpoint's TrainState)."""
+        """Take theta, the optimizer buffers and carry this state has, and the step from
+        ``src`` (a State or a checkpoint's TrainState)."""
         self.theta[:] = src.theta
-        for name in ("buf1", "buf2", "avg"):
+        for name in ("buf1", "buf2", "avg", "carry"):
             mine, theirs = getattr(self, name), getattr(src, name)
             if mine is not None and theirs is not None:
                 mine[:] = theirs
+            elif mine is not None:  # nothing to go on from: the next call starts afresh
+                mine[:] = 0
         self.step = int(src.step)
 
     def copy(self):
         cp = lambda a: None if a is None else aligned_copy(a, a.dtype)  # noqa: E731
         return dataclasses.replace(self, theta=cp(self.theta), buf1=cp(self.buf1),
-                                   buf2=cp(self.buf2), avg=cp(self.avg))
+                                   buf2=cp(self.buf2), avg=cp(self.avg), carry=cp(self.carry))
 
     @property
     def coef(self):
@@ -676,7 +684,7 @@ def train(
     meta = dict(n=n, d=d, K=K, dtype=X.dtype.str, loss=loss, optimizer=spec.optimizer,
                 batch_size=b, drop_last=bool(drop_last), shuffle=bool(shuffle),
                 fit_intercept=spec.fit_intercept, average_start=spec.average_start, step0=step0,
-                order=ORDER_RULE)
+                order=ORDER_RULE, z=Z_RULE)
     start_epoch = start_i = 0
     if resume is not None:
         start_epoch, start_i, done = _resume(resume, meta, state, rng, batch_loss, epoch_loss)
@@ -749,7 +757,7 @@ def train(
                 if checkpoint is not None and (done % every == 0 if every else i1 == ipe):
                     TrainState(state.theta, state.buf1, state.buf2, state.avg, state.step, epoch, i1,
                                done, batch_loss[:done], np.array(epoch_loss), rng_at_start,
-                               meta).save(checkpoint)
+                               meta, state.carry).save(checkpoint)
                 i0 = i1
             epoch_loss.append(float(batch_loss[t0 : done].mean()))
             if reached:  # stopped inside the epoch at the target
@@ -778,6 +786,11 @@ def train(
 #: another rule (before session 16 Fisher-Yates ran from the back; none recorded) would resume
 #: on other orders, so it is refused.
 ORDER_RULE = "fisher-yates from the front"
+#: how the kernels take z at b = 1 (recorded in checkpoints, which resume only their own rule):
+#: ahead of the previous step in runs with the weights in registers, carried across calls
+Z_RULE = "b = 1 runs: z ahead of the step, carried"
+#: the longest rows (float32, K = 1) whose states carry a b = 1 run from call to call
+CARRY_MAX_FEATURES = 32
 
 
 def epoch_order(rng, n, out=None, n_threads=1):

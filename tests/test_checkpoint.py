@@ -95,15 +95,17 @@ def test_resume_refuses_another_run_and_bad_files(tmp_path):
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp-")]
 
 
-def test_a_checkpoint_of_another_order_rule_is_refused(tmp_path):
-    # before session 16 the epoch's order came from Fisher-Yates run from the back, and
-    # checkpoints recorded no rule: resumed now, such a run would go on over other orders
+@pytest.mark.parametrize("key, rule", [("order", "ORDER_RULE"), ("z", "Z_RULE")])
+def test_a_checkpoint_of_another_rule_is_refused(key, rule, tmp_path):
+    # before session 16 the epoch's order came from Fisher-Yates run from the back, and before
+    # session 17 b = 1 runs took z = w x + b and carried nothing from call to call; checkpoints
+    # recorded neither rule: resumed now, such a run would go on another way
     X, y = make_problem("squared", 50, 3)
     path = tmp_path / "ck.npz"
     mf.train(X, y, batch_size=5, epochs=2, checkpoint=path)
     ts = TrainState.load(path)
-    assert ts.meta["order"] == mf.core.ORDER_RULE
-    del ts.meta["order"]
+    assert ts.meta[key] == getattr(mf.core, rule)
+    del ts.meta[key]
     ts.save(path)
-    with pytest.raises(ValueError, match="different run: order=None there"):
+    with pytest.raises(ValueError, match=f"different run: {key}=None there"):
         mf.train(X, y, batch_size=5, epochs=5, resume=path)

@@ -1,0 +1,103 @@
+"""b = 1 runs with the weights in registers (float32, AVX2 / AVX-512, d = 8 to 32) take each
+z ahead of the previous step and hand the next kernel call a carry (csrc/mbgd.h, "The
+carry"): where train() splits a run into calls (evaluation and checkpoint points, out-of-core
+buffers, epochs, continued states) must not change its bits."""
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+from mbgd_fast import _native
+from mbgd_fast._native import NativeKernel
+from mbgd_fast.core import Spec, State
+
+from conftest import make_problem
+
+
+def run_on(isa, monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    if _native.isa() != isa:
+        pytest.skip(f"this CPU does not run {isa}")
+
+
+def same_bits(a, b):
+    assert a.state.theta.tobytes() == b.state.theta.tobytes()
+    assert a.batch_loss.tobytes() == b.batch_loss.tobytes()
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("d", [8, 16, 24, 32])
+def test_a_run_split_into_calls_anywhere_gives_the_same_bits(d, isa, monkeypatch, tmp_path):
+    run_on(isa, monkeypatch)
+    path = tmp_path / "X.npy"
+    for loss in ("squared", "hinge", "logistic"):
+        X, y = make_problem(loss, 61, d, dtype=np.float32, seed=d)
+        np.save(path, X)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=61)
+        for fit_intercept, weights in ((True, None), (False, sw)):
+            kw = dict(loss=loss, batch_size=1, epochs=3, lr=0.02, seed=d,
+                      fit_intercept=fit_intercept, sample_weight=weights)
+            whole = mf.train(X, y, **kw)  # one kernel call per epoch
+            assert whole.state.carry[-1] == 1  # the last call left a carry
+            same_bits(mf.train(X, y, eval_every=7, **kw), whole)  # calls of 7 iterations
+            same_bits(mf.train(path, y, buffer_size=5, **kw), whole)  # buffers of 5 rows
+            ck = tmp_path / "ck.npz"
+
+            def stop(info):
+                if info.epoch == 1:
+                    raise KeyboardInterrupt  # the last checkpoint is mid-epoch 1
+
+            with pytest.raises(KeyboardInterrupt):
+                mf.train(X, y, checkpoint=ck, checkpoint_every=11, callback=stop, **kw)
+            same_bits(mf.train(X, y, resume=ck, **kw), whole)
+            # epochs as separate calls (rows in order: each call draws its own orders)
+            kw.update(shuffle=False)
+            three = mf.train(X, y, **kw)
+            kw.update(epochs=1)
+            first = mf.train(X, y, **kw)
+            second = mf.train(X, y, init_state=first.state, **kw)
+            third = mf.train(X, y, init_state=second.state, **kw)
+            assert third.state.theta.tobytes() == three.state.theta.tobytes()
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_a_carry_is_not_taken_once_theta_has_changed(isa, monkeypatch):
+    # local SGD averages theta between calls: the carry's weights are then not theta's, and
+    # the next call must start its run from z = w x + b, as with no carry at all
+    run_on(isa, monkeypatch)
+    X, y = make_problem("squared", 40, 16, dtype=np.float32, seed=3)
+    k = NativeKernel(Spec(loss="squared"), X, y)
+    rows, starts, lr = np.arange(40, dtype=np.int64), np.arange(41, dtype=np.int64), np.full(40, 0.01)
+
+    def two_calls(drop_carry):
+        st = State.zeros(Spec(loss="squared"), 16, np.float32)
+        k.train_slice(st, rows, starts[:21], lr[:20], np.empty(20))
+        assert st.carry[-1] == 1
+        st.theta[0] += np.float32(0.5)
+        if drop_carry:
+            st.carry[:] = 0
+        k.train_slice(st, rows, starts[20:], lr[20:], np.empty(20))
+        return st.theta.tobytes()
+
+    assert two_calls(False) == two_calls(True)
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_z_ahead_that_overflows_is_taken_as_w_x_plus_b(isa, monkeypatch):
+    # x x' of rows near 1e19 overflows float32 while w x stays finite (a tiny lr): such a z
+    # is taken as w x + b, so training goes on as the NumPy twin does, no divergence
+    run_on(isa, monkeypatch)
+    X, y = make_problem("hinge", 40, 16, dtype=np.float32, seed=4)
+    X = X * np.float32(3e19)
+    kw = dict(loss="hinge", batch_size=1, epochs=2, lr=1e-40, seed=4)
+    got, ref = mf.train(X, y, backend="cpu", **kw), mf.train(X, y, backend="numpy", **kw)
+    assert np.isfinite(got.batch_loss).all() and got.n_iter == 80
+    np.testing.assert_allclose(got.batch_loss, ref.batch_loss, rtol=1e-4)
+    np.testing.assert_allclose(got.coef, ref.coef, rtol=1e-4, atol=1e-30)
+
+
+def test_only_short_float32_single_output_states_carry():
+    spec = Spec(loss="squared")
+    assert State.zeros(spec, 32, np.float32).carry.shape == (3 * 33 + 1,)
+    assert State.zeros(spec, 33, np.float32).carry is None
+    assert State.zeros(spec, 16, np.float64).carry is None
+    assert State.zeros(Spec(loss="softmax", n_outputs=3), 8, np.float32).carry is None
