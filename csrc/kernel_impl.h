@@ -2289,7 +2289,9 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             pa = FN(vec_has_nan)(FN(vec4_step)(&w, _mm256_set1_ps(lr), czv, &x, NV))
                      ? NAN
                      : 0.0;
-        if (fit_b) b0 -= lr * cz;
+        /* b0 - lr cz rounded once, as step_direct0's contracted b -= lr c (written out: a
+         * compiler that shares lr cz with av rounds it first) */
+        if (fit_b) b0 = fmaf(-lr, cz, b0);
         if (!isfinite(loss) || !isfinite(pa + fabs((double)b0))) {
             slice->n_done = t;
             break;
