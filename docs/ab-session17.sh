@@ -1,0 +1,41 @@
+#!/bin/bash
+# What docs/ab-session17.txt holds: session 17's kernel change (3e7abff: b = 1 runs in
+# registers take z ahead of the previous step and hand the next call a carry; 137c763: the
+# intercept's step rounded once, as before) against session 16's last kernels (2139195), the
+# builds alternating epoch by epoch in one process (bench/loops/ab_epochs.c; each pair in both
+# load orders); z from two steps before (docs/not-kept/b1-z-two-steps-ahead.patch, not kept)
+# against it; and bench/loops/same_bits.c: which of its 22,680 problems train to other bits
+# than 2139195's (the b = 1 runs that take z ahead, and no other).  ab_epochs passes no carry:
+# each epoch starts its run afresh, as the first call of a train() does.
+#   bash docs/ab-session17.sh > docs/ab-session17.txt   (about 5 minutes)
+# handoff.c's figure at the top and the end tells the machine's phase: about 25 ns in a good
+# one, 150-600 ns in a bad one (docs/machine-session14.txt).
+source "$(dirname "$0")/../bench/loops/ab_revs.sh"
+cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
+NEW=224db80
+build_revs 2139195 $NEW
+build_patch $NEW b1-z-two-steps-ahead
+cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
+"$W/handoff" 500000
+echo
+
+echo "# same bits: $NEW against 2139195, the problems that differ counted by instruction set"
+echo "# (2: avx2, 3: avx512), d and b; then the total"
+echo "\$ same_bits 2139195.so $NEW.so"
+"$W/same_bits" "$W/2139195.so" "$W/$NEW.so" > "$W/same.txt" || true
+grep differ: "$W/same.txt" | awk '{print "isa", $3, "d", $7, "b", $9}' | sort | uniq -c
+tail -1 "$W/same.txt"
+echo
+
+echo "# z ahead (b = 1 runs in registers): d = 16 on 1 and 2 threads, d = 8, 24, 32 on 1"
+both $W/2139195.so $W/$NEW.so 200000 16 1 1 15 0
+both $W/2139195.so $W/$NEW.so 200000 16 1 2 15 0
+for d in 8 24 32; do both $W/2139195.so $W/$NEW.so 200000 $d 1 1 11 0; done
+echo "# paths it does not take: d = 16 b = 4 (small_run), d = 256 b = 1 and b = 256 on 2 threads"
+both $W/2139195.so $W/$NEW.so 200000 16 4 1 11 0
+both $W/2139195.so $W/$NEW.so 200000 256 1 2 9 0
+both $W/2139195.so $W/$NEW.so 200000 256 256 2 9 0
+
+echo "# z from two steps before (not kept) against $NEW: d = 8, 16, 32, b = 1, 1 thread"
+for d in 8 16 32; do both $W/$NEW.so $W/b1-z-two-steps-ahead.so 200000 $d 1 1 11 0; done
+"$W/handoff" 500000
