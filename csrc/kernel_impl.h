@@ -35,6 +35,16 @@
  * (two AVX-512, eight SSE2), so consecutive FMAs do not wait on each other's latency. */
 #define MBGD_LANES (128 / (int64_t)sizeof(REAL))
 
+/* dot's last products, one by one: fused where the variant has FMA (written out: left to
+ * itself, GCC fused them in the AVX-512 variant and, vectorizing the products, rounded them
+ * apart in the AVX2 one), so direct_run's z_exact gives the same bits in both. */
+#undef MBGD_FMA_TAIL
+#if defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)
+#define MBGD_FMA_TAIL(a, b, c) FMA(a, b, c)
+#else
+#define MBGD_FMA_TAIL(a, b, c) ((c) + (a) * (b))
+#endif
+
 /* acc[k] += acc[k + w] for k < w, w a constant: one or two vector adds. */
 #define MBGD_HALVE(acc, w)                                                                     \
     do {                                                                                       \
@@ -108,7 +118,7 @@ MBGD_INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t
         }
         s += FN(lane8_sum)(acc);
     }
-    for (; j < n; j++) s += a[j] * b[j];
+    for (; j < n; j++) s = MBGD_FMA_TAIL(a[j], b[j], s);
     return s;
 }
 
@@ -2097,7 +2107,8 @@ static int64_t FN(rows_ready)(const T_CTX *c, int64_t need, int64_t avail)
 }
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
-/* b = 1 runs with w in registers: float32, x86 variants, rows of 8, 16, 24 or 32 values. */
+/* Runs with w in registers, float32, x86 variants: b = 1 on rows of up to 32 values
+ * (direct_run), batches of one group on rows of 8, 16, 24 or 32 (small_run). */
 #define MBGD_HAVE_DIRECT_RUN 1
 
 /* The lane8_sum tree of one vector of eight, as dot leaves it (lanes k and k + 4, then k and
@@ -2130,6 +2141,52 @@ MBGD_INLINE void FN(vec4_store)(float *a, const mbgd_vec4 *r, const int NV)
 {
 #pragma GCC unroll 4
     for (int k = 0; k < NV; k++) _mm256_storeu_ps(a + 8 * k, r->v[k]);
+}
+
+/* A row of d values, 8 (NV - 1) < d <= 8 NV: with TAIL (d not a multiple of 8) its last
+ * vector holds the row's last rem = d - 8 (NV - 1) values in lanes 0 to rem - 1 and zeros,
+ * and nothing past the row is read or written: from d = 8 on, read as the eight values that
+ * end the row, moved down and masked (read through a mask instead, 32 bytes from the row's
+ * last whole vector on, shuffled rows of d = 20 and 28 ran 0.53-0.67x as fast, by hand; in
+ * order, as fast); below 8, through a mask.  Without TAIL, vec4_load and vec4_store. */
+#ifndef MBGD_TAIL_DEFINED
+#define MBGD_TAIL_DEFINED
+typedef struct {
+    __m256i m;   /* lanes < rem */
+    __m256i idx; /* lane k takes lane k + 8 - rem of the eight values that end the row */
+    int rem;
+} mbgd_tail;
+#endif
+
+MBGD_INLINE mbgd_tail FN(tail_of)(int64_t d)
+{
+    mbgd_tail t;
+    t.rem = (int)(d - 8 * ((d - 1) / 8)); /* 1 to 8 */
+    const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    t.m = _mm256_cmpgt_epi32(_mm256_set1_epi32(t.rem), k);
+    t.idx = _mm256_add_epi32(k, _mm256_set1_epi32(8 - t.rem));
+    return t;
+}
+
+MBGD_INLINE mbgd_vec4 FN(vec4_load_row)(const float *a, const int NV, const int TAIL,
+                                        const mbgd_tail *tl)
+{
+    mbgd_vec4 r = FN(vec4_load)(a, TAIL ? NV - 1 : NV);
+    if (TAIL && NV > 1) {
+        const __m256 e = _mm256_loadu_ps(a + 8 * (NV - 1) + tl->rem - 8);
+        r.v[NV - 1] = _mm256_and_ps(_mm256_permutevar8x32_ps(e, tl->idx),
+                                    _mm256_castsi256_ps(tl->m));
+    } else if (TAIL) {
+        r.v[0] = _mm256_maskload_ps(a, tl->m);
+    }
+    return r;
+}
+
+MBGD_INLINE void FN(vec4_store_row)(float *a, const mbgd_vec4 *r, const int NV, const int TAIL,
+                                    const mbgd_tail *tl)
+{
+    FN(vec4_store)(a, r, TAIL ? NV - 1 : NV);
+    if (TAIL) _mm256_maskstore_ps(a + 8 * (NV - 1), tl->m, r->v[NV - 1]);
 }
 
 /* dot_fixed(w, x, NV * 8) without its 0 + (see direct_run): w_0 x_0, then + w_k x_k fused, then
@@ -2174,6 +2231,22 @@ MBGD_INLINE __m256 FN(z_direct)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x,
     return _mm256_add_ps(FN(sum8_all)(FN(vec4_products)(w, x, NV)), _mm256_set1_ps(b + 0.0f));
 }
 
+/* w x + b in every lane, as iterate_alone's dot_fixed(w, x, d) + b: for TAIL, the lanes of the
+ * NV - 1 whole vectors as z_direct sums them, 0 + that, then the last d - 8 (NV - 1) products
+ * one by one, as dot's tail loop; without TAIL, z_direct.  The run's first z, and where z
+ * ahead is not finite: the same bits as the path without the weights in registers. */
+MBGD_INLINE __m256 FN(z_exact)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x, int64_t d,
+                               const int NV, const int TAIL)
+{
+    if (!TAIL) return FN(z_direct)(w, b, x, NV);
+    float s = 0.0f, wl[8], xl[8];
+    if (NV > 1) s = 0.0f + _mm256_cvtss_f32(FN(sum8_all)(FN(vec4_products)(w, x, NV - 1)));
+    _mm256_storeu_ps(wl, w->v[NV - 1]);
+    _mm256_storeu_ps(xl, x->v[NV - 1]);
+    for (int64_t j = 0; j < d - 8 * (NV - 1); j++) s = fmaf(wl[j], xl[j], s);
+    return _mm256_set1_ps(s + b);
+}
+
 /* The z of row x1 after the step w -= a x0, b -= a (a = lr cz, in every lane), from the
  * weights before it: w x1 + b - a (x0 x1 + 1), without the 1 when the intercept is not
  * fitted.  Its two dot products do not wait for the step, so the chain from one sample's z
@@ -2189,15 +2262,18 @@ MBGD_INLINE __m256 FN(z_ahead)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x0,
 
 /*
  * A run of b = 1 iterations of iterate_alone's direct step with K = 1 and l2 = 0, from
- * iteration t while batches have one row, for NV * 8 features (NV 1 to 4, a constant): the
+ * iteration t while batches have one row, for d features, 8 (NV - 1) < d <= 8 NV (NV 1 to 4,
+ * and TAIL, d not a multiple of 8, constants; vec4_load_row): the
  * weights in NV vector registers and the intercept in a scalar across the run, written back at
  * the end.  The step is iterate_alone's (step_direct0's w - lr (cz x)); each z but the run's
  * first is taken ahead (z_ahead): from the weights before the previous step, so that z no
  * longer waits for the step and a dot product over its weights (d = 16, shuffled rows, about
  * 4.2 GHz: about 41 cycles a sample before, 27-31 after; 25 on rows in order; taking z from
  * two steps before ran 1.01-1.04x that at d = 16, 1.27x at d = 8, 0.94x at d = 32, and was
- * not kept).  Its last bits differ from w x + b's; a z that comes out of it not
- * finite (x x' overflowed) is taken as w x + b.  The run's first z goes on from the carry
+ * not kept).  Its last bits differ from w x + b's.  The run's first z, and one ahead that is
+ * not finite (x x' overflowed), is w x + b as iterate_alone's dot_fixed sums it (z_exact): a
+ * run of one step gives iterate_alone's bits, whichever path a batch of one row takes (a
+ * team's slice runs it there).  The run's first z goes on from the carry
  * (mbgd.h) when the call's first iteration starts the run and c->carry_in is set, and the
  * slice's last iteration leaves the carry, so where a run is split into calls does not change
  * its bits.  Kept in memory the weights had been stored and reloaded every sample, on the
@@ -2208,14 +2284,16 @@ MBGD_INLINE __m256 FN(z_ahead)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x0,
  */
 MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                    int64_t *avail, int64_t pf, double pen_sq, double *pen_abs_io,
-                                   const int NV, const int WEIGHTED, const int SQUARED)
+                                   const int NV, const int TAIL, const int WEIGHTED,
+                                   const int SQUARED)
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t r_end = c->r_end;
+    const int64_t r_end = c->r_end, d = TAIL ? p->n_features : NV * 8;
+    const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
     float *theta = state->theta;
-    mbgd_vec4 w = FN(vec4_load)(theta, NV);
-    float b0 = theta[NV * 8];
+    mbgd_vec4 w = FN(vec4_load_row)(theta, NV, TAIL, m);
+    float b0 = theta[d];
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
     const double l2_term = 0.5 * p->l2 * pen_sq;
@@ -2229,7 +2307,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     /* the carry (mbgd.h): the first iteration of the call goes on from the previous call's */
     const float *cin = t == 0 ? c->carry_in : NULL;
     float *cout = state->carry; /* left by the slice's last iteration */
-    const int64_t P = NV * 8 + 1;
+    const int64_t P = d + 1;
     for (;; t++) {
         if (t == n_iter || starts[t + 1] - starts[t] != 1) {
             ret = t;
@@ -2239,18 +2317,18 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
         const int64_t i = rows[s];
-        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], NV * 8);
-        const mbgd_vec4 x = ahead ? xl : FN(vec4_load)(X + i * (NV * 8), NV);
+        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
+        const mbgd_vec4 x = ahead ? xl : FN(vec4_load_row)(X + i * d, NV, TAIL, m);
         if (cin) { /* z from the carry's weights, row and step, as the loop below takes it */
-            const mbgd_vec4 wc = FN(vec4_load)(cin, NV), xc = FN(vec4_load)(cin + P, NV);
-            zl = FN(z_ahead)(&wc, cin[NV * 8], &xc, &x, _mm256_set1_ps(cin[P + NV * 8]),
-                             fit_b, NV);
-            zl = isfinite(_mm256_cvtss_f32(zl)) ? zl : FN(z_direct)(&w, b0, &x, NV);
+            const mbgd_vec4 wc = FN(vec4_load_row)(cin, NV, TAIL, m),
+                            xc = FN(vec4_load_row)(cin + P, NV, TAIL, m);
+            zl = FN(z_ahead)(&wc, cin[d], &xc, &x, _mm256_set1_ps(cin[P + d]), fit_b, NV);
+            zl = isfinite(_mm256_cvtss_f32(zl)) ? zl : FN(z_exact)(&w, b0, &x, d, NV, TAIL);
             ahead = 1;
             cin = NULL;
         }
         /* z in every lane: dot's (0 + sum) + b0, the 0 added to b0, or the z taken ahead */
-        const __m256 zv = ahead ? zl : FN(z_direct)(&w, b0, &x, NV);
+        const __m256 zv = ahead ? zl : FN(z_exact)(&w, b0, &x, d, NV, TAIL);
         const float z = _mm256_cvtss_f32(zv);
         float lv, cz;
         __m256 czv;
@@ -2279,13 +2357,13 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
          * slice's last iteration, what the next call needs to do the same (the carry) */
         ahead = t + 1 < n_iter && starts[t + 2] - starts[t + 1] == 1;
         if (ahead) {
-            xl = FN(vec4_load)(X + rows[s + 1] * (NV * 8), NV);
+            xl = FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
             zl = FN(z_ahead)(&w, b0, &x, &xl, av, fit_b, NV);
         } else if (cout && t + 1 == n_iter) {
-            FN(vec4_store)(cout, &w, NV);
-            cout[NV * 8] = b0;
-            FN(vec4_store)(cout + P, &x, NV);
-            cout[P + NV * 8] = _mm256_cvtss_f32(av);
+            FN(vec4_store_row)(cout, &w, NV, TAIL, m);
+            cout[d] = b0;
+            FN(vec4_store_row)(cout + P, &x, NV, TAIL, m);
+            cout[P + d] = _mm256_cvtss_f32(av);
         }
         if (cz != 0) /* w - lr (cz x), as step_direct0 */
             pa = FN(vec_has_nan)(FN(vec4_step)(&w, _mm256_set1_ps(lr), czv, &x, NV))
@@ -2299,15 +2377,15 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             break;
         }
         if (ahead && !isfinite(_mm256_cvtss_f32(zl))) /* x x' overflowed: z as it is */
-            zl = FN(z_direct)(&w, b0, &xl, NV);
+            zl = FN(z_exact)(&w, b0, &xl, d, NV, TAIL);
         if (!ahead && cout && t + 1 == n_iter) {
-            FN(vec4_store)(cout + 2 * P, &w, NV);
-            cout[2 * P + NV * 8] = b0;
+            FN(vec4_store_row)(cout + 2 * P, &w, NV, TAIL, m);
+            cout[2 * P + d] = b0;
             cout[3 * P] = 1.0f;
         }
     }
-    FN(vec4_store)(theta, &w, NV);
-    theta[NV * 8] = b0;
+    FN(vec4_store_row)(theta, &w, NV, TAIL, m);
+    theta[d] = b0;
     *pen_abs_io = pa;
     return ret;
 }
@@ -2398,20 +2476,25 @@ MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_sli
 {
     const int sq = c->p->loss == MBGD_LOSS_SQUARED;
     int64_t next;
+    const int tail = c->p->n_features % 8 != 0; /* b = 1 only (iterate_in) */
+#define MBGD_DIRECT(m, tl, sw)                                                                     \
+    (sq ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 1)             \
+        : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 0))
 #define MBGD_CALL(m, sw)                                                                           \
     (!one_row ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, sw)              \
-     : sq     ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, sw, 1)           \
-              : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, sw, 0))
+     : tail   ? MBGD_DIRECT(m, 1, sw)                                                              \
+              : MBGD_DIRECT(m, 0, sw))
 #define MBGD_CALLS(sw)                                                                             \
-    switch (c->p->n_features) {                                                                    \
-    case 8: next = MBGD_CALL(1, sw); break;                                                        \
-    case 16: next = MBGD_CALL(2, sw); break;                                                       \
-    case 24: next = MBGD_CALL(3, sw); break;                                                       \
+    switch ((c->p->n_features + 7) / 8) {                                                          \
+    case 1: next = MBGD_CALL(1, sw); break;                                                        \
+    case 2: next = MBGD_CALL(2, sw); break;                                                        \
+    case 3: next = MBGD_CALL(3, sw); break;                                                        \
     default: next = MBGD_CALL(4, sw); break;                                                       \
     }
     if (c->data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
 #undef MBGD_CALLS
 #undef MBGD_CALL
+#undef MBGD_DIRECT
     return next;
 }
 #endif
@@ -2473,7 +2556,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     /* runs with w in registers (FN(direct_run), b = 1; FN(small_run), batches of one group on
      * the small path): alone, K = 1, no L2, no averaging */
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
-                    h == NULL && d % 8 == 0 && d <= 32;
+                    h == NULL && d <= 32;
+    const int run_small = run && d % 8 == 0; /* small_run: rows of 8, 16, 24 or 32 */
 #endif
     for (int64_t t = 0; t < n_iter; t++) {
         const int64_t s = starts[t], nb = starts[t + 1] - s;
@@ -2482,7 +2566,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
-        if (run && (one_row || (small && n_groups(nb, KD) == 1))) {
+        if ((run && one_row) || (run_small && small && n_groups(nb, KD) == 1)) {
             const int64_t next = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq,
                                                    &pen_abs, one_row);
             if (next < 0) {

@@ -502,6 +502,7 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #define REAL double
 #define SFX f64
 #define EXP exp
+#define FMA fma
 #define EXP_NONPOS mbgd_exp_nonpos
 #define EXP_NONPOS_LO MBGD_EXP_LO
 #define LOG log
@@ -512,6 +513,7 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #undef REAL
 #undef SFX
 #undef EXP
+#undef FMA
 #undef EXP_NONPOS
 #undef EXP_NONPOS_LO
 #undef LOG
@@ -523,6 +525,7 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #define SFX f32
 #define MBGD_F32 1
 #define EXP expf
+#define FMA fmaf
 #define EXP_NONPOS mbgd_expf_nonpos
 #define EXP_NONPOS_LO MBGD_EXPF_LO
 #define LOG logf
@@ -534,6 +537,7 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #undef REAL
 #undef SFX
 #undef EXP
+#undef FMA
 #undef EXP_NONPOS
 #undef EXP_NONPOS_LO
 #undef LOG

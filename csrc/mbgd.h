@@ -14,8 +14,8 @@
  * Optimizer buffers have the same layout.
  *
  * The carry (state.carry, 3 P + 1 values, K = 1): a run of b = 1 steps with the weights in
- * registers (float32, AVX2 or AVX-512, d = 8, 16, 24 or 32, plain SGD, no penalty, no
- * averaging) takes each sample's z = w.x + b before the previous sample's step, as
+ * registers (float32, AVX2 or AVX-512, d up to 32, plain SGD, no penalty, no averaging)
+ * takes each sample's z = w.x + b before the previous sample's step, as
  * w.x + b - (lr c)(x_prev.x + 1) (without the 1 when the intercept is not fitted), and the
  * call that ends such a run leaves in the carry what the next call needs to go on the same
  * way: the weights and intercept before its last step (P values), that step's row (d values)

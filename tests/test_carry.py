@@ -1,4 +1,4 @@
-"""b = 1 runs with the weights in registers (float32, AVX2 / AVX-512, d = 8 to 32) take each
+"""b = 1 runs with the weights in registers (float32, AVX2 / AVX-512, d = 1 to 32) take each
 z ahead of the previous step and hand the next kernel call a carry (csrc/mbgd.h, "The
 carry"): where train() splits a run into calls (evaluation and checkpoint points, out-of-core
 buffers, epochs, continued states) must not change its bits."""
@@ -25,7 +25,7 @@ def same_bits(a, b):
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
-@pytest.mark.parametrize("d", [8, 16, 24, 32])
+@pytest.mark.parametrize("d", [1, 7, 8, 13, 16, 20, 24, 31, 32])
 def test_a_run_split_into_calls_anywhere_gives_the_same_bits(d, isa, monkeypatch, tmp_path):
     run_on(isa, monkeypatch)
     path = tmp_path / "X.npy"
@@ -101,3 +101,27 @@ def test_only_short_float32_single_output_states_carry():
     assert State.zeros(spec, 33, np.float32).carry is None
     assert State.zeros(spec, 16, np.float64).carry is None
     assert State.zeros(Spec(loss="softmax", n_outputs=3), 8, np.float32).carry is None
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("d", [7, 13, 16])
+def test_a_batch_of_one_row_gives_the_same_bits_on_either_path(d, isa, monkeypatch):
+    # batches of 4,096 rows (a team on 2 threads) and of a single row, in turn: in one call
+    # thread 0 runs each single row as the team's path does (iterate_alone); in a call of its
+    # own a single row is a run of one b = 1 step in registers (direct_run, its row's last
+    # vector masked when d is not a multiple of 8); both must give the same bits
+    run_on(isa, monkeypatch)
+    n = 12 * 4097
+    X, y = make_problem("squared", n, d, dtype=np.float32, seed=d)
+    spec = Spec(loss="squared", n_threads=2)
+    k = NativeKernel(spec, X, y)
+    rows = np.random.default_rng(d).permutation(n).astype(np.int64)
+    starts = np.cumsum([0] + [4096, 1] * 12).astype(np.int64)
+    lr = np.full(24, 0.02)
+    one, each = State.zeros(spec, d, np.float32), State.zeros(spec, d, np.float32)
+    loss_one, loss_each = np.empty(24), np.empty(24)
+    k.train_slice(one, rows, starts, lr, loss_one)
+    for t in range(24):
+        k.train_slice(each, rows, starts[t : t + 2], lr[t : t + 1], loss_each[t : t + 1])
+    assert one.theta.tobytes() == each.theta.tobytes()
+    assert loss_one.tobytes() == loss_each.tobytes()
