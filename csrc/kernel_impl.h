@@ -2146,9 +2146,11 @@ MBGD_INLINE void FN(vec4_store)(float *a, const mbgd_vec4 *r, const int NV)
 /* A row of d values, 8 (NV - 1) < d <= 8 NV: with TAIL (d not a multiple of 8) its last
  * vector holds the row's last rem = d - 8 (NV - 1) values in lanes 0 to rem - 1 and zeros,
  * and nothing past the row is read or written: from d = 8 on, read as the eight values that
- * end the row, moved down and masked (read through a mask instead, 32 bytes from the row's
- * last whole vector on, shuffled rows of d = 20 and 28 ran 0.53-0.67x as fast, by hand; in
- * order, as fast); below 8, through a mask.  Without TAIL, vec4_load and vec4_store. */
+ * end the row, moved down and masked; below 8, through a mask.  Read through a mask from
+ * d = 8 on too (docs/not-kept/b1-tail-masked-read.patch), shuffled rows of d = 20 and 28 ran
+ * 0.52-0.69x as fast (docs/ab-session17.txt, part 2), and of d = 12, 1.11x, within what
+ * placing the same code elsewhere moves it there (0.83-1.2x between builds, by hand); rows in
+ * order, as fast either way.  Without TAIL, vec4_load and vec4_store. */
 #ifndef MBGD_TAIL_DEFINED
 #define MBGD_TAIL_DEFINED
 typedef struct {

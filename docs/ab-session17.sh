@@ -12,6 +12,7 @@
 # one, 150-600 ns in a bad one (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
+if [ "$1" != part2 ]; then
 NEW=224db80
 build_revs 2139195 $NEW
 build_patch $NEW b1-z-two-steps-ahead
@@ -39,3 +40,39 @@ both $W/2139195.so $W/$NEW.so 200000 256 256 2 9 0
 echo "# z from two steps before (not kept) against $NEW: d = 8, 16, 32, b = 1, 1 thread"
 for d in 8 16 32; do both $W/$NEW.so $W/b1-z-two-steps-ahead.so 200000 $d 1 1 11 0; done
 "$W/handoff" 500000
+
+# Part 2, run after the rest and appended: 9fbfa42 (b = 1 runs on rows of any length up to 32,
+# the last vector's tail masked; dot's tail fused in both x86 variants) against 224db80, and
+# the tail read through a mask (docs/not-kept/b1-tail-masked-read.patch) against it.
+#   bash docs/ab-session17.sh part2 >> docs/ab-session17.txt
+else
+build_revs 224db80 9fbfa42
+build_patch 9fbfa42 b1-tail-masked-read
+cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
+echo "# part 2"
+"$W/handoff" 500000
+echo
+
+echo "# same bits: 9fbfa42 against 224db80, the problems that differ counted by instruction set"
+echo "# (2: avx2, 3: avx512), d and b; then the total"
+echo "\$ same_bits 224db80.so 9fbfa42.so"
+"$W/same_bits" "$W/224db80.so" "$W/9fbfa42.so" > "$W/same.txt" || true
+grep differ: "$W/same.txt" | awk '{print "isa", $3, "d", $7, "b", $9}' | sort | uniq -c
+tail -1 "$W/same.txt"
+echo
+
+echo "# b = 1 in registers on rows with a tail: d = 7, 12, 20, 28, 1 thread; d = 12 on 2"
+for d in 7 12 20 28; do both $W/224db80.so $W/9fbfa42.so 200000 $d 1 1 11 0; done
+both $W/224db80.so $W/9fbfa42.so 200000 12 1 2 11 0
+echo "# unchanged paths: d = 16 b = 1; d = 7 and 33 at b = 4 (AVX-512, its tail fused before too)"
+both $W/224db80.so $W/9fbfa42.so 200000 16 1 1 11 0
+for d in 7 33; do both $W/224db80.so $W/9fbfa42.so 200000 $d 4 1 11 0; done
+echo "# the AVX2 variant's tail now fused: d = 7 and 33 at b = 4, both builds as avx2"
+export AB_ISA=avx2,avx2
+for d in 7 33; do both $W/224db80.so $W/9fbfa42.so 200000 $d 4 1 11 0; done
+unset AB_ISA
+
+echo "# the tail read through a mask (not kept) against 9fbfa42: d = 12, 20, 28, b = 1"
+for d in 12 20 28; do both $W/9fbfa42.so $W/b1-tail-masked-read.so 200000 $d 1 1 11 0; done
+"$W/handoff" 500000
+fi
