@@ -2329,7 +2329,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             ahead = 1;
             cin = NULL;
         }
-        /* z in every lane: dot's (0 + sum) + b0, the 0 added to b0, or the z taken ahead */
+        /* z in every lane: taken ahead, or as dot_fixed sums it (z_exact) */
         const __m256 zv = ahead ? zl : FN(z_exact)(&w, b0, &x, d, NV, TAIL);
         const float z = _mm256_cvtss_f32(zv);
         float lv, cz;

@@ -115,12 +115,13 @@ class State:
         """Take theta, the optimizer buffers and carry this state has, and the step from
         ``src`` (a State or a checkpoint's TrainState)."""
         self.theta[:] = src.theta
-        for name in ("buf1", "buf2", "avg", "carry"):
+        for name in ("buf1", "buf2", "avg"):
             mine, theirs = getattr(self, name), getattr(src, name)
             if mine is not None and theirs is not None:
                 mine[:] = theirs
-            elif mine is not None:  # nothing to go on from: the next call starts afresh
-                mine[:] = 0
+        if self.carry is not None:  # without one in src, the next call starts its run afresh
+            theirs = getattr(src, "carry", None)
+            self.carry[:] = 0 if theirs is None else theirs
         self.step = int(src.step)
 
     def copy(self):
