@@ -2107,8 +2107,8 @@ static int64_t FN(rows_ready)(const T_CTX *c, int64_t need, int64_t avail)
 }
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
-/* Runs with w in registers, float32, x86 variants: b = 1 on rows of up to 32 values
- * (direct_run), batches of one group on rows of 8, 16, 24 or 32 (small_run). */
+/* Runs with w in registers, float32, x86 variants, rows of up to 32 values: b = 1
+ * (direct_run), batches of one group (small_run). */
 #define MBGD_HAVE_DIRECT_RUN 1
 
 /* The lane8_sum tree of one vector of eight, as dot leaves it (lanes k and k + 4, then k and
@@ -2404,14 +2404,15 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
  */
 MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                   int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
-                                  const int NV, const int WEIGHTED)
+                                  const int NV, const int TAIL, const int WEIGHTED)
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t r_end = c->r_end;
+    const int64_t r_end = c->r_end, d = TAIL ? p->n_features : NV * 8;
+    const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
     float *theta = state->theta;
-    mbgd_vec4 w = FN(vec4_load)(theta, NV);
-    float b0 = theta[NV * 8];
+    mbgd_vec4 w = FN(vec4_load_row)(theta, NV, TAIL, m);
+    float b0 = theta[d];
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
     const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
@@ -2424,7 +2425,7 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             break;
         }
         const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
-        if (nb < 2 || n_groups(nb, NV * 8) != 1) {
+        if (nb < 2 || n_groups(nb, d) != 1) {
             ret = t;
             break;
         }
@@ -2435,10 +2436,10 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
         double lsum = 0.0;
         for (int64_t r = s; r < e; r++) {
             const int64_t a = FN(row_ahead)(r + pf, e, e, r_end);
-            if (a >= 0) FN(prefetch_sample)(data, rows[a], NV * 8);
+            if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
             const int64_t i = rows[r];
-            const mbgd_vec4 x = FN(vec4_load)(X + i * (NV * 8), NV);
-            const float z = FN(vec4_dot)(&w, &x, NV) + (b0 + 0.0f); /* as direct_run's */
+            const mbgd_vec4 x = FN(vec4_load_row)(X + i * d, NV, TAIL, m);
+            const float z = _mm256_cvtss_f32(FN(z_exact)(&w, b0, &x, d, NV, TAIL));
             float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
             if (WEIGHTED) {
                 lv *= SW[i];
@@ -2462,14 +2463,15 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             break;
         }
     }
-    FN(vec4_store)(theta, &w, NV);
-    theta[NV * 8] = b0;
+    FN(vec4_store_row)(theta, &w, NV, TAIL, m);
+    theta[d] = b0;
     return ret;
 }
 
 /* From iteration t, a run of b = 1 iterations (one_row: direct_run) or of batches of one
- * group (small_run), with the length and the weighting as constants: their eight (direct_run
- * with squared loss: sixteen) instances apart from iterate_in, which then inlines as before
+ * group (small_run), with the number of vectors, the tail, the weighting (and for direct_run
+ * the squared loss) as constants: their 48 instances apart from iterate_in, which then inlines
+ * as before
  * (inlined there, they had slowed d = 256 b = 1 on 2 threads, a path they do not take, by
  * 3-5%: docs/ab-session16.txt). */
 MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,
@@ -2478,14 +2480,12 @@ MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_sli
 {
     const int sq = c->p->loss == MBGD_LOSS_SQUARED;
     int64_t next;
-    const int tail = c->p->n_features % 8 != 0; /* b = 1 only (iterate_in) */
+    const int tail = c->p->n_features % 8 != 0;
 #define MBGD_DIRECT(m, tl, sw)                                                                     \
-    (sq ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 1)             \
-        : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 0))
-#define MBGD_CALL(m, sw)                                                                           \
-    (!one_row ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, sw)              \
-     : tail   ? MBGD_DIRECT(m, 1, sw)                                                              \
-              : MBGD_DIRECT(m, 0, sw))
+    (!one_row ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, tl, sw)          \
+     : sq     ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 1)       \
+              : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 0))
+#define MBGD_CALL(m, sw) (tail ? MBGD_DIRECT(m, 1, sw) : MBGD_DIRECT(m, 0, sw))
 #define MBGD_CALLS(sw)                                                                             \
     switch ((c->p->n_features + 7) / 8) {                                                          \
     case 1: next = MBGD_CALL(1, sw); break;                                                        \
@@ -2559,7 +2559,6 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
      * the small path): alone, K = 1, no L2, no averaging */
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
                     h == NULL && d <= 32;
-    const int run_small = run && d % 8 == 0; /* small_run: rows of 8, 16, 24 or 32 */
 #endif
     for (int64_t t = 0; t < n_iter; t++) {
         const int64_t s = starts[t], nb = starts[t + 1] - s;
@@ -2568,7 +2567,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
-        if ((run && one_row) || (run_small && small && n_groups(nb, KD) == 1)) {
+        if (run && (one_row || (small && n_groups(nb, KD) == 1))) {
             const int64_t next = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq,
                                                    &pen_abs, one_row);
             if (next < 0) {

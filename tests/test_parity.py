@@ -198,9 +198,9 @@ def test_bad_isa_name(monkeypatch):
 @pytest.mark.parametrize("d", [5, 8, 13, 16, 20, 24, 31, 32])
 def test_runs_with_weights_in_registers(d, isa, monkeypatch):
     """float32 rows of up to 32 values (K = 1, no L2, no averaging) run in the x86 variants
-    with the weights in vector registers across runs of batches: b = 1 (direct_run, any d: the
-    row's last vector masked when d is not a multiple of 8) and batches of one group
-    (small_run, b = 2, 4, 8, rows of 8, 16, 24 or 32 values).  Every K = 1 loss, with and without an intercept and
+    with the weights in vector registers across runs of batches: b = 1 (direct_run) and batches
+    of one group (small_run, b = 2, 4, 8), the row's last vector masked when d is not a
+    multiple of 8.  Every K = 1 loss, with and without an intercept and
     sample weights, mean and sum, b = 2 over an odd N (a last batch of one row), against the
     NumPy twin; and a step that overflows a weight ends training at that iteration, as the
     twin says."""
