@@ -12,7 +12,7 @@
 # one, 150-600 ns in a bad one (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
-if [ "$1" != part2 ]; then
+if [ "$1" != part2 ] && [ "$1" != part3 ]; then
 NEW=224db80
 build_revs 2139195 $NEW
 build_patch $NEW b1-z-two-steps-ahead
@@ -45,7 +45,7 @@ for d in 8 16 32; do both $W/$NEW.so $W/b1-z-two-steps-ahead.so 200000 $d 1 1 11
 # the last vector's tail masked; dot's tail fused in both x86 variants) against 224db80, and
 # the tail read through a mask (docs/not-kept/b1-tail-masked-read.patch) against it.
 #   bash docs/ab-session17.sh part2 >> docs/ab-session17.txt
-else
+elif [ "$1" = part2 ]; then
 build_revs 224db80 9fbfa42
 build_patch 9fbfa42 b1-tail-masked-read
 cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
@@ -74,5 +74,28 @@ unset AB_ISA
 
 echo "# the tail read through a mask (not kept) against 9fbfa42: d = 12, 20, 28, b = 1"
 for d in 12 20 28; do both $W/9fbfa42.so $W/b1-tail-masked-read.so 200000 $d 1 1 11 0; done
+"$W/handoff" 500000
+
+# Part 3, run after the rest and appended: 3c7752a (batches of one group in registers on rows
+# of any length up to 32) against b263a02 (its parent, whose kernels are 9fbfa42's).
+#   bash docs/ab-session17.sh part3 >> docs/ab-session17.txt
+else
+build_revs b263a02 3c7752a
+cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
+echo "# part 3"
+"$W/handoff" 500000
+echo
+echo "# same bits: 3c7752a against b263a02 (its small_run on rows with a tail sums as before)"
+echo "\$ same_bits b263a02.so 3c7752a.so"
+"$W/same_bits" "$W/b263a02.so" "$W/3c7752a.so" | tail -1
+echo
+echo "# batches of one group with a tail: d = 7, 12, 20 at b = 4, d = 12 at b = 16, d = 20 at"
+echo "# b = 64, 1 thread; d = 12 b = 4 on 2 threads; unchanged: d = 16 b = 4, d = 256 b = 256 (2 threads)"
+for d in 7 12 20; do both $W/b263a02.so $W/3c7752a.so 200000 $d 4 1 11 0; done
+both $W/b263a02.so $W/3c7752a.so 200000 12 16 1 11 0
+both $W/b263a02.so $W/3c7752a.so 200000 20 64 1 11 0
+both $W/b263a02.so $W/3c7752a.so 200000 12 4 2 11 0
+both $W/b263a02.so $W/3c7752a.so 200000 16 4 1 11 0
+both $W/b263a02.so $W/3c7752a.so 200000 256 256 2 9 0
 "$W/handoff" 500000
 fi
