@@ -2242,7 +2242,7 @@ MBGD_INLINE __m256 FN(z_exact)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x, 
 {
     if (!TAIL) return FN(z_direct)(w, b, x, NV);
     float s = 0.0f, wl[8], xl[8];
-    if (NV > 1) s = 0.0f + _mm256_cvtss_f32(FN(sum8_all)(FN(vec4_products)(w, x, NV - 1)));
+    if (NV > 1) s = 0.0f + FN(vec4_dot)(w, x, NV - 1);
     _mm256_storeu_ps(wl, w->v[NV - 1]);
     _mm256_storeu_ps(xl, x->v[NV - 1]);
     for (int64_t j = 0; j < d - 8 * (NV - 1); j++) s = fmaf(wl[j], xl[j], s);
