@@ -85,12 +85,16 @@ def test_phase_launches_with_several_blocks(monkeypatch):
     same(*both(X, y, loss="softmax", batch_size=N, epochs=1, lr=0.05), np.float32)
 
 
+@pytest.mark.parametrize("max_chunks", [1024, 2])
 @pytest.mark.parametrize("launch", ["persistent", "phases"])
-def test_chunked_batches(launch, monkeypatch):
-    """Batches longer than a chunk (2 rows here) go through the chunk sums of phase B1."""
+def test_chunked_batches(launch, max_chunks, monkeypatch):
+    """Batches longer than a chunk (2 rows here, or 3 when at most 2 chunks are allowed) go
+    through the chunk sums of phase B1 (gradients and row losses), added by a warp per
+    parameter."""
     import mbgd_fast.cuda as mc
 
     monkeypatch.setattr(mc.CudaKernel, "CHUNK", 2)
+    monkeypatch.setattr(mc.CudaKernel, "MAX_CHUNKS", max_chunks)
     monkeypatch.setenv("MBGD_FAST_CUDA_LAUNCH", launch)
     X, y = make_problem("softmax", N, 5)
     same(*both(X, y, loss="softmax", batch_size=5, epochs=1, lr=0.05, optimizer="nesterov", l2=0.01),

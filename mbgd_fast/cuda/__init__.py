@@ -86,8 +86,10 @@ class CudaKernel:
 
     #: rows per partial gradient sum (the partials are then added in order: no atomics)
     GRAD_CHUNK = 256
-    #: batch rows per chunk of phase B1 (longer batches are summed chunk-parallel)
+    #: batch rows per chunk of phase B1 (longer batches are summed chunk-parallel), at least
     CHUNK = 16
+    #: chunks per batch, at most: longer chunks beyond CHUNK * MAX_CHUNKS rows
+    MAX_CHUNKS = 1024
 
     def __init__(self, spec, X, y, sample_weight=None):
         from .._native import LOSS_CODES, OPTIMIZER_CODES
@@ -167,6 +169,8 @@ class CudaKernel:
         maxb = int(nbs.max())
         ip = self.ip.copy()
         ip[k.I_MAXB] = maxb
+        ch = max(self.CHUNK, -(-maxb // self.MAX_CHUNKS))
+        ip[k.I_CHUNK] = ch
         step = state.step + 1 + np.arange(n_iter, dtype=np.float64)
         lr = np.ascontiguousarray(lr, dtype=np.float64)
         if self.spec.optimizer == "adam":
@@ -187,9 +191,10 @@ class CudaKernel:
         fp, d_ip = put(self.fp), put(ip)
         cbuf = cuda.device_array(maxb * self.K, np.float64)
         rloss2 = cuda.device_array(2 * maxb, np.float64)
-        R = -(-maxb // self.CHUNK)
-        part = cuda.device_array((R if R > 1 else 1, self.P), np.float64)
-        want = max(self._blocks(self.P * R), self._blocks(maxb * k.WARP))
+        R = -(-maxb // ch)
+        part = cuda.device_array((R, self.P + 1), np.float64)  # + the chunks' row losses
+        want = max(self._blocks((self.P + 1) * R), self._blocks(maxb * k.WARP),
+                   self._blocks(self.P * k.WARP) if R > 1 else 1)
         loss_d = cuda.device_array(n_iter, np.float64)
         flags_d = cuda.device_array(n_iter, np.float64)
         args = [self.X, self.Y, self.SW, d_rows, d_starts, d_lr, d_bc1, d_isb2, d_avgw, theta, buf1,
@@ -204,17 +209,20 @@ class CudaKernel:
                 blocks = 0
                 self.launch = "phases"
         if not blocks:
-            ba, bb = self._blocks(maxb * k.WARP), self._blocks(self.P)
-            pen = cuda.device_array((bb, 3), np.float64)
+            ba, bb, bw = self._blocks(maxb * k.WARP), self._blocks(self.P), self._blocks(self.P * k.WARP)
+            pen = cuda.device_array((max(bb, bw), 3), np.float64)
             for t in range(n_iter):  # launches queue up: no host synchronization per iteration
                 k.phase_a[ba, self.threads](self.X, self.Y, self.SW, d_rows, d_starts, t, theta, fp,
                                             d_ip, cbuf, rloss2)
-                if nbs[t] > self.CHUNK:
-                    k.phase_b1[self._blocks(self.P * -(-int(nbs[t]) // self.CHUNK)), self.threads](
-                        self.X, d_rows, d_starts, t, d_ip, cbuf, part)
-                k.phase_b[bb, self.threads](self.X, d_rows, d_starts, t, d_lr, d_bc1, d_isb2, d_avgw,
-                                            theta, buf1, buf2, avg, fp, d_ip, cbuf, part, pen)
-                k.finalize[1, 1](d_starts, t, fp, d_ip, rloss2, pen, bb, loss_d, flags_d)
+                chunked = nbs[t] > ch
+                if chunked:
+                    k.phase_b1[self._blocks((self.P + 1) * -(-int(nbs[t]) // ch)), self.threads](
+                        self.X, d_rows, d_starts, t, d_ip, cbuf, rloss2, part)
+                k.phase_b[bw if chunked else bb, self.threads](
+                    self.X, d_rows, d_starts, t, d_lr, d_bc1, d_isb2, d_avgw, theta, buf1, buf2, avg,
+                    fp, d_ip, cbuf, rloss2, part, pen)
+                k.finalize[1, self.threads](d_starts, t, fp, d_ip, rloss2, part, pen,
+                                            bw if chunked else bb, loss_d, flags_d)
         losses, flags = loss_d.copy_to_host(), flags_d.copy_to_host()
         theta.copy_to_host(state.theta)
         for name, dev in (("buf1", buf1), ("buf2", buf2), ("avg", avg)):

@@ -5,16 +5,20 @@ One iteration on the batch rows[s .. s + nb):
 * phase A, a warp per batch row: z_k = W_k . x + b_k (lanes stride over the features,
   then a shuffle reduction), the loss and dl = dloss/dz by lane 0, c = sw dl stored
   per row and output, the row's weighted loss stored per row.
-* phase B, a thread per parameter (consecutive threads on consecutive features, so
-  the reads of a row are coalesced): g = sum over the batch rows, in row order, of
-  c x (no atomics: the same bits on every run).  Batches longer than one chunk
-  (ip[I_CHUNK] rows) first sum each chunk of rows per parameter in parallel (phase
-  B1, every (chunk, parameter) pair a thread), then add the chunks in order, so
-  large batches keep the whole GPU busy.  Then g * scale + l2 w, the optimizer
-  step, the L1 prox and averaging; per block, tree reductions of |w|^2 and |w|_1 of
-  the weights before the step and of a finiteness probe of the weights after it.
-* finalize (thread 0 of block 0): the batch loss = sum of the row losses (in order)
-  * scale + the penalty, and the probe, written per iteration.
+* phase B1, for batches longer than one chunk (ip[I_CHUNK] rows: CudaKernel.CHUNK, or more
+  so that a batch has at most CudaKernel.MAX_CHUNKS chunks): every (chunk, parameter)
+  pair a thread, consecutive threads on consecutive features (the reads of a row are
+  coalesced), sums c x over the chunk's rows in row order; one more column sums the
+  chunk's row losses.
+* phase B: the batch gradient g of each parameter, with no atomics (the same bits on
+  every run).  A batch of one chunk: a thread per parameter sums c x over the rows in
+  order.  A longer one: a warp per parameter adds the chunk sums of phase B1 (lanes
+  over the chunks, then a shuffle tree).  Then g * scale + l2 w, the optimizer step,
+  the L1 prox and averaging; per block, tree reductions of |w|^2 and |w|_1 of the
+  weights before the step and of a finiteness probe of the weights after it.
+* finalize (block 0): the batch loss = the sum of the row losses (or of phase B1's
+  chunk sums of them; strided over the block's threads, then a tree) * scale + the
+  penalty, and the probe, written per iteration.
 
 ``train_persistent`` runs a whole slice of iterations in one cooperative launch,
 with grid-wide syncs between the phases; ``phase_a`` / ``phase_b`` / ``finalize``
@@ -116,15 +120,21 @@ def row_loss(loss, z, y, delta, epsilon):
 
 
 @cuda.jit(device=True)
+def _warps_over(n):
+    """A warp per item of n over the grid: (lane, this warp's first item, warps in the grid,
+    rounds).  Rounds are the same for every warp, so warp_sum is called uniformly."""
+    tid = cuda.threadIdx.x
+    warps = cuda.gridDim.x * (cuda.blockDim.x // WARP)
+    return tid % WARP, cuda.blockIdx.x * (cuda.blockDim.x // WARP) + tid // WARP, warps, \
+        (n + warps - 1) // warps
+
+
+@cuda.jit(device=True)
 def _phase_a(X, Y, SW, rows, s, nb, theta, fp, ip, cbuf, rloss, xsq, scratch, want_xsq):
     """Warps over the batch rows: c[q, k] = sw dl_k and the weighted row loss (+ |x|^2)."""
     d, K = ip[I_D], ip[I_K]
     KD = K * d
-    tid = cuda.threadIdx.x
-    lane = tid % WARP
-    warps = cuda.gridDim.x * (cuda.blockDim.x // WARP)
-    w0 = cuda.blockIdx.x * (cuda.blockDim.x // WARP) + tid // WARP
-    rounds = (nb + warps - 1) // warps  # the same for every warp: warp_sum is called uniformly
+    lane, w0, warps, rounds = _warps_over(nb)
     for it in range(rounds):
         q = it * warps + w0
         active = q < nb
@@ -172,13 +182,14 @@ def _phase_a(X, Y, SW, rows, s, nb, theta, fp, ip, cbuf, rloss, xsq, scratch, wa
 
 
 @cuda.jit(device=True)
-def _block_sum3(a, b, c, red):
-    """Tree sums over the block of three values (a fixed order); valid in thread 0."""
+def _block_sum4(a, b, c, e, red):
+    """Tree sums over the block of four values (a fixed order); valid in thread 0."""
     tid = cuda.threadIdx.x
     n = cuda.blockDim.x
     red[0, tid] = a
     red[1, tid] = b
     red[2, tid] = c
+    red[3, tid] = e
     cuda.syncthreads()
     half = n // 2
     while half > 0:
@@ -186,16 +197,18 @@ def _block_sum3(a, b, c, red):
             red[0, tid] += red[0, tid + half]
             red[1, tid] += red[1, tid + half]
             red[2, tid] += red[2, tid + half]
+            red[3, tid] += red[3, tid + half]
         cuda.syncthreads()
         half //= 2
-    out0, out1, out2 = red[0, 0], red[1, 0], red[2, 0]
+    out0, out1, out2, out3 = red[0, 0], red[1, 0], red[2, 0], red[3, 0]
     cuda.syncthreads()
-    return out0, out1, out2
+    return out0, out1, out2, out3
 
 
 @cuda.jit(device=True)
-def _chunk_sum(X, rows, s, q0, q1, p, d, K, KD, cbuf):
-    """sum over batch rows q0 .. q1 (in order) of c[q, k] x[j] for parameter p."""
+def _chunk_sum(X, rows, s, q0, q1, p, d, K, KD, cbuf, rloss):
+    """sum over batch rows q0 .. q1 (in order) of c[q, k] x[j] for parameter p < KD, of
+    c[q, k] for the intercepts KD <= p < KD + K, of the row losses for p = KD + K."""
     g = 0.0
     if p < KD:
         k = p // d
@@ -204,109 +217,145 @@ def _chunk_sum(X, rows, s, q0, q1, p, d, K, KD, cbuf):
             cq = cbuf[q * K + k]
             if cq != 0.0:
                 g += cq * X[rows[s + q], j]
-    else:
+    elif p < KD + K:
         for q in range(q0, q1):
             g += cbuf[q * K + p - KD]
+    else:
+        for q in range(q0, q1):
+            g += rloss[q]
     return g
 
 
 @cuda.jit(device=True)
-def _phase_b1(X, rows, s, nb, ip, cbuf, part):
-    """part[r, p]: the chunk sums of a long batch, a thread per (chunk, parameter)."""
+def _phase_b1(X, rows, s, nb, ip, cbuf, rloss, part):
+    """part[r, p]: the chunk sums of a long batch, a thread per (chunk, parameter); column
+    P holds the chunk's row losses."""
     d, K = ip[I_D], ip[I_K]
     KD = K * d
-    P = KD + K
+    P1 = KD + K + 1
     ch = ip[I_CHUNK]
     R = (nb + ch - 1) // ch
     T = cuda.gridDim.x * cuda.blockDim.x
     item = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
-    while item < R * P:
-        r = item // P
-        p = item - r * P
-        part[r, p] = _chunk_sum(X, rows, s, r * ch, min(nb, (r + 1) * ch), p, d, K, KD, cbuf)
+    while item < R * P1:
+        r = item // P1
+        p = item - r * P1
+        part[r, p] = _chunk_sum(X, rows, s, r * ch, min(nb, (r + 1) * ch), p, d, K, KD, cbuf, rloss)
         item += T
 
 
 @cuda.jit(device=True)
-def _phase_b(X, rows, s, nb, theta, buf1, buf2, avg, fp, ip, cbuf, part, lr, lr_bc1, isb2, avg_w,
-             pen, red):
-    """Threads over the parameters: the batch gradient in row order, the step, the norms."""
+def _step(p, g, theta, buf1, buf2, avg, fp, ip, KD, scale, lr, lr_bc1, isb2, avg_w):
+    """Parameter p's step from its batch gradient sum g; returns its w^2, |w| (before the
+    step; coefficients only) and the finiteness probe of the new value."""
+    opt = ip[I_OPT]
+    coef = p < KD
+    w = theta[p] * 1.0
+    sq = w * w if coef else 0.0
+    ab = abs(w) if coef else 0.0
+    if coef or ip[I_FIT_INTERCEPT]:
+        l2 = fp[F_L2] if coef else 0.0
+        g = g * scale + l2 * w
+        if opt == SGD:
+            w = w - lr * g
+        elif opt == MOMENTUM:
+            m = fp[F_MU] * buf1[p] + g
+            buf1[p] = m
+            w = w - lr * m
+        elif opt == NESTEROV:
+            m = fp[F_MU] * buf1[p] + g
+            buf1[p] = m
+            w = w - lr * (g + fp[F_MU] * m)
+        else:
+            b1, b2 = fp[F_B1], fp[F_B2]
+            m = b1 * buf1[p] + (1.0 - b1) * g
+            v = b2 * buf2[p] + (1.0 - b2) * g * g
+            buf1[p] = m
+            buf2[p] = v
+            w = w - lr_bc1 * m / (math.sqrt(v) * isb2 + fp[F_EPS])
+        if coef and fp[F_L1] > 0:
+            a = abs(w) - lr * fp[F_L1]
+            w = (a if w > 0 else -a) if a > 0 else 0.0
+        theta[p] = w
+    if avg_w > 0:
+        avg[p] += (theta[p] - avg[p]) * avg_w
+    return sq, ab, theta[p] - theta[p]
+
+
+@cuda.jit(device=True)
+def _phase_b(X, rows, s, nb, theta, buf1, buf2, avg, fp, ip, cbuf, rloss, part, lr, lr_bc1, isb2,
+             avg_w, pen, red, scratch):
+    """The batch gradient in row order, the step, the norms.  A batch of one chunk: a thread
+    per parameter sums its rows.  A longer one: a warp per parameter adds phase B1's chunk
+    sums (lanes over the chunks, then a shuffle tree: a fixed order)."""
     d, K = ip[I_D], ip[I_K]
     KD = K * d
     P = KD + K
-    T = cuda.gridDim.x * cuda.blockDim.x
-    g0 = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    tid = cuda.threadIdx.x
     scale = 1.0 if ip[I_SUM] else 1.0 / nb
     R = (nb + ip[I_CHUNK] - 1) // ip[I_CHUNK]
-    opt = ip[I_OPT]
     sq = 0.0
     ab = 0.0
     probe = 0.0
-    rounds = (P + T - 1) // T
-    for it in range(rounds):
-        p = it * T + g0
-        if p < P:
-            coef = p < KD
-            if R == 1:
-                g = _chunk_sum(X, rows, s, 0, nb, p, d, K, KD, cbuf)
-            else:  # the chunks of phase B1, added in order
-                g = 0.0
-                for r in range(R):
-                    g += part[r, p]
-            w = theta[p] * 1.0
-            if coef:
-                sq += w * w
-                ab += abs(w)
-            if coef or ip[I_FIT_INTERCEPT]:
-                l2 = fp[F_L2] if coef else 0.0
-                g = g * scale + l2 * w
-                if opt == SGD:
-                    w = w - lr * g
-                elif opt == MOMENTUM:
-                    m = fp[F_MU] * buf1[p] + g
-                    buf1[p] = m
-                    w = w - lr * m
-                elif opt == NESTEROV:
-                    m = fp[F_MU] * buf1[p] + g
-                    buf1[p] = m
-                    w = w - lr * (g + fp[F_MU] * m)
-                else:
-                    b1, b2 = fp[F_B1], fp[F_B2]
-                    m = b1 * buf1[p] + (1.0 - b1) * g
-                    v = b2 * buf2[p] + (1.0 - b2) * g * g
-                    buf1[p] = m
-                    buf2[p] = v
-                    w = w - lr_bc1 * m / (math.sqrt(v) * isb2 + fp[F_EPS])
-                if coef and fp[F_L1] > 0:
-                    a = abs(w) - lr * fp[F_L1]
-                    w = (a if w > 0 else -a) if a > 0 else 0.0
-                theta[p] = w
-            if avg_w > 0:
-                avg[p] += (theta[p] - avg[p]) * avg_w
-            probe += theta[p] - theta[p]
-    a, b, c = _block_sum3(sq, ab, probe, red)
-    if cuda.threadIdx.x == 0:
+    if R == 1:
+        T = cuda.gridDim.x * cuda.blockDim.x
+        g0 = cuda.blockIdx.x * cuda.blockDim.x + tid
+        for p in range(g0, P, T):
+            g = _chunk_sum(X, rows, s, 0, nb, p, d, K, KD, cbuf, rloss)
+            a, b, c = _step(p, g, theta, buf1, buf2, avg, fp, ip, KD, scale, lr, lr_bc1, isb2, avg_w)
+            sq += a
+            ab += b
+            probe += c
+    else:
+        lane, w0, warps, rounds = _warps_over(P)
+        for it in range(rounds):
+            p = it * warps + w0
+            part_sum = 0.0
+            if p < P:
+                for r in range(lane, R, WARP):
+                    part_sum += part[r, p]
+            g = warp_sum(part_sum, scratch)
+            if p < P and lane == 0:
+                a, b, c = _step(p, g, theta, buf1, buf2, avg, fp, ip, KD, scale, lr, lr_bc1, isb2,
+                                avg_w)
+                sq += a
+                ab += b
+                probe += c
+    a, b, c, unused = _block_sum4(sq, ab, probe, 0.0, red)
+    if tid == 0:
         pen[cuda.blockIdx.x, 0] = a
         pen[cuda.blockIdx.x, 1] = b
         pen[cuda.blockIdx.x, 2] = c
 
 
 @cuda.jit(device=True)
-def _finalize(t, nb, fp, ip, rloss, pen, n_blocks, batch_loss, flags):
-    if cuda.blockIdx.x == 0 and cuda.threadIdx.x == 0:
+def _finalize(t, nb, fp, ip, rloss, part, pen, n_blocks, batch_loss, flags, red):
+    """Block 0: the batch loss (the row losses, or phase B1's chunk sums of them, strided over
+    the block's threads, then a tree) * scale + the penalty, and the probe, for iteration t."""
+    if cuda.blockIdx.x == 0:
+        tid = cuda.threadIdx.x
+        T = cuda.blockDim.x
+        P = ip[I_K] * (ip[I_D] + 1)
+        R = (nb + ip[I_CHUNK] - 1) // ip[I_CHUNK]
         lsum = 0.0
-        for q in range(nb):
-            lsum += rloss[q]
+        if R == 1:
+            for q in range(tid, nb, T):
+                lsum += rloss[q]
+        else:
+            for r in range(tid, R, T):
+                lsum += part[r, P]
         sq = 0.0
         ab = 0.0
         probe = 0.0
-        for bl in range(n_blocks):
+        for bl in range(tid, n_blocks, T):
             sq += pen[bl, 0]
             ab += pen[bl, 1]
             probe += pen[bl, 2]
-        scale = 1.0 if ip[I_SUM] else 1.0 / nb
-        batch_loss[t] = lsum * scale + 0.5 * fp[F_L2] * sq + fp[F_L1] * ab
-        flags[t] = probe
+        lsum, sq, ab, probe = _block_sum4(lsum, sq, ab, probe, red)
+        if tid == 0:
+            scale = 1.0 if ip[I_SUM] else 1.0 / nb
+            batch_loss[t] = lsum * scale + 0.5 * fp[F_L2] * sq + fp[F_L1] * ab
+            flags[t] = probe
 
 
 @cuda.jit
@@ -315,7 +364,7 @@ def train_persistent(X, Y, SW, rows, starts, lr, lr_bc1, isb2, avg_w, theta, buf
     """Iterations t0 .. t1 of the slice in one cooperative launch (grid syncs between phases)."""
     grid = cuda.cg.this_grid()
     scratch = cuda.shared.array(MAX_THREADS, numba.float64)
-    red = cuda.shared.array((3, MAX_THREADS), numba.float64)
+    red = cuda.shared.array((4, MAX_THREADS), numba.float64)
     maxb = ip[I_MAXB]
     for t in range(t0, t1):
         s = starts[t]
@@ -326,12 +375,13 @@ def train_persistent(X, Y, SW, rows, starts, lr, lr_bc1, isb2, avg_w, theta, buf
         _phase_a(X, Y, SW, rows, s, nb, theta, fp, ip, cbuf, rloss, rloss, scratch, False)
         grid.sync()
         if nb > ip[I_CHUNK]:
-            _phase_b1(X, rows, s, nb, ip, cbuf, part)
+            _phase_b1(X, rows, s, nb, ip, cbuf, rloss, part)
             grid.sync()
-        _phase_b(X, rows, s, nb, theta, buf1, buf2, avg, fp, ip, cbuf, part, lr[t], lr_bc1[t],
-                 isb2[t], avg_w[t], pen, red)
+        _phase_b(X, rows, s, nb, theta, buf1, buf2, avg, fp, ip, cbuf, rloss, part, lr[t], lr_bc1[t],
+                 isb2[t], avg_w[t], pen, red, scratch)
         grid.sync()
-        _finalize(t, nb, fp, ip, rloss, pen, cuda.gridDim.x, batch_loss, flags)
+        # phase B1 of t + 1, which writes part, starts only after block 0 has done this
+        _finalize(t, nb, fp, ip, rloss, part, pen, cuda.gridDim.x, batch_loss, flags, red)
 
 
 @cuda.jit
@@ -342,23 +392,25 @@ def phase_a(X, Y, SW, rows, starts, t, theta, fp, ip, cbuf, rloss):
 
 
 @cuda.jit
-def phase_b1(X, rows, starts, t, ip, cbuf, part):
+def phase_b1(X, rows, starts, t, ip, cbuf, rloss, part):
     s = starts[t]
-    _phase_b1(X, rows, s, starts[t + 1] - s, ip, cbuf, part)
+    _phase_b1(X, rows, s, starts[t + 1] - s, ip, cbuf, rloss, part)
 
 
 @cuda.jit
-def phase_b(X, rows, starts, t, lr, lr_bc1, isb2, avg_w, theta, buf1, buf2, avg, fp, ip, cbuf, part,
-            pen):
-    red = cuda.shared.array((3, MAX_THREADS), numba.float64)
+def phase_b(X, rows, starts, t, lr, lr_bc1, isb2, avg_w, theta, buf1, buf2, avg, fp, ip, cbuf, rloss,
+            part, pen):
+    red = cuda.shared.array((4, MAX_THREADS), numba.float64)
+    scratch = cuda.shared.array(MAX_THREADS, numba.float64)
     s = starts[t]
-    _phase_b(X, rows, s, starts[t + 1] - s, theta, buf1, buf2, avg, fp, ip, cbuf, part, lr[t],
-             lr_bc1[t], isb2[t], avg_w[t], pen, red)
+    _phase_b(X, rows, s, starts[t + 1] - s, theta, buf1, buf2, avg, fp, ip, cbuf, rloss, part, lr[t],
+             lr_bc1[t], isb2[t], avg_w[t], pen, red, scratch)
 
 
 @cuda.jit
-def finalize(starts, t, fp, ip, rloss, pen, n_blocks, batch_loss, flags):
-    _finalize(t, starts[t + 1] - starts[t], fp, ip, rloss, pen, n_blocks, batch_loss, flags)
+def finalize(starts, t, fp, ip, rloss, part, pen, n_blocks, batch_loss, flags):
+    red = cuda.shared.array((4, MAX_THREADS), numba.float64)
+    _finalize(t, starts[t + 1] - starts[t], fp, ip, rloss, part, pen, n_blocks, batch_loss, flags, red)
 
 
 @cuda.jit

@@ -27,9 +27,9 @@ def signatures(FT):
     return {
         "train_persistent": (X, V, V, I, I, D, D, D, D, V, V, V, V, D, I, D, D2, D, D2, D, D, n, n),
         "phase_a": (X, V, V, I, I, n, V, D, I, D, D),
-        "phase_b1": (X, I, I, n, I, D, D2),
-        "phase_b": (X, I, I, n, D, D, D, D, V, V, V, V, D, I, D, D2, D2),
-        "finalize": (I, n, D, I, D, D2, n, D, D),
+        "phase_b1": (X, I, I, n, I, D, D, D2),
+        "phase_b": (X, I, I, n, D, D, D, D, V, V, V, V, D, I, D, D, D2, D2),
+        "finalize": (I, n, D, I, D, D2, D2, n, D, D),
         "rows_pass": (X, V, V, I, n, V, D, I, D, D, D),
         "grad_partials": (X, I, n, n, I, D, D2),
     }
