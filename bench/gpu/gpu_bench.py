@@ -3,13 +3,16 @@ PyTorch CUDA as the baseline and a device-to-device copy as the bandwidth ceilin
 one run; the cost-model fit (tau_f, tau_d), a table and a PNG.
 
     python bench/gpu/gpu_bench.py --out DIR    # on a GPU machine: builds the C extension if
-                                               # needed, then checks and times (H200: ~5 min)
+                                               # needed, then checks and times (H200: > 5 min,
+                                               # most of it PyTorch at b = 1)
+    python bench/gpu/gpu_bench.py --out DIR --iters 500 --min-rows 2000   # H200: ~80-95 s
     NUMBA_ENABLE_CUDASIM=1 python bench/gpu/gpu_bench.py --smoke --out DIR   # simulator check
 
 Measured, float32, rows in a random order: b in {1, 8, 64, 512, 4096, 32768} at
 d in {256, 4096}, N = 1,000,000 rows on the device (the data are made on the device).
-Each point trains on the first rows_used(b) rows (enough iterations for a stable
-median, the whole N for large b), after one warm-up, the median of --rounds.
+Each point trains on the first rows_used(b) rows (--iters iterations, at least --min-rows
+rows, at most N), after one warm-up, the median of --rounds; each timed call is a whole
+train() (its host work included).
 Systems: mbgd_fast persistent (one cooperative launch per slice), mbgd_fast phases
 (one launch per phase), torch autograd + SGD(foreach=True), and SGD(fused=True).
 Writes gpu-bench.json, gpu-bench.png and prints the table (targets: tau_f <= 5 us
@@ -91,8 +94,9 @@ def host(a):
     return a.detach().cpu().numpy() if hasattr(a, "detach") else a.copy_to_host()
 
 
-def rows_used(b, n, smoke):
-    return min(n, max(b * (2 if smoke else 2000), 8 if smoke else 20_000))
+def rows_used(b, n, iters, min_rows):
+    """Rows one timed call trains on: iters iterations, at least min_rows rows, at most n."""
+    return min(n, max(b * iters, min_rows))
 
 
 def time_it(fn, rounds):
@@ -208,13 +212,25 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="tiny sizes (the simulator)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--n", type=int, default=None)
+    ap.add_argument("--iters", type=int, default=None,
+                    help="iterations per timed call (default 2000; fewer where N runs out)")
+    ap.add_argument("--min-rows", type=int, default=None,
+                    help="rows per timed call, at least (default 20000)")
+    ap.add_argument("--dims", default=None, help="comma-separated d (default 256,4096)")
+    ap.add_argument("--systems", default=None,
+                    help="comma-separated subset of mbgd-persistent,mbgd-phases,torch-foreach,torch-fused")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     smoke = args.smoke
     dims = (8,) if smoke else (256, 4096)
+    if args.dims:
+        dims = tuple(int(v) for v in args.dims.split(","))
+    iters = args.iters or (2 if smoke else 2000)
+    min_rows = args.min_rows or (8 if smoke else 20_000)
     bsz = (1, 8) if smoke else (1, 8, 64, 512, 4096, 32768)
     n = args.n or (64 if smoke else 1_000_000)
-    report = {"device": None, "n": n, "dims": dims, "batch_sizes": bsz, "runs": [], "fits": {}}
+    report = {"device": None, "n": n, "dims": dims, "batch_sizes": bsz, "iters": iters,
+              "min_rows": min_rows, "runs": [], "fits": {}}
     try:
         from numba import cuda
 
@@ -239,26 +255,29 @@ def main():
     systems = [("mbgd-persistent", "persistent"), ("mbgd-phases", "phases")]
     if have_torch:
         systems += [("torch-foreach", False), ("torch-fused", True)]
+    if args.systems:
+        keep = args.systems.split(",")
+        systems = [sy for sy in systems if sy[0] in keep]
     for d in dims:
         X, y, gen = make_data(n, d)
         log(f"\nd = {d}: X {n} x {d} float32 made on the device ({gen})")
         for b in bsz:
-            m = rows_used(b, n, smoke)
+            m = rows_used(b, n, iters, min_rows)
             for name, arg in systems:
                 try:
                     if name.startswith("mbgd"):
-                        t, iters, check = bench_mbgd(X, y, b, m, arg, args.rounds)
+                        t, n_it, check = bench_mbgd(X, y, b, m, arg, args.rounds)
                     else:
-                        t, iters, check = bench_torch(X, y, b, m, arg, args.rounds)
+                        t, n_it, check = bench_torch(X, y, b, m, arg, args.rounds)
                 except Exception as exc:
                     log(f"  {name} b={b}: FAILED {exc}")
                     traceback.print_exc()
                     continue
-                run = dict(system=name, d=d, b=b, rows=m, iters=iters, seconds=t,
-                           sec_per_iter=t / iters, samples_per_s=m / t,
+                run = dict(system=name, d=d, b=b, rows=m, iters=n_it, seconds=t,
+                           sec_per_iter=t / n_it, samples_per_s=m / t,
                            x_bytes_per_s=m * d * 4 / t, check=check)
                 report["runs"].append(run)
-                log(f"  {name:16s} b={b:<6d} {m / t:11.4g} samples/s  {t / iters * 1e6:9.2f} us/iter  "
+                log(f"  {name:16s} b={b:<6d} {m / t:11.4g} samples/s  {t / n_it * 1e6:9.2f} us/iter  "
                     f"{100 * m * d * 4 / t / bw:6.1f}% of copy  {check}")
         del X, y
     table(report)
