@@ -26,8 +26,10 @@ from mbgd_fast import costmodel
 def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
-    {"curve": {d: extra_info}, "loss": {d: extra_info}}."""
+    {"curve": {d: extra_info}, "loss": {d: extra_info}}, and the NumPy user's epoch shuffle
+    (rows, seconds) or None."""
     rows, bandwidth, shuffled, paired = [], {}, {}, {"curve": {}, "loss": {}}
+    permutation = None
     for path in paths:
         with open(path) as fh:
             data = json.load(fh)
@@ -42,6 +44,9 @@ def load(paths):
             if info.get("backend") == "paired-loss":
                 paired["loss"][info["d"]] = info
                 continue
+            if info.get("backend") == "numpy-permutation":
+                permutation = (info["rows"], med)
+                continue
             if info.get("backend") == "shuffled-read":
                 shuffled[(info["d"], info["threads"])] = info["bytes"] / med
                 continue
@@ -50,7 +55,7 @@ def load(paths):
             system = info["backend"] + (f"/{info['threads']}t" if info["backend"] == "mbgd_fast" else "")
             rows.append(dict(info, system=system, median=med, sps=info["samples"] / med,
                              t_iter=med / info["iters"]))
-    return rows, bandwidth, shuffled, paired
+    return rows, bandwidth, shuffled, paired, permutation
 
 
 def curve_table(d, info, say):
@@ -127,7 +132,7 @@ def fit_systems(rows):
     return fits
 
 
-def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None):
+def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permutation=None):
     lines = []
     say = lines.append
     fits = fit_systems(rows)
@@ -170,6 +175,16 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None):
                 cells = [f"{mine[b]['sps'] / other[b]['sps']:.2f}x" if b in mine and b in other else ""
                          for b in bs]
                 say(f"| {s} | " + " | ".join(cells) + " |")
+            loop = fits.get(("numpy-loop", d))
+            if permutation and loop:
+                # the loop's timing holds no shuffle; a NumPy user draws rng.permutation(N) each
+                # epoch: its time, prorated to the rows the loop ran, added (not a target's anchor)
+                prows, psec = permutation
+                with_perm = {b: r["samples"] / (r["median"] + psec * r["samples"] / prows)
+                             for b, r in loop[1].items()}
+                cells = [f"{mine[b]['sps'] / with_perm[b]:.2f}x" if b in mine and b in with_perm else ""
+                         for b in bs]
+                say("| numpy-loop + its epoch's rng.permutation (prorated) | " + " | ".join(cells) + " |")
             say("")
             say("% of the read bandwidth reached by mbgd_fast (bytes of X read per second), "
                 "and in brackets % of the shuffled-row read ceiling:")
@@ -287,8 +302,8 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join("bench", "out"))
     ap.add_argument("--markdown", default=None)
     args = ap.parse_args(argv)
-    rows, bandwidth, shuffled, paired = load(args.json)
-    report(rows, bandwidth, shuffled, args.out, args.markdown, paired)
+    rows, bandwidth, shuffled, paired, permutation = load(args.json)
+    report(rows, bandwidth, shuffled, args.out, args.markdown, paired, permutation)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,19 @@ def test_numpy_loop(benchmark, record, dataset, b, d):
     assert ok
 
 
+def test_numpy_permutation(benchmark, record, dataset):
+    """The shuffle a NumPy user draws each epoch, rng.permutation(N), timed alone.  The NumPy
+    loop's timing above holds none; mbgd_fast's epochs hold their own draw.  bench/report.py
+    shows the ratio against the loop with this added as well (the targets keep the loop alone)."""
+    X, _ = dataset(16)
+    rng = np.random.default_rng(0)
+    benchmark.group = "numpy permutation"
+    order = benchmark.pedantic(rng.permutation, args=(len(X),), rounds=7, warmup_rounds=1)
+    ok = bool(np.array_equal(np.sort(order), np.arange(len(X))))
+    record(backend="numpy-permutation", threads=1, rows=len(X), check=f"a permutation: {ok}", ok=ok)
+    assert ok
+
+
 def _blas_threads():
     try:
         from threadpoolctl import threadpool_info
