@@ -178,6 +178,30 @@ def test_clear_errors_when_missing(monkeypatch):
     assert mf.train(X, y, backend="auto", epochs=1, batch_size=2).backend == "cpu"  # small: the CPU
 
 
+def test_numba_cuda_that_needs_row_stack_is_refused_clearly(monkeypatch):
+    """numba-cuda 0.30.4 calls np.row_stack (gone in NumPy 2.5) at its first compile: on a
+    real GPU backend='cuda' says so up front, and backend='auto' keeps to the CPU."""
+    import importlib.metadata
+
+    import mbgd_fast.cuda as mc
+
+    monkeypatch.delattr(np, "row_stack", raising=False)
+    for v, refused in (("0.30.4", True), ("0.20.1", True), ("0.31.0", False), ("1.0.0", False)):
+        monkeypatch.setattr(importlib.metadata, "version", lambda name, v=v: v)
+        reason = mc.numpy_clash()
+        assert (reason is not None) == refused, v
+        if refused:
+            assert f"numba-cuda {v}" in reason and "pip install 'numpy<2.5'" in reason
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.30.4")
+    monkeypatch.setattr(mc._import()[1], "SIM", False)  # as on a GPU: the kernels get compiled
+    assert "np.row_stack" in mc.unavailable_reason()
+    X, y = make_problem("squared", N, 3)
+    with pytest.raises(ImportError, match=r"numpy<2\.5"):  # something to install
+        mf.train(X, y, backend="cuda", batch_size=2)
+    monkeypatch.setattr(np, "row_stack", np.vstack, raising=False)  # an older NumPy
+    assert mc.numpy_clash() is None
+
+
 def test_sparse_is_refused_on_cuda():
     import scipy.sparse as sp
 

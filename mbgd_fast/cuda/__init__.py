@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 
 import numpy as np
 
@@ -33,6 +34,28 @@ def _import():
     return cuda, kernels
 
 
+#: the last numba-cuda seen to call np.row_stack, which NumPy 2.5 removed, when it compiles
+#: a kernel (0.30.4 with NumPy 2.5.2 on an H200 machine: AttributeError at the first launch)
+ROW_STACK_UNTIL = (0, 30, 4)
+
+
+def numpy_clash():
+    """Why this numba-cuda cannot compile with this NumPy, or None."""
+    if hasattr(np, "row_stack"):
+        return None
+    try:
+        from importlib.metadata import version
+
+        v = version("numba-cuda")
+    except Exception:  # not installed as a distribution: nothing known
+        return None
+    parts = tuple(int(p) for p in re.findall(r"\d+", v)[:3])
+    if parts and parts <= ROW_STACK_UNTIL:
+        return (f"backend='cuda': numba-cuda {v} calls np.row_stack when it compiles, and NumPy "
+                f"{np.__version__} has none: pip install 'numpy<2.5' (or a newer numba-cuda)")
+    return None
+
+
 def unavailable_reason():
     """None when backend="cuda" can run here, else why not (what is missing)."""
     try:
@@ -40,7 +63,10 @@ def unavailable_reason():
     except ImportError as exc:
         return str(exc)
     if kernels.SIM:
-        return None
+        return None  # the simulator compiles nothing
+    clash = numpy_clash()
+    if clash:
+        return clash
     try:
         if not cuda.is_available():
             return ("backend='cuda': Numba finds no usable CUDA GPU or driver here "
