@@ -16,16 +16,12 @@ if [ "$1" != part2 ] && [ "$1" != part3 ]; then
 NEW=224db80
 build_revs 2139195 $NEW
 build_patch $NEW b1-z-two-steps-ahead
-cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
 "$W/handoff" 500000
 echo
 
 echo "# same bits: $NEW against 2139195, the problems that differ counted by instruction set"
 echo "# (2: avx2, 3: avx512), d and b; then the total"
-echo "\$ same_bits 2139195.so $NEW.so"
-"$W/same_bits" "$W/2139195.so" "$W/$NEW.so" > "$W/same.txt" || true
-grep differ: "$W/same.txt" | awk '{print "isa", $3, "d", $7, "b", $9}' | sort | uniq -c
-tail -1 "$W/same.txt"
+same_bits 2139195 $NEW cases
 echo
 
 echo "# z ahead (b = 1 runs in registers): d = 16 on 1 and 2 threads, d = 8, 24, 32 on 1"
@@ -48,17 +44,13 @@ for d in 8 16 32; do both $W/$NEW.so $W/b1-z-two-steps-ahead.so 200000 $d 1 1 11
 elif [ "$1" = part2 ]; then
 build_revs 224db80 9fbfa42
 build_patch 9fbfa42 b1-tail-masked-read
-cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
 echo "# part 2"
 "$W/handoff" 500000
 echo
 
 echo "# same bits: 9fbfa42 against 224db80, the problems that differ counted by instruction set"
 echo "# (2: avx2, 3: avx512), d and b; then the total"
-echo "\$ same_bits 224db80.so 9fbfa42.so"
-"$W/same_bits" "$W/224db80.so" "$W/9fbfa42.so" > "$W/same.txt" || true
-grep differ: "$W/same.txt" | awk '{print "isa", $3, "d", $7, "b", $9}' | sort | uniq -c
-tail -1 "$W/same.txt"
+same_bits 224db80 9fbfa42 cases
 echo
 
 echo "# b = 1 in registers on rows with a tail: d = 7, 12, 20, 28, 1 thread; d = 12 on 2"
@@ -81,13 +73,11 @@ for d in 12 20 28; do both $W/9fbfa42.so $W/b1-tail-masked-read.so 200000 $d 1 1
 #   bash docs/ab-session17.sh part3 >> docs/ab-session17.txt
 else
 build_revs b263a02 3c7752a
-cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
 echo "# part 3"
 "$W/handoff" 500000
 echo
 echo "# same bits: 3c7752a against b263a02 (its small_run on rows with a tail sums as before)"
-echo "\$ same_bits b263a02.so 3c7752a.so"
-"$W/same_bits" "$W/b263a02.so" "$W/3c7752a.so" | tail -1
+same_bits b263a02 3c7752a
 echo
 echo "# batches of one group with a tail: d = 7, 12, 20 at b = 4, d = 12 at b = 16, d = 20 at"
 echo "# b = 64, 1 thread; d = 12 b = 4 on 2 threads; unchanged: d = 16 b = 4, d = 256 b = 256 (2 threads)"

@@ -5,7 +5,10 @@
 # applied as $W/NAME.so (its sources in $W/src/NAME),
 # `ab DRIVER A.so B.so ARGS...` prints one paired A/B with its command line, and
 # `run A.so B.so ARGS...` is `ab ab_epochs ...`; `both A.so B.so ARGS...` runs it in both
-# load orders.  Leaves the shell in the repository's root.
+# load orders; `same_bits A B [cases]` runs bench/loops/same_bits.c on $W/A.so and $W/B.so
+# and prints its total of problems that train to other bits, after, with `cases`, those
+# problems counted by instruction set (2: avx2, 3: avx512), d and b.  Leaves the shell in
+# the repository's root.
 set -e
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
@@ -30,3 +33,12 @@ ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }${AB_ISA:+A
 run() { ab ab_epochs "$@"; }
 both() { run "$1" "$2" "${@:3}"; run "$2" "$1" "${@:3}"; }
 echo "# $(date -u) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) CPUs"
+same_bits() {
+  [ -x "$W/same_bits" ] || cc -O2 -std=gnu99 -Icsrc bench/loops/same_bits.c -o "$W/same_bits" -ldl -lm
+  echo "\$ same_bits $1.so $2.so"
+  "$W/same_bits" "$W/$1.so" "$W/$2.so" > "$W/same.txt" || true
+  if [ "${3:-}" = cases ]; then
+    grep differ: "$W/same.txt" | awk '{print "isa", $3, "d", $7, "b", $9}' | sort | uniq -c
+  fi
+  tail -1 "$W/same.txt"
+}

@@ -244,11 +244,12 @@ class CudaKernel:
                 if chunked:
                     k.phase_b1[self._blocks((self.P + 1) * -(-int(nbs[t]) // ch)), self.threads](
                         self.X, d_rows, d_starts, t, d_ip, cbuf, rloss2, part)
-                k.phase_b[bw if chunked else bb, self.threads](
+                nb_blocks = bw if chunked else bb  # phase B: a warp or a thread per parameter
+                k.phase_b[nb_blocks, self.threads](
                     self.X, d_rows, d_starts, t, d_lr, d_bc1, d_isb2, d_avgw, theta, buf1, buf2, avg,
                     fp, d_ip, cbuf, rloss2, part, pen)
-                k.finalize[1, self.threads](d_starts, t, fp, d_ip, rloss2, part, pen,
-                                            bw if chunked else bb, loss_d, flags_d)
+                k.finalize[1, self.threads](d_starts, t, fp, d_ip, rloss2, part, pen, nb_blocks,
+                                            loss_d, flags_d)
         losses, flags = loss_d.copy_to_host(), flags_d.copy_to_host()
         theta.copy_to_host(state.theta)
         for name, dev in (("buf1", buf1), ("buf2", buf2), ("avg", avg)):
