@@ -26,6 +26,13 @@
  * costs one build); AB_ISA=A,B runs each build's named variant (auto, generic, avx2, avx512;
  * e.g. one build twice as avx2,avx512); AB_L2=x trains with an L2 penalty x (default none);
  * AB_SEQ=1 runs the rows in order, not shuffled (what the shuffle costs).
+ *
+ * Two files can read apart with the same bytes in them: in session 19 a copy of a build
+ * (cp, cmp: identical) ran 1.08-1.11x the original in both load orders, run after run, while
+ * another pair of copies read 0.97-1.01 (docs/ab-session19.txt).  So check a two-build A/B
+ * against an A/A of two copies, or measure a setting within one file: a build whose setting
+ * follows the params' isa field, run with AB_ISA=auto,avx512 (the same code where auto
+ * resolves to avx512; docs/not-kept/same-file-*.patch).
  */
 #define _GNU_SOURCE
 #include "mbgd.h"
