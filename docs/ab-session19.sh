@@ -5,7 +5,7 @@
 #   both load orders.  The pair this script makes read 0.97-1.01 in session 19's record; a
 #   pair made by hand earlier that session (cp main.so main2.so, cmp: the same bytes) read
 #   1.076 and 1/0.897 = 1.11 in favour of the same copy in both orders (appended at the end
-#   of the .txt, by hand), and did so in every one of five runs over 40 minutes.  So a pair of
+#   of the .txt, by hand), and did so in every one of five runs over about 10 minutes.  So a pair of
 #   two builds can carry a bias of up to 10% that belongs to the files (where their pages
 #   landed), not to the code; the cause was not found.
 # - Same file: each not-kept patch below makes a setting switchable at run time by the
