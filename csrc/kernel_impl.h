@@ -2727,9 +2727,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.chunk = ((P + c.n_chunks - 1) / c.n_chunks + 15) / 16 * 16;
     c.n_chunks = (P + c.chunk - 1) / c.chunk;
     c.r_end = starts[n_iter];
-    c.parts = malloc((size_t)((max_g + 1) * MBGD_PAD(P)) * sizeof(REAL));
+    c.parts = mbgd_alloc_lines((size_t)((max_g + 1) * MBGD_PAD(P)) * sizeof(REAL));
     c.gsum = c.parts ? c.parts + max_g * MBGD_PAD(P) : NULL;
-    c.zbuf = malloc((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
+    c.zbuf = mbgd_alloc_lines((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
     const int team = p->n_threads > 1 &&
                      (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
@@ -2833,8 +2833,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #endif
         st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
 done:
-    free(c.parts);
-    free(c.zbuf);
+    mbgd_free_lines(c.parts);
+    mbgd_free_lines(c.zbuf);
     free(c.gloss);
     free(c.c_l2);
     return st;
@@ -2890,8 +2890,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     const int sparse = data->indptr != NULL;
     const int64_t G = sparse ? n_groups_sparse(n_rows, FN(rows_nnz)(data, rows, 0, n_rows), K, P)
                              : n_groups(n_rows, KD);
-    REAL *parts = malloc((size_t)(G * MBGD_PAD(P)) * sizeof(REAL));
-    REAL *zbuf = malloc((size_t)(G * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
+    REAL *parts = mbgd_alloc_lines((size_t)(G * MBGD_PAD(P)) * sizeof(REAL));
+    REAL *zbuf = mbgd_alloc_lines((size_t)(G * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     double *gloss = malloc((size_t)(2 * G) * sizeof(double));
     double *gsq = gloss + G;
     if (!parts || !zbuf || !gloss) {
@@ -2940,8 +2940,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     }
     st = MBGD_OK;
 done:
-    free(parts);
-    free(zbuf);
+    mbgd_free_lines(parts);
+    mbgd_free_lines(zbuf);
     free(gloss);
     return st;
 }
