@@ -446,11 +446,14 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
 }
 
 /* n bytes starting on a cache line, freed by mbgd_free_lines (the malloc'd block's address is
- * kept just before them).  For the groups' gradient sums and the softmax blocks' scores: malloc
- * placed them 16 or 32 bytes past a line, so every 64-byte load and store of the sums in the
- * softmax blocks' passes (axpyNx4) straddled two lines.  On a line, in one build with the
- * placement switched at run time (docs/ab-session19.txt): softmax d = 256, b = 256 1.09x on
- * 1 thread and 1.06x on 2, squared 1.03x and 1.01x. */
+ * kept just before them).  For the groups' gradient sums and the softmax blocks' scores:
+ * malloc puts them on a line or 16-48 bytes past one, depending on the heap (through train(),
+ * 616 of 936 calls on a line, 320 48 bytes past one), and off a line every 64-byte load and
+ * store of the sums in the softmax blocks' passes (axpyNx4) straddles two lines.  One build,
+ * the placement switched at run time (docs/ab-session19.txt, docs/train-ab-session19.txt),
+ * softmax d = 256, b = 256: on a line against 16 bytes past one 1.09x on 1 thread and on 2;
+ * through train(), against malloc's placements, 0.99x on 1 thread and 1.06x on 2 (squared
+ * 1.01x and 0.99x). */
 static void *mbgd_alloc_lines(size_t n)
 {
     unsigned char *raw = malloc(n + 64 + sizeof(void *));
