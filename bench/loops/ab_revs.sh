@@ -7,8 +7,12 @@
 # `run A.so B.so ARGS...` is `ab ab_epochs ...`; `both A.so B.so ARGS...` runs it in both
 # load orders; `same_bits A B [cases]` runs bench/loops/same_bits.c on $W/A.so and $W/B.so
 # and prints its total of problems that train to other bits, after, with `cases`, those
-# problems counted by instruction set (2: avx2, 3: avx512), d and b.  Leaves the shell in
-# the repository's root.
+# problems counted by instruction set (2: avx2, 3: avx512), d and b.
+# `build_padded NAME K...` builds $W/src/NAME's mbgd.c once for each K as $W/NAME+K.so, with K
+# bytes of padding ahead of all its code, and `layouts A B "K..." ARGS...` runs ab_epochs on
+# A+K against B+K for each K and prints the median of their B/A ratios: the same code placed
+# elsewhere read up to 1.09x apart (docs/layout-session19.txt), so a pair of builds is read
+# over several placements, not one.  Leaves the shell in the repository's root.
 set -e
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
@@ -28,6 +32,24 @@ build_patch() {
   cp -r "$W/src/$1" "$W/src/$2"
   (cd "$W/src/$2" && patch -s -p2 < "$OLDPWD/docs/not-kept/$2.patch")
   cc $F "$W/src/$2/mbgd.c" -o "$W/$2.so" -lm
+}
+build_padded() {
+  local name=$1 k
+  shift
+  for k in "$@"; do
+    printf '__asm__(".text\\n.skip %d, 0x90\\n");\n#include "mbgd.c"\n' "$k" > "$W/src/$name/pad$k.c"
+    cc $F -I"$W/src/$name" "$W/src/$name/pad$k.c" -o "$W/$name+$k.so" -lm
+  done
+}
+layouts() {
+  local a=$1 b=$2 ks=$3 k
+  shift 3
+  echo "\$ layouts $a $b \"$ks\" $*"
+  for k in $ks; do
+    "$W/ab_epochs" "$W/$a+$k.so" "$W/$b+$k.so" "$@" | awk -v k="$k" '/^B\/A speed/ {print "  K=" k ": B/A " $3; print $3 > "/dev/stderr"}'
+  done 2> "$W/ratios.txt"
+  sort -g "$W/ratios.txt" | awk '{r[NR] = $1} END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; print "  median over the placements: " m}'
+  echo
 }
 ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }${AB_ISA:+AB_ISA=$AB_ISA }$1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
 run() { ab ab_epochs "$@"; }
