@@ -453,11 +453,12 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
  * the placement switched at run time (docs/ab-session19.txt, docs/train-ab-session19.txt),
  * softmax d = 256, b = 256: on a line against 16 bytes past one 1.09x on 1 thread and on 2;
  * through train(), against malloc's placements, 0.99x on 1 thread and 1.06x on 2 (squared
- * 1.01x and 0.99x).  Against the build before, over four placements of the code in both load
+ * 1.01x and 0.99x).  Against the build before, over four builds of each in both load
  * orders (docs/ab-layouts-session19.txt): softmax 1.06-1.08x on 1 thread, 1.09x on 2;
  * squared 0.99-1.02x. */
 static void *mbgd_alloc_lines(size_t n)
 {
+    if (n > SIZE_MAX - 64 - sizeof(void *)) return NULL;
     unsigned char *raw = malloc(n + 64 + sizeof(void *));
     if (raw == NULL) return NULL;
     const uintptr_t at = ((uintptr_t)(raw + sizeof(void *)) + 63) & ~(uintptr_t)63;

@@ -1,9 +1,10 @@
 #!/bin/bash
-# What docs/ab-layouts-not-kept-session19.txt holds: two settings measured over four placements
-# of the code (bench/loops/ab_revs.sh: build_padded, layouts; see docs/ab-layouts-session19.sh),
+# What docs/ab-layouts-not-kept-session19.txt holds: two settings measured over four builds of
+# each side (bench/loops/ab_revs.sh: build_padded, layouts; see docs/ab-layouts-session19.sh),
 # both against 29b9119's kernels, in both load orders for softmax; neither kept:
 #   docs/not-kept/softmax-near-prefetch.patch  softmax asks for the rows 4 ahead again, into L1
 #   pf16k                                      MBGD_PREFETCH_BYTES 16384 instead of 8192
+# (The .txt says "placements": four builds of each side, each its own file.)
 #   bash docs/ab-layouts-not-kept-session19.sh > docs/ab-layouts-not-kept-session19.txt  (6 min)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"; "$W/handoff" 500000 | tail -1

@@ -2,9 +2,10 @@
 # What docs/ab-layouts-session19.txt holds: the kept change of session 19 (4540eb7: the groups'
 # gradient sums and the softmax blocks' scores on a cache line) against the kernels before it
 # (6dc7445), each built four times with 0, 16, 32 and 48 bytes of padding ahead of all its code
-# (bench/loops/ab_revs.sh: build_padded, layouts), each placement's pair run in ab_epochs, and
-# the median of the four ratios: the placement of the code alone moves softmax by up to 1.09x
-# (docs/layout-session19.txt), so one pair of builds could not tell this change from it.
+# (bench/loops/ab_revs.sh: build_padded, layouts), each pair of builds run in ab_epochs, and
+# the median of the four ratios: byte-identical copies of one build ran softmax up to 1.13x
+# apart (docs/layout-session19.txt), so one pair of builds could not tell this change from it.
+# (The .txt says "placements": four builds of each side, each its own file.)
 #   bash docs/ab-layouts-session19.sh > docs/ab-layouts-session19.txt   (about 4 minutes)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"

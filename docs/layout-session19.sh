@@ -1,18 +1,20 @@
 #!/bin/bash
-# What docs/layout-session19.txt holds: how much the kernels' speed depends on where their code
-# lands.  csrc/mbgd.c is built eight times, each with k = 0, 8, ..., 56 bytes of padding put in
-# front of all its code (a file-scope `.skip k` in .text), so the same instructions start k bytes
-# further on; each build's epochs are timed against themselves (bench/loops/ab_epochs.c, the same
-# file as A and B: A's median is printed), softmax (K = 10) on 1 and 2 threads and squared on 1,
-# d = 256, b = 256, 200,000 shuffled rows out of cache.
+# What docs/layout-session19.txt holds: how far builds of the same kernels read apart.
+# 4540eb7's csrc/mbgd.c is built eight times (bench/loops/ab_revs.sh: build_padded), each with
+# k = 0, 8, ..., 56 bytes of padding put in front of all its code (a file-scope `.skip k` in
+# .text), so the same instructions start k bytes further on; each build's epochs are timed
+# against themselves (bench/loops/ab_epochs.c, the same file as A and B: A's median is
+# printed), softmax (K = 10) on 1 and 2 threads and squared on 1, d = 256, b = 256, 200,000
+# shuffled rows out of cache.  Byte-identical copies of one build spread as far (by hand, at
+# the end of the .txt): the spread is the file's, not the padding's.
 #   bash docs/layout-session19.sh > docs/layout-session19.txt   (about 3 minutes)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 "$W/handoff" 500000 | tail -1
-for k in 0 8 16 24 32 40 48 56; do
-  printf '__asm__(".text\\n.skip %d, 0x90\\n");\n#include "mbgd.c"\n' $k > "$W/pad$k.c"
-  cc $F -Icsrc "$W/pad$k.c" -o "$W/pad$k.so" -lm
-done
+REV=4540eb7
+build_revs $REV
+build_padded $REV 0 8 16 24 32 40 48 56
+for k in 0 8 16 24 32 40 48 56; do ln -s "$W/$REV+$k.so" "$W/pad$k.so"; done
 echo "# k: A's median samples/s, softmax 1 thread | softmax 2 threads | squared 1 thread"
 for round in 1 2; do
   for k in 0 8 16 24 32 40 48 56; do

@@ -32,7 +32,11 @@
  * another pair of copies read 0.97-1.01 (docs/ab-session19.txt).  So check a two-build A/B
  * against an A/A of two copies, or measure a setting within one file: a build whose setting
  * follows the params' isa field, run with AB_ISA=auto,avx512 (the same code where auto
- * resolves to avx512; docs/not-kept/same-file-*.patch).
+ * resolves to avx512; docs/not-kept/same-file-*.patch) -- after checking that the switch
+ * leaves its off side as fast as the plain build (one read in every row's prefetch halved
+ * it).  Byte-identical copies of one build ran softmax up to 1.13x apart, each copy alike
+ * from run to run (docs/layout-session19.txt): bench/loops/ab_revs.sh's build_padded and
+ * layouts read a pair of builds over several builds of each.
  */
 #define _GNU_SOURCE
 #include "mbgd.h"

@@ -10,9 +10,9 @@
 # problems counted by instruction set (2: avx2, 3: avx512), d and b.
 # `build_padded NAME K...` builds $W/src/NAME's mbgd.c once for each K as $W/NAME+K.so, with K
 # bytes of padding ahead of all its code, and `layouts A B "K..." ARGS...` runs ab_epochs on
-# A+K against B+K for each K and prints the median of their B/A ratios: the same code placed
-# elsewhere read up to 1.09x apart (docs/layout-session19.txt), so a pair of builds is read
-# over several placements, not one.  Leaves the shell in the repository's root.
+# A+K against B+K for each K and prints the median of their B/A ratios: byte-identical copies
+# of one build read up to 1.13x apart, copy by copy (docs/layout-session19.txt), so a pair of
+# builds is read over several builds of each, not one.  Leaves the shell in the repository's root.
 set -e
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
@@ -48,7 +48,7 @@ layouts() {
   for k in $ks; do
     "$W/ab_epochs" "$W/$a+$k.so" "$W/$b+$k.so" "$@" | awk -v k="$k" '/^B\/A speed/ {print "  K=" k ": B/A " $3; print $3 > "/dev/stderr"}'
   done 2> "$W/ratios.txt"
-  sort -g "$W/ratios.txt" | awk '{r[NR] = $1} END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; print "  median over the placements: " m}'
+  sort -g "$W/ratios.txt" | awk '{r[NR] = $1} END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; print "  median over the builds: " m}'
   echo
 }
 ab() { echo "\$ ${AB_THETA_OFFSET:+AB_THETA_OFFSET=$AB_THETA_OFFSET }${AB_ISA:+AB_ISA=$AB_ISA }$1 $(basename "$2") $(basename "$3") ${*:4}"; "$W/$1" "${@:2}"; echo; }
