@@ -1,5 +1,6 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
-step_loops.c's library step the right weights, epoch_offset.c trains the same bits from both
+step_loops.c's library step the right weights, check_rows.c's label checks the plain loop's
+statuses, epoch_offset.c trains the same bits from both
 placements of X, omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
@@ -16,7 +17,7 @@ CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 
 # The programs that include all of csrc/mbgd.c, and the shared library the A/B drivers load:
 # about a minute of compiling each.
-HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "lib")
+HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "check_rows", "lib")
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,18 @@ def test_softmax_loops_build_and_check(build):
         m = re.search(part + r"\s+([0-9.]+) ns/row\s+([0-9.]+) cycles per FMA instruction", out)
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
     assert_refused(exe, "0", says="reps must be >= 1")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_check_rows_build_and_check(build):
+    exe = build("check_rows")
+    out = run_ok(exe, "5000", "3")  # exit status 0: every status the plain loop's
+    assert "statuses that differ from the plain loop's: 0" in out, out
+    for mode in ("all rows", "given rows"):
+        m = re.search(mode + r"\s+plain loop\s+([0-9.]+) ms", out)
+        assert m and float(m.group(1)) >= 0, out
+        assert re.search(mode + r"\s+generic\s+[0-9.]+ ms\s+[0-9.]+x the plain loop's speed \(status 0\)", out), out
+    assert_refused(exe, "1", says="usage: check_rows")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

@@ -1577,12 +1577,49 @@ static int64_t FN(rows_nnz)(const T_DATA *data, const int64_t *rows, int64_t r0,
     return nnz;
 }
 
-/* Checks row indices rows[r0..r1) (all rows when rows is NULL) and softmax labels. */
+/* 2^23 (float32) or 2^52 (float64): every value at least this is an integer, and below it
+ * (c + this) - this rounds c to an integer (nearest, ties to even). */
+#define MBGD_INT_FROM ((REAL)(sizeof(REAL) == 4 ? 8388608.0 : 4503599627370496.0))
+
+/* A softmax label c is an integer in [0, K) (k = (REAL)K): check_rows' test, as flag
+ * arithmetic.  For 0 <= c < MBGD_INT_FROM, c is an integer exactly when (c + that) - that
+ * is c; from there on every value is one. */
+static inline int FN(label_bad)(REAL c, REAL k)
+{
+    const REAL big = MBGD_INT_FROM;
+    return !((c >= 0) & (c < k) & ((c >= big) | ((c + big) - big == c)));
+}
+
+/*
+ * Checks row indices rows[r0..r1) (all rows when rows is NULL) and softmax labels.  Dense rows
+ * take a pass of flag arithmetic that GCC vectorizes first (the labels in order, or the
+ * indices when there are no labels to check); only when a flag is up does the plain loop
+ * below find the first bad row, so the status is the same as its.  Labels through given rows
+ * go to that loop at once: a flag pass over gathered labels ran 0.6x its speed.  Over
+ * 200,000 labels in order (every softmax train() call that draws its order, before its
+ * team starts: 1-1.5% of an epoch at d = 256, b = 256 on 2 threads) the loop took 0.133 ms,
+ * the pass 0.016 ms with AVX-512 (bench/loops/check_rows.c).
+ */
 static int FN(check_rows)(const mbgd_params *p, const T_DATA *data, const int64_t *rows,
                           int64_t r0, int64_t r1)
 {
     const int64_t n = data->n_samples, K = p->n_outputs;
     const int softmax = p->loss == MBGD_LOSS_SOFTMAX;
+    if (!data->indptr) {
+        const REAL *Y = data->y, k = (REAL)K;
+        int bad = 0;
+        if (!rows) {
+            bad = r0 < r1 && (r0 < 0 || r1 > n); /* rows r0..r1 themselves: the loop's */
+            if (!softmax && !bad) return MBGD_OK;
+            if (!bad)
+                for (int64_t i = r0; i < r1; i++) bad |= FN(label_bad)(Y[i], k);
+        } else if (!softmax) {
+            for (int64_t r = r0; r < r1; r++) bad |= (uint64_t)rows[r] >= (uint64_t)n;
+        } else {
+            bad = 1; /* labels through rows: flag passes measured 0.6x the loop below */
+        }
+        if (!bad) return MBGD_OK;
+    }
     for (int64_t r = r0; r < r1; r++) {
         const int64_t i = rows ? rows[r] : r;
         if (i < 0 || i >= n) return MBGD_EINDEX;

@@ -166,6 +166,51 @@ def test_native_rejects_bad_indices_without_crashing():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("drawn", [False, True])
+def test_native_names_the_first_bad_softmax_label(dtype, drawn):
+    # the C layer checks softmax labels (and row indices) in vectorized passes, then finds the
+    # first bad row: through given rows, and over all labels when it draws the order itself
+    from mbgd_fast._native import NativeError, NativeKernel
+    from mbgd_fast.core import Spec, State
+
+    n, K = 300, 5
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((n, 4)).astype(dtype)
+    y = (np.arange(n) % K).astype(dtype)
+    spec = Spec(loss="softmax", n_outputs=K)
+    k = NativeKernel(spec, X, y)  # keeps y: the C struct reads it at every call
+    rows, starts, lr = rng.permutation(n).astype(np.int64), np.arange(0, n + 1, 30, dtype=np.int64), np.full(10, 0.1)
+
+    def run(rows=rows):
+        st = State.zeros(spec, 4, dtype)
+        draw = np.random.PCG64(0) if drawn else None
+        k.train_slice(st, rows.copy(), starts, lr, np.empty(10), draw=draw)
+        return st
+
+    assert run().step == 10  # all labels good
+    big = 2.0 ** 23 if dtype == np.float32 else 2.0 ** 52
+    for v in (-1.0, float(K), K + 0.5, 2.5, 0.5, np.nan, np.inf, -np.inf, -0.5, big + 2, 1e30):
+        y[rows[137]] = v
+        with pytest.raises(NativeError, match="softmax label"):
+            st = run()
+        y[rows[137]] = 1.0
+    for v in (0.0, -0.0, K - 1.0):  # edge values that are labels
+        y[rows[137]] = v
+        assert run().step == 10
+    y[rows[137]] = 1.0
+    if not drawn:  # the first bad row is named: an index before a label, a label before one
+        bad = rows.copy()
+        bad[40], y[rows[200]] = n, 2.5
+        with pytest.raises(NativeError, match="row index is outside"):
+            run(bad)
+        bad = rows.copy()
+        bad[250], y[rows[200]] = -1, 2.5
+        with pytest.raises(NativeError, match="softmax label"):
+            run(bad)
+        y[rows[200]] = 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_native_names_the_first_bad_value_of_a_long_slice(dtype):
     # the C layer checks a slice's offsets and rates in vectorized passes, then finds the
     # first bad value; its rows likewise
