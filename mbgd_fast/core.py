@@ -37,11 +37,16 @@ from .schedules import Constant, as_schedule
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 BACKENDS = ("auto", "cpu", "numpy", "cuda")
 REDUCTIONS = ("mean", "sum")
-#: elements of X (rows x features x outputs) one kernel call should process: a few ms here.
-#: 1 << 24 (was 1 << 22): each call costs about 8 us beyond its work, which at 1 << 22 came to
-#: 131 calls per softmax epoch (d = 256, b = 256); 1 << 24 ran softmax b = 256 1.03-1.06x,
-#: b = 16 1.02x, squared 1.00-1.01x (docs/slice-work-session13.txt)
-SLICE_WORK = 1 << 24
+#: elements of work one kernel call should take (``_slice_iterations``): up to about 10 ms
+#: here.  Each call costs time beyond its work (Python, the C checks, starting the team, the
+#: first rows not prefetched).  1 << 24 (session 13, was 1 << 22) still made 32 calls per
+#: softmax epoch (d = 256, b = 256) and 4 per squared one; 1 << 26 with OUTPUT_COST makes 2
+#: and 1 (docs/slice-work-session20.py -> .txt)
+SLICE_WORK = 1 << 26
+#: what each output after the first adds to the cost of a row, as a fraction of the row's
+#: own: softmax with K = 10 cost 1.6x squared loss a row out of cache and 2.3x in cache at
+#: b = 256 (docs/performance.md), not 10x
+OUTPUT_COST = 1 / 8
 #: the same for backend="cuda" (one launch per slice: its fixed cost is amortized over more)
 CUDA_SLICE_WORK = 1 << 28
 #: learning rates are computed for up to this many iterations at once (within an epoch), not
@@ -405,16 +410,18 @@ def _resume_state(state, init):
 
 
 def _slice_iterations(batch_size, n_features, n_outputs, row_width=None, dense_update=True):
-    """Iterations per kernel call: about SLICE_WORK elements of work (a few ms), at least one.
+    """Iterations per kernel call: about SLICE_WORK elements of work, at least one.
 
-    An iteration costs about (b + 1)(d + 1)K: b rows and one pass over the parameters.
+    An iteration costs about b (d + 1)(1 + (K - 1) OUTPUT_COST) + (d + 1) K: b rows, each
+    read once with K outputs of arithmetic on it, and one pass over the parameters.
     Sparse rows cost their mean number of stored values (``row_width``) instead of d,
     and the lazy sparse SGD step (``dense_update=False``) makes no pass over the parameters.
-    Long slices keep Python's ~30 µs per call under 1% even at b = 1, and short enough
+    Long slices keep each call's fixed cost small against its work, and short enough
     (milliseconds) that Ctrl-C, progress bars and callbacks stay responsive.
     """
     row = n_features if row_width is None else row_width
-    work = batch_size * (row + 1) * n_outputs + ((n_features + 1) * n_outputs if dense_update else 1)
+    per_row = (row + 1) * (1 + (n_outputs - 1) * OUTPUT_COST)
+    work = batch_size * per_row + ((n_features + 1) * n_outputs if dense_update else 1)
     return max(1, int(SLICE_WORK // work))
 
 
