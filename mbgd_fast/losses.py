@@ -140,24 +140,29 @@ def encode_labels(loss, y, n_classes=None):
     """
     if loss in REGRESSION:
         return y, 1
-    values = np.unique(y)
+    # passes over y for the labels that are fine; np.unique (a sort of y, 0.2-0.3 ms at
+    # N = 200,000 in every train() call) only to say what is wrong
     if loss in BINARY:
-        if np.all(np.isin(values, (-1.0, 1.0))):
+        ones = y == 1
+        if np.all(ones | (y == -1)):
             return y, 1
-        if np.all(np.isin(values, (0.0, 1.0))):
+        if np.all(ones | (y == 0)):
             return np.where(y == 0, -1.0, 1.0).astype(y.dtype), 1
+        values = np.unique(y)
         shown = ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if len(values) > 5 else "")
         raise ValueError(
             f"y: loss={loss!r} is binary and takes labels in {{-1, +1}} or {{0, 1}}; "
             f"got {len(values)} distinct values ({shown}). Use loss='softmax' for more classes."
         )
     # softmax
-    if np.any(values != np.round(values)) or values[0] < 0:
+    lo = y.min()
+    if not lo >= 0 or not np.array_equal(y, np.round(y)):
+        values = np.unique(y)
         raise ValueError(
             "y: loss='softmax' takes integer class labels 0, 1, ..., K-1; "
             f"got values such as {values[(values != np.round(values)) | (values < 0)][0]:g}"
         )
-    k = int(values[-1]) + 1
+    k = int(y.max()) + 1
     if n_classes is not None:
         if int(n_classes) < k:
             raise ValueError(f"n_classes={n_classes} but y has a label {k - 1}")
