@@ -583,7 +583,7 @@ MBGD_INLINE __m512 FN(terms_x4)(const __m512 *c, const __m512 *e, __m512 v)
  * n mod 16 != 0.  The same sums in the same order as axpy4x4 and axpy1x4 (the same bits);
  * in L1 (softmax_loops, K = 10, d = 256) 22-23 ns a row against their 29. */
 MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
-                             const int NO, const float *const *xs, int64_t n)
+                             const int NO, const float *const *xs, int64_t n, const int fresh)
 {
     __m512 cf[5][4], e[4];
 #pragma GCC unroll 5
@@ -595,7 +595,7 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++) {
             float *a = A + (k0 + m) * n + j;
-            _mm512_storeu_ps(a, FN(terms_x4)(cf[m], e, _mm512_loadu_ps(a)));
+            _mm512_storeu_ps(a, FN(terms_x4)(cf[m], e, fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(a)));
         }
     }
     if (j < n) {
@@ -604,37 +604,57 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++) {
             float *a = A + (k0 + m) * n + j;
-            _mm512_mask_storeu_ps(a, t, FN(terms_x4)(cf[m], e, _mm512_maskz_loadu_ps(t, a)));
+            _mm512_mask_storeu_ps(a, t, FN(terms_x4)(cf[m], e, fresh ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(t, a)));
         }
     }
 }
 
-/* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c[4 k + q],
- * as softmax4 leaves them), five outputs per pass; the sample `pf` (when not -1) is
- * prefetched after the first pass. */
-static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
-                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf)
+MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
+                               const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
+                               const int fresh)
 {
     int64_t k = 0;
     for (; k + 5 <= K; k += 5) {
         if (k == 5 && pf >= 0) FN(prefetch_sample)(data, pf, d);
-        FN(axpyNx4)(acc, c, k, 5, xs, d);
+        FN(axpyNx4)(acc, c, k, 5, xs, d, fresh);
     }
     if (K < 10 && pf >= 0) FN(prefetch_sample)(data, pf, d);
     switch (K - k) {
-    case 1: FN(axpyNx4)(acc, c, k, 1, xs, d); break;
-    case 2: FN(axpyNx4)(acc, c, k, 2, xs, d); break;
-    case 3: FN(axpyNx4)(acc, c, k, 3, xs, d); break;
-    case 4: FN(axpyNx4)(acc, c, k, 4, xs, d); break;
+    case 1: FN(axpyNx4)(acc, c, k, 1, xs, d, fresh); break;
+    case 2: FN(axpyNx4)(acc, c, k, 2, xs, d, fresh); break;
+    case 3: FN(axpyNx4)(acc, c, k, 3, xs, d, fresh); break;
+    case 4: FN(axpyNx4)(acc, c, k, 4, xs, d, fresh); break;
     default: break;
     }
+}
+
+/* Whether terms4 takes `fresh` (the sums written, not added to: a group's first block). */
+#undef MBGD_TERMS4_FRESH
+#define MBGD_TERMS4_FRESH 1
+
+/* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c[4 k + q],
+ * as softmax4 leaves them), five outputs per pass; the sample `pf` (when not -1) is
+ * prefetched after the first pass.  With fresh, acc_k = 0 + sum_q c_qk x_q, the same sums
+ * without reading acc (which may hold anything). */
+static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
+                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
+                              int fresh)
+{
+    if (fresh)
+        FN(terms4_in)(acc, c, K, xs, d, data, pf, 1);
+    else
+        FN(terms4_in)(acc, c, K, xs, d, data, pf, 0);
 }
 #else
 /* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c + q K),
  * four outputs per pass; the sample `pf` (when not -1) is prefetched mid-way through. */
+#undef MBGD_TERMS4_FRESH
+#define MBGD_TERMS4_FRESH 0
 static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
-                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf)
+                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
+                              int fresh)
 {
+    (void)fresh; /* not taken (MBGD_TERMS4_FRESH 0): the sums are cleared first */
     int64_t m4 = 0;
     for (; m4 + 4 <= K; m4 += 4) {
         if (m4 == 4 && pf >= 0) FN(prefetch_sample)(data, pf, d);
@@ -1422,7 +1442,10 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
     if (warm) /* rows nobody prefetched: the slice's first, or a parallel group's */
         for (int64_t r = r0; r < r0 + pf && r < r1; r++) FN(prefetch_sample)(data, rows[r], d);
 
-    memset(acc, 0, (size_t)(KD + K) * sizeof(REAL));
+    /* a softmax group of four rows or more writes its first block's terms into the sums
+     * (terms4's fresh) rather than adding them to cleared ones: only the intercepts cleared */
+    const int fresh = p->loss == MBGD_LOSS_SOFTMAX && MBGD_TERMS4_FRESH && r1 - r0 >= MBGD_ZROWS;
+    memset(fresh ? accb : acc, 0, (size_t)(fresh ? K : KD + K) * sizeof(REAL));
     if (p->loss == MBGD_LOSS_SOFTMAX) {
         /* rows in blocks of MBGD_ZROWS: each row's scores and c_k = sw dl_k into zbuf, then
          * the block's gradient terms added in one pass over the sums.  The rows pf ahead
@@ -1478,7 +1501,8 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             }
             if (nr > 2 && ahead[2] >= 0) FN(prefetch_sample)(data, rows[ahead[2]], d);
             if (nr == MBGD_ZROWS) { /* the fourth row ahead mid-way through the sums */
-                FN(terms4)(acc, zbuf, K, xs, d, data, ahead[3] >= 0 ? rows[ahead[3]] : -1);
+                FN(terms4)(acc, zbuf, K, xs, d, data, ahead[3] >= 0 ? rows[ahead[3]] : -1,
+                           fresh && r == r0);
                 continue;
             }
             for (int64_t q = 0; q < nr; q++) { /* the last rows, one by one */

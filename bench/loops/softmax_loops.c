@@ -29,7 +29,7 @@
 typedef void (*scores4_fn)(const float *, const float *, const float *const *, int64_t, int64_t,
                            float *);
 typedef void (*terms4_fn)(float *, const float *, int64_t, const float *const *, int64_t,
-                          const mbgd_data_f32 *, int64_t);
+                          const mbgd_data_f32 *, int64_t, int);
 
 static scores4_fn scores4 = scores4_f32_generic;
 static terms4_fn terms4 = terms4_f32_generic;
@@ -46,7 +46,7 @@ static void gradient_rows(float *acc, const float *c, const float *X)
 {
     for (int r = 0; r < ROWS; r += 4) {
         const float *xs[4] = {X + r * D, X + (r + 1) * D, X + (r + 2) * D, X + (r + 3) * D};
-        terms4(acc, c + r * KOUT, KOUT, xs, D, NULL, -1);
+        terms4(acc, c + r * KOUT, KOUT, xs, D, NULL, -1, 0);
     }
 }
 
