@@ -1756,6 +1756,7 @@ typedef struct T_CTX {
     int64_t P, KD, n_chunks, chunk;
     int64_t r_end;               /* end of the slice's rows (prefetch bound) */
     mbgd_counter *drawn;         /* entries of rows final so far, while a thread draws them */
+    int64_t until_drawn;         /* when > 0: run alone until drawn reaches it (see train) */
     const REAL *carry_in;        /* the state's carry (mbgd.h) when this call goes on from it */
     REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
     REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
@@ -2709,6 +2710,16 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
         state->step = step + 1;
         slice->n_done = t + 1;
+#if MBGD_HAVE_ATOMICS
+        /* alone while another thread drew the order (train's draw beside a team): the team
+         * takes over once it is drawn, with the norms as they are now */
+        if (c->until_drawn > 0 && t + 1 < n_iter &&
+            __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+            shared->pen_sq = pen_sq;
+            shared->pen_abs = pen_abs;
+            return MBGD_HANDOVER;
+        }
+#endif
     }
     return MBGD_OK;
 }
@@ -2725,6 +2736,27 @@ static int FN(iterate_team)(T_CTX *c, T_STATE *state, mbgd_slice *slice, double 
 {
     return FN(iterate_in)(c, state, slice, NULL, pen_sq, pen_abs, tid, T);
 }
+
+#ifdef _OPENMP
+/* The slice's iterations on a team of p->n_threads (FN(iterate_team)), its barrier here. */
+static int FN(run_team)(T_CTX *c, T_STATE *state, mbgd_slice *slice, double pen_sq,
+                        double pen_abs)
+{
+    int st = MBGD_OK;
+    mbgd_barrier bar;
+    memset(&bar, 0, sizeof bar);
+    c->bar = &bar;
+    c->cores = omp_get_num_procs();
+#pragma omp parallel num_threads(c->p->n_threads)
+    {
+        const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
+        const int r = FN(iterate_team)(c, state, slice, pen_sq, pen_abs, tid, T);
+        if (tid == 0) st = r;
+    }
+    c->bar = NULL;
+    return st;
+}
+#endif
 
 /* mbgd_train_*, and with bg (not NULL) mbgd_train_drawing_*: slice->rows drawn from bg first,
  * or by a second thread while the first trains (draw_aside below). */
@@ -2832,28 +2864,48 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     const int helper = 0;
 #endif
     /* the order (bg): drawn by the second of two threads while the first trains on its front,
-     * when the slice runs on one thread without the helper; else drawn first */
+     * when the slice runs on one thread without the helper, or (team_aside) until the order
+     * is drawn, then as a team; else drawn first.  A team's batch gives the same bits on any
+     * number of threads, so where the team takes over changes nothing but the time.  Not
+     * for rows of up to 32 values with one output, which may run with w in registers and
+     * leave a carry (FN(run_registers)) */
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
     const int draw_aside = bg != NULL && !team && !helper && !sparse && p->n_threads >= 2 &&
                            omp_get_num_procs() >= 2;
+    const int team_aside = bg != NULL && team && !sparse && omp_get_num_procs() >= 2 &&
+                           (d > 32 || K > 1);
 #else
-    const int draw_aside = 0;
+    const int draw_aside = 0, team_aside = 0;
 #endif
-    if (bg != NULL && !draw_aside) {
+    if (bg != NULL && !draw_aside && !team_aside) {
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
         if (st != MBGD_OK) goto done;
     }
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
-    if (draw_aside) {
+    if (draw_aside || team_aside) {
         mbgd_counter drawn;
         memset(&drawn, 0, sizeof drawn);
         c.drawn = &drawn;
+        c.until_drawn = team_aside ? data->n_samples : 0;
 #pragma omp parallel num_threads(2)
         {
             const int tid = omp_get_thread_num();
             if (tid == 1 || omp_get_num_threads() < 2) /* alone: the whole order first */
                 fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn);
             if (tid == 0) st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+        }
+        c.drawn = NULL;
+        c.until_drawn = 0;
+        if (st == MBGD_HANDOVER) { /* the rest of the slice as a team, from where it stopped */
+            const int64_t t0 = slice->n_done;
+            mbgd_slice rest = *slice;
+            rest.starts += t0;
+            rest.lr += t0;
+            rest.batch_loss += t0;
+            rest.n_iter -= t0;
+            rest.n_done = 0;
+            st = FN(run_team)(&c, state, &rest, c.pen_sq, c.pen_abs);
+            slice->n_done = t0 + rest.n_done;
         }
     } else
 #endif
@@ -2880,16 +2932,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * but not for batches of one row on the direct step, which run alone (softmax at d = 256,
      * b = 1, two chunks: a team's barriers made its epochs 1.6x slower, docs/ab-session14.txt) */
     if (team) {
-        mbgd_barrier bar;
-        memset(&bar, 0, sizeof bar);
-        c.bar = &bar;
-        c.cores = omp_get_num_procs();
-#pragma omp parallel num_threads(p->n_threads)
-        {
-            const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
-            const int r = FN(iterate_team)(&c, state, slice, pen_sq, pen_abs, tid, T);
-            if (tid == 0) st = r;
-        }
+        st = FN(run_team)(&c, state, slice, pen_sq, pen_abs);
     } else
 #endif
         st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);

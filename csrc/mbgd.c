@@ -61,6 +61,8 @@
 #else
 #define MBGD_PREFETCH_R(p) ((void)(p))
 #endif
+/* Not a status of the API: FN(iterate) stopped so that a team takes over (FN(train)). */
+#define MBGD_HANDOVER (-100)
 /* CSR rows prefetched ahead (their values and indices; their indptr entries twice as far) */
 #ifndef MBGD_SPARSE_PF
 #define MBGD_SPARSE_PF 8

@@ -261,7 +261,10 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
  * entries; the slice may cover any part of them): the same order and the same
  * training.  When the slice's batches run on one thread (no team, no prefetch
  * helper) and p->n_threads >= 2, a second thread draws the order while the first
- * trains on its front, so the draw takes no time of its own.  The order is
+ * trains on its front, so the draw takes no time of its own.  When they run on a
+ * team (dense rows, more than 32 features or more than one output), the first thread
+ * trains alone while the second draws, and the team takes over at the first batch
+ * boundary after the order is drawn (the same bits on any number of threads).  The order is
  * complete when the call returns MBGD_OK or MBGD_EDIVERGED; with another status
  * (bad arguments, found before anything is drawn or trained) it is not drawn.
  * The caller holds the generator's lock.

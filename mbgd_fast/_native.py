@@ -228,7 +228,8 @@ class NativeKernel:
         With ``draw`` (a NumPy BitGenerator), ``rows`` (int64, one entry per sample) first
         receives the order ``permutation_of(draw, n)`` would give, complete when this
         returns or raises Diverged; on two threads it is drawn while the iterations run on
-        its front, when they run on one thread (mbgd_train_drawing).
+        its front, on one thread until it is drawn and then, when the batches split, on the
+        team (mbgd_train_drawing).
         """
         st = self._state
         st.theta = _ptr(state.theta)

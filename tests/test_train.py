@@ -201,6 +201,30 @@ def test_team_with_a_last_batch_run_alone_same_bits(last, dtype):
         assert e.coef.tobytes() == errs[0].coef.tobytes()
 
 
+@pytest.mark.parametrize("loss", ["squared", "softmax"])
+def test_team_takes_over_from_the_thread_that_trained_while_the_order_was_drawn(loss):
+    """On two threads a team's epoch starts on one thread while the other draws the order,
+    and the team takes over once it is drawn, at whichever iteration that is: every bit
+    equals one thread's (weights, batch losses with an L2 term, Adam's step count), epoch
+    after epoch, and a run that diverges stops at the same iteration either way."""
+    X, y = make_problem(loss, 60_000, 128, dtype=np.float32, seed=5)  # b = 256: 4+ groups
+    kw = dict(loss=loss, batch_size=256, epochs=3, lr=0.002, optimizer="adam", l2=1e-3)
+    one, two = (mf.train(X, y, n_threads=t, **kw) for t in (1, 2))
+    assert one.n_iter == 3 * 235
+    assert two.coef.tobytes() == one.coef.tobytes()
+    assert two.batch_loss.tobytes() == one.batch_loss.tobytes()
+    if loss == "softmax":
+        return  # its saturated steps grow the weights too slowly to overflow here
+    errs = []
+    for t in (1, 2):  # a rate just past stable: the weights overflow at iteration 250
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, n_threads=t, **dict(kw, optimizer="sgd", lr=1.5, epochs=5))
+        errs.append(ei.value.result)
+    assert errs[0].n_iter > 100
+    assert errs[1].n_iter == errs[0].n_iter
+    assert errs[1].coef.tobytes() == errs[0].coef.tobytes()
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "nesterov"])
 def test_team_step_count_same_bits(optimizer):
     """Adam's bias correction and averaging read the step count, which a team's threads
@@ -507,8 +531,8 @@ def test_kernel_draws_the_order_it_trains_on(case, n_threads):
     generator state into rows, leaves the generator where epoch_order does, and trains to the
     bits of drawing first: on two threads a second one draws while the first trains on the
     order's front (b = 1 with the weights in registers, b = 4 on the small path, softmax), or
-    the order is drawn first (a team, b = 256 at d = 256).  A slice over part of the epoch, and
-    one that diverges, still leave the whole order."""
+    until it is drawn, then as a team (b = 256 at d = 256).  A slice over part of the epoch,
+    and one that diverges, still leave the whole order."""
     from mbgd_fast._native import Diverged, NativeKernel
     from mbgd_fast.core import Spec, State, epoch_order
 
