@@ -1694,17 +1694,9 @@ static int FN(check_slice)(const mbgd_params *p, const T_DATA *data, const mbgd_
             if (!(isfinite(lr) && lr > 0.0)) return MBGD_EINVAL;
         }
     }
-    if (!check_rows) { /* rows still to be drawn (a permutation: valid); softmax labels */
-        if (p->loss == MBGD_LOSS_SOFTMAX) {
-            const int st = FN(check_rows)(p, data, NULL, 0, n);
-            if (st != MBGD_OK) return st;
-        }
-    } else if (!sparse && p->loss != MBGD_LOSS_SOFTMAX) {
-        uint64_t out = 0; /* a row index outside [0, n) */
-        for (int64_t r = starts[0]; r < starts[n_iter]; r++) out |= (uint64_t)rows[r] >= (uint64_t)n;
-        if (out) return MBGD_EINDEX;
-    } else {
-        const int st = FN(check_rows)(p, data, rows, starts[0], starts[n_iter]);
+    { /* rows still to be drawn (a permutation: valid): only softmax labels, all of them */
+        const int st = check_rows ? FN(check_rows)(p, data, rows, starts[0], starts[n_iter])
+                                  : FN(check_rows)(p, data, NULL, 0, n);
         if (st != MBGD_OK) return st;
     }
     if (!sparse && lo == hi) { /* dense groups depend on nb alone */
