@@ -1734,6 +1734,38 @@ static int FN(check_data)(const mbgd_params *p, const T_DATA *data)
     return MBGD_OK;
 }
 
+/*
+ * The rows of a run of b = 1 steps, packed by a second thread for the one that trains
+ * (FN(pack_rows), read by FN(direct_run)): row s's values as the trainer loads them, its y,
+ * and x_s . x_{s+1}, in slot s mod MBGD_PACK_SLOTS of a ring.  The trainer then reads one
+ * sequential stream instead of a shuffled row, its y and its index, and one of its two dot
+ * products per step is done: the same values, so the same bits.  Where the packer has not
+ * got to a row yet, the trainer loads it itself.  Every line of the ring crosses from one core
+ * to the other, so it packs only while they hand lines over fast (mbgd_handoff_fast): on
+ * this machine the kernel alone ran 1.25-1.49x at d = 4-32 in a good phase, and without the
+ * test 0.63-0.92x in a bad one (docs/pack-session21.txt, and by hand).
+ */
+#ifndef MBGD_PACK_DEFINED
+#define MBGD_PACK_DEFINED
+#define MBGD_PACK_SLOTS 4096    /* rows in the ring (a power of two) */
+#define MBGD_PACK_MARGIN 512    /* slots the packer leaves between itself and the trainer */
+#define MBGD_PACK_GAP 1024      /* rows ahead of the trainer the packer starts at */
+#define MBGD_PACK_PUBLISH 64    /* rows the packer publishes at a time */
+#define MBGD_PACK_USED 256      /* rows between the trainer's reports (a power of two) */
+#define MBGD_PACK_LOOK 64       /* rows between the trainer's looks at the packer's count */
+#define MBGD_PACK_MIN (1 << 14) /* the fewest rows in a slice worth a packer */
+#define MBGD_PACK_HANDOFF_NS 60 /* the slowest one-way handoff between the cores it packs at */
+typedef struct {
+    mbgd_counter ready; /* rows [lo, ready) are packed; -1 until lo is set (release) */
+    mbgd_counter used;  /* a row the trainer has reached, every MBGD_PACK_USED rows (release) */
+    mbgd_counter stop;  /* 1 once the trainer is done */
+    mbgd_counter ball;  /* the two threads' handoff test (mbgd_handoff_fast) */
+    int on;             /* its verdict: pack (set by the trainer's thread before it trains) */
+    int64_t lo, xs;     /* the first row packed; floats per packed row (NV * 8) */
+    float *x, *yp;      /* slot q: x at x + q xs; y at yp[2 q], x_s . x_{s+1} at yp[2 q + 1] */
+} mbgd_pack;
+#endif
+
 /* Everything one iteration's phases share. */
 typedef struct T_CTX {
     const mbgd_params *p;
@@ -1749,6 +1781,7 @@ typedef struct T_CTX {
     int64_t r_end;               /* end of the slice's rows (prefetch bound) */
     mbgd_counter *drawn;         /* entries of rows final so far, while a thread draws them */
     int64_t until_drawn;         /* when > 0: run alone until drawn reaches it (see train) */
+    mbgd_pack *pack;             /* b = 1 rows packed by a second thread (see train), or NULL */
     const REAL *carry_in;        /* the state's carry (mbgd.h) when this call goes on from it */
     REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
     REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
@@ -2308,12 +2341,24 @@ MBGD_INLINE __m256 FN(z_exact)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x, 
  * fitted.  Its two dot products do not wait for the step, so the chain from one sample's z
  * to the next one's is the loss, a and one fused multiply-add, not the step and a dot product
  * over the new weights. */
+MBGD_INLINE __m256 FN(z_ahead_from)(const mbgd_vec4 *w, float b, float x0x1,
+                                    const mbgd_vec4 *x1, __m256 a, int fit_b, const int NV)
+{
+    __m256 p = _mm256_set1_ps(x0x1);
+    if (fit_b) p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+    return _mm256_fnmadd_ps(a, p, FN(z_direct)(w, b, x1, NV));
+}
+
+/* x0 . x1 as z_ahead takes it (sum8_all leaves the same total in every lane) */
+MBGD_INLINE float FN(x0x1)(const mbgd_vec4 *x0, const mbgd_vec4 *x1, const int NV)
+{
+    return _mm256_cvtss_f32(FN(sum8_all)(FN(vec4_products)(x0, x1, NV)));
+}
+
 MBGD_INLINE __m256 FN(z_ahead)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x0,
                                const mbgd_vec4 *x1, __m256 a, int fit_b, const int NV)
 {
-    __m256 p = FN(sum8_all)(FN(vec4_products)(x0, x1, NV));
-    if (fit_b) p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
-    return _mm256_fnmadd_ps(a, p, FN(z_direct)(w, b, x1, NV));
+    return FN(z_ahead_from)(w, b, FN(x0x1)(x0, x1, NV), x1, a, fit_b, NV);
 }
 
 /*
@@ -2335,8 +2380,9 @@ MBGD_INLINE __m256 FN(z_ahead)(const mbgd_vec4 *w, float b, const mbgd_vec4 *x0,
  * its bits.  Kept in memory the weights had been stored and reloaded every sample, on the
  * chain from one sample's step to the next one's dot product.  A weight that is not finite is
  * caught with a class test per vector, not summed: *pen_abs_io is then 0, or NaN, as
- * step_direct0's probe.  Returns the next iteration, or -1 when iteration slice->n_done
- * diverged.
+ * step_direct0's probe.  With c->pack on (mbgd_pack: two threads) a row, its y and the
+ * product with the next row come from the packer's ring where it got to them first: the same
+ * values.  Returns the next iteration, or -1 when iteration slice->n_done diverged.
  */
 MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                    int64_t *avail, int64_t pf, double pen_sq, double *pen_abs_io,
@@ -2364,6 +2410,11 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     const float *cin = t == 0 ? c->carry_in : NULL;
     float *cout = state->carry; /* left by the slice's last iteration */
     const int64_t P = d + 1;
+    /* rows packed by a second thread (mbgd_pack): [pk_lo, pk_ready) as last seen, looked at
+     * again from row pk_look on once used up */
+    mbgd_pack *const pk = WEIGHTED || c->pack == NULL || !c->pack->on ? NULL : c->pack;
+    int64_t pk_lo = INT64_MAX, pk_ready = -1, pk_look = 0;
+    const int64_t pk_mask = MBGD_PACK_SLOTS - 1;
     for (;; t++) {
         if (t == n_iter || starts[t + 1] - starts[t] != 1) {
             ret = t;
@@ -2372,9 +2423,22 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         const int64_t s = starts[t];
         if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
-        const int64_t i = rows[s];
-        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
-        const mbgd_vec4 x = ahead ? xl : FN(vec4_load_row)(X + i * d, NV, TAIL, m);
+        int rec = 0; /* row s is packed */
+        if (pk) {
+            if (s + 1 >= pk_ready && s >= pk_look) {
+                pk_ready = __atomic_load_n(&pk->ready.v, __ATOMIC_ACQUIRE);
+                if (pk_ready >= 0) pk_lo = pk->lo;
+                pk_look = s + MBGD_PACK_LOOK;
+            }
+            if ((s & (MBGD_PACK_USED - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
+            rec = s >= pk_lo && s < pk_ready;
+        }
+        const int64_t i = rec ? -1 : rows[s];
+        if (!rec && s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
+        const mbgd_vec4 x = ahead ? xl
+                            : rec ? FN(vec4_load)(pk->x + (s & pk_mask) * pk->xs, NV)
+                                  : FN(vec4_load_row)(X + i * d, NV, TAIL, m);
+        const float yi = rec ? pk->yp[2 * (s & pk_mask)] : Y[i];
         if (cin) { /* z from the carry's weights, row and step, as the loop below takes it */
             const mbgd_vec4 wc = FN(vec4_load_row)(cin, NV, TAIL, m),
                             xc = FN(vec4_load_row)(cin + P, NV, TAIL, m);
@@ -2389,7 +2453,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         float lv, cz;
         __m256 czv;
         if (SQUARED) { /* r = z - y and cz in every lane: cz is not broadcast on the chain */
-            const __m256 rv = _mm256_sub_ps(zv, _mm256_set1_ps(Y[i]));
+            const __m256 rv = _mm256_sub_ps(zv, _mm256_set1_ps(yi));
             czv = WEIGHTED ? _mm256_mul_ps(rv, _mm256_set1_ps(SW[i])) : rv;
             const float r = _mm256_cvtss_f32(rv);
             lv = (0.5f * r) * r; /* as row_loss */
@@ -2397,7 +2461,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             cz = _mm256_cvtss_f32(czv);
         } else {
             float dl;
-            lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl);
+            lv = FN(row_loss)(loss_kind, z, yi, delta, epsilon, &dl);
             cz = dl;
             if (WEIGHTED) { /* unweighted, sw = 1 and these products are lv and dl */
                 lv *= SW[i];
@@ -2413,8 +2477,11 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
          * slice's last iteration, what the next call needs to do the same (the carry) */
         ahead = t + 1 < n_iter && starts[t + 2] - starts[t + 1] == 1;
         if (ahead) {
-            xl = FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
-            zl = FN(z_ahead)(&w, b0, &x, &xl, av, fit_b, NV);
+            xl = s + 1 >= pk_lo && s + 1 < pk_ready
+                     ? FN(vec4_load)(pk->x + ((s + 1) & pk_mask) * pk->xs, NV)
+                     : FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
+            zl = rec ? FN(z_ahead_from)(&w, b0, pk->yp[2 * (s & pk_mask) + 1], &xl, av, fit_b, NV)
+                     : FN(z_ahead)(&w, b0, &x, &xl, av, fit_b, NV);
         } else if (cout && t + 1 == n_iter) {
             FN(vec4_store_row)(cout, &w, NV, TAIL, m);
             cout[d] = b0;
@@ -2444,6 +2511,66 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     theta[d] = b0;
     *pen_abs_io = pa;
     return ret;
+}
+
+/* FN(pack_rows) for NV vectors of eight (TAIL: d not a multiple of 8): rows [s0, r_end)
+ * into the ring, s0 MBGD_PACK_GAP rows past where the trainer is, never more than
+ * MBGD_PACK_SLOTS - MBGD_PACK_MARGIN rows ahead of its last report; stops when it stops. */
+MBGD_INLINE void FN(pack_run)(mbgd_pack *pk, const T_DATA *data, const int64_t *rows, int64_t r0,
+                              int64_t r_end, int64_t d, int64_t pf, const int NV, const int TAIL)
+{
+    const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
+    const float *X = data->X, *Y = data->y;
+    int64_t used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
+    int64_t s = (used > r0 ? used : r0) + MBGD_PACK_GAP;
+    if (s >= r_end) return;
+    pk->lo = s;
+    __atomic_store_n(&pk->ready.v, s, __ATOMIC_RELEASE);
+    for (int64_t r = s; r < s + pf && r < r_end; r++) FN(prefetch_sample)(data, rows[r], d);
+    mbgd_vec4 x = FN(vec4_load_row)(X + rows[s] * d, NV, TAIL, m);
+    for (; s < r_end; s++) {
+        int64_t spins = 0;
+        while (s - used >= MBGD_PACK_SLOTS - MBGD_PACK_MARGIN) { /* the ring is full */
+            if (__atomic_load_n(&pk->stop.v, __ATOMIC_ACQUIRE)) return;
+            if (spins++ < MBGD_SPINS_OWN_CORE)
+                MBGD_PAUSE();
+            else
+                MBGD_YIELD();
+            used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
+        }
+        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
+        const int64_t q = s & (MBGD_PACK_SLOTS - 1);
+        FN(vec4_store)(pk->x + q * pk->xs, &x, NV);
+        pk->yp[2 * q] = Y[rows[s]];
+        if (s + 1 < r_end) {
+            const mbgd_vec4 x1 = FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
+            pk->yp[2 * q + 1] = FN(x0x1)(&x, &x1, NV);
+            x = x1;
+        }
+        if ((s + 1) % MBGD_PACK_PUBLISH == 0) {
+            __atomic_store_n(&pk->ready.v, s + 1, __ATOMIC_RELEASE);
+            if (__atomic_load_n(&pk->stop.v, __ATOMIC_RELAXED)) return;
+        }
+    }
+    __atomic_store_n(&pk->ready.v, r_end, __ATOMIC_RELEASE);
+}
+
+/* The second thread's part in a slice of b = 1 steps with w in registers (FN(train)): the
+ * rows of [r0, r_end) as FN(direct_run) loads them, into pk (mbgd_pack). */
+MBGD_NOINLINE void FN(pack_rows)(mbgd_pack *pk, const T_DATA *data, const int64_t *rows,
+                                 int64_t r0, int64_t r_end, int64_t d)
+{
+    const int64_t pf = FN(prefetch_distance)(d);
+    const int tail = d % 8 != 0;
+#define MBGD_CALL(nv) (tail ? FN(pack_run)(pk, data, rows, r0, r_end, d, pf, nv, 1)             \
+                            : FN(pack_run)(pk, data, rows, r0, r_end, d, pf, nv, 0))
+    switch ((d + 7) / 8) {
+    case 1: MBGD_CALL(1); break;
+    case 2: MBGD_CALL(2); break;
+    case 3: MBGD_CALL(3); break;
+    default: MBGD_CALL(4); break;
+    }
+#undef MBGD_CALL
 }
 
 /*
@@ -2869,23 +2996,60 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #else
     const int draw_aside = 0, team_aside = 0;
 #endif
+    /* b = 1 steps with w in registers (FN(direct_run)) on two threads: the second packs the
+     * rows for the first (mbgd_pack), after drawing the order when it draws it.  Not at
+     * d = 8, whose one-vector rows the trainer loads faster itself (packed, 0.88-0.99x by
+     * hand); MBGD_FAST_PACK=0 turns it off */
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_DIRECT_RUN)
+    const int pack = !team && !helper && !sparse && p->n_threads >= 2 && max_nb == 1 &&
+                     FN(direct_step)(p, data) && K == 1 && p->l2 == 0.0 &&
+                     p->average_start < 0 && d <= 32 && d != 8 && data->sample_weight == NULL &&
+                     starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
+                     mbgd_pack_enabled();
+#else
+    const int pack = 0;
+#endif
     if (bg != NULL && !draw_aside && !team_aside) {
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
         if (st != MBGD_OK) goto done;
     }
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
-    if (draw_aside || team_aside) {
+    if (draw_aside || team_aside || pack) {
         mbgd_counter drawn;
         memset(&drawn, 0, sizeof drawn);
-        c.drawn = &drawn;
+        c.drawn = bg ? &drawn : NULL;
         c.until_drawn = team_aside ? data->n_samples : 0;
+        mbgd_pack pk;
+        memset(&pk, 0, sizeof pk);
+        pk.ready.v = -1;
+        pk.used.v = starts[0];
+        pk.xs = (d + 7) / 8 * 8;
+        if (pack) {
+            pk.x = mbgd_alloc_lines((size_t)(MBGD_PACK_SLOTS * pk.xs) * sizeof(float));
+            pk.yp = mbgd_alloc_lines((size_t)(2 * MBGD_PACK_SLOTS) * sizeof(float));
+            c.pack = pk.x && pk.yp ? &pk : NULL; /* without its ring, no packer */
+        }
 #pragma omp parallel num_threads(2)
         {
             const int tid = omp_get_thread_num();
-            if (tid == 1 || omp_get_num_threads() < 2) /* alone: the whole order first */
+            /* the packer while the cores hand lines over fast (mbgd_handoff_fast) */
+            int packs = c.pack != NULL && omp_get_num_threads() == 2;
+            if (packs) packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
+            if (tid == 0) pk.on = packs;
+            if (bg && (tid == 1 || omp_get_num_threads() < 2)) /* alone: the whole order first */
                 fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn);
-            if (tid == 0) st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+#ifdef MBGD_HAVE_DIRECT_RUN
+            if (tid == 1 && packs)
+                FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);
+#endif
+            if (tid == 0) {
+                st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+                __atomic_store_n(&pk.stop.v, 1, __ATOMIC_RELEASE);
+            }
         }
+        mbgd_free_lines(pk.x);
+        mbgd_free_lines(pk.yp);
+        c.pack = NULL;
         c.drawn = NULL;
         c.until_drawn = 0;
         if (st == MBGD_HANDOVER) { /* the rest of the slice as a team, from where it stopped */

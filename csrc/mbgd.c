@@ -111,6 +111,45 @@ static int mbgd_helper_enabled(void)
     return e && e[0] != '\0' && e[0] != '0';
 }
 
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+/* Round trips between the two threads of a region on *ball (zeroed before it), timed by
+ * thread 0 after the first (which waits for the other thread to arrive): both threads return
+ * 1 when one way took at most max_ns.  This machine's two cores hand a line over in 21-28 ns
+ * in a good phase and 150-200 ns in a bad one (bench/loops/handoff.c), and the packer of
+ * b = 1 runs gains in the one what it loses in the other (docs/pack-session21.txt). */
+#define MBGD_HANDOFF_ROUNDS 16
+static int mbgd_handoff_fast(mbgd_counter *ball, int tid, double max_ns)
+{
+    int64_t spins = MBGD_SPINS_OWN_CORE;
+    if (tid == 0) {
+        double t0 = 0.0;
+        for (int64_t r = 0; r < MBGD_HANDOFF_ROUNDS; r++) {
+            if (r == 1) t0 = omp_get_wtime();
+            __atomic_store_n(&ball->v, 2 * r + 1, __ATOMIC_RELEASE);
+            mbgd_wait_at_least(ball, 2 * r + 2, &spins);
+        }
+        const double ns = (omp_get_wtime() - t0) * 1e9 / (2.0 * (MBGD_HANDOFF_ROUNDS - 1));
+        const int fast = ns <= max_ns;
+        __atomic_store_n(&ball->v, 2 * MBGD_HANDOFF_ROUNDS + 1 + fast, __ATOMIC_RELEASE);
+        return fast;
+    }
+    for (int64_t r = 0; r < MBGD_HANDOFF_ROUNDS; r++) {
+        mbgd_wait_at_least(ball, 2 * r + 1, &spins);
+        __atomic_store_n(&ball->v, 2 * r + 2, __ATOMIC_RELEASE);
+    }
+    mbgd_wait_at_least(ball, 2 * MBGD_HANDOFF_ROUNDS + 1, &spins);
+    return __atomic_load_n(&ball->v, __ATOMIC_ACQUIRE) == 2 * MBGD_HANDOFF_ROUNDS + 2;
+}
+#endif
+
+/* The packer of b = 1 runs (mbgd_pack in kernel_impl.h): on unless MBGD_FAST_PACK is 0, read
+ * at every call (the paired measurements switch it between calls). */
+static int mbgd_pack_enabled(void)
+{
+    const char *e = getenv("MBGD_FAST_PACK");
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
 /* Small kernels inlined where GCC's heuristics would not: an out-of-line lane sum spilled
  * its vector to memory and reloaded it, per dot product. */
 #if defined(__GNUC__) || defined(__clang__)

@@ -127,3 +127,28 @@ def test_a_small_batch_gives_the_same_bits_on_either_path(d, isa, monkeypatch):
         k.train_slice(each, rows, starts[t : t + 2], lr[t : t + 1], loss_each[t : t + 1])
     assert one.theta.tobytes() == each.theta.tobytes()
     assert loss_one.tobytes() == loss_each.tobytes()
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_rows_packed_by_a_second_thread_give_one_threads_bits(isa, monkeypatch):
+    # on two threads a b = 1 run in registers of at least 16,384 rows (d up to 32 but 8) has
+    # its rows, their y and the products x_s x_{s+1} packed by the second thread (mbgd_pack,
+    # after it draws the order when it does); the trainer takes them where they are ready
+    # and loads the rows itself where not: one thread's bits either way, for drawn and given
+    # orders, calls split mid-run (eval_every: the carry), and a run that diverges
+    run_on(isa, monkeypatch)
+    n = 40000
+    for d in (3, 12, 16, 20, 32):
+        for loss in ("squared", "hinge", "huber"):
+            X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
+            for extra in ({}, {"shuffle": False}, {"fit_intercept": False}, {"eval_every": 30001}):
+                kw = dict(loss=loss, batch_size=1, epochs=2, lr=0.01, seed=d, **extra)
+                same_bits(mf.train(X, y, n_threads=2, **kw), mf.train(X, y, n_threads=1, **kw))
+    X, y = make_problem("squared", n, 16, dtype=np.float32, seed=5)
+    X[25000] = 3e18  # finite, but its step overflows the weights: divergence at that row
+    got = []
+    for threads in (1, 2):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, batch_size=1, epochs=1, lr=0.01, shuffle=False, n_threads=threads)
+        got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
+    assert got[0] == got[1] and got[0][0] in (25000, 25001)
