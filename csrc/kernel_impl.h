@@ -1742,7 +1742,7 @@ static int FN(check_data)(const mbgd_params *p, const T_DATA *data)
  * products per step is done: the same values, so the same bits.  Where the packer has not
  * got to a row yet, the trainer loads it itself.  Every line of the ring crosses from one core
  * to the other, so it packs only while they hand lines over fast (mbgd_handoff_fast): on
- * this machine the kernel alone ran 1.25-1.49x at d = 4-32 in a good phase, and without the
+ * this machine the kernel alone ran 1.12-1.52x at d = 4-32 in a good phase, and without the
  * test 0.63-0.92x in a bad one (docs/pack-session21.txt, and by hand).
  */
 #ifndef MBGD_PACK_DEFINED
@@ -2999,16 +2999,18 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     /* b = 1 steps with w in registers (FN(direct_run)) on two threads: the second packs the
      * rows for the first (mbgd_pack), after drawing the order when it draws it.  Not at
      * d = 8, whose one-vector rows the trainer loads faster itself (packed, 0.88-0.99x by
-     * hand); MBGD_FAST_PACK=0 turns it off */
+     * hand); MBGD_FAST_PACK=0 turns it off, 2 packs whatever the handoff takes */
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_DIRECT_RUN)
+    const int pack_mode = mbgd_pack_mode();
     const int pack = !team && !helper && !sparse && p->n_threads >= 2 && max_nb == 1 &&
                      FN(direct_step)(p, data) && K == 1 && p->l2 == 0.0 &&
                      p->average_start < 0 && d <= 32 && d != 8 && data->sample_weight == NULL &&
                      starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
-                     mbgd_pack_enabled();
+                     pack_mode != 0;
 #else
-    const int pack = 0;
+    const int pack = 0, pack_mode = 0;
 #endif
+    (void)pack_mode, (void)pack;
     if (bg != NULL && !draw_aside && !team_aside) {
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
         if (st != MBGD_OK) goto done;
@@ -3034,7 +3036,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             const int tid = omp_get_thread_num();
             /* the packer while the cores hand lines over fast (mbgd_handoff_fast) */
             int packs = c.pack != NULL && omp_get_num_threads() == 2;
-            if (packs) packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
+            if (packs && pack_mode != 2)
+                packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
             if (tid == 0) pk.on = packs;
             if (bg && (tid == 1 || omp_get_num_threads() < 2)) /* alone: the whole order first */
                 fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn);

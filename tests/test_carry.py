@@ -135,18 +135,24 @@ def test_rows_packed_by_a_second_thread_give_one_threads_bits(isa, monkeypatch):
     # its rows, their y and the products x_s x_{s+1} packed by the second thread (mbgd_pack,
     # after it draws the order when it does); the trainer takes them where they are ready
     # and loads the rows itself where not: one thread's bits either way, for drawn and given
-    # orders, calls split mid-run (eval_every: the carry), and a run that diverges
+    # orders, calls split mid-run (eval_every: the carry; a packed call that starts at row
+    # 20,000), and a run that diverges
     run_on(isa, monkeypatch)
     n = 40000
     for d in (3, 12, 16, 20, 32):
         for loss in ("squared", "hinge", "huber"):
             X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
-            for extra in ({}, {"shuffle": False}, {"fit_intercept": False}, {"eval_every": 30001}):
+            for extra in ({}, {"shuffle": False}, {"fit_intercept": False}, {"eval_every": 30001},
+                          {"eval_every": 20000}):
                 kw = dict(loss=loss, batch_size=1, epochs=2, lr=0.01, seed=d, **extra)
-                same_bits(mf.train(X, y, n_threads=2, **kw), mf.train(X, y, n_threads=1, **kw))
+                one = mf.train(X, y, n_threads=1, **kw)
+                for mode in ("2", "1"):  # packing whatever the cores' handoff takes; the default
+                    monkeypatch.setenv("MBGD_FAST_PACK", mode)
+                    same_bits(mf.train(X, y, n_threads=2, **kw), one)
     X, y = make_problem("squared", n, 16, dtype=np.float32, seed=5)
     X[25000] = 3e18  # finite, but its step overflows the weights: divergence at that row
     got = []
+    monkeypatch.setenv("MBGD_FAST_PACK", "2")
     for threads in (1, 2):
         with pytest.raises(mf.DivergenceError) as ei:
             mf.train(X, y, batch_size=1, epochs=1, lr=0.01, shuffle=False, n_threads=threads)
