@@ -2430,7 +2430,8 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
                 if (pk_ready >= 0) pk_lo = pk->lo;
                 pk_look = s + MBGD_PACK_LOOK;
             }
-            if ((s & (MBGD_PACK_USED - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
+            if ((s & (MBGD_PACK_USED - 1)) == 0)
+                __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
             rec = s >= pk_lo && s < pk_ready;
         }
         const int64_t i = rec ? -1 : rows[s];
@@ -2480,7 +2481,8 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             xl = s + 1 >= pk_lo && s + 1 < pk_ready
                      ? FN(vec4_load)(pk->x + ((s + 1) & pk_mask) * pk->xs, NV)
                      : FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
-            zl = rec ? FN(z_ahead_from)(&w, b0, pk->yp[2 * (s & pk_mask) + 1], &xl, av, fit_b, NV)
+            zl = rec ? FN(z_ahead_from)(&w, b0, pk->yp[2 * (s & pk_mask) + 1], &xl, av, fit_b,
+                                        NV)
                      : FN(z_ahead)(&w, b0, &x, &xl, av, fit_b, NV);
         } else if (cout && t + 1 == n_iter) {
             FN(vec4_store_row)(cout, &w, NV, TAIL, m);

@@ -115,8 +115,8 @@ static int mbgd_helper_enabled(void)
 /* Round trips between the two threads of a region on *ball (zeroed before it), timed by
  * thread 0 after the first (which waits for the other thread to arrive): both threads return
  * 1 when one way took at most max_ns.  This machine's two cores hand a line over in 21-28 ns
- * in a good phase and 150-200 ns in a bad one (bench/loops/handoff.c), and the packer of
- * b = 1 runs gains in the one what it loses in the other (docs/pack-session21.txt). */
+ * in a good phase and 150-200 ns in a bad one (bench/loops/handoff.c); the packer of b = 1
+ * runs gains in a good phase and loses in a bad one (docs/pack-session21.txt). */
 #define MBGD_HANDOFF_ROUNDS 16
 static int mbgd_handoff_fast(mbgd_counter *ball, int tid, double max_ns)
 {
