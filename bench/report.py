@@ -113,7 +113,7 @@ def paired_tables(paired, say):
             say("")
 
 
-SIDE = ("isa-", "helper-", "incache-", "regressor-", "classifier-")  # side tables, not systems of the main curves
+SIDE = ("isa-", "helper-", "pack-", "incache-", "regressor-", "classifier-")  # side tables, not systems of the main curves
 
 
 def fit_systems(rows):
@@ -230,6 +230,8 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
             ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 (the "
                         "default) vs 1",
              "helper", "off", False),
+            ("pack-", "Packer of b = 1 runs (d = 16, 2 threads, shuffled): MBGD_FAST_PACK=0 vs the "
+                      "default", "packer", "off", False),
             ("incache-", "Arithmetic alone (d = 256, 1 thread, 2,048 rows in cache): softmax (K = 10) "
                          "vs squared", "loss", "squared", True)):
         side = {(r["b"], r["system"][len(prefix):]): r for r in rows if r["system"].startswith(prefix)}

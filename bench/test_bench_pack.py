@@ -1,0 +1,34 @@
+"""The packer of b = 1 runs, switched off (MBGD_FAST_PACK=0) vs the default, in the same run.
+
+d = 16, float32, b = 1, 2 threads, N = 200,000 rows shuffled every epoch: the second thread
+either draws the order and then idles (off), or then packs the rows, their y and the products
+of consecutive rows for the first (the default, while the cores hand lines over quickly:
+csrc/kernel_impl.h, mbgd_pack).  Both give the same bits (checked here).  The paired record
+is docs/pack-session21.txt; these cells are timed apart, so the machine's phase moves them.
+"""
+import numpy as np
+import pytest
+
+import mbgd_fast as mf
+
+from test_bench_train import half_mse, lr_for
+
+_RESULTS = {}
+
+
+@pytest.mark.parametrize("pack", ["0", "1"])
+def test_pack(benchmark, record, dataset, monkeypatch, pack):
+    monkeypatch.setenv("MBGD_FAST_PACK", pack)
+    d = 16
+    X, y = dataset(d)
+    benchmark.group = "pack b=1"
+    res = benchmark.pedantic(mf.train, args=(X, y), kwargs=dict(batch_size=1, epochs=1,
+                             lr=lr_for(d), seed=0, n_threads=2), rounds=5, warmup_rounds=1)
+    _RESULTS[pack] = res.coef.tobytes()
+    other = _RESULTS.get("1" if pack == "0" else "0")
+    same = other is None or other == res.coef.tobytes()
+    end = half_mse(X, y, res.coef, res.intercept)
+    record(backend=f"pack-{'on' if pack == '1' else 'off'}", threads=2, b=1, d=d,
+           samples=len(X), iters=res.n_iter,
+           check=f"loss -> {end:.3g}; same bits as the other setting: {same}", ok=same)
+    assert same and np.isfinite(end)
