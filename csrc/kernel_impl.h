@@ -1761,8 +1761,8 @@ typedef struct {
     mbgd_counter stop;  /* 1 once the trainer is done */
     mbgd_counter ball;  /* the two threads' handoff test (mbgd_handoff_fast) */
     int on;             /* its verdict: pack (set by the trainer's thread before it trains) */
-    int64_t lo, xs;     /* the first row packed; floats per packed row (NV * 8) */
-    float *x, *yp;      /* slot q: x at x + q xs; y at yp[2 q], x_s . x_{s+1} at yp[2 q + 1] */
+    int64_t lo;         /* the first row packed */
+    float *x, *yp;      /* slot q: x at x + 8 NV q; y at yp[2 q], x_s . x_{s+1} at yp[2 q + 1] */
 } mbgd_pack;
 #endif
 
@@ -2437,7 +2437,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         const int64_t i = rec ? -1 : rows[s];
         if (!rec && s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
         const mbgd_vec4 x = ahead ? xl
-                            : rec ? FN(vec4_load)(pk->x + (s & pk_mask) * pk->xs, NV)
+                            : rec ? FN(vec4_load)(pk->x + (s & pk_mask) * 8 * NV, NV)
                                   : FN(vec4_load_row)(X + i * d, NV, TAIL, m);
         const float yi = rec ? pk->yp[2 * (s & pk_mask)] : Y[i];
         if (cin) { /* z from the carry's weights, row and step, as the loop below takes it */
@@ -2479,7 +2479,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         ahead = t + 1 < n_iter && starts[t + 2] - starts[t + 1] == 1;
         if (ahead) {
             xl = s + 1 >= pk_lo && s + 1 < pk_ready
-                     ? FN(vec4_load)(pk->x + ((s + 1) & pk_mask) * pk->xs, NV)
+                     ? FN(vec4_load)(pk->x + ((s + 1) & pk_mask) * 8 * NV, NV)
                      : FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
             zl = rec ? FN(z_ahead_from)(&w, b0, pk->yp[2 * (s & pk_mask) + 1], &xl, av, fit_b,
                                         NV)
@@ -2542,7 +2542,7 @@ MBGD_INLINE void FN(pack_run)(mbgd_pack *pk, const T_DATA *data, const int64_t *
         }
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
         const int64_t q = s & (MBGD_PACK_SLOTS - 1);
-        FN(vec4_store)(pk->x + q * pk->xs, &x, NV);
+        FN(vec4_store)(pk->x + q * 8 * NV, &x, NV);
         pk->yp[2 * q] = Y[rows[s]];
         if (s + 1 < r_end) {
             const mbgd_vec4 x1 = FN(vec4_load_row)(X + rows[s + 1] * d, NV, TAIL, m);
@@ -3027,9 +3027,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         memset(&pk, 0, sizeof pk);
         pk.ready.v = -1;
         pk.used.v = starts[0];
-        pk.xs = (d + 7) / 8 * 8;
-        if (pack) {
-            pk.x = mbgd_alloc_lines((size_t)(MBGD_PACK_SLOTS * pk.xs) * sizeof(float));
+        if (pack) { /* rows of 8 NV floats, NV = (d + 7) / 8 (direct_run's) */
+            pk.x = mbgd_alloc_lines((size_t)(MBGD_PACK_SLOTS * ((d + 7) / 8 * 8)) * sizeof(float));
             pk.yp = mbgd_alloc_lines((size_t)(2 * MBGD_PACK_SLOTS) * sizeof(float));
             c.pack = pk.x && pk.yp ? &pk : NULL; /* without its ring, no packer */
         }
