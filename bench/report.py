@@ -132,6 +132,126 @@ def fit_systems(rows):
     return fits
 
 
+def _pct(x):
+    return f"{100 * x:.0f}%"
+
+
+def targets(rows, fits, bandwidth, shuffled, paired, say):
+    """Issue 3's targets, each from this run's cells: what was measured, met or missed, and
+    for a miss the measurement of this run that bounds it (the shuffled-row read ceiling,
+    the loss's arithmetic alone in cache).  Returns {target: True / False / None} (None:
+    the run did not measure it)."""
+    paired = paired or {}
+    verdicts = {}
+
+    def line(name, cells, ok, limit=""):
+        verdicts[name] = ok
+        word = "not measured" if ok is None else ("met" if ok else "**missed**")
+        say(f"| {name} | {'; '.join(cells) or '-'} | {word} | {limit} |")
+
+    def mine(d, t):
+        return fits.get((f"mbgd_fast/{t}t", d), (None, {}))
+
+    dims = sorted({d for s, d in fits if s.startswith("mbgd_fast")})
+    say("| target | this run | verdict | what bounds a miss (this run) |")
+    say("|---|---|---|---|")
+    # tau_f at most 1/50 of the NumPy loop's
+    cells, ok = [], None
+    for d in dims:
+        loop = fits.get(("numpy-loop", d), (None,))[0]
+        for t in (1, 2):
+            m = mine(d, t)[0]
+            if loop is None or m is None:
+                continue
+            ok = (ok is not False) and m.tau_f * 50 <= loop.tau_f
+            cells.append(f"d={d} {t}t {m.tau_f * 1e6:.2g} us vs {loop.tau_f * 1e6:.2g} us")
+    line("tau_f <= 1/50 of the NumPy loop's", cells, ok)
+    # b = 1 against scikit-learn's fit
+    cells, ok = [], None
+    for d, need in ((256, 5.0), (16, 2.0)):
+        sk = {r["b"]: r for r in rows if r["system"] == "sklearn-fit" and r["d"] == d}
+        by_b = mine(d, 2)[1] or mine(d, 1)[1]
+        if 1 in sk and 1 in by_b:
+            ratio = by_b[1]["sps"] / sk[1]["sps"]
+            ok = (ok is not False) and ratio >= need
+            cells.append(f"d={d} {ratio:.1f}x (>= {need:g}x)")
+    line("b = 1: samples/s vs SGDRegressor.fit", cells, ok)
+    # b >= 256 on 2 threads: 70% of the read bandwidth, and 5x the NumPy loop
+    bw_cells, bw_ok, bw_limit = [], None, []
+    np_cells, np_ok, np_limit = [], None, []
+    for d in dims:
+        by_b = mine(d, 2)[1]
+        loop = fits.get(("numpy-loop", d), (None, {}))[1]
+        ceil = shuffled.get((d, 2))
+        big = [b for b in sorted(by_b) if b >= 256]
+        if big and 2 in bandwidth:
+            got = [by_b[b]["sps"] * d * 4 / bandwidth[2] for b in big]
+            miss = min(got) < 0.7
+            bw_ok = (bw_ok is not False) and not miss
+            bw_cells.append(f"d={d} " + " / ".join(_pct(g) for g in got))
+            if miss and ceil:
+                bw_limit.append(f"d={d}: the shuffled-row ceiling is {_pct(ceil / bandwidth[2])} "
+                                f"of it; the kernel reached " + " / ".join(
+                                    _pct(by_b[b]["sps"] * d * 4 / ceil) for b in big) +
+                                " of the ceiling")
+        both = [b for b in big if b in loop]
+        if both:
+            got = [by_b[b]["sps"] / loop[b]["sps"] for b in both]
+            miss = min(got) < 5.0
+            np_ok = (np_ok is not False) and not miss
+            np_cells.append(f"d={d} " + " / ".join(f"{g:.2f}x" for g in got))
+            if miss and ceil:
+                np_limit.append(f"d={d}: 5x needs " + " / ".join(
+                    _pct(5 * loop[b]["sps"] * d * 4 / ceil) for b in both) +
+                    f" of the shuffled-row ceiling ({ceil / 1e9:.1f} GB/s)")
+    line("b >= 256, 2 threads: >= 70% of the read bandwidth (b = 256 / 1024 / 4096)", bw_cells,
+         bw_ok, "; ".join(bw_limit))
+    line("b >= 256, 2 threads: >= 5x the NumPy loop", np_cells, np_ok, "; ".join(np_limit))
+    # the flat curve and 1 -> 2 threads, from the paired rounds
+    cells, ok = [], None
+    for d, info in sorted(paired.get("curve", {}).items()):
+        for t, v in sorted(info["flat"].items()):
+            ok = (ok is not False) and v <= 2.0
+            cells.append(f"d={d} {t}t {v:.2f}x")
+    line("flat curve: every b within 2x of the best (paired)", cells, ok)
+    cells, ok, limit = [], None, []
+    for d, info in sorted(paired.get("curve", {}).items()):
+        if d < 256:
+            continue
+        got = {int(b): v for b, v in info["scale"].items() if int(b) >= 256}
+        if got:
+            ok = (ok is not False) and min(got.values()) >= 1.6
+            cells.append(f"d={d} " + " / ".join(f"b={b} {v:.2f}x" for b, v in sorted(got.items())))
+            if min(got.values()) < 1.6 and (d, 1) in shuffled and (d, 2) in shuffled:
+                limit.append(f"d={d}: the shuffled-row ceiling itself scales "
+                             f"{shuffled[(d, 2)] / shuffled[(d, 1)]:.2f}x "
+                             f"({shuffled[(d, 1)] / 1e9:.1f} -> {shuffled[(d, 2)] / 1e9:.1f} GB/s)")
+    line("1 -> 2 threads >= 1.6x at b >= 256, d >= 256 (paired)", cells, ok, "; ".join(limit))
+    # each loss within 1.5x of squared loss: paired, and the unpaired cells
+    incache = {(r["b"], r["system"][len("incache-"):]): r["sps"] for r in rows
+               if r["system"].startswith("incache-")}
+    for loss in ("logistic", "hinge", "softmax"):
+        cells, ok, limit = [], None, []
+        for d, info in sorted(paired.get("loss", {}).items()):
+            for b, v in sorted(info["cost"].get(loss, {}).items(), key=lambda kv: int(kv[0])):
+                ok = (ok is not False) and v <= 1.5
+                cells.append(f"b={b} {v:.2f}x (paired)")
+                base = incache.get((int(b), "squared"))
+                if v > 1.5 and base and (int(b), loss) in incache:
+                    limit.append(f"b={b}: its arithmetic alone, in cache, costs "
+                                 f"{base / incache[(int(b), loss)]:.2f}x squared loss's")
+        unpaired = {(r["b"], r["loss"]): r["sps"] for r in rows if r["system"] == "mbgd_fast/2t"
+                    and r["d"] == 256 and r["dtype"] == "float32"}
+        for b in (1, 256):
+            if (b, loss) in unpaired and (b, "squared") in unpaired:
+                v = unpaired[(b, "squared")] / unpaired[(b, loss)]
+                ok = (ok is not False) and v <= 1.5
+                cells.append(f"b={b} {v:.2f}x")
+        line(f"{loss}: cost per sample <= 1.5x squared loss's (d = 256, 2 threads)", cells, ok,
+             "; ".join(limit))
+    return verdicts
+
+
 def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permutation=None):
     lines = []
     say = lines.append
@@ -143,6 +263,10 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
         say("Shuffled-row read ceiling (rows of X in a random order, read with the kernels' "
             "prefetch, nothing else): " + ", ".join(
                 f"d={d} {t}t: {v / 1e9:.1f} GB/s" for (d, t), v in sorted(shuffled.items())))
+    say("")
+    say("### The targets (issue 3), from this run")
+    say("")
+    targets(rows, fits, bandwidth, shuffled, paired, say)
     say("")
     for d in dims:
         systems = sorted(s for s, dd in fits if dd == d)

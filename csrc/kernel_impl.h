@@ -2576,13 +2576,16 @@ MBGD_NOINLINE void FN(pack_rows)(mbgd_pack *pk, const T_DATA *data, const int64_
 }
 
 /*
- * A run of batches of 2 or more rows on the small path (iterate_alone: one group, one update
- * chunk; plain SGD, K = 1, no penalty, no averaging) from iteration t, for NV * 8 features,
- * with w in NV vector registers and the intercept in a scalar across the run, as direct_run
- * does for b = 1: accumulate's sums (dot_fixed, then axpy_fixed's acc += c x, row by row),
- * step_segment's w -= lr (g scale) (its l2 term is 0 w: no other value for a finite w), and
- * probe_sum's finiteness test as a class test per vector.  The same bits.  At b = 4, d = 16
- * each batch had gone through memory four times (the gradient's clear, sums, step and probe).
+ * A run of batches of 2 or more rows (plain SGD, K = 1, no penalty, no averaging, one update
+ * chunk) from iteration t, for NV * 8 features, with w in NV vector registers and the
+ * intercept in a scalar across the run, as direct_run does for b = 1: accumulate's sums per
+ * group (dot_fixed, then axpy_fixed's acc += c x, row by row), the groups' sums added as
+ * sum_groups' tree (a batch of one group: the small path, iterate_alone; of more: a team's
+ * phase A and B on one thread), step_segment's w -= lr (g scale) (its l2 term is 0 w: no
+ * other value for a finite w), and probe_sum's finiteness test as a class test per vector.
+ * The same bits.  At b = 4, d = 16 each batch had gone through memory four times (the
+ * gradient's clear, sums, step and probe); batches of 2 or more groups (d = 16 from b = 1024
+ * on) went through phase A and B's loops over memory.
  * Returns the next iteration, or -1 when iteration slice->n_done diverged.
  */
 MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
@@ -2601,6 +2604,7 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
     const int loss_kind = p->loss, fit_b = p->fit_intercept, sum = p->reduction_sum;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    float parts[MBGD_MAX_GROUPS * 32], parts_b[MBGD_MAX_GROUPS]; /* each group's sums */
     int64_t ret = -1;
     for (;; t++) {
         if (t == n_iter) {
@@ -2608,33 +2612,58 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             break;
         }
         const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
-        if (nb < 2 || n_groups(nb, d) != 1) {
+        if (nb < 2) {
             ret = t;
             break;
         }
         if (e + pf > *avail && *avail < r_end) /* the order is being drawn */
             *avail = FN(rows_ready)(c, e + pf < r_end ? e + pf : r_end, *avail);
-        mbgd_vec4 g = FN(vec4_load)(NULL, 0); /* zeros */
-        float gb = 0;
-        double lsum = 0.0;
-        for (int64_t r = s; r < e; r++) {
-            const int64_t a = FN(row_ahead)(r + pf, e, e, r_end);
-            if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
-            const int64_t i = rows[r];
-            const mbgd_vec4 x = FN(vec4_load_row)(X + i * d, NV, TAIL, m);
-            const float z = _mm256_cvtss_f32(FN(z_exact)(&w, b0, &x, d, NV, TAIL));
-            float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
-            if (WEIGHTED) {
-                lv *= SW[i];
-                cz *= SW[i];
-            }
-            lsum += (double)lv + (double)(z - z);
-            if (cz != 0) { /* acc += cz x, as axpy_fixed */
-                const __m256 cv = _mm256_set1_ps(cz);
+        const int64_t G = n_groups(nb, d);
+        mbgd_vec4 g;
+        float gb;
+        double lsum = 0.0, gl = 0.0;
+        for (int64_t q = 0; q < G; q++) { /* group q: rows [r0, r1), as phase_a's */
+            const int64_t r0 = s + nb * q / G, r1 = s + nb * (q + 1) / G;
+            g = FN(vec4_load)(NULL, 0); /* zeros */
+            gb = 0;
+            gl = 0.0;
+            for (int64_t r = r0; r < r1; r++) {
+                const int64_t a = FN(row_ahead)(r + pf, e, e, r_end);
+                if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
+                const int64_t i = rows[r];
+                const mbgd_vec4 x = FN(vec4_load_row)(X + i * d, NV, TAIL, m);
+                const float z = _mm256_cvtss_f32(FN(z_exact)(&w, b0, &x, d, NV, TAIL));
+                float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
+                if (WEIGHTED) {
+                    lv *= SW[i];
+                    cz *= SW[i];
+                }
+                gl += (double)lv + (double)(z - z);
+                if (cz != 0) { /* acc += cz x, as axpy_fixed */
+                    const __m256 cv = _mm256_set1_ps(cz);
 #pragma GCC unroll 4
-                for (int k = 0; k < NV; k++) g.v[k] = _mm256_fmadd_ps(cv, x.v[k], g.v[k]);
-                gb += cz;
+                    for (int k = 0; k < NV; k++) g.v[k] = _mm256_fmadd_ps(cv, x.v[k], g.v[k]);
+                    gb += cz;
+                }
             }
+            lsum += gl; /* the groups' losses in order, as iterate_in adds them */
+            if (G > 1) {
+                FN(vec4_store)(parts + q * 32, &g, NV);
+                parts_b[q] = gb;
+            }
+        }
+        if (G > 1) { /* sum_groups' tree: node (q, h) adds group q + h's sums into q's */
+            for (int64_t h = 1; h < G; h *= 2)
+                for (int64_t q = 0; q + h < G; q += 2 * h) {
+#pragma GCC unroll 4
+                    for (int k = 0; k < NV; k++)
+                        _mm256_storeu_ps(parts + q * 32 + 8 * k,
+                                         _mm256_add_ps(_mm256_loadu_ps(parts + q * 32 + 8 * k),
+                                                       _mm256_loadu_ps(parts + (q + h) * 32 + 8 * k)));
+                    parts_b[q] += parts_b[q + h];
+                }
+            g = FN(vec4_load)(parts, NV);
+            gb = parts_b[0];
         }
         const float lr = (float)slice->lr[t], scale = sum ? 1.0f : (float)(1.0 / (double)nb);
         const __m256 nf = FN(vec4_step)(&w, _mm256_set1_ps(lr), _mm256_set1_ps(scale), &g, NV);
@@ -2750,7 +2779,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
-        if (run && (one_row || (small && n_groups(nb, KD) == 1))) {
+        if (run && (one_row || (small && nb >= 2))) { /* any number of groups: small_run's tree */
             const int64_t next = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq,
                                                    &pen_abs, one_row);
             if (next < 0) {
@@ -2945,7 +2974,20 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.gsum = c.parts ? c.parts + max_g * MBGD_PAD(P) : NULL;
     c.zbuf = mbgd_alloc_lines((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
-    const int team = p->n_threads > 1 &&
+    /* Rows of up to 24 values with one output, plain SGD, no penalty, no averaging: every
+     * batch runs with w in registers on one thread (FN(run_registers)), batches of several
+     * groups too, while the second thread draws the order (draw_aside), rather than as a
+     * team after the order is drawn.  One-epoch train() calls, N = 200,000 (bench/ab_builds.py,
+     * 2 threads): d = 4 / 8 / 16 / 20 / 24 1.15 / 1.30 / 1.13-1.19 / 1.15 / 1.14-1.16x at
+     * b = 1024-8192; d = 28 1.04x and d = 32 0.85-0.99x, which stay a team.  Out of cache
+     * (N = 2,000,000) d = 8 / 16 0.95 / 0.96x, d = 24 1.21x. */
+#ifdef MBGD_HAVE_DIRECT_RUN
+    const int in_registers = !sparse && K == 1 && FN(direct_step)(p, data) && p->l2 == 0.0 &&
+                             p->average_start < 0 && d <= 24 && c.n_chunks == 1;
+#else
+    const int in_registers = 0;
+#endif
+    const int team = p->n_threads > 1 && !(in_registers && bg != NULL) &&
                      (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {

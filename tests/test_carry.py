@@ -158,3 +158,49 @@ def test_rows_packed_by_a_second_thread_give_one_threads_bits(isa, monkeypatch):
             mf.train(X, y, batch_size=1, epochs=1, lr=0.01, shuffle=False, n_threads=threads)
         got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
     assert got[0] == got[1] and got[0][0] in (25000, 25001)
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_batches_of_several_groups_in_registers_give_the_teams_bits(isa, monkeypatch):
+    # a batch of two or more groups (d = 16 from b = 1024 on) runs with w in registers on one
+    # thread (small_run), its groups' sums added as the team's tree; given orders on 2 threads
+    # run it as a team (phase A and B); drawn orders on 2 threads (d <= 24) in registers while
+    # the second thread draws: the same bits every way, for group counts 2 to 16 (odd ones
+    # too), a last batch cut short, and a run that diverges at the same batch
+    run_on(isa, monkeypatch)
+    n = 20000
+    for d in (3, 8, 16, 20, 24, 28, 32):
+        for loss in ("squared", "hinge", "huber"):
+            X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
+            sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+            for b, extra in ((1024, {}), (3000, {"sample_weight": sw}),
+                             (4096, {"fit_intercept": False}), (9000, {})):
+                kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.02, seed=d, **extra)
+                for shuffle in (False, True):
+                    one = mf.train(X, y, n_threads=1, shuffle=shuffle, **kw)
+                    same_bits(mf.train(X, y, n_threads=2, shuffle=shuffle, **kw), one)
+    X, y = make_problem("squared", n, 16, dtype=np.float32, seed=5)
+    X[12345] = 3e18  # finite, but its step overflows the weights: divergence in its batch
+    got = []
+    for threads in (1, 2):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, batch_size=2048, epochs=1, lr=0.01, shuffle=False, n_threads=threads)
+        got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
+    assert got[0] == got[1] and got[0][0] in (12345 // 2048, 12345 // 2048 + 1)
+
+
+def test_batches_of_several_groups_in_registers_match_the_numpy_twin():
+    # the same runs against the slow twin (float32 tolerance): what the sanitizer build checks
+    # (at its -O1 the team's C loops and small_run's vectors round apart: no bit equality)
+    n = 12000
+    for d in (3, 16, 24):
+        X, y = make_problem("squared", n, d, dtype=np.float32, seed=d)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+        for b, extra in ((1024, {}), (3000, {"sample_weight": sw}), (5000, {"fit_intercept": False})):
+            kw = dict(batch_size=b, epochs=2, lr=0.05, seed=d, **extra)
+            ref = mf.train(X, y, backend="numpy", **kw)
+            for threads in (1, 2):
+                got = mf.train(X, y, n_threads=threads, **kw)
+                np.testing.assert_allclose(got.batch_loss, ref.batch_loss, rtol=1e-4)
+                np.testing.assert_allclose(got.coef, ref.coef, rtol=1e-4, atol=1e-6)
+                np.testing.assert_allclose(got.intercept, ref.intercept, rtol=1e-4, atol=1e-6)
