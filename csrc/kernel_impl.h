@@ -2195,7 +2195,7 @@ static int64_t FN(rows_ready)(const T_CTX *c, int64_t need, int64_t avail)
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 /* Runs with w in registers, float32, x86 variants, rows of up to 32 values: b = 1
- * (direct_run), batches of one group (small_run). */
+ * (direct_run), batches of 2 or more rows (small_run). */
 #define MBGD_HAVE_DIRECT_RUN 1
 
 /* The lane8_sum tree of one vector of eight, as dot leaves it (lanes k and k + 4, then k and
@@ -2680,8 +2680,8 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     return ret;
 }
 
-/* From iteration t, a run of b = 1 iterations (one_row: direct_run) or of batches of one
- * group (small_run), with the number of vectors, the tail, the weighting (and for direct_run
+/* From iteration t, a run of b = 1 iterations (one_row: direct_run) or of batches of 2 or
+ * more rows (small_run), with the number of vectors, the tail, the weighting (and for direct_run
  * the squared loss) as constants: their 48 instances apart from iterate_in, which then inlines
  * as before
  * (inlined there, they had slowed d = 256 b = 1 on 2 threads, a path they do not take, by
@@ -2767,8 +2767,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             FN(prefetch_sample)(data, slice->rows[r], d);
         }
 #ifdef MBGD_HAVE_DIRECT_RUN
-    /* runs with w in registers (FN(direct_run), b = 1; FN(small_run), batches of one group on
-     * the small path): alone, K = 1, no L2, no averaging */
+    /* runs with w in registers (FN(direct_run), b = 1; FN(small_run), batches of 2 or more
+     * rows, of any number of groups): alone, K = 1, no L2, no averaging */
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
                     h == NULL && d <= 32;
 #endif
