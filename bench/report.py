@@ -113,7 +113,7 @@ def paired_tables(paired, say):
             say("")
 
 
-SIDE = ("isa-", "helper-", "pack-", "incache-", "regressor-", "classifier-")  # side tables, not systems of the main curves
+SIDE = ("isa-", "helper-", "pack-", "incache-", "regressor-", "classifier-", "kernel-alone")  # side tables, not systems of the main curves
 
 
 def fit_systems(rows):
@@ -179,11 +179,15 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
     # b >= 256 on 2 threads: 70% of the read bandwidth, and 5x the NumPy loop
     bw_cells, bw_ok, bw_limit = [], None, []
     np_cells, np_ok, np_limit = [], None, []
+    alone = {(r["d"], r["b"]): r["sps"] for r in rows if r["system"] == "kernel-alone"}
     for d in dims:
         by_b = mine(d, 2)[1]
         loop = fits.get(("numpy-loop", d), (None, {}))[1]
         ceil = shuffled.get((d, 2))
         big = [b for b in sorted(by_b) if b >= 256]
+        kernel = ("; the kernel alone (its order given, no Python around it) " + " / ".join(
+            _pct(alone[(d, b)] * d * 4 / ceil) for b in big)
+            if ceil and big and all((d, b) in alone for b in big) else "")
         if big and 2 in bandwidth:
             got = [by_b[b]["sps"] * d * 4 / bandwidth[2] for b in big]
             miss = min(got) < 0.7
@@ -191,9 +195,9 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
             bw_cells.append(f"d={d} " + " / ".join(_pct(g) for g in got))
             if miss and ceil:
                 bw_limit.append(f"d={d}: the shuffled-row ceiling is {_pct(ceil / bandwidth[2])} "
-                                f"of it; the kernel reached " + " / ".join(
+                                f"of it; train() reached " + " / ".join(
                                     _pct(by_b[b]["sps"] * d * 4 / ceil) for b in big) +
-                                " of the ceiling")
+                                " of the ceiling" + kernel)
         both = [b for b in big if b in loop]
         if both:
             got = [by_b[b]["sps"] / loop[b]["sps"] for b in both]
@@ -203,7 +207,9 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
             if miss and ceil:
                 np_limit.append(f"d={d}: 5x needs " + " / ".join(
                     _pct(5 * loop[b]["sps"] * d * 4 / ceil) for b in both) +
-                    f" of the shuffled-row ceiling ({ceil / 1e9:.1f} GB/s)")
+                    f" of the shuffled-row ceiling ({ceil / 1e9:.1f} GB/s); train() reached " +
+                    " / ".join(_pct(by_b[b]["sps"] * d * 4 / ceil) for b in both) + " of it" +
+                    (kernel if both == big else ""))
     line("b >= 256, 2 threads: >= 70% of the read bandwidth (b = 256 / 1024 / 4096)", bw_cells,
          bw_ok, "; ".join(bw_limit))
     line("b >= 256, 2 threads: >= 5x the NumPy loop", np_cells, np_ok, "; ".join(np_limit))
@@ -346,6 +352,22 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
                 r, ref = by.get((l, dt, b, "mbgd_fast/2t")), by.get(("squared", "float32", b, "mbgd_fast/2t"))
                 if r and ref:
                     say(f"| {l} | {dt} | {b} | {r['sps']:.3g} | {ref['sps'] / r['sps']:.2f}x |")
+        say("")
+    alone = sorted((r for r in rows if r["system"] == "kernel-alone"), key=lambda r: (r["d"], r["b"]))
+    if alone:
+        say("### The kernel alone (2 threads, the rows' order given, no Python around it) vs train()")
+        say("")
+        say("| d | b | kernel alone, samples/s | % of the shuffled-row ceiling | train(), samples/s "
+            "| % of the ceiling | train() / kernel alone |")
+        say("|---:|---:|---:|---:|---:|---:|---:|")
+        for r in alone:
+            d, b = r["d"], r["b"]
+            ceil = shuffled.get((d, r["threads"]))
+            full = fits.get((f"mbgd_fast/{r['threads']}t", d), (None, {}))[1].get(b)
+            pct = (lambda sps: _pct(sps * d * 4 / ceil) if ceil else "")
+            say(f"| {d} | {b} | {r['sps']:.3g} | {pct(r['sps'])} | "
+                + (f"{full['sps']:.3g} | {pct(full['sps'])} | {full['sps'] / r['sps']:.2f}x |"
+                   if full else "| | |"))
         say("")
     # side tables: (prefix, title, column, the baseline's name, cost ratio rather than speed)
     for prefix, title, column, base_name, cost in (

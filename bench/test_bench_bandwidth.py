@@ -49,3 +49,38 @@ def test_shuffled_row_read(benchmark, dataset, d, threads):
     benchmark.extra_info.update(backend="shuffled-read", threads=threads, d=d, bytes=X.nbytes,
                                 check=f"sum {total:.6g} ~ {expect:.6g}", ok=bool(ok))
     assert ok
+
+
+@pytest.mark.parametrize("b", [256, 1024, 4096])
+def test_kernel_alone(benchmark, record, dataset, b):
+    """One epoch of the kernel alone, d = 256, 2 threads: the compiled call train() makes
+    (NativeKernel.train_slice), with the rows' order given (drawn beforehand) and no Python
+    around it.  Against the ceiling above and train()'s cell at the same b (which draws its
+    order and validates, sets up and returns in Python), the report tells how much of what
+    train() misses of the ceiling is the kernel's own."""
+    from mbgd_fast import _native
+    from mbgd_fast.core import Spec, State
+
+    d = 256
+    X, y = dataset(d)
+    spec = Spec(loss="squared", n_threads=2)
+    kernel = _native.NativeKernel(spec, X, y)
+    rows = np.random.default_rng(1).permutation(len(X)).astype(np.int64)
+    starts = np.append(np.arange(0, len(X), b), len(X)).astype(np.int64)
+    lr = np.full(len(starts) - 1, 0.25 / d)
+    losses = np.empty(len(lr))
+
+    def fresh():
+        return (State.zeros(spec, d, np.float32),), {}
+
+    def epoch(state):
+        kernel.train_slice(state, rows, starts, lr, losses)
+        return state
+
+    benchmark.group = "bandwidth"
+    state = benchmark.pedantic(epoch, setup=fresh, rounds=5, warmup_rounds=1)
+    # the epoch's first batch losses against its last: it trained
+    ok = bool(np.isfinite(losses).all() and losses[-3:].mean() < losses[:3].mean())
+    record(backend="kernel-alone", threads=2, b=b, d=d, samples=len(X), iters=len(lr),
+           check=f"batch loss {losses[:3].mean():.3g} -> {losses[-3:].mean():.3g}", ok=ok)
+    assert ok and np.isfinite(state.theta).all()
