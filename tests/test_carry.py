@@ -170,7 +170,7 @@ def test_batches_of_several_groups_in_registers_give_the_teams_bits(isa, monkeyp
     run_on(isa, monkeypatch)
     n = 20000
     for d in (3, 8, 16, 20, 24, 28, 32):
-        for loss in ("squared", "hinge", "huber"):
+        for loss in ("squared", "hinge", "huber", "logistic"):
             X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
             sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
             for b, extra in ((1024, {}), (3000, {"sample_weight": sw}),
