@@ -236,6 +236,8 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
     # each loss within 1.5x of squared loss: paired, and the unpaired cells
     incache = {(r["b"], r["system"][len("incache-"):]): r["sps"] for r in rows
                if r["system"].startswith("incache-")}
+    unpaired = {(r["b"], r["loss"]): r["sps"] for r in rows if r["system"] == "mbgd_fast/2t"
+                and r["d"] == 256 and r["dtype"] == "float32"}
     for loss in ("logistic", "hinge", "softmax"):
         cells, ok, limit = [], None, []
         for d, info in sorted(paired.get("loss", {}).items()):
@@ -246,8 +248,6 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                 if v > 1.5 and base and (int(b), loss) in incache:
                     limit.append(f"b={b}: its arithmetic alone, in cache, costs "
                                  f"{base / incache[(int(b), loss)]:.2f}x squared loss's")
-        unpaired = {(r["b"], r["loss"]): r["sps"] for r in rows if r["system"] == "mbgd_fast/2t"
-                    and r["d"] == 256 and r["dtype"] == "float32"}
         for b in (1, 256):
             if (b, loss) in unpaired and (b, "squared") in unpaired:
                 v = unpaired[(b, "squared")] / unpaired[(b, loss)]

@@ -59,14 +59,14 @@ def test_kernel_alone(benchmark, record, dataset, b):
     order and validates, sets up and returns in Python), the report tells how much of what
     train() misses of the ceiling is the kernel's own."""
     from mbgd_fast import _native
-    from mbgd_fast.core import Spec, State
+    from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
 
     d = 256
     X, y = dataset(d)
     spec = Spec(loss="squared", n_threads=2)
     kernel = _native.NativeKernel(spec, X, y)
     rows = np.random.default_rng(1).permutation(len(X)).astype(np.int64)
-    starts = np.append(np.arange(0, len(X), b), len(X)).astype(np.int64)
+    starts = _batch_starts(len(X), b, iterations_per_epoch(len(X), b))  # as train()'s
     lr = np.full(len(starts) - 1, 0.25 / d)
     losses = np.empty(len(lr))
 

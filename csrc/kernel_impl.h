@@ -2604,7 +2604,8 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
     const int loss_kind = p->loss, fit_b = p->fit_intercept, sum = p->reduction_sum;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
-    float parts[MBGD_MAX_GROUPS * 32], parts_b[MBGD_MAX_GROUPS]; /* each group's sums */
+    const int64_t P = d + 1, ld = MBGD_PAD(P); /* a group's sums: w's, then the intercept's */
+    float parts[MBGD_MAX_GROUPS * MBGD_PAD(33)];
     int64_t ret = -1;
     for (;; t++) {
         if (t == n_iter) {
@@ -2647,23 +2648,15 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
                 }
             }
             lsum += gl; /* the groups' losses in order, as iterate_in adds them */
-            if (G > 1) {
-                FN(vec4_store)(parts + q * 32, &g, NV);
-                parts_b[q] = gb;
+            if (G > 1) { /* NV * 8 <= ld values, zeros past d; then the intercept's at d */
+                FN(vec4_store)(parts + q * ld, &g, NV);
+                parts[q * ld + d] = gb;
             }
         }
-        if (G > 1) { /* sum_groups' tree: node (q, h) adds group q + h's sums into q's */
-            for (int64_t h = 1; h < G; h *= 2)
-                for (int64_t q = 0; q + h < G; q += 2 * h) {
-#pragma GCC unroll 4
-                    for (int k = 0; k < NV; k++)
-                        _mm256_storeu_ps(parts + q * 32 + 8 * k,
-                                         _mm256_add_ps(_mm256_loadu_ps(parts + q * 32 + 8 * k),
-                                                       _mm256_loadu_ps(parts + (q + h) * 32 + 8 * k)));
-                    parts_b[q] += parts_b[q + h];
-                }
-            g = FN(vec4_load)(parts, NV);
-            gb = parts_b[0];
+        if (G > 1) { /* the team's tree on one thread, then w's sums without the intercept's */
+            FN(sum_groups)(parts, P, G, 0, 1);
+            g = FN(vec4_load_row)(parts, NV, TAIL, m);
+            gb = parts[d];
         }
         const float lr = (float)slice->lr[t], scale = sum ? 1.0f : (float)(1.0 / (double)nb);
         const __m256 nf = FN(vec4_step)(&w, _mm256_set1_ps(lr), _mm256_set1_ps(scale), &g, NV);
@@ -2974,20 +2967,21 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.gsum = c.parts ? c.parts + max_g * MBGD_PAD(P) : NULL;
     c.zbuf = mbgd_alloc_lines((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
-    /* Rows of up to 24 values with one output, plain SGD, no penalty, no averaging: every
-     * batch runs with w in registers on one thread (FN(run_registers)), batches of several
-     * groups too, while the second thread draws the order (draw_aside), rather than as a
-     * team after the order is drawn.  One-epoch train() calls, N = 200,000 (bench/ab_builds.py,
+    /* A drawn order on rows of up to 24 values that run with w in registers (`registers`):
+     * every batch runs so on one thread (FN(run_registers)), batches of several groups too,
+     * while the second thread draws the order (draw_aside), rather than as a team after the
+     * order is drawn.  One-epoch train() calls, N = 200,000 (bench/ab_builds.py,
      * 2 threads): d = 4 / 8 / 16 / 20 / 24 1.15 / 1.30 / 1.13-1.19 / 1.15 / 1.14-1.16x at
      * b = 1024-8192; d = 28 1.04x and d = 32 0.85-0.99x, which stay a team.  Out of cache
      * (N = 2,000,000) d = 8 / 16 0.95 / 0.96x, d = 24 1.21x. */
 #ifdef MBGD_HAVE_DIRECT_RUN
-    const int in_registers = !sparse && K == 1 && FN(direct_step)(p, data) && p->l2 == 0.0 &&
-                             p->average_start < 0 && d <= 24 && c.n_chunks == 1;
+    /* batches that may run with w in registers (iterate_in's run, and the packer's) */
+    const int registers = !sparse && K == 1 && FN(direct_step)(p, data) && p->l2 == 0.0 &&
+                          p->average_start < 0 && d <= 32 && c.n_chunks == 1;
 #else
-    const int in_registers = 0;
+    const int registers = 0;
 #endif
-    const int team = p->n_threads > 1 && !(in_registers && bg != NULL) &&
+    const int team = p->n_threads > 1 && !(registers && d <= 24 && bg != NULL) &&
                      (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {
@@ -3046,9 +3040,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * hand); MBGD_FAST_PACK=0 turns it off, 2 packs whatever the handoff takes */
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_DIRECT_RUN)
     const int pack_mode = mbgd_pack_mode();
-    const int pack = !team && !helper && !sparse && p->n_threads >= 2 && max_nb == 1 &&
-                     FN(direct_step)(p, data) && K == 1 && p->l2 == 0.0 &&
-                     p->average_start < 0 && d <= 32 && d != 8 && data->sample_weight == NULL &&
+    const int pack = !team && !helper && registers && p->n_threads >= 2 && max_nb == 1 &&
+                     d != 8 && data->sample_weight == NULL &&
                      starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
                      pack_mode != 0;
 #else
