@@ -99,7 +99,7 @@ def test_step_loops_build_and_check(build):
     for part in ("store", "w \\+= c", "w \\+= x", "w -= lr c_k x", "library step"):
         m = re.search(part + r"\s+([0-9.]+)\s+([0-9.]+)\n", out)
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
-    for part in ("library scores", "softmax_step1"):
+    for part in ("library scores", "softmax_step1", "step1, not fused"):
         m = re.search(part + r"\s+([0-9.]+)\s*\n", out)
         assert m and float(m.group(1)) > 0, out
     assert_refused(exe, "0", says="reps must be >= 1")

@@ -1258,6 +1258,63 @@ MBGD_INLINE __m128 FN(dotN1)(const float *restrict W, int64_t d, const int NO,
     return FN(sum4x16)(a[0], a[1], a[2], a[3]);
 }
 
+/* The b = 1 softmax step of NO <= 4 outputs (rows d apart from W) and the next sample's scores
+ * over them in one pass: W_m -= lr (c_m x) as step4_direct0 takes it (rows with c_m = 0 left
+ * as they are, as softmax_step1 leaves them), then dotN1 of the stepped rows with the next
+ * row xn, the same products summed in dotN1's order: the same bits as the step followed by
+ * the next sample's dotN1, with each weight loaded once instead of twice, and the next
+ * scores no longer waiting for a whole pass of stores.  *probe_out gets the sum of v - v
+ * over the stepped weights (0, or NaN when one is not finite). */
+MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
+                                  const float *restrict x, const float *restrict xn, float lr,
+                                  const float *c, double *probe_out)
+{
+    __m512 a[4], b[4], cv[4];
+    int up[4];
+    const __m512 lrv = _mm512_set1_ps(lr);
+    __m512 pr = _mm512_setzero_ps();
+    for (int m = 0; m < 4; m++) {
+        a[m] = b[m] = _mm512_setzero_ps();
+        up[m] = m < NO && c[m] != 0;
+        cv[m] = _mm512_set1_ps(m < NO ? c[m] : 0.0f);
+    }
+    int64_t j = 0;
+    for (; j + 32 <= d; j += 32) {
+        const __m512 e = _mm512_loadu_ps(xn + j), f = _mm512_loadu_ps(xn + j + 16);
+        const __m512 u = _mm512_loadu_ps(x + j), v = _mm512_loadu_ps(x + j + 16);
+        for (int m = 0; m < NO; m++) {
+            float *wm = W + m * d + j;
+            __m512 w0 = _mm512_loadu_ps(wm), w1 = _mm512_loadu_ps(wm + 16);
+            if (up[m]) { /* step4_direct0's expression, contracted (or not) as it is */
+                w0 = w0 - lrv * (cv[m] * u);
+                w1 = w1 - lrv * (cv[m] * v);
+                _mm512_storeu_ps(wm, w0);
+                _mm512_storeu_ps(wm + 16, w1);
+                pr = _mm512_add_ps(pr, _mm512_add_ps(_mm512_sub_ps(w0, w0), _mm512_sub_ps(w1, w1)));
+            }
+            a[m] = _mm512_fmadd_ps(w0, e, a[m]);
+            b[m] = _mm512_fmadd_ps(w1, f, b[m]);
+        }
+    }
+    for (; j < d; j += 16) {
+        const __mmask16 t = FN(lanes_left)(j, d);
+        const __m512 e = _mm512_maskz_loadu_ps(t, xn + j), u = _mm512_maskz_loadu_ps(t, x + j);
+        for (int m = 0; m < NO; m++) {
+            float *wm = W + m * d + j;
+            __m512 w0 = _mm512_maskz_loadu_ps(t, wm);
+            if (up[m]) {
+                w0 = w0 - lrv * (cv[m] * u);
+                _mm512_mask_storeu_ps(wm, t, w0);
+                pr = _mm512_add_ps(pr, _mm512_sub_ps(w0, w0));
+            }
+            a[m] = _mm512_fmadd_ps(w0, e, a[m]);
+        }
+    }
+    for (int m = 0; m < NO; m++) a[m] = _mm512_add_ps(a[m], b[m]);
+    *probe_out = (double)_mm512_reduce_add_ps(pr);
+    return FN(sum4x16)(a[0], a[1], a[2], a[3]);
+}
+
 /*
  * The front of the b = 1 softmax step with l2 = 0 and K <= 16, its K values in one vector:
  * the scores (four outputs per pass over x), their softmax and c_k = sw (p_k - [k = y]) into
@@ -1274,12 +1331,15 @@ MBGD_INLINE __m128 FN(dotN1)(const float *restrict W, int64_t d, const int NO,
  */
 static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict w,
                                      float *restrict bias, const float *restrict x, int64_t y,
-                                     float sw, float lr, float *restrict z, float *row)
+                                     float sw, float lr, const float *vin, float *restrict z,
+                                     float *row)
 {
     const int64_t d = p->n_features, K = p->n_outputs;
     if (K > 16) return 0;
     float v[20], e[16];
-    for (int64_t k0 = 0; k0 < K; k0 += 4) {
+    if (vin) /* the scores, without the intercepts, from the previous step's pass (step_dotN1) */
+        for (int64_t k = 0; k < K; k++) v[k] = vin[k];
+    for (int64_t k0 = 0; k0 < K && !vin; k0 += 4) {
         __m128 s4;
         switch (K - k0) {
         case 1: s4 = FN(dotN1)(w + k0 * d, d, 1, x); break;
@@ -1316,9 +1376,49 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
 #else
 static inline int FN(softmax1_front)(const mbgd_params *p, const REAL *restrict w,
                                      REAL *restrict bias, const REAL *restrict x, int64_t y,
-                                     REAL sw, REAL lr, REAL *restrict z, REAL *row)
+                                     REAL sw, REAL lr, const REAL *vin, REAL *restrict z,
+                                     REAL *row)
 {
-    (void)p, (void)w, (void)bias, (void)x, (void)y, (void)sw, (void)lr, (void)z, (void)row;
+    (void)p, (void)w, (void)bias, (void)x, (void)y, (void)sw, (void)lr, (void)vin, (void)z,
+        (void)row;
+    return 0;
+}
+#endif
+
+/* The b = 1 softmax step of K <= 16 outputs with l2 = 0 (c_k in c), and the next row xn's
+ * scores over the stepped weights into vout[0..K) (without the intercepts): step_dotN1 over
+ * the outputs four at a time, as softmax1_front takes the scores.  The AVX-512 variant's
+ * (whose front takes vout on the next step); elsewhere returns 0 and does nothing. */
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+static inline int FN(softmax_step_next)(float *restrict w, int64_t d, int64_t K,
+                                        const float *restrict x, const float *restrict xn,
+                                        float lr, const float *c, float *vout, double *probe)
+{
+    /* rows of d < 96 values ending in part of a vector ran slower fused (in L1, K = 10:
+     * d = 10 / 20 / 33 / 37 / 50 0.70 / 0.87 / 0.84 / 0.90 / 0.95x, d = 90 1.02x) */
+    if (K > 16 || (d % 16 != 0 && d < 96)) return 0;
+    double pr = 0.0;
+    for (int64_t k0 = 0; k0 < K; k0 += 4) {
+        double pq = 0.0;
+        __m128 s4;
+        switch (K - k0) {
+        case 1: s4 = FN(step_dotN1)(w + k0 * d, d, 1, x, xn, lr, c + k0, &pq); break;
+        case 2: s4 = FN(step_dotN1)(w + k0 * d, d, 2, x, xn, lr, c + k0, &pq); break;
+        case 3: s4 = FN(step_dotN1)(w + k0 * d, d, 3, x, xn, lr, c + k0, &pq); break;
+        default: s4 = FN(step_dotN1)(w + k0 * d, d, 4, x, xn, lr, c + k0, &pq); break;
+        }
+        _mm_storeu_ps(vout + k0, s4);
+        pr += pq;
+    }
+    *probe = pr;
+    return 1;
+}
+#else
+static inline int FN(softmax_step_next)(REAL *restrict w, int64_t d, int64_t K,
+                                        const REAL *restrict x, const REAL *restrict xn, REAL lr,
+                                        const REAL *c, REAL *vout, double *probe)
+{
+    (void)w, (void)d, (void)K, (void)x, (void)xn, (void)lr, (void)c, (void)vout, (void)probe;
     return 0;
 }
 #endif
@@ -1332,14 +1432,16 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const REAL *restrict 
  * with the same instructions for that step. */
 MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, REAL *restrict bias,
                                        const REAL *restrict x, int64_t y, REAL sw, REAL lr,
-                                       REAL *z, double *pen_sq, double *pen_abs, double *bsum_out)
+                                       REAL *z, double *pen_sq, double *pen_abs, double *bsum_out,
+                                       const REAL *xn, const REAL *vin, REAL *vout, int *vout_set)
 {
     const int64_t d = p->n_features, K = p->n_outputs;
     const REAL l2 = (REAL)p->l2;
     double bsum = 0.0, sq = 0.0, pr = 0.0, loss;
     REAL row;
+    *vout_set = 0;
     /* with l2 = 0 the AVX-512 variant's front: z[k] = c_k, the intercepts stepped */
-    const int front = p->l2 == 0.0 && FN(softmax1_front)(p, w, bias, x, y, sw, lr, z, &row);
+    const int front = p->l2 == 0.0 && FN(softmax1_front)(p, w, bias, x, y, sw, lr, vin, z, &row);
     if (front) {
         loss = (double)(sw * row) + 0.5 * p->l2 * *pen_sq; /* the probe of the scores is 0 */
     } else {
@@ -1355,6 +1457,12 @@ MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, R
                 if (p->fit_intercept) bias[k] -= lr * z[k];
             }
         for (int64_t k = 0; k < K; k++) bsum += fabs((double)bias[k]);
+        if (front && xn && FN(softmax_step_next)(w, d, K, x, xn, lr, z, vout, &pr)) {
+            *vout_set = 1;
+            *pen_abs = pr;
+            *bsum_out = bsum;
+            return loss;
+        }
         /* the outputs with c_k != 0, four at a time */
         REAL ck4[4];
         REAL *wk4[4];
@@ -1794,6 +1902,10 @@ typedef struct T_CTX {
     int64_t cores;               /* processors the team may run on */
     int status;
     double pen_sq, pen_abs;
+    /* a b = 1 softmax step's scores of the next row (softmax_step1's vout), for iteration
+     * sm_t of this call (-1: none); each thread's own */
+    int64_t sm_t;
+    REAL sm_v[16];
 } T_CTX;
 
 /* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
@@ -2144,8 +2256,18 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
             if (p->fit_intercept) bias[0] -= lr * cz;
             bsum = fabs((double)bias[0]);
         } else { /* softmax */
+            /* the next iteration's row, when it is a batch of one row of this call too: its
+             * scores come out of this step's pass over the weights (the rows up to s + pf are
+             * final here: iterate_in) */
+            const int64_t *starts = slice->starts;
+            const REAL *xn = t + 1 < slice->n_iter && starts[t + 2] - starts[t + 1] == 1
+                                 ? data->X + slice->rows[s + 1] * d
+                                 : NULL;
+            int next_set;
             loss = FN(softmax_step1)(p, w, bias, x, (int64_t)data->y[i], sw, lr, c->zbuf,
-                                     &pen_sq, &pen_abs, &bsum);
+                                     &pen_sq, &pen_abs, &bsum, xn, c->sm_t == t ? c->sm_v : NULL,
+                                     c->sm_v, &next_set);
+            c->sm_t = next_set ? t + 1 : -1;
         }
         slice->batch_loss[t] = loss;
         if (p->average_start >= 0 && step + 1 > p->average_start)
@@ -2725,6 +2847,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                                int64_t T)
 {
     T_CTX local = *shared, *c = &local; /* this thread's copy of the iteration's fields */
+    local.sm_t = -1;
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
     const int64_t d = p->n_features, K = p->n_outputs, KD = c->KD, P = c->P;

@@ -107,7 +107,7 @@ def test_softmax_b1_steps_four_outputs_at_a_time(K, dtype, isa, monkeypatch):
     last vector; 64: pairs of whole ones), K = 17 the scalar code."""
     if isa:
         monkeypatch.setenv("MBGD_FAST_ISA", isa)
-    for d in (3, 8, 37, 64):
+    for d in (3, 8, 37, 64, 100):
         X, y = make_problem("softmax", 40, d, dtype=dtype, seed=K + d, K=K)
         sw = np.random.default_rng(d).uniform(0.5, 2.0, size=40)
         sw[::7] = 0.0
@@ -116,6 +116,36 @@ def test_softmax_b1_steps_four_outputs_at_a_time(K, dtype, isa, monkeypatch):
                       seed=d)
             assert_same_run(mf.train(X, y, backend="cpu", **kw),
                             mf.train(X, y, backend="numpy", **kw), dtype)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5, 10, 13, 16, 17])
+def test_softmax_b1_step_takes_the_next_scores_in_the_same_bits(K):
+    """With AVX-512 the b = 1 softmax step (float32, l2 = 0, K <= 16, d a multiple of 16 or
+    d >= 96) gives the next row's scores out of its own pass over the weights (step_dotN1),
+    when the next iteration is one row of the same kernel call: the same bits as every step
+    taking its scores alone, as calls of one iteration do (eval_every=1).  Rows of weight 0
+    (nothing stepped), no intercept, d with and without a last part-vector, K = 17 (never
+    fused), and a run that diverges: at the same iteration, with the same weights before it."""
+    for d in (16, 37, 64, 96, 100, 256):
+        X, y = make_problem("softmax", 30, d, dtype=np.float32, seed=K + d, K=K)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=30)
+        sw[::5] = 0.0
+        for kw in (dict(), dict(sample_weight=sw, fit_intercept=False)):
+            kw.update(loss="softmax", batch_size=1, epochs=2, lr=0.05, seed=d, n_threads=1)
+            whole, alone = mf.train(X, y, **kw), mf.train(X, y, eval_every=1, **kw)
+            assert whole.state.theta.tobytes() == alone.state.theta.tobytes()
+            assert whole.batch_loss.tobytes() == alone.batch_loss.tobytes()
+        # weights that grow until a score or weight overflows (or a run that never does:
+        # then the same bits, as above)
+        Xb, kw["lr"] = X * np.float32(1e9), 1e19
+        outcomes = []
+        for extra in (dict(), dict(eval_every=1)):
+            try:
+                r = mf.train(Xb, y, **kw, **extra)
+                outcomes.append((None, r.state.theta.tobytes()))
+            except mf.DivergenceError as e:
+                outcomes.append(((e.epoch, e.iteration), e.result.state.theta.tobytes()))
+        assert outcomes[0] == outcomes[1]
 
 
 @pytest.mark.parametrize("isa", ["generic", None])

@@ -15,7 +15,10 @@
  *   library step   step4_direct0, step4_direct0, step2_direct0: the K = 10 step as
  *                  softmax_step1 calls it (with its finiteness probe)
  *   library scores scores(): the K scores of the next sample (dot4, dot4, dot, dot)
- *   softmax_step1  the whole b = 1 step: scores, softmax, step
+ *   softmax_step1  the whole b = 1 step as a run of them takes it: the softmax of the scores
+ *                  the step before gave, then the step and the next row's scores in one pass
+ *                  (softmax_step_next)
+ *   step1, not fused  the whole step alone, as the last of a kernel call: scores, softmax, step
  * Each sample takes the next of 16 rows, 16 bytes past a cache line as NumPy places them (or
  * OFFSET bytes past one, a multiple of 4 below 64: the second argument).
  * Prints the median of 7 rounds, per sample: cycles, and for the first five rows cycles per
@@ -86,7 +89,8 @@ typedef void (*step2_fn)(float *, float *, const float *, int64_t, float, const 
                          double *);
 typedef void (*scores_fn)(const float *, const float *, const float *, int64_t, int64_t, float *);
 typedef double (*step1_fn)(const mbgd_params *, float *, float *, const float *, int64_t, float,
-                           float, float *, double *, double *, double *);
+                           float, float *, double *, double *, double *, const float *,
+                           const float *, float *, int *);
 
 static step4_fn step4 = step4_direct0_f32_generic;
 static step2_fn step2 = step2_direct0_f32_generic;
@@ -108,7 +112,9 @@ static float Xbuf[ROWS * D + 64] __attribute__((aligned(64)));
 static const float *X; /* Xbuf + offset */
 static float c[KOUT];
 static mbgd_params prm;
-static int which; /* what time_part runs: 0-4 a step-like loop, 5 scores, 6 softmax_step1 */
+static int which; /* what time_part runs: 0-4 a step-like loop, 5 scores, 6-7 softmax_step1 */
+static float vnext[16]; /* softmax_step1's scores of the next row, when it gave them (vset) */
+static int vset;
 static plain_fn plain[4];
 
 static void part(const float *x, long i)
@@ -120,8 +126,12 @@ static void part(const float *x, long i)
         library_step(W, x, c);
     else if (which == 5)
         scores(W, bias, x, D, KOUT, z);
-    else
-        s = step1(&prm, W, bias, x, i % KOUT, 1.0f, 1e-4f, z, &a, &b, &b);
+    else if (which == 6) /* as iterate takes it: the next row's scores out of each step */
+        s = step1(&prm, W, bias, x, i % KOUT, 1.0f, 1e-4f, z, &a, &b, &b,
+                  X + ((i + 1) % ROWS) * D, vset ? vnext : NULL, vnext, &vset);
+    else /* each step alone (the last of a kernel call) */
+        s = step1(&prm, W, bias, x, i % KOUT, 1.0f, 1e-4f, z, &a, &b, &b, NULL, NULL, vnext,
+                  &vset);
     __asm__ volatile("" : : "r"(W), "r"(z), "r"(&s) : "memory");
 }
 
@@ -199,10 +209,11 @@ int main(int argc, char **argv)
             err = e > err ? e : err;
         }
 
-    static const char *names[7] = {"store", "w += c", "w += x", "w -= lr c_k x", "library step",
-                                   "library scores", "softmax_step1"};
-    double t[7];
-    for (int w = 0; w < 7; w++) {
+    static const char *names[8] = {"store", "w += c", "w += x", "w -= lr c_k x", "library step",
+                                   "library scores", "softmax_step1", "step1, not fused"};
+    double t[8];
+    for (int w = 0; w < 8; w++) {
+        vset = 0;
         for (int i = 0; i < KOUT * D; i++) W[i] = (float)((i * 37) % 101) * 1e-3f;
         t[w] = time_part(w, reps);
     }
@@ -210,7 +221,7 @@ int main(int argc, char **argv)
     printf("isa %s, clock ~%.2f GHz, rows %ld bytes past a line, library step max relative error "
            "%.1e\n", isa, hz * 1e-9, offset, err);
     printf("%-16s %16s %24s\n", "part", "cycles/sample", "cycles per 8-wide store");
-    for (int w = 0; w < 7; w++) {
+    for (int w = 0; w < 8; w++) {
         if (w < 5)
             printf("%-16s %16.0f %24.2f\n", names[w], t[w] * hz, t[w] * hz / STORES);
         else
