@@ -75,15 +75,25 @@ def time_cases(cases, repeats):
 
 
 def stage(builds, root):
-    """A copy of the package per build, with that build's extension; {label: sys.path dir}."""
+    """A copy of the package per build, with that build's extension; {label: sys.path dir}.
+
+    A build given as a folder is a whole copy of the package (its Python and its extension,
+    e.g. ``git worktree add /tmp/old HEAD~1`` with the extension copied in): a change to the
+    Python is measured the same way as one to the kernels."""
     dirs = {}
     for label, so in builds:
-        if not os.path.isfile(so):
-            raise FileNotFoundError(f"build {label!r}: no file {so!r}")
         dest = os.path.join(root, label)
-        shutil.copytree(PKG, os.path.join(dest, "mbgd_fast"),
-                        ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-        shutil.copy2(so, os.path.join(dest, "mbgd_fast", EXT))
+        if os.path.isdir(so):
+            if not os.path.isfile(os.path.join(so, EXT)):
+                raise FileNotFoundError(f"build {label!r}: no {EXT} in the folder {so!r}")
+            shutil.copytree(so, os.path.join(dest, "mbgd_fast"),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        elif os.path.isfile(so):
+            shutil.copytree(PKG, os.path.join(dest, "mbgd_fast"),
+                            ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+            shutil.copy2(so, os.path.join(dest, "mbgd_fast", EXT))
+        else:
+            raise FileNotFoundError(f"build {label!r}: no file {so!r}")
         dirs[label] = dest
     return dirs
 
@@ -132,7 +142,8 @@ def summary(results):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("builds", nargs="*", metavar="LABEL=PATH",
-                    help="a build: a label and the path of its _mbgd.abi3.so (two or more)")
+                    help="a build: a label and the path of its _mbgd.abi3.so, or of a whole "
+                         "mbgd_fast package folder holding one (two or more)")
     ap.add_argument("--case", action="append", required=True, help="loss:b:N:epochs:threads:d")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5)

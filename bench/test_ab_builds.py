@@ -33,6 +33,28 @@ def test_two_builds_interleaved(tmp_path, capsys):
         assert all(len(v) == 2 and min(v) > 0 for v in res[label].values())
 
 
+def test_a_build_may_be_a_whole_package_folder(tmp_path, capsys):
+    """A folder is staged as the package itself (its Python too): a marker in its __init__
+    shows that its copy, not the working tree's, was imported."""
+    import shutil
+
+    pkg = tmp_path / "old" / "mbgd_fast"
+    shutil.copytree(os.path.dirname(mbgd_fast.__file__), pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    init = pkg / "__init__.py"
+    init.write_text(init.read_text() + "\nimport sys\nprint('old copy', file=sys.stderr)\n")
+    dirs = ab_builds.stage([("a", SO), ("old", str(pkg))], str(tmp_path / "stage"))
+    staged = os.path.join(dirs["old"], "mbgd_fast", "__init__.py")
+    assert "old copy" in open(staged).read()
+    assert "old copy" not in open(os.path.join(dirs["a"], "mbgd_fast", "__init__.py")).read()
+    assert ab_builds.main([f"a={SO}", f"old={pkg}", "--case", "squared:4:600:1:1:8",
+                           "--rounds", "1", "--repeats", "1"]) == 0
+    assert "| squared:4:600:1:1:8 | old |" in capsys.readouterr().out
+    (pkg / ab_builds.EXT).unlink()
+    with pytest.raises(FileNotFoundError, match="no _mbgd.abi3.so in the folder"):
+        ab_builds.stage([("old", str(pkg))], str(tmp_path / "stage2"))
+
+
 @pytest.mark.parametrize("args, needle", [
     (["a=/x.so", "a=/y.so", "--case", "squared:1:10:1:1:4"], "given twice"),
     (["a=/x.so", "--case", "squared:1:10:1:1:4"], "two or more builds"),

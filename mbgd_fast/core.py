@@ -8,7 +8,6 @@ of each epoch, runs the callback.  Every backend sees the same rows and rates.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import os
@@ -131,8 +130,8 @@ class State:
 
     def copy(self):
         cp = lambda a: None if a is None else aligned_copy(a, a.dtype)  # noqa: E731
-        return dataclasses.replace(self, theta=cp(self.theta), buf1=cp(self.buf1),
-                                   buf2=cp(self.buf2), avg=cp(self.avg), carry=cp(self.carry))
+        return type(self)(cp(self.theta), cp(self.buf1), cp(self.buf2), self.step, self.n_features,
+                          self.n_outputs, cp(self.avg), cp(self.carry))
 
     @property
     def coef(self):
@@ -320,7 +319,7 @@ def _make_kernel(backend, spec, X, y, sw):
 
 
 def _make_spec(loss, n_outputs, *, optimizer, fit_intercept, reduction, delta, epsilon, l2, l1,
-               momentum, betas, eps, n_threads):
+               momentum, betas, eps, n_threads, average_start=-1):
     check_choice(optimizer, "optimizer", OPTIMIZERS)
     check_choice(reduction, "reduction", REDUCTIONS)
     if not isinstance(fit_intercept, (bool, np.bool_)):
@@ -346,6 +345,7 @@ def _make_spec(loss, n_outputs, *, optimizer, fit_intercept, reduction, delta, e
         ),
         eps=check_real(eps, "eps", low=0, low_open=True),
         n_threads=_resolve_threads(n_threads),
+        average_start=average_start,
     )
 
 
@@ -637,8 +637,8 @@ def train(
     schedule = as_schedule(lr)
     spec = _make_spec(loss, K, optimizer=optimizer, fit_intercept=fit_intercept,
                       reduction=reduction, delta=delta, epsilon=epsilon, l2=l2, l1=l1,
-                      momentum=momentum, betas=betas, eps=eps, n_threads=n_threads)
-    spec = dataclasses.replace(spec, average_start=_average_start(average))
+                      momentum=momentum, betas=betas, eps=eps, n_threads=n_threads,
+                      average_start=_average_start(average))
     if eval_every is not None:
         eval_every = check_int(eval_every, "eval_every", low=1)
     if target_loss is not None:
@@ -767,7 +767,9 @@ def train(
                                done, batch_loss[:done], np.array(epoch_loss), rng_at_start,
                                meta, state.carry).save(checkpoint)
                 i0 = i1
-            epoch_loss.append(float(batch_loss[t0 : done].mean()))
+            # the mean as ndarray.mean takes it (the sum, then one division), without its
+            # wrapper's cost
+            epoch_loss.append(float(batch_loss[t0 : done].sum() / (done - t0)))
             if reached:  # stopped inside the epoch at the target
                 t0 = done
                 break
