@@ -77,9 +77,9 @@ def time_cases(cases, repeats):
 def stage(builds, root):
     """A copy of the package per build, with that build's extension; {label: sys.path dir}.
 
-    A build given as a folder is a whole copy of the package (its Python and its extension,
-    e.g. ``git worktree add /tmp/old HEAD~1`` with the extension copied in): a change to the
-    Python is measured the same way as one to the kernels."""
+    A build given as a folder is a whole copy of the package, its Python and its extension
+    (e.g. the ``mbgd_fast`` folder of ``git worktree add /tmp/old HEAD~1``, with an extension
+    copied in): a change to the Python is measured the same way as one to the kernels."""
     dirs = {}
     for label, so in builds:
         dest = os.path.join(root, label)

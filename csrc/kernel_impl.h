@@ -1427,9 +1427,11 @@ static inline int FN(softmax_step_next)(REAL *restrict w, int64_t d, int64_t K,
  * l2 = 0 and AVX-512, softmax1_front's), then each output's row stepped as step_direct
  * (l2 != 0) or step_direct0 (l2 = 0, four outputs at a time) do.  Returns the sample's loss
  * (with the L2 term of *pen_sq, then updated to |w|^2 when l2 != 0); *pen_abs gets the
- * finiteness probe of the new weights, *bsum_out the sum of |bias|.  Out of line: inside
- * iterate this code had cost the K = 1 step at d = 16, b = 1 11-14% in single ab_epochs runs,
- * with the same instructions for that step. */
+ * finiteness probe of the new weights, *bsum_out the sum of |bias|.  With vin, the scores
+ * (without the intercepts) of x, as the step before gave them; with xn (the next row), the
+ * step may give the next row's scores into vout (softmax_step_next), and *vout_set says
+ * whether it did.  Out of line: inside iterate this code had cost the K = 1 step at d = 16,
+ * b = 1 11-14% in single ab_epochs runs, with the same instructions for that step. */
 MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, REAL *restrict bias,
                                        const REAL *restrict x, int64_t y, REAL sw, REAL lr,
                                        REAL *z, double *pen_sq, double *pen_abs, double *bsum_out,

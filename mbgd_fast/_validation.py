@@ -124,7 +124,7 @@ def check_X(X, name="X", dtype=None, finite=True, accept_sparse=False):
 def aligned_empty(shape, dtype, align=64):
     """An uninitialised C-contiguous array of ``dtype`` whose first byte is ``align``-aligned."""
     dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) if isinstance(shape, tuple) else int(shape)
+    nbytes = math.prod(shape) if isinstance(shape, (tuple, list)) else int(shape)
     nbytes *= dtype.itemsize
     buf = np.empty(nbytes + align, dtype=np.uint8)
     start = -buf.ctypes.data % align
