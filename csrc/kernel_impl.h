@@ -1413,6 +1413,99 @@ static inline int FN(softmax_step_next)(float *restrict w, int64_t d, int64_t K,
     *probe = pr;
     return 1;
 }
+#elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* The AVX2 variant's: four outputs' step as step4_direct0 takes it (c_m = 0: left as they
+ * are) and, in the same pass, their sums against the next row xn as dot4 sums them (two
+ * accumulators per output, then the hadd tree), into s[0..4), for d a multiple of 8 (no
+ * tail): the same bits as the step followed by the next step's dot4.  *probe_out: the sum of
+ * v - v over the stepped weights. */
+MBGD_INLINE void FN(step_dot4)(float *restrict W, int64_t d, const float *restrict x,
+                               const float *restrict xn, float lr, const float *c, float *s,
+                               double *probe_out)
+{
+    __m256 a[4], b[4], cv[4];
+    int up[4];
+    const __m256 lrv = _mm256_set1_ps(lr);
+    __m256 pr = _mm256_setzero_ps();
+    for (int m = 0; m < 4; m++) {
+        a[m] = b[m] = _mm256_setzero_ps();
+        up[m] = c[m] != 0;
+        cv[m] = _mm256_set1_ps(c[m]);
+    }
+    int64_t j = 0;
+    for (; j + 16 <= d; j += 16) {
+        const __m256 e = _mm256_loadu_ps(xn + j), f = _mm256_loadu_ps(xn + j + 8);
+        const __m256 u = _mm256_loadu_ps(x + j), v = _mm256_loadu_ps(x + j + 8);
+        for (int m = 0; m < 4; m++) {
+            float *wm = W + m * d + j;
+            __m256 w0 = _mm256_loadu_ps(wm), w1 = _mm256_loadu_ps(wm + 8);
+            if (up[m]) { /* step4_direct0's expression, contracted (or not) as it is */
+                w0 = w0 - lrv * (cv[m] * u);
+                w1 = w1 - lrv * (cv[m] * v);
+                _mm256_storeu_ps(wm, w0);
+                _mm256_storeu_ps(wm + 8, w1);
+                pr = _mm256_add_ps(pr, _mm256_add_ps(_mm256_sub_ps(w0, w0), _mm256_sub_ps(w1, w1)));
+            }
+            a[m] = _mm256_fmadd_ps(w0, e, a[m]);
+            b[m] = _mm256_fmadd_ps(w1, f, b[m]);
+        }
+    }
+    if (j + 8 <= d) {
+        const __m256 e = _mm256_loadu_ps(xn + j), u = _mm256_loadu_ps(x + j);
+        for (int m = 0; m < 4; m++) {
+            float *wm = W + m * d + j;
+            __m256 w0 = _mm256_loadu_ps(wm);
+            if (up[m]) {
+                w0 = w0 - lrv * (cv[m] * u);
+                _mm256_storeu_ps(wm, w0);
+                pr = _mm256_add_ps(pr, _mm256_sub_ps(w0, w0));
+            }
+            a[m] = _mm256_fmadd_ps(w0, e, a[m]);
+        }
+        j += 8;
+    }
+    for (int m = 0; m < 4; m++) a[m] = _mm256_add_ps(a[m], b[m]);
+    const __m256 m01 = _mm256_hadd_ps(a[0], a[1]), m23 = _mm256_hadd_ps(a[2], a[3]);
+    const __m256 t = _mm256_hadd_ps(m01, m23);
+    _mm_storeu_ps(s, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, pr);
+    double p = 0.0;
+    for (int k = 0; k < 8; k++) p += (double)lanes[k];
+    *probe_out = p;
+}
+
+/* The AVX2 variant's softmax_step_next: the outputs four at a time by step_dot4 (as scores
+ * takes them by dot4), the K mod 4 others stepped by step_direct0 and then summed by dot, as
+ * scores sums them: vout[k] = the next row's W_k . x, which softmax_step1's scalar path then
+ * adds to the intercept as scores does. */
+static inline int FN(softmax_step_next)(float *restrict w, int64_t d, int64_t K,
+                                        const float *restrict x, const float *restrict xn,
+                                        float lr, const float *c, float *vout, double *probe)
+{
+    /* d a multiple of 8: dot4's tail past its vectors is compiled C, which GCC rounds as a
+     * multiply and an add in some lanes and fused in others (d = 12 / 20 / 37 / 100 took
+     * other last bits here) */
+    if (K > 16 || d % 8 != 0) return 0;
+    double pr = 0.0;
+    int64_t k4 = 0;
+    for (; k4 + 4 <= K; k4 += 4) {
+        double pq = 0.0;
+        FN(step_dot4)(w + k4 * d, d, x, xn, lr, c + k4, vout + k4, &pq);
+        pr += pq;
+    }
+    for (int64_t k = k4; k < K; k++) {
+        if (c[k] != 0) {
+            double pq = 0.0;
+            FN(step_direct0)(w + k * d, x, d, lr, c[k], &pq);
+            pr += pq;
+        }
+        vout[k] = FN(dot)(w + k * d, xn, d);
+    }
+    *probe = pr;
+    return 1;
+}
+#define MBGD_SOFTMAX_VIN_SCALAR 1 /* softmax_step1's scalar path takes vin (scores' sums) */
 #else
 static inline int FN(softmax_step_next)(REAL *restrict w, int64_t d, int64_t K,
                                         const REAL *restrict x, const REAL *restrict xn, REAL lr,
@@ -1448,7 +1541,12 @@ MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, R
         loss = (double)(sw * row) + 0.5 * p->l2 * *pen_sq; /* the probe of the scores is 0 */
     } else {
         REAL probe = 0;
-        FN(scores)(w, bias, x, d, K, z);
+#ifdef MBGD_SOFTMAX_VIN_SCALAR
+        if (vin) /* the sums scores would add to the intercepts, from the step before */
+            for (int64_t k = 0; k < K; k++) z[k] = bias[k] + vin[k];
+        else
+#endif
+            FN(scores)(w, bias, x, d, K, z);
         for (int64_t k = 0; k < K; k++) probe += z[k] - z[k];
         loss = (double)(sw * FN(softmax_row)(z, K, y)) + (double)probe + 0.5 * p->l2 * *pen_sq;
     }
@@ -1459,7 +1557,7 @@ MBGD_NOINLINE double FN(softmax_step1)(const mbgd_params *p, REAL *restrict w, R
                 if (p->fit_intercept) bias[k] -= lr * z[k];
             }
         for (int64_t k = 0; k < K; k++) bsum += fabs((double)bias[k]);
-        if (front && xn && FN(softmax_step_next)(w, d, K, x, xn, lr, z, vout, &pr)) {
+        if (xn && FN(softmax_step_next)(w, d, K, x, xn, lr, z, vout, &pr)) {
             *vout_set = 1;
             *pen_abs = pr;
             *bsum_out = bsum;
@@ -3370,6 +3468,7 @@ done:
     return st;
 }
 
+#undef MBGD_SOFTMAX_VIN_SCALAR
 #undef MBGD_LANES
 #undef MBGD_STEP_LANES
 #undef MBGD_HALVE

@@ -118,15 +118,22 @@ def test_softmax_b1_steps_four_outputs_at_a_time(K, dtype, isa, monkeypatch):
                             mf.train(X, y, backend="numpy", **kw), dtype)
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("K", [2, 3, 5, 10, 13, 16, 17])
-def test_softmax_b1_step_takes_the_next_scores_in_the_same_bits(K):
-    """With AVX-512 the b = 1 softmax step (float32, l2 = 0, K <= 16, d a multiple of 16 or
-    d >= 96) gives the next row's scores out of its own pass over the weights (step_dotN1),
-    when the next iteration is one row of the same kernel call: the same bits as every step
-    taking its scores alone, as calls of one iteration do (eval_every=1).  Rows of weight 0
-    (nothing stepped), no intercept, d with and without a last part-vector, K = 17 (never
-    fused), and a run that diverges: at the same iteration, with the same weights before it."""
-    for d in (16, 37, 64, 96, 100, 256):
+def test_softmax_b1_step_takes_the_next_scores_in_the_same_bits(K, isa, monkeypatch):
+    """The b = 1 softmax step (float32, l2 = 0, K <= 16) gives the next row's scores out of
+    its own pass over the weights when the next iteration is one row of the same kernel call
+    (AVX-512: step_dotN1, d a multiple of 16 or d >= 96; AVX2: step_dot4, d a multiple of
+    8): the same bits as every step taking its scores alone, as calls of one iteration do
+    (eval_every=1).  Rows of weight 0 (nothing stepped), no intercept, d with and without a
+    last part-vector, K = 17 (never fused), and a run that diverges: at the same iteration,
+    with the same weights before it."""
+    from mbgd_fast import _native
+
+    monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    if _native.isa() != isa:
+        pytest.skip(f"this CPU does not run {isa}")
+    for d in (12, 16, 37, 64, 96, 100, 256):
         X, y = make_problem("softmax", 30, d, dtype=np.float32, seed=K + d, K=K)
         sw = np.random.default_rng(d).uniform(0.5, 2.0, size=30)
         sw[::5] = 0.0
