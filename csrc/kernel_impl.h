@@ -1232,6 +1232,25 @@ static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls,
 
 #endif
 
+/* One output's part of a fused b = 1 softmax pass (step_dotN1, AVX-512: P = _mm512, N = 16;
+ * step_dot4, AVX2: P = _mm256, N = 8), on its two vectors at wm and wm + N: when UP, each
+ * stepped as step4_direct0's expression (w - lr (c x), contracted or not as that is) and
+ * stored, and v - v added to PR; then each, stepped or not, times the next row's vector (E,
+ * F) into the sums A and B, as dotN1 and dot4 add them.  U and V: this row's two vectors. */
+#define MBGD_STEP_DOT2(P, N, wm, UP, CV, U, V, E, F, A, B, PR)                                    \
+    do {                                                                                          \
+        __typeof__(A) w0_ = P##_loadu_ps(wm), w1_ = P##_loadu_ps((wm) + (N));                     \
+        if (UP) {                                                                                 \
+            w0_ = w0_ - lrv * ((CV) * (U));                                                       \
+            w1_ = w1_ - lrv * ((CV) * (V));                                                       \
+            P##_storeu_ps(wm, w0_);                                                               \
+            P##_storeu_ps((wm) + (N), w1_);                                                       \
+            PR = P##_add_ps(PR, P##_add_ps(P##_sub_ps(w0_, w0_), P##_sub_ps(w1_, w1_)));          \
+        }                                                                                         \
+        A = P##_fmadd_ps(w0_, E, A);                                                              \
+        B = P##_fmadd_ps(w1_, F, B);                                                              \
+    } while (0)
+
 #if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
 /* [W_0 . x, ..., W_3 . x] for NO <= 4 outputs of W (rows d apart; the lanes past NO 0): two
  * accumulators per output (even and odd vectors of x), a masked last vector, then sum4x16. */
@@ -1282,19 +1301,8 @@ MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
     for (; j + 32 <= d; j += 32) {
         const __m512 e = _mm512_loadu_ps(xn + j), f = _mm512_loadu_ps(xn + j + 16);
         const __m512 u = _mm512_loadu_ps(x + j), v = _mm512_loadu_ps(x + j + 16);
-        for (int m = 0; m < NO; m++) {
-            float *wm = W + m * d + j;
-            __m512 w0 = _mm512_loadu_ps(wm), w1 = _mm512_loadu_ps(wm + 16);
-            if (up[m]) { /* step4_direct0's expression, contracted (or not) as it is */
-                w0 = w0 - lrv * (cv[m] * u);
-                w1 = w1 - lrv * (cv[m] * v);
-                _mm512_storeu_ps(wm, w0);
-                _mm512_storeu_ps(wm + 16, w1);
-                pr = _mm512_add_ps(pr, _mm512_add_ps(_mm512_sub_ps(w0, w0), _mm512_sub_ps(w1, w1)));
-            }
-            a[m] = _mm512_fmadd_ps(w0, e, a[m]);
-            b[m] = _mm512_fmadd_ps(w1, f, b[m]);
-        }
+        for (int m = 0; m < NO; m++)
+            MBGD_STEP_DOT2(_mm512, 16, W + m * d + j, up[m], cv[m], u, v, e, f, a[m], b[m], pr);
     }
     for (; j < d; j += 16) {
         const __mmask16 t = FN(lanes_left)(j, d);
@@ -1436,19 +1444,8 @@ MBGD_INLINE void FN(step_dot4)(float *restrict W, int64_t d, const float *restri
     for (; j + 16 <= d; j += 16) {
         const __m256 e = _mm256_loadu_ps(xn + j), f = _mm256_loadu_ps(xn + j + 8);
         const __m256 u = _mm256_loadu_ps(x + j), v = _mm256_loadu_ps(x + j + 8);
-        for (int m = 0; m < 4; m++) {
-            float *wm = W + m * d + j;
-            __m256 w0 = _mm256_loadu_ps(wm), w1 = _mm256_loadu_ps(wm + 8);
-            if (up[m]) { /* step4_direct0's expression, contracted (or not) as it is */
-                w0 = w0 - lrv * (cv[m] * u);
-                w1 = w1 - lrv * (cv[m] * v);
-                _mm256_storeu_ps(wm, w0);
-                _mm256_storeu_ps(wm + 8, w1);
-                pr = _mm256_add_ps(pr, _mm256_add_ps(_mm256_sub_ps(w0, w0), _mm256_sub_ps(w1, w1)));
-            }
-            a[m] = _mm256_fmadd_ps(w0, e, a[m]);
-            b[m] = _mm256_fmadd_ps(w1, f, b[m]);
-        }
+        for (int m = 0; m < 4; m++)
+            MBGD_STEP_DOT2(_mm256, 8, W + m * d + j, up[m], cv[m], u, v, e, f, a[m], b[m], pr);
     }
     if (j + 8 <= d) {
         const __m256 e = _mm256_loadu_ps(xn + j), u = _mm256_loadu_ps(x + j);
@@ -3469,6 +3466,7 @@ done:
 }
 
 #undef MBGD_SOFTMAX_VIN_SCALAR
+#undef MBGD_STEP_DOT2
 #undef MBGD_LANES
 #undef MBGD_STEP_LANES
 #undef MBGD_HALVE
