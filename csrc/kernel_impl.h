@@ -552,6 +552,16 @@ static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
 #endif
 }
 
+/* Bytes [o0, o1) of row i of X (o1 past the row: its end). */
+static inline void FN(prefetch_part)(const REAL *X, int64_t i, int64_t d, int64_t o0, int64_t o1)
+{
+    const char *q = (const char *)(X + i * d);
+    const int64_t nbytes = d * (int64_t)sizeof(REAL);
+    if (o1 > nbytes) o1 = nbytes;
+    for (int64_t o = o0; o < o1; o += 64) __builtin_prefetch(q + o, 0, MBGD_PREFETCH_LOCALITY);
+    if (o1 == nbytes && o1 > o0) __builtin_prefetch(q + nbytes - 1, 0, MBGD_PREFETCH_LOCALITY);
+}
+
 /* A sample's row of X and its y (and sample weight): shuffled y[i] are random reads too. */
 static inline void FN(prefetch_sample)(const T_DATA *data, int64_t i, int64_t d)
 {
@@ -1620,6 +1630,24 @@ static inline int64_t FN(row_ahead)(int64_t t, int64_t r1, int64_t n0, int64_t n
     return t < n1 ? t : -1;
 }
 
+/* A K = 1 row's part of accumulate after its z: its weighted loss into *lsum (plus z - z:
+ * 0, or NaN when x or w holds NaN/Inf, so that the loss flags it), c x into the sums and c
+ * into the intercept's, and, with gsq, c^2 (|x|^2 + fi) into *gsq. */
+MBGD_INLINE void FN(row_terms)(const mbgd_params *p, REAL z, REAL yi, REAL sw,
+                               const REAL *restrict x, int64_t d, REAL delta, REAL epsilon,
+                               double fi, REAL *restrict acc, REAL *accb, double *lsum,
+                               double *gsq)
+{
+    REAL dl;
+    *lsum += (double)(sw * FN(row_loss)(p->loss, z, yi, delta, epsilon, &dl)) + (double)(z - z);
+    const REAL c = sw * dl;
+    if (c != 0) {
+        FN(axpy_fixed)(acc, c, x, d);
+        accb[0] += c;
+        if (gsq) *gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
+    }
+}
+
 /*
  * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
  * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
@@ -1724,23 +1752,37 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         if (gsq_out) *gsq_out = gsq;
         return;
     }
+    /* rows longer than MBGD_PF_SPLIT_ABOVE bytes: the row pf ahead asked for in two halves,
+     * one before this row's dot product and one after it, not all at once (a separate loop,
+     * so that the other one's code stays as it was) */
+    const int64_t half = d * (int64_t)sizeof(REAL) / 128 * 64; /* bytes: a whole number of lines */
+    if (d * (int64_t)sizeof(REAL) > MBGD_PF_SPLIT_ABOVE && pf)
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t a = FN(row_ahead)(r + pf, r1, n0, n1);
+        const int64_t ia = a >= 0 ? rows[a] : -1;
+        if (ia >= 0) {
+            FN(prefetch_part)(X, ia, d, 0, half);
+            MBGD_PREFETCH_R(Y + ia);
+            if (SW) MBGD_PREFETCH_R(SW + ia);
+        }
+        const int64_t i = rows[r];
+        const REAL *x = X + i * d;
+        const REAL sw = SW ? SW[i] : (REAL)1;
+        const REAL z = FN(dot_fixed)(W, x, d) + b[0];
+        if (ia >= 0) FN(prefetch_part)(X, ia, d, half, INT64_MAX);
+        FN(row_terms)(p, z, Y[i], sw, x, d, delta, epsilon, fi, acc, accb, &lsum,
+                      gsq_out ? &gsq : NULL);
+    }
+    else
     for (int64_t r = r0; r < r1; r++) {
         const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
         if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
         const int64_t i = rows ? rows[r] : r;
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
-        REAL dl;
         const REAL z = FN(dot_fixed)(W, x, d) + b[0];
-        /* z - z is 0, or NaN when x (or w) holds NaN/Inf: the loss then flags it */
-        lsum += (double)(sw * FN(row_loss)(p->loss, z, Y[i], delta, epsilon, &dl)) +
-                (double)(z - z);
-        const REAL c = sw * dl;
-        if (c != 0) {
-            FN(axpy_fixed)(acc, c, x, d);
-            accb[0] += c;
-            if (gsq_out) gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
-        }
+        FN(row_terms)(p, z, Y[i], sw, x, d, delta, epsilon, fi, acc, accb, &lsum,
+                      gsq_out ? &gsq : NULL);
     }
     *loss_out = lsum;
     if (gsq_out) *gsq_out = gsq;
@@ -2330,7 +2372,18 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
     double pen_sq = *pen_sq_io, pen_abs = *pen_abs_io;
     if (one_row) {
         const int64_t i = slice->rows[s];
-        if (s + pf < c->r_end) FN(prefetch_sample)(data, slice->rows[s + pf], d);
+        /* rows longer than MBGD_PF_SPLIT_ABOVE bytes with one output: the row ahead asked
+         * for in two halves, before and after this row's dot product (see accumulate) */
+        const int split = K == 1 && d * (int64_t)sizeof(REAL) > MBGD_PF_SPLIT_ABOVE;
+        const int64_t ia = s + pf < c->r_end ? slice->rows[s + pf] : -1;
+        const int64_t half = d * (int64_t)sizeof(REAL) / 128 * 64;
+        if (ia >= 0 && split) {
+            FN(prefetch_part)(data->X, ia, d, 0, half);
+            MBGD_PREFETCH_R(data->y + ia);
+            if (data->sample_weight) MBGD_PREFETCH_R(data->sample_weight + ia);
+        } else if (ia >= 0) {
+            FN(prefetch_sample)(data, ia, d);
+        }
         const REAL *x = data->X + i * d;
         REAL *w = state->theta, *bias = state->theta + KD;
         const REAL sw = data->sample_weight ? data->sample_weight[i] : (REAL)1;
@@ -2339,6 +2392,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         if (K == 1) {
             REAL dl;
             const REAL z = FN(dot_fixed)(w, x, d) + bias[0];
+            if (ia >= 0 && split) FN(prefetch_part)(data->X, ia, d, half, INT64_MAX);
             const double lv = (double)(sw * FN(row_loss)(p->loss, z, data->y[i], (REAL)p->delta,
                                                         (REAL)p->epsilon, &dl)) + (double)(z - z);
             loss = lv + 0.5 * p->l2 * pen_sq;

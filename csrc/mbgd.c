@@ -52,6 +52,17 @@
 #ifndef MBGD_PREFETCH_MAX_ROWS
 #define MBGD_PREFETCH_MAX_ROWS 32
 #endif
+/* Rows longer than this many bytes (one output) have the row ahead asked for in two halves,
+ * one before the row in hand's dot product and one after it.  Asked for all at once, the 64
+ * prefetches of a 4 KB row held up the row in hand's work: rows of 512-1040 floats trained
+ * at 10.5-14.5 GB/s on one thread (shuffled, b = 256), where the same rows read alone reach
+ * 25-27 (probe_read).  Split against whole (bench/ab_builds.py, b = 256, 6-8 rounds):
+ * d = 384 / 768 / 1024 / 2048 / 4096 1.23 / 1.27 / 1.35 / 1.04 / 1.12x on one thread,
+ * d = 1024 / 2048 / 4096 1.27 / 1.09 / 1.06x on two, b = 1 at d = 1024 1.22x; d = 256 (not
+ * split) 0.98-1.02x. */
+#ifndef MBGD_PF_SPLIT_ABOVE
+#define MBGD_PF_SPLIT_ABOVE 1024
+#endif
 /* A read prefetch that GCC keeps: GCC 12 drops some __builtin_prefetch calls whose address
  * is loaded from memory (the CSR rows' indptr entries), so on x86-64 it is an asm statement. */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)

@@ -96,6 +96,25 @@ def test_large_problem_uses_groups_and_chunks():
                         np.float64)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_rows_longer_than_1k_prefetched_in_halves(dtype, n_threads):
+    """Rows longer than 1 KiB have the row ahead asked for in two halves (before and after the
+    row in hand's dot product; MBGD_PF_SPLIT_ABOVE), in batches (accumulate) and at b = 1
+    (iterate_alone), on shuffled rows: the same run as the NumPy twin's, for b = 1, 2, one
+    that does not divide N, and N, with and without sample weights."""
+    for d in (257, 300, 1100):
+        X, y = make_problem("squared", 60, d, dtype=dtype, seed=d)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=60)
+        for loss in ("squared", "logistic"):
+            yl = y if loss == "squared" else np.where(y > np.median(y), 1.0, -1.0).astype(dtype)
+            for b in (1, 2, 7, 60):
+                kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.1 / d, seed=b,
+                          sample_weight=sw if b == 7 else None, n_threads=n_threads)
+                assert_same_run(mf.train(X, yl, backend="cpu", **kw),
+                                mf.train(X, yl, backend="numpy", **kw), dtype)
+
+
 @pytest.mark.parametrize("isa", ["generic", None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("K", [4, 5, 10, 11, 16, 17])
