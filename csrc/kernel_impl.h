@@ -1632,17 +1632,25 @@ static inline int64_t FN(row_ahead)(int64_t t, int64_t r1, int64_t n0, int64_t n
 
 /* A K = 1 row's part of accumulate after its z: its weighted loss into *lsum (plus z - z:
  * 0, or NaN when x or w holds NaN/Inf, so that the loss flags it), c x into the sums and c
- * into the intercept's, and, with gsq, c^2 (|x|^2 + fi) into *gsq. */
+ * into the intercept's, and, with gsq, c^2 (|x|^2 + fi) into *gsq.  With X (ia >= 0), the
+ * sums are added in two parts, the first mid elements then the rest (each element's operation
+ * the same), with row ia's bytes [o0, end) asked for between them. */
 MBGD_INLINE void FN(row_terms)(const mbgd_params *p, REAL z, REAL yi, REAL sw,
                                const REAL *restrict x, int64_t d, REAL delta, REAL epsilon,
                                double fi, REAL *restrict acc, REAL *accb, double *lsum,
-                               double *gsq)
+                               double *gsq, const REAL *X, int64_t ia, int64_t mid, int64_t o0)
 {
     REAL dl;
     *lsum += (double)(sw * FN(row_loss)(p->loss, z, yi, delta, epsilon, &dl)) + (double)(z - z);
     const REAL c = sw * dl;
-    if (c != 0) {
+    if (X) {
+        if (c != 0) FN(axpy)(acc, c, x, mid);
+        if (ia >= 0) FN(prefetch_part)(X, ia, d, o0, INT64_MAX);
+        if (c != 0) FN(axpy)(acc + mid, c, x + mid, d - mid);
+    } else if (c != 0) {
         FN(axpy_fixed)(acc, c, x, d);
+    }
+    if (c != 0) {
         accb[0] += c;
         if (gsq) *gsq += (double)c * (double)c * ((double)FN(dot)(x, x, d) + fi);
     }
@@ -1752,16 +1760,16 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         if (gsq_out) *gsq_out = gsq;
         return;
     }
-    /* rows longer than MBGD_PF_SPLIT_ABOVE bytes: the row pf ahead asked for in two halves,
-     * one before this row's dot product and one after it, not all at once (a separate loop,
-     * so that the other one's code stays as it was) */
-    const int64_t half = d * (int64_t)sizeof(REAL) / 128 * 64; /* bytes: a whole number of lines */
+    /* rows longer than MBGD_PF_SPLIT_ABOVE bytes: the row pf ahead asked for in three parts,
+     * before this row's dot product, after it, and halfway through its sums, not all at once
+     * (a separate loop, so that the other one's code stays as it was) */
+    const int64_t third = d * (int64_t)sizeof(REAL) / 192 * 64; /* bytes: whole lines */
     if (d * (int64_t)sizeof(REAL) > MBGD_PF_SPLIT_ABOVE && pf)
     for (int64_t r = r0; r < r1; r++) {
         const int64_t a = FN(row_ahead)(r + pf, r1, n0, n1);
         const int64_t ia = a >= 0 ? rows[a] : -1;
         if (ia >= 0) {
-            FN(prefetch_part)(X, ia, d, 0, half);
+            FN(prefetch_part)(X, ia, d, 0, third);
             MBGD_PREFETCH_R(Y + ia);
             if (SW) MBGD_PREFETCH_R(SW + ia);
         }
@@ -1769,9 +1777,9 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         const REAL *x = X + i * d;
         const REAL sw = SW ? SW[i] : (REAL)1;
         const REAL z = FN(dot_fixed)(W, x, d) + b[0];
-        if (ia >= 0) FN(prefetch_part)(X, ia, d, half, INT64_MAX);
+        if (ia >= 0) FN(prefetch_part)(X, ia, d, third, 2 * third);
         FN(row_terms)(p, z, Y[i], sw, x, d, delta, epsilon, fi, acc, accb, &lsum,
-                      gsq_out ? &gsq : NULL);
+                      gsq_out ? &gsq : NULL, X, ia, d / 2, 2 * third);
     }
     else
     for (int64_t r = r0; r < r1; r++) {
@@ -1782,7 +1790,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         const REAL sw = SW ? SW[i] : (REAL)1;
         const REAL z = FN(dot_fixed)(W, x, d) + b[0];
         FN(row_terms)(p, z, Y[i], sw, x, d, delta, epsilon, fi, acc, accb, &lsum,
-                      gsq_out ? &gsq : NULL);
+                      gsq_out ? &gsq : NULL, NULL, -1, 0, 0);
     }
     *loss_out = lsum;
     if (gsq_out) *gsq_out = gsq;

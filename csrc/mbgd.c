@@ -52,14 +52,16 @@
 #ifndef MBGD_PREFETCH_MAX_ROWS
 #define MBGD_PREFETCH_MAX_ROWS 32
 #endif
-/* Rows longer than this many bytes (one output) have the row ahead asked for in two halves,
- * one before the row in hand's dot product and one after it.  Asked for all at once, the 64
- * prefetches of a 4 KB row held up the row in hand's work: rows of 512-1040 floats trained
- * at 10.5-14.5 GB/s on one thread (shuffled, b = 256), where the same rows read alone reach
- * 25-27 (probe_read).  Split against whole (bench/ab_builds.py, b = 256, 6-8 rounds):
- * d = 384 / 768 / 1024 / 2048 / 4096 1.23 / 1.27 / 1.35 / 1.04 / 1.12x on one thread,
- * d = 1024 / 2048 / 4096 1.27 / 1.09 / 1.06x on two, b = 1 at d = 1024 1.22x; d = 256 (not
- * split) 0.98-1.02x. */
+/* Rows longer than this many bytes (one output) have the row ahead asked for in parts: in a
+ * batch (accumulate) a third before the row in hand's dot product, a third after it and a
+ * third halfway through its sums; at b = 1 (iterate_alone) a half before and a half after the
+ * dot product.  Asked for all at once, the 64 prefetches of a 4 KB row held up the row in
+ * hand's work: rows of 512-1040 floats trained at 10.5-14.5 GB/s on one thread (shuffled,
+ * b = 256), where the same rows read alone reach 25-27 (probe_read).  In parts against all
+ * at once (bench/ab_builds.py, b = 256, 6-14 rounds): halves, d = 384 / 768 / 2048 / 4096
+ * 1.23 / 1.27 / 1.04 / 1.10-1.12x on one thread, d = 2048 / 4096 1.09 / 1.06x on two, b = 1
+ * at d = 1024 1.22x; thirds, d = 1024 1.45x on one thread and 1.32x on two (halves 1.26 /
+ * 1.22x), d = 512 1.24x; d = 256 (not split) 0.97-1.00x. */
 #ifndef MBGD_PF_SPLIT_ABOVE
 #define MBGD_PF_SPLIT_ABOVE 1024
 #endif
