@@ -540,34 +540,38 @@ static inline void FN(axpy1x4)(REAL *restrict A, const REAL *c, int64_t ldc,
 
 /* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
  * accesses the hardware prefetcher cannot predict. */
-static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    const char *q = (const char *)(X + i * d);
-    const int64_t nbytes = d * (int64_t)sizeof(REAL);
-    for (int64_t o = 0; o < nbytes; o += 64) __builtin_prefetch(q + o, 0, MBGD_PREFETCH_LOCALITY);
-    __builtin_prefetch(q + nbytes - 1, 0, MBGD_PREFETCH_LOCALITY);
-#else
-    (void)X, (void)i, (void)d;
-#endif
-}
-
-/* Bytes [o0, o1) of row i of X (o1 past the row: its end). */
+/* Bytes [o0, o1) of row i of X, whole lines (o1 past the row: to its end, its last byte
+ * included). */
 static inline void FN(prefetch_part)(const REAL *X, int64_t i, int64_t d, int64_t o0, int64_t o1)
 {
+#if defined(__GNUC__) || defined(__clang__)
     const char *q = (const char *)(X + i * d);
     const int64_t nbytes = d * (int64_t)sizeof(REAL);
     if (o1 > nbytes) o1 = nbytes;
     for (int64_t o = o0; o < o1; o += 64) __builtin_prefetch(q + o, 0, MBGD_PREFETCH_LOCALITY);
     if (o1 == nbytes && o1 > o0) __builtin_prefetch(q + nbytes - 1, 0, MBGD_PREFETCH_LOCALITY);
+#else
+    (void)X, (void)i, (void)d, (void)o0, (void)o1;
+#endif
 }
 
-/* A sample's row of X and its y (and sample weight): shuffled y[i] are random reads too. */
+static inline void FN(prefetch_row)(const REAL *X, int64_t i, int64_t d)
+{
+    FN(prefetch_part)(X, i, d, 0, INT64_MAX);
+}
+
+/* A sample's y (and sample weight): shuffled y[i] are random reads too. */
+static inline void FN(prefetch_label)(const T_DATA *data, int64_t i)
+{
+    MBGD_PREFETCH_R(data->y + i);
+    if (data->sample_weight) MBGD_PREFETCH_R(data->sample_weight + i);
+}
+
+/* A sample's row of X and its y (and sample weight). */
 static inline void FN(prefetch_sample)(const T_DATA *data, int64_t i, int64_t d)
 {
     FN(prefetch_row)(data->X, i, d);
-    MBGD_PREFETCH_R(data->y + i);
-    if (data->sample_weight) MBGD_PREFETCH_R(data->sample_weight + i);
+    FN(prefetch_label)(data, i);
 }
 
 /* Rows to prefetch ahead: about MBGD_PREFETCH_BYTES of X in flight. */
@@ -1770,8 +1774,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         const int64_t ia = a >= 0 ? rows[a] : -1;
         if (ia >= 0) {
             FN(prefetch_part)(X, ia, d, 0, third);
-            MBGD_PREFETCH_R(Y + ia);
-            if (SW) MBGD_PREFETCH_R(SW + ia);
+            FN(prefetch_label)(data, ia);
         }
         const int64_t i = rows[r];
         const REAL *x = X + i * d;
@@ -2385,12 +2388,9 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         const int split = K == 1 && d * (int64_t)sizeof(REAL) > MBGD_PF_SPLIT_ABOVE;
         const int64_t ia = s + pf < c->r_end ? slice->rows[s + pf] : -1;
         const int64_t half = d * (int64_t)sizeof(REAL) / 128 * 64;
-        if (ia >= 0 && split) {
-            FN(prefetch_part)(data->X, ia, d, 0, half);
-            MBGD_PREFETCH_R(data->y + ia);
-            if (data->sample_weight) MBGD_PREFETCH_R(data->sample_weight + ia);
-        } else if (ia >= 0) {
-            FN(prefetch_sample)(data, ia, d);
+        if (ia >= 0) {
+            FN(prefetch_part)(data->X, ia, d, 0, split ? half : INT64_MAX);
+            FN(prefetch_label)(data, ia);
         }
         const REAL *x = data->X + i * d;
         REAL *w = state->theta, *bias = state->theta + KD;
