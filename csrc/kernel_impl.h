@@ -2040,6 +2040,7 @@ typedef struct T_CTX {
     mbgd_counter *drawn;         /* entries of rows final so far, while a thread draws them */
     int64_t until_drawn;         /* when > 0: run alone until drawn reaches it (see train) */
     mbgd_pack *pack;             /* b = 1 rows packed by a second thread (see train), or NULL */
+    int regs;                    /* phase A with the weights in registers (FN(phase_a_regs)) */
     const REAL *carry_in;        /* the state's carry (mbgd.h) when this call goes on from it */
     REAL *avg;                   /* averaged parameters, NULL when not averaging this iteration */
     REAL avg_w;                  /* 1 / (updates averaged so far, this one included) */
@@ -2104,6 +2105,11 @@ static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T,
     return total;
 }
 
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
+MBGD_NOINLINE void FN(phase_a_regs)(const T_CTX *c, int64_t g, int64_t r0, int64_t r1,
+                                    int64_t n0, int64_t n1);
+#endif
+
 static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
 {
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
@@ -2126,6 +2132,15 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
         n0 = s + c->nb * gn / c->G;
         n0 = n0 < n1 ? n0 : n1;
     }
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
+    if (c->regs) {
+        if (g > 0 && g == first) /* accumulate's warm */
+            for (int64_t r = r0; r < r0 + FN(prefetch_distance)(c->p->n_features) && r < r1; r++)
+                FN(prefetch_sample)(c->data, c->rows[r], c->p->n_features);
+        FN(phase_a_regs)(c, g, r0, r1, n0, n1);
+        return;
+    }
+#endif
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0 && g == first,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
@@ -2856,6 +2871,90 @@ MBGD_NOINLINE void FN(pack_rows)(mbgd_pack *pk, const T_DATA *data, const int64_
 #undef MBGD_CALL
 }
 
+/* One group of a K = 1 batch, rows [r0, r1) of rows, its sums with the weights in registers
+ * (w, b0: d = 8 (NV - 1) + 1 to 8 NV values, as vec4_load_row's): accumulate's (dot_fixed's
+ * z, row_loss, axpy_fixed's acc += c x row by row; the same bits) into *g (zeros past d) and
+ * *gb; returns the group's loss, accumulate's lsum.  The row pf ahead of each asked for as
+ * accumulate asks for it (row_ahead(r + pf, lim, n0, n1)). */
+MBGD_INLINE double FN(group_sums)(const mbgd_params *p, const T_DATA *data, const int64_t *rows,
+                                  int64_t r0, int64_t r1, int64_t lim, int64_t n0, int64_t n1,
+                                  int64_t pf, const mbgd_vec4 *w, float b0, mbgd_vec4 *g,
+                                  float *gb, const int NV, const int TAIL, const int WEIGHTED)
+{
+    const int64_t d = TAIL ? p->n_features : NV * 8;
+    const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
+    const int loss_kind = p->loss;
+    const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    mbgd_vec4 acc = FN(vec4_load)(NULL, 0); /* zeros */
+    float accb = 0;
+    double gl = 0.0;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t a = FN(row_ahead)(r + pf, lim, n0, n1);
+        if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
+        const int64_t i = rows[r];
+        const mbgd_vec4 x = FN(vec4_load_row)(X + i * d, NV, TAIL, m);
+        const float z = _mm256_cvtss_f32(FN(z_exact)(w, b0, &x, d, NV, TAIL));
+        float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
+        if (WEIGHTED) {
+            lv *= SW[i];
+            cz *= SW[i];
+        }
+        gl += (double)lv + (double)(z - z);
+        if (cz != 0) { /* acc += cz x, as axpy_fixed */
+            const __m256 cv = _mm256_set1_ps(cz);
+#pragma GCC unroll 4
+            for (int k = 0; k < NV; k++) acc.v[k] = _mm256_fmadd_ps(cv, x.v[k], acc.v[k]);
+            accb += cz;
+        }
+    }
+    *g = acc;
+    *gb = accb;
+    return gl;
+}
+
+/* Phase A for group g of a K = 1 batch of dense rows of up to 32 values (c->regs), rows
+ * [r0, r1), the rows ahead in [n0, n1) (phase_a's): group_sums with the weights loaded into
+ * registers, its sums and loss where accumulate leaves them (zeros past d, then the
+ * intercept's at d).  Phase A through accumulate's loops over memory ran these rows at
+ * about half small_run's speed per row on one thread, so a team at d = 16 was slower than
+ * one thread. */
+MBGD_INLINE void FN(phase_a_run)(const T_CTX *c, int64_t g, int64_t r0, int64_t r1, int64_t n0,
+                                 int64_t n1, int64_t pf, const int NV, const int TAIL,
+                                 const int WEIGHTED)
+{
+    const int64_t d = TAIL ? c->p->n_features : NV * 8;
+    const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
+    const mbgd_vec4 w = FN(vec4_load_row)(c->theta, NV, TAIL, m);
+    mbgd_vec4 acc;
+    float accb;
+    float *parts = c->parts + g * MBGD_PAD(c->P);
+    c->gloss[g * MBGD_LINE] = FN(group_sums)(c->p, c->data, c->rows, r0, r1, r1, n0, n1, pf, &w,
+                                             c->theta[d], &acc, &accb, NV, TAIL, WEIGHTED);
+    FN(vec4_store)(parts, &acc, NV); /* NV * 8 <= MBGD_PAD(P) values */
+    parts[d] = accb;
+}
+
+MBGD_NOINLINE void FN(phase_a_regs)(const T_CTX *c, int64_t g, int64_t r0, int64_t r1,
+                                    int64_t n0, int64_t n1)
+{
+    const int64_t pf = FN(prefetch_distance)(c->p->n_features);
+    const int tail = c->p->n_features % 8 != 0;
+#define MBGD_RUN(m, tl, sw) FN(phase_a_run)(c, g, r0, r1, n0, n1, pf, m, tl, sw)
+#define MBGD_CALL(m, sw) (tail ? MBGD_RUN(m, 1, sw) : MBGD_RUN(m, 0, sw))
+#define MBGD_CALLS(sw)                                                                             \
+    switch ((c->p->n_features + 7) / 8) {                                                          \
+    case 1: MBGD_CALL(1, sw); break;                                                               \
+    case 2: MBGD_CALL(2, sw); break;                                                               \
+    case 3: MBGD_CALL(3, sw); break;                                                               \
+    default: MBGD_CALL(4, sw); break;                                                              \
+    }
+    if (c->data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
+#undef MBGD_CALLS
+#undef MBGD_CALL
+#undef MBGD_RUN
+}
+
 /*
  * A run of batches of 2 or more rows (plain SGD, K = 1, no penalty, no averaging, one update
  * chunk) from iteration t, for NV * 8 features, with w in NV vector registers and the
@@ -2881,10 +2980,8 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     mbgd_vec4 w = FN(vec4_load_row)(theta, NV, TAIL, m);
     float b0 = theta[d];
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
-    const float *X = data->X, *Y = data->y, *SW = data->sample_weight; /* SW set: WEIGHTED */
     const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
-    const int loss_kind = p->loss, fit_b = p->fit_intercept, sum = p->reduction_sum;
-    const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    const int fit_b = p->fit_intercept, sum = p->reduction_sum;
     const int64_t P = d + 1, ld = MBGD_PAD(P); /* a group's sums: w's, then the intercept's */
     float parts[MBGD_MAX_GROUPS * MBGD_PAD(33)];
     int64_t ret = -1;
@@ -2903,32 +3000,12 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
         const int64_t G = n_groups(nb, d);
         mbgd_vec4 g;
         float gb;
-        double lsum = 0.0, gl = 0.0;
+        double lsum = 0.0;
         for (int64_t q = 0; q < G; q++) { /* group q: rows [r0, r1), as phase_a's */
             const int64_t r0 = s + nb * q / G, r1 = s + nb * (q + 1) / G;
-            g = FN(vec4_load)(NULL, 0); /* zeros */
-            gb = 0;
-            gl = 0.0;
-            for (int64_t r = r0; r < r1; r++) {
-                const int64_t a = FN(row_ahead)(r + pf, e, e, r_end);
-                if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
-                const int64_t i = rows[r];
-                const mbgd_vec4 x = FN(vec4_load_row)(X + i * d, NV, TAIL, m);
-                const float z = _mm256_cvtss_f32(FN(z_exact)(&w, b0, &x, d, NV, TAIL));
-                float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
-                if (WEIGHTED) {
-                    lv *= SW[i];
-                    cz *= SW[i];
-                }
-                gl += (double)lv + (double)(z - z);
-                if (cz != 0) { /* acc += cz x, as axpy_fixed */
-                    const __m256 cv = _mm256_set1_ps(cz);
-#pragma GCC unroll 4
-                    for (int k = 0; k < NV; k++) g.v[k] = _mm256_fmadd_ps(cv, x.v[k], g.v[k]);
-                    gb += cz;
-                }
-            }
-            lsum += gl; /* the groups' losses in order, as iterate_in adds them */
+            /* the groups' losses in order, as iterate_in adds them */
+            lsum += FN(group_sums)(p, data, rows, r0, r1, e, e, r_end, pf, &w, b0, &g, &gb, NV,
+                                   TAIL, WEIGHTED);
             if (G > 1) { /* NV * 8 <= ld values, zeros past d; then the intercept's at d */
                 FN(vec4_store)(parts + q * ld, &g, NV);
                 parts[q * ld + d] = gb;
@@ -2948,6 +3025,13 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             slice->n_done = t;
             break;
         }
+#if MBGD_HAVE_ATOMICS
+        /* alone while the other thread drew the order (team_aside): over once it is drawn */
+        if (c->until_drawn > 0 && __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+            ret = t + 1;
+            break;
+        }
+#endif
     }
     FN(vec4_store_row)(theta, &w, NV, TAIL, m);
     theta[d] = b0;
@@ -3064,6 +3148,14 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             state->step = step0 + next;
             slice->n_done = next;
             t = next - 1;
+#if MBGD_HAVE_ATOMICS
+            if (c->until_drawn > 0 && next < n_iter &&
+                __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+                shared->pen_sq = pen_sq; /* a run's configurations have no penalty */
+                shared->pen_abs = pen_abs;
+                return MBGD_HANDOVER;
+            }
+#endif
             continue;
         }
 #endif
@@ -3249,21 +3341,28 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.gsum = c.parts ? c.parts + max_g * MBGD_PAD(P) : NULL;
     c.zbuf = mbgd_alloc_lines((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
-    /* A drawn order on rows of up to 24 values that run with w in registers (`registers`):
-     * every batch runs so on one thread (FN(run_registers)), batches of several groups too,
-     * while the second thread draws the order (draw_aside), rather than as a team after the
-     * order is drawn.  One-epoch train() calls, N = 200,000 (bench/ab_builds.py,
-     * 2 threads): d = 4 / 8 / 16 / 20 / 24 1.15 / 1.30 / 1.13-1.19 / 1.15 / 1.14-1.16x at
-     * b = 1024-8192; d = 28 1.04x and d = 32 0.85-0.99x, which stay a team.  Out of cache
-     * (N = 2,000,000) d = 8 / 16 0.95 / 0.96x, d = 24 1.21x. */
+    /* A drawn order on rows of up to 32 values with one output: batches of several groups
+     * run as a team, thread 0 alone with w in registers (FN(small_run)) while the second
+     * thread draws the order (team_aside), the team from then on, its phase A with w in
+     * registers too (c.regs, FN(phase_a_regs)).  Until session 24 phase A summed such rows
+     * in accumulate's loops over memory at about half small_run's speed, and every batch of a
+     * drawn order up to d = 24 ran on one thread.  One-epoch train() calls, N = 200,000,
+     * 2 threads, against that (bench/ab_builds.py, with MBGD_PREFETCH_MAX_ROWS 128 in both
+     * measures below): d = 16 b = 4096 1.07-1.10x, d = 24 / 28 / 32 b = 4096
+     * 1.61 / 1.98 / 1.76x, b = 256 1.36 / 1.16 / 1.33x, logistic d = 16 b = 1024 1.46x.  The
+     * kernel alone (the order given, d = 16, b = 4096): 2.9e8 -> 4.85e8 rows/s in cache. */
 #ifdef MBGD_HAVE_DIRECT_RUN
     /* batches that may run with w in registers (iterate_in's run, and the packer's) */
     const int registers = !sparse && K == 1 && FN(direct_step)(p, data) && p->l2 == 0.0 &&
                           p->average_start < 0 && d <= 32 && c.n_chunks == 1;
+    /* phase A's groups with the weights in registers: whatever the optimizer and penalty,
+     * which phase A does not see */
+    c.regs = !sparse && K == 1 && p->loss != MBGD_LOSS_SOFTMAX && d <= 32;
 #else
-    const int registers = 0;
+    const int registers = 0; /* (the packer's condition, below) */
+    (void)registers;
 #endif
-    const int team = p->n_threads > 1 && !(registers && d <= 24 && bg != NULL) &&
+    const int team = p->n_threads > 1 &&
                      (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {
@@ -3305,14 +3404,13 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     /* the order (bg): drawn by the second of two threads while the first trains on its front,
      * when the slice runs on one thread without the helper, or (team_aside) until the order
      * is drawn, then as a team; else drawn first.  A team's batch gives the same bits on any
-     * number of threads, so where the team takes over changes nothing but the time.  Not
-     * for rows of up to 32 values with one output, which may run with w in registers and
-     * leave a carry (FN(run_registers)) */
+     * number of threads, so where the team takes over changes nothing but the time (rows of
+     * up to 32 values with one output run alone with w in registers, FN(small_run), which
+     * stops once the order is drawn) */
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
     const int draw_aside = bg != NULL && !team && !helper && !sparse && p->n_threads >= 2 &&
                            omp_get_num_procs() >= 2;
-    const int team_aside = bg != NULL && team && !sparse && omp_get_num_procs() >= 2 &&
-                           (d > 32 || K > 1);
+    const int team_aside = bg != NULL && team && !sparse && omp_get_num_procs() >= 2;
 #else
     const int draw_aside = 0, team_aside = 0;
 #endif
@@ -3437,19 +3535,22 @@ static int FN(probe_read)(const REAL *X, int64_t d, const int64_t *rows, int64_t
         const int64_t r0 = n_rows * tid / T, r1 = n_rows * (tid + 1) / T;
         const int64_t pf = FN(prefetch_distance)(d);
         for (int64_t r = r0; r < r0 + pf && r < r1; r++) FN(prefetch_row)(X, rows[r], d);
-        REAL acc[MBGD_LANES] = {0}, tail = 0;
+        /* the row's last d mod MBGD_LANES values go to lanes of their own (acct), not to one
+         * sum: a sum per row was a chain of dependent adds that held rows of 16 floats to
+         * 7.9 GB/s on one thread, where the kernels read them at 17 */
+        REAL acc[MBGD_LANES] = {0}, acct[MBGD_LANES] = {0};
+        const int64_t j = d / MBGD_LANES * MBGD_LANES;
         for (int64_t r = r0; r < r1; r++) {
             if (r + pf < r1) FN(prefetch_row)(X, rows[r + pf], d);
             const REAL *x = X + rows[r] * d;
-            int64_t j = 0;
-            for (; j + MBGD_LANES <= d; j += MBGD_LANES) {
+            for (int64_t q = 0; q < j; q += MBGD_LANES) {
 #pragma omp simd
-                for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += x[j + k];
+                for (int64_t k = 0; k < MBGD_LANES; k++) acc[k] += x[q + k];
             }
-#pragma omp simd reduction(+ : tail)
-            for (int64_t i = j; i < d; i++) tail += x[i];
+#pragma omp simd
+            for (int64_t k = 0; k < d - j; k++) acct[k] += x[j + k];
         }
-        total += (double)FN(lane_sum)(acc) + (double)tail;
+        total += (double)FN(lane_sum)(acc) + (double)FN(lane_sum)(acct);
     }
     *sum = total;
     return MBGD_OK;

@@ -49,8 +49,14 @@
 #ifndef MBGD_PREFETCH_LOCALITY
 #define MBGD_PREFETCH_LOCALITY 3
 #endif
+/* The cap in rows: 128, so rows of 16 floats have 128 ahead (8 KB), where the cap of 32 had
+ * left them 2 KB.  Shuffled 64-byte rows read alone out of cache, one thread: 4.3 ns a row 32
+ * ahead, 2.8-2.9 at 96-128 (by hand, session 24); the kernel alone (d = 16, order given,
+ * evicted) 1.4e8 -> 2.7e8 rows/s on one thread and 2.5e8 -> 4.2e8 on two; train()
+ * (bench/ab_builds.py, one epoch of N = 200,000, which stays in L3) d = 16 b = 256 1.15x on
+ * one thread, d = 8 1.13x, b = 1 1.0-1.3x. */
 #ifndef MBGD_PREFETCH_MAX_ROWS
-#define MBGD_PREFETCH_MAX_ROWS 32
+#define MBGD_PREFETCH_MAX_ROWS 128
 #endif
 /* Rows longer than this many bytes (one output) have the row ahead asked for in parts: in a
  * batch (accumulate) a third before the row in hand's dot product, a third after it and a

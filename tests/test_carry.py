@@ -164,9 +164,10 @@ def test_rows_packed_by_a_second_thread_give_one_threads_bits(isa, monkeypatch):
 def test_batches_of_several_groups_in_registers_give_the_teams_bits(isa, monkeypatch):
     # a batch of two or more groups (d = 16 from b = 1024 on) runs with w in registers on one
     # thread (small_run), its groups' sums added as the team's tree; given orders on 2 threads
-    # run it as a team (phase A and B); drawn orders on 2 threads (d <= 24) in registers while
-    # the second thread draws: the same bits every way, for group counts 2 to 16 (odd ones
-    # too), a last batch cut short, and a run that diverges at the same batch
+    # run it as a team (phase A and B, phase A with w in registers too); drawn orders on 2
+    # threads in registers on one thread while the second thread draws, then as a team (the
+    # handover mid-slice): the same bits every way, for group counts 2 to 16 (odd ones too),
+    # a last batch cut short, and a run that diverges at the same batch
     run_on(isa, monkeypatch)
     n = 20000
     for d in (3, 8, 16, 20, 24, 28, 32):
