@@ -26,7 +26,8 @@ from mbgd_fast import costmodel
 def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
-    {"curve": {d: extra_info}, "loss": {d: extra_info}}, and the NumPy user's epoch shuffle
+    {"curve": {d: extra_info}, "loss": {d: extra_info}} (with "draw": (rows, seconds), the
+    order train() draws, alone, when the run timed it), and the NumPy user's epoch shuffle
     (rows, seconds) or None."""
     rows, bandwidth, shuffled, paired = [], {}, {}, {"curve": {}, "loss": {}}
     permutation = None
@@ -43,6 +44,9 @@ def load(paths):
                 continue
             if info.get("backend") == "paired-loss":
                 paired["loss"][info["d"]] = info
+                continue
+            if info.get("backend") == "draw":
+                paired["draw"] = (info["rows"], med)
                 continue
             if info.get("backend") == "numpy-permutation":
                 permutation = (info["rows"], med)
@@ -179,15 +183,36 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
     # b >= 256 on 2 threads: 70% of the read bandwidth, and 5x the NumPy loop
     bw_cells, bw_ok, bw_limit = [], None, []
     np_cells, np_ok, np_limit = [], None, []
-    alone = {(r["d"], r["b"]): r["sps"] for r in rows if r["system"] == "kernel-alone"}
+    alone = {(r["d"], r["b"], r["threads"]): r["sps"] for r in rows
+             if r["system"] == "kernel-alone"}
+    draw = paired.get("draw")
     for d in dims:
         by_b = mine(d, 2)[1]
         loop = fits.get(("numpy-loop", d), (None, {}))[1]
         ceil = shuffled.get((d, 2))
         big = [b for b in sorted(by_b) if b >= 256]
         kernel = ("; the kernel alone (its order given, no Python around it) " + " / ".join(
-            _pct(alone[(d, b)] * d * 4 / ceil) for b in big)
-            if ceil and big and all((d, b) in alone for b in big) else "")
+            _pct(alone[(d, b, 2)] * d * 4 / ceil) for b in big)
+            if ceil and big and all((d, b, 2) in alone for b in big) else "")
+        # an epoch that draws its order on one core beside the training: at least the draw,
+        # the kernel alone on 2 threads, and the two cores' work shared out evenly (the
+        # draw plus the kernel alone on 1 thread, over 2)
+        sides = all((d, b, t) in alone for b in big for t in (1, 2))
+        if draw and big and sides:
+            n, t_draw = draw
+            least = {b: max(t_draw, n / alone[(d, b, 2)], (t_draw + n / alone[(d, b, 1)]) / 2)
+                     for b in big}
+            two_core = (f"; an epoch that draws its order beside the training takes at least "
+                        f"max(the draw alone, {t_draw * 1e3:.2f} ms; the kernel alone on 2 "
+                        f"threads; the draw plus the kernel alone on 1 thread, over 2 cores) = "
+                        + " / ".join(f"{least[b] * 1e3:.2f}" for b in big) + " ms, " +
+                        " / ".join(_pct(n * d * 4 / least[b] / bandwidth[2]) for b in big
+                                   if 2 in bandwidth) +
+                        " of the bandwidth; train() reached " +
+                        " / ".join(_pct(by_b[b]["sps"] * least[b] / n) for b in big) +
+                        " of that bound's speed")
+        else:
+            two_core = ""
         if big and 2 in bandwidth:
             got = [by_b[b]["sps"] * d * 4 / bandwidth[2] for b in big]
             miss = min(got) < 0.7
@@ -197,7 +222,7 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                 bw_limit.append(f"d={d}: the shuffled-row ceiling is {_pct(ceil / bandwidth[2])} "
                                 f"of it; train() reached " + " / ".join(
                                     _pct(by_b[b]["sps"] * d * 4 / ceil) for b in big) +
-                                " of the ceiling" + kernel)
+                                " of the ceiling" + kernel + two_core)
         both = [b for b in big if b in loop]
         if both:
             got = [by_b[b]["sps"] / loop[b]["sps"] for b in both]
@@ -214,12 +239,19 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
          bw_ok, "; ".join(bw_limit))
     line("b >= 256, 2 threads: >= 5x the NumPy loop", np_cells, np_ok, "; ".join(np_limit))
     # the flat curve and 1 -> 2 threads, from the paired rounds
-    cells, ok = [], None
+    cells, ok, limit = [], None, []
     for d, info in sorted(paired.get("curve", {}).items()):
         for t, v in sorted(info["flat"].items()):
             ok = (ok is not False) and v <= 2.0
             cells.append(f"d={d} {t}t {v:.2f}x")
-    line("flat curve: every b within 2x of the best (paired)", cells, ok)
+            best = max(x for k, x in info["sps"].items() if k.startswith(f"{t}t "))
+            one = alone.get((d, 1, 1))
+            if v > 2.0 and one:
+                limit.append(f"d={d} {t}t: b = 1's steps each wait on the one before, on one "
+                             f"core: the kernel alone at b = 1 (its order given, 1 thread) runs "
+                             f"{one:.3g} samples/s, 1/{best / one:.2f} of the best b's "
+                             f"{best:.3g}")
+    line("flat curve: every b within 2x of the best (paired)", cells, ok, "; ".join(limit))
     cells, ok, limit = [], None, []
     for d, info in sorted(paired.get("curve", {}).items()):
         if d < 256:
@@ -269,6 +301,10 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
         say("Shuffled-row read ceiling (rows of X in a random order, read with the kernels' "
             "prefetch, nothing else): " + ", ".join(
                 f"d={d} {t}t: {v / 1e9:.1f} GB/s" for (d, t), v in sorted(shuffled.items())))
+    if (paired or {}).get("draw"):
+        n, sec = paired["draw"]
+        say(f"The order train() draws for an epoch, alone on 1 thread ({n:,} rows): "
+            f"{sec * 1e3:.3f} ms")
     say("")
     say("### The targets (issue 3), from this run")
     say("")
@@ -353,19 +389,20 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
                 if r and ref:
                     say(f"| {l} | {dt} | {b} | {r['sps']:.3g} | {ref['sps'] / r['sps']:.2f}x |")
         say("")
-    alone = sorted((r for r in rows if r["system"] == "kernel-alone"), key=lambda r: (r["d"], r["b"]))
+    alone = sorted((r for r in rows if r["system"] == "kernel-alone"),
+                   key=lambda r: (r["d"], r["threads"], r["b"]))
     if alone:
-        say("### The kernel alone (2 threads, the rows' order given, no Python around it) vs train()")
+        say("### The kernel alone (the rows' order given, no Python around it) vs train()")
         say("")
-        say("| d | b | kernel alone, samples/s | % of the shuffled-row ceiling | train(), samples/s "
-            "| % of the ceiling | train() / kernel alone |")
-        say("|---:|---:|---:|---:|---:|---:|---:|")
+        say("| d | threads | b | kernel alone, samples/s | % of the shuffled-row ceiling | "
+            "train(), samples/s | % of the ceiling | train() / kernel alone |")
+        say("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in alone:
             d, b = r["d"], r["b"]
             ceil = shuffled.get((d, r["threads"]))
             full = fits.get((f"mbgd_fast/{r['threads']}t", d), (None, {}))[1].get(b)
             pct = (lambda sps: _pct(sps * d * 4 / ceil) if ceil else "")
-            say(f"| {d} | {b} | {r['sps']:.3g} | {pct(r['sps'])} | "
+            say(f"| {d} | {r['threads']} | {b} | {r['sps']:.3g} | {pct(r['sps'])} | "
                 + (f"{full['sps']:.3g} | {pct(full['sps'])} | {full['sps'] / r['sps']:.2f}x |"
                    if full else "| | |"))
         say("")

@@ -51,23 +51,28 @@ def test_shuffled_row_read(benchmark, dataset, d, threads):
     assert ok
 
 
-@pytest.mark.parametrize("b", [256, 1024, 4096])
-def test_kernel_alone(benchmark, record, dataset, b):
-    """One epoch of the kernel alone, d = 256, 2 threads: the compiled call train() makes
+KERNEL_ALONE = [(256, 2, b) for b in (256, 1024, 4096)] + \
+    [(16, t, b) for t in (1, 2) for b in (256, 1024, 4096)] + [(16, 1, 1)]
+
+
+@pytest.mark.parametrize("d,threads,b", KERNEL_ALONE)
+def test_kernel_alone(benchmark, record, dataset, d, threads, b):
+    """One epoch of the kernel alone: the compiled call train() makes
     (NativeKernel.train_slice), with the rows' order given (drawn beforehand) and no Python
     around it.  Against the ceiling above and train()'s cell at the same b (which draws its
     order and validates, sets up and returns in Python), the report tells how much of what
-    train() misses of the ceiling is the kernel's own."""
+    train() misses of the ceiling is the kernel's own: d = 256 on 2 threads; d = 16 on 1 and
+    2, where with test_draw below it bounds an epoch that draws its order beside the
+    training; and d = 16 at b = 1 on 1 thread, steps that each wait on the one before."""
     from mbgd_fast import _native
     from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
 
-    d = 256
     X, y = dataset(d)
-    spec = Spec(loss="squared", n_threads=2)
+    spec = Spec(loss="squared", n_threads=threads)
     kernel = _native.NativeKernel(spec, X, y)
     rows = np.random.default_rng(1).permutation(len(X)).astype(np.int64)
     starts = _batch_starts(len(X), b, iterations_per_epoch(len(X), b))  # as train()'s
-    lr = np.full(len(starts) - 1, 0.25 / d)
+    lr = np.full(len(starts) - 1, (0.25 if b > 1 else 0.02) / d)
     losses = np.empty(len(lr))
 
     def fresh():
@@ -80,7 +85,26 @@ def test_kernel_alone(benchmark, record, dataset, b):
     benchmark.group = "bandwidth"
     state = benchmark.pedantic(epoch, setup=fresh, rounds=5, warmup_rounds=1)
     # the epoch's first batch losses against its last: it trained
-    ok = bool(np.isfinite(losses).all() and losses[-3:].mean() < losses[:3].mean())
-    record(backend="kernel-alone", threads=2, b=b, d=d, samples=len(X), iters=len(lr),
-           check=f"batch loss {losses[:3].mean():.3g} -> {losses[-3:].mean():.3g}", ok=ok)
+    k = max(3, len(losses) // 100)
+    ok = bool(np.isfinite(losses).all() and losses[-k:].mean() < losses[:k].mean())
+    record(backend="kernel-alone", threads=threads, b=b, d=d, samples=len(X), iters=len(lr),
+           check=f"batch loss {losses[:k].mean():.3g} -> {losses[-k:].mean():.3g}", ok=ok)
     assert ok and np.isfinite(state.theta).all()
+
+
+def test_draw(benchmark, dataset):
+    """The order train() draws for an epoch, alone on one thread: Fisher-Yates from a NumPy
+    Generator's bit generator (mbgd_fast._native.permutation_of), what the second thread does
+    while the first trains."""
+    from mbgd_fast import _native
+
+    X, _ = dataset(16)
+    bg = np.random.default_rng(0).bit_generator
+    out = np.empty(len(X), dtype=np.int64)
+    benchmark.group = "bandwidth"
+    order = benchmark.pedantic(_native.permutation_of, args=(bg, len(X), out, 1), rounds=7,
+                               warmup_rounds=1)
+    ok = bool(np.array_equal(np.sort(order), np.arange(len(X))))
+    benchmark.extra_info.update(backend="draw", threads=1, rows=len(X), check=f"a permutation: {ok}",
+                                ok=ok)
+    assert ok

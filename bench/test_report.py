@@ -89,5 +89,44 @@ def test_a_slow_run_misses_bandwidth_and_the_loop_with_their_bounds(tmp_path):
     # the side table: the kernel alone against train() at the same b
     rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
     full = report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
-    assert "| 256 | 1024 | 3e+07 | 85% | 2.4e+07 | 68% | 0.80x |" in full
+    assert "| 256 | 2 | 1024 | 3e+07 | 85% | 2.4e+07 | 68% | 0.80x |" in full
     assert full.index("### The targets (issue 3)") < full.index("### d = 256")
+
+
+def test_small_rows_are_bounded_by_the_draw_beside_the_training_and_b1_by_its_chain(tmp_path):
+    # d = 16 on 2 threads at 2.8e8 samples/s (17.9 GB/s, 45% of 40): the order's draw alone
+    # (0.55 ms) and the kernel alone on 1 thread (3e8: 0.667 ms) share two cores, so an epoch
+    # takes at least (0.55 + 0.667) / 2 = 0.608 ms (53% of the bandwidth), and train() went
+    # 85% of that bound's speed; b = 1, whose kernel alone runs 1.3e8, is 1/2.22 of the best b
+    d, n = 16, 200_000
+    cells = [bench(dict(backend="numpy-sum", threads=2, bytes=40e9), 1.0),
+             bench(dict(backend="shuffled-read", d=d, threads=2, bytes=30e9), 1.0),
+             bench(dict(backend="draw", threads=1, rows=n), 0.55e-3),
+             timed("kernel-alone", d, 1, 1.3e8, threads=1)]
+    for b in (256, 1024):
+        cells.append(timed("mbgd_fast", d, b, 2.8e8, threads=2))
+        cells.append(timed("kernel-alone", d, b, 3e8, threads=1))
+        cells.append(timed("kernel-alone", d, b, 4.7e8, threads=2))
+    cells.append(bench(dict(backend="paired", d=d, rounds=3, flat={"1": 1.5, "2": 2.4},
+                            scale={"1": 1.0, "256": 1.6, "1024": 1.7},
+                            sps={"1t b=1": 8e7, "1t b=1024": 1.2e8, "2t b=1": 1.2e8,
+                                 "2t b=1024": 2.88e8}), 1.0))
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"benchmarks": cells}))
+    rows, bandwidth, shuffled, paired, _ = report.load([str(path)])
+    lines = []
+    verdicts = report.targets(rows, report.fit_systems(rows), bandwidth, shuffled, paired,
+                              lines.append)
+    text = "\n".join(lines)
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is False
+    assert ("an epoch that draws its order beside the training takes at least max(the draw "
+            "alone, 0.55 ms; the kernel alone on 2 threads; the draw plus the kernel alone on 1 "
+            "thread, over 2 cores) = 0.61 / 0.61 ms, 53% / 53% of the bandwidth; train() reached "
+            "85% / 85% of that bound's speed") in text
+    assert verdict(verdicts, "flat curve") is False
+    assert ("d=16 2t: b = 1's steps each wait on the one before, on one core: the kernel alone "
+            "at b = 1 (its order given, 1 thread) runs 1.3e+08 samples/s, 1/2.22 of the best b's "
+            "2.88e+08") in text
+    full = report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
+    assert "The order train() draws for an epoch, alone on 1 thread (200,000 rows): 0.550 ms" in full
+    assert "| 16 | 1 | 1 | 1.3e+08 |" in full
