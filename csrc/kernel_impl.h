@@ -3347,10 +3347,12 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * registers too (c.regs, FN(phase_a_regs)).  Until session 24 phase A summed such rows
      * in accumulate's loops over memory at about half small_run's speed, and every batch of a
      * drawn order up to d = 24 ran on one thread.  One-epoch train() calls, N = 200,000,
-     * 2 threads, against that (bench/ab_builds.py, with MBGD_PREFETCH_MAX_ROWS 128 in both
-     * measures below): d = 16 b = 4096 1.07-1.10x, d = 24 / 28 / 32 b = 4096
-     * 1.61 / 1.98 / 1.76x, b = 256 1.36 / 1.16 / 1.33x, logistic d = 16 b = 1024 1.46x.  The
-     * kernel alone (the order given, d = 16, b = 4096): 2.9e8 -> 4.85e8 rows/s in cache. */
+     * 2 threads, against the build before (bench/ab_builds.py): d = 16 b = 4096 1.10x; with
+     * MBGD_PREFETCH_MAX_ROWS 128 too (the same commit), d = 24 / 28 / 32 1.61 / 1.98 / 1.76x
+     * at b = 4096 and 1.36 / 1.16 / 1.33x at b = 256, logistic d = 16 b = 1024 1.46x, d = 256
+     * 0.99x.  Drawing the order first on both threads (fisher_yates_two), then a team, ran
+     * 0.85-1.00x this.  The kernel alone (the order given, d = 16, b = 4096, in cache):
+     * 2.9e8 -> 4.85e8 rows/s. */
 #ifdef MBGD_HAVE_DIRECT_RUN
     /* batches that may run with w in registers (iterate_in's run, and the packer's) */
     const int registers = !sparse && K == 1 && FN(direct_step)(p, data) && p->l2 == 0.0 &&

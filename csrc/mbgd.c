@@ -53,8 +53,9 @@
  * left them 2 KB.  Shuffled 64-byte rows read alone out of cache, one thread: 4.3 ns a row 32
  * ahead, 2.8-2.9 at 96-128 (by hand, session 24); the kernel alone (d = 16, order given,
  * evicted) 1.4e8 -> 2.7e8 rows/s on one thread and 2.5e8 -> 4.2e8 on two; train()
- * (bench/ab_builds.py, one epoch of N = 200,000, which stays in L3) d = 16 b = 256 1.15x on
- * one thread, d = 8 1.13x, b = 1 1.0-1.3x. */
+ * (bench/ab_builds.py, one epoch of N = 200,000, which stays in L3) at b = 256 on one
+ * thread d = 16 1.15x and d = 8 1.13x, at b = 1 d = 16 / 32 1.06 / 1.14x; d = 64 and up
+ * (32 rows ahead or fewer) as before. */
 #ifndef MBGD_PREFETCH_MAX_ROWS
 #define MBGD_PREFETCH_MAX_ROWS 128
 #endif
