@@ -2134,9 +2134,10 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
     }
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
     if (c->regs) {
+        const int64_t d = c->p->n_features, pf = FN(prefetch_distance)(d);
         if (g > 0 && g == first) /* accumulate's warm */
-            for (int64_t r = r0; r < r0 + FN(prefetch_distance)(c->p->n_features) && r < r1; r++)
-                FN(prefetch_sample)(c->data, c->rows[r], c->p->n_features);
+            for (int64_t r = r0; r < r0 + pf && r < r1; r++)
+                FN(prefetch_sample)(c->data, c->rows[r], d);
         FN(phase_a_regs)(c, g, r0, r1, n0, n1);
         return;
     }
@@ -3027,7 +3028,8 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
         }
 #if MBGD_HAVE_ATOMICS
         /* alone while the other thread drew the order (team_aside): over once it is drawn */
-        if (c->until_drawn > 0 && __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+        if (c->until_drawn > 0 &&
+            __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
             ret = t + 1;
             break;
         }
