@@ -34,13 +34,13 @@ def test_read_bandwidth(benchmark, big, threads):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("d", [16, 256])
+@pytest.mark.parametrize("d", [16, 256, 1024])
 def test_shuffled_row_read(benchmark, dataset, d, threads):
     """The ceiling for shuffled epochs: reading X's rows in a random order, nothing else,
     with the kernels' own prefetching (mbgd_fast._native.probe_read)."""
     from mbgd_fast import _native
 
-    X, _ = dataset(d)
+    X, _ = dataset(d, n=LONG_ROWS) if d == 1024 else dataset(d)
     rows = np.random.default_rng(1).permutation(len(X))
     benchmark.group = "bandwidth"
     total = benchmark.pedantic(_native.probe_read, args=(X, rows, threads), rounds=7, warmup_rounds=1)
@@ -52,7 +52,9 @@ def test_shuffled_row_read(benchmark, dataset, d, threads):
 
 
 KERNEL_ALONE = [(256, 2, b) for b in (256, 1024, 4096)] + \
-    [(16, t, b) for t in (1, 2) for b in (256, 1024, 4096)] + [(16, 1, 1)]
+    [(16, t, b) for t in (1, 2) for b in (256, 1024, 4096)] + [(16, 1, 1)] + \
+    [(1024, t, 256) for t in (1, 2)]
+LONG_ROWS = 50_000  # rows of d = 1024 (200 MB): rows of 4 KB, whose row ahead is asked for in parts
 
 
 @pytest.mark.parametrize("d,threads,b", KERNEL_ALONE)
@@ -63,11 +65,12 @@ def test_kernel_alone(benchmark, record, dataset, d, threads, b):
     order and validates, sets up and returns in Python), the report tells how much of what
     train() misses of the ceiling is the kernel's own: d = 256 on 2 threads; d = 16 on 1 and
     2, where with test_draw below it bounds an epoch that draws its order beside the
-    training; and d = 16 at b = 1 on 1 thread, steps that each wait on the one before."""
+    training; d = 16 at b = 1 on 1 thread, steps that each wait on the one before; and rows
+    of 4 KB (d = 1024, N = 50,000), whose row ahead the kernel asks for in parts."""
     from mbgd_fast import _native
     from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
 
-    X, y = dataset(d)
+    X, y = dataset(d, n=LONG_ROWS) if d == 1024 else dataset(d)
     spec = Spec(loss="squared", n_threads=threads)
     kernel = _native.NativeKernel(spec, X, y)
     rows = np.random.default_rng(1).permutation(len(X)).astype(np.int64)
