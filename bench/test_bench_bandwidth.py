@@ -33,6 +33,14 @@ def test_read_bandwidth(benchmark, big, threads):
     assert total == big.size
 
 
+LONG_ROWS = 50_000  # rows of d = 1024 (200 MB): rows of 4 KB, whose row ahead is asked for in parts
+
+
+def rows_for(dataset, d):
+    """The bench's (X, y) at d: N = 200,000 rows, or LONG_ROWS of d = 1024."""
+    return dataset(d, n=LONG_ROWS) if d == 1024 else dataset(d)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("d", [16, 256, 1024])
 def test_shuffled_row_read(benchmark, dataset, d, threads):
@@ -40,7 +48,7 @@ def test_shuffled_row_read(benchmark, dataset, d, threads):
     with the kernels' own prefetching (mbgd_fast._native.probe_read)."""
     from mbgd_fast import _native
 
-    X, _ = dataset(d, n=LONG_ROWS) if d == 1024 else dataset(d)
+    X, _ = rows_for(dataset, d)
     rows = np.random.default_rng(1).permutation(len(X))
     benchmark.group = "bandwidth"
     total = benchmark.pedantic(_native.probe_read, args=(X, rows, threads), rounds=7, warmup_rounds=1)
@@ -54,7 +62,6 @@ def test_shuffled_row_read(benchmark, dataset, d, threads):
 KERNEL_ALONE = [(256, 2, b) for b in (256, 1024, 4096)] + \
     [(16, t, b) for t in (1, 2) for b in (256, 1024, 4096)] + [(16, 1, 1)] + \
     [(1024, t, 256) for t in (1, 2)]
-LONG_ROWS = 50_000  # rows of d = 1024 (200 MB): rows of 4 KB, whose row ahead is asked for in parts
 
 
 @pytest.mark.parametrize("d,threads,b", KERNEL_ALONE)
@@ -70,7 +77,7 @@ def test_kernel_alone(benchmark, record, dataset, d, threads, b):
     from mbgd_fast import _native
     from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
 
-    X, y = dataset(d, n=LONG_ROWS) if d == 1024 else dataset(d)
+    X, y = rows_for(dataset, d)
     spec = Spec(loss="squared", n_threads=threads)
     kernel = _native.NativeKernel(spec, X, y)
     rows = np.random.default_rng(1).permutation(len(X)).astype(np.int64)

@@ -44,6 +44,12 @@ def run(tmp_path, fast2t):
                                   "softmax": {"1": 4.0, "256": 1.6}},
                             sps={f"{loss} b={b}": 1e7 for loss in ("squared", "softmax")
                                  for b in (1, 256)}), 1.0))
+    return judge(tmp_path, cells)
+
+
+def judge(tmp_path, cells):
+    """The targets table of a run of these cells (written to tmp_path/run.json): (verdicts,
+    its text)."""
     path = tmp_path / "run.json"
     path.write_text(json.dumps({"benchmarks": cells}))
     rows, bandwidth, shuffled, paired, _ = report.load([str(path)])
@@ -111,13 +117,7 @@ def test_small_rows_are_bounded_by_the_draw_beside_the_training_and_b1_by_its_ch
                             scale={"1": 1.0, "256": 1.6, "1024": 1.7},
                             sps={"1t b=1": 8e7, "1t b=1024": 1.2e8, "2t b=1": 1.2e8,
                                  "2t b=1024": 2.88e8}), 1.0))
-    path = tmp_path / "run.json"
-    path.write_text(json.dumps({"benchmarks": cells}))
-    rows, bandwidth, shuffled, paired, _ = report.load([str(path)])
-    lines = []
-    verdicts = report.targets(rows, report.fit_systems(rows), bandwidth, shuffled, paired,
-                              lines.append)
-    text = "\n".join(lines)
+    verdicts, text = judge(tmp_path, cells)
     assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is False
     assert ("an epoch that draws its order beside the training takes at least max(the draw "
             "alone, 0.55 ms; the kernel alone on 2 threads; the draw plus the kernel alone on 1 "
@@ -127,6 +127,7 @@ def test_small_rows_are_bounded_by_the_draw_beside_the_training_and_b1_by_its_ch
     assert ("d=16 2t: b = 1's steps each wait on the one before, on one core: the kernel alone "
             "at b = 1 (its order given, 1 thread) runs 1.3e+08 samples/s, 1/2.22 of the best b's "
             "2.88e+08") in text
+    rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
     full = report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
     assert "The order train() draws for an epoch, alone on 1 thread (200,000 rows): 0.550 ms" in full
     assert "| 16 | 1 | 1 | 1.3e+08 |" in full

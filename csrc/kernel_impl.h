@@ -2107,7 +2107,7 @@ static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T,
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 MBGD_NOINLINE void FN(phase_a_regs)(const T_CTX *c, int64_t g, int64_t r0, int64_t r1,
-                                    int64_t n0, int64_t n1);
+                                    int64_t n0, int64_t n1, int warm);
 #endif
 
 static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
@@ -2134,11 +2134,7 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
     }
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
     if (c->regs) {
-        const int64_t d = c->p->n_features, pf = FN(prefetch_distance)(d);
-        if (g > 0 && g == first) /* accumulate's warm */
-            for (int64_t r = r0; r < r0 + pf && r < r1; r++)
-                FN(prefetch_sample)(c->data, c->rows[r], d);
-        FN(phase_a_regs)(c, g, r0, r1, n0, n1);
+        FN(phase_a_regs)(c, g, r0, r1, n0, n1, g > 0 && g == first);
         return;
     }
 #endif
@@ -2478,6 +2474,19 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
 
 /* While a thread draws the order (c->drawn), waits until its first `need` entries are final
  * and returns how many are; `avail` is what the caller last saw (need <= avail: no wait). */
+/* Whether a thread running alone while the other draws the order (team_aside: until_drawn
+ * set) hands the rest of the slice to the team now: the order is drawn. */
+static inline int FN(order_drawn)(const T_CTX *c)
+{
+#if MBGD_HAVE_ATOMICS
+    return c->until_drawn > 0 &&
+           __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn;
+#else
+    (void)c;
+    return 0;
+#endif
+}
+
 static int64_t FN(rows_ready)(const T_CTX *c, int64_t need, int64_t avail)
 {
     if (need <= avail) return avail;
@@ -2937,14 +2946,17 @@ MBGD_INLINE void FN(phase_a_run)(const T_CTX *c, int64_t g, int64_t r0, int64_t 
 }
 
 MBGD_NOINLINE void FN(phase_a_regs)(const T_CTX *c, int64_t g, int64_t r0, int64_t r1,
-                                    int64_t n0, int64_t n1)
+                                    int64_t n0, int64_t n1, int warm)
 {
-    const int64_t pf = FN(prefetch_distance)(c->p->n_features);
-    const int tail = c->p->n_features % 8 != 0;
+    const int64_t d = c->p->n_features, pf = FN(prefetch_distance)(d);
+    const int tail = d % 8 != 0;
+    if (warm) /* as accumulate's: rows nobody prefetched, a parallel group's first */
+        for (int64_t r = r0; r < r0 + pf && r < r1; r++)
+            FN(prefetch_sample)(c->data, c->rows[r], d);
 #define MBGD_RUN(m, tl, sw) FN(phase_a_run)(c, g, r0, r1, n0, n1, pf, m, tl, sw)
 #define MBGD_CALL(m, sw) (tail ? MBGD_RUN(m, 1, sw) : MBGD_RUN(m, 0, sw))
 #define MBGD_CALLS(sw)                                                                             \
-    switch ((c->p->n_features + 7) / 8) {                                                          \
+    switch ((d + 7) / 8) {                                                                         \
     case 1: MBGD_CALL(1, sw); break;                                                               \
     case 2: MBGD_CALL(2, sw); break;                                                               \
     case 3: MBGD_CALL(3, sw); break;                                                               \
@@ -3026,14 +3038,10 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             slice->n_done = t;
             break;
         }
-#if MBGD_HAVE_ATOMICS
-        /* alone while the other thread drew the order (team_aside): over once it is drawn */
-        if (c->until_drawn > 0 &&
-            __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+        if (FN(order_drawn)(c)) { /* alone while the other thread drew it (team_aside) */
             ret = t + 1;
             break;
         }
-#endif
     }
     FN(vec4_store_row)(theta, &w, NV, TAIL, m);
     theta[d] = b0;
@@ -3150,14 +3158,11 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             state->step = step0 + next;
             slice->n_done = next;
             t = next - 1;
-#if MBGD_HAVE_ATOMICS
-            if (c->until_drawn > 0 && next < n_iter &&
-                __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+            if (next < n_iter && FN(order_drawn)(c)) {
                 shared->pen_sq = pen_sq; /* a run's configurations have no penalty */
                 shared->pen_abs = pen_abs;
                 return MBGD_HANDOVER;
             }
-#endif
             continue;
         }
 #endif
@@ -3229,16 +3234,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
         state->step = step + 1;
         slice->n_done = t + 1;
-#if MBGD_HAVE_ATOMICS
         /* alone while another thread drew the order (train's draw beside a team): the team
          * takes over once it is drawn, with the norms as they are now */
-        if (c->until_drawn > 0 && t + 1 < n_iter &&
-            __atomic_load_n(&c->drawn->v, __ATOMIC_ACQUIRE) >= c->until_drawn) {
+        if (t + 1 < n_iter && FN(order_drawn)(c)) {
             shared->pen_sq = pen_sq;
             shared->pen_abs = pen_abs;
             return MBGD_HANDOVER;
         }
-#endif
     }
     return MBGD_OK;
 }
