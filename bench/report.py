@@ -27,7 +27,8 @@ def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
     {"curve": {d: extra_info}, "loss": {d: extra_info}} (with "draw": (rows, seconds), the
-    order train() draws, alone, when the run timed it), and the NumPy user's epoch shuffle
+    order train() draws, alone, when the run timed it, and "draw-next_raw", the same through
+    the generator's next_raw), and the NumPy user's epoch shuffle
     (rows, seconds) or None."""
     rows, bandwidth, shuffled, paired = [], {}, {}, {"curve": {}, "loss": {}}
     permutation = None
@@ -45,8 +46,8 @@ def load(paths):
             if info.get("backend") == "paired-loss":
                 paired["loss"][info["d"]] = info
                 continue
-            if info.get("backend") == "draw":
-                paired["draw"] = (info["rows"], med)
+            if info.get("backend") in ("draw", "draw-next_raw"):
+                paired[info["backend"]] = (info["rows"], med)
                 continue
             if info.get("backend") == "numpy-permutation":
                 permutation = (info["rows"], med)
@@ -303,8 +304,11 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
                 f"d={d} {t}t: {v / 1e9:.1f} GB/s" for (d, t), v in sorted(shuffled.items())))
     if (paired or {}).get("draw"):
         n, sec = paired["draw"]
+        base = paired.get("draw-next_raw")
         say(f"The order train() draws for an epoch, alone on 1 thread ({n:,} rows): "
-            f"{sec * 1e3:.3f} ms")
+            f"{sec * 1e3:.3f} ms" + (f"; with its words through the generator's next_raw, one "
+                                     f"call a word: {base[1] * 1e3:.3f} ms ({base[1] / sec:.2f}x)"
+                                     if base else ""))
     say("")
     say("### The targets (issue 3), from this run")
     say("")

@@ -102,19 +102,24 @@ def test_kernel_alone(benchmark, record, dataset, d, threads, b):
     assert ok and np.isfinite(state.theta).all()
 
 
-def test_draw(benchmark, dataset):
+@pytest.mark.parametrize("words", ["c", "next_raw"])
+def test_draw(benchmark, monkeypatch, dataset, words):
     """The order train() draws for an epoch, alone on one thread: Fisher-Yates from a NumPy
     Generator's bit generator (mbgd_fast._native.permutation_of), what the second thread does
-    while the first trains."""
+    while the first trains.  words "c": as train() draws it, a PCG64's words drawn in C four
+    streams at a time; "next_raw", the baseline: the same words (and the same order) through
+    the generator's own C interface, one call a word, as before session 25."""
     from mbgd_fast import _native
 
+    if words == "next_raw":
+        monkeypatch.setattr(_native, "PCG64_MIN_ROWS", 1 << 62)
     X, _ = dataset(16)
     bg = np.random.default_rng(0).bit_generator
     out = np.empty(len(X), dtype=np.int64)
     benchmark.group = "bandwidth"
-    order = benchmark.pedantic(_native.permutation_of, args=(bg, len(X), out, 1), rounds=7,
+    order = benchmark.pedantic(_native.permutation_of, args=(bg, len(X), out, 1), rounds=9,
                                warmup_rounds=1)
     ok = bool(np.array_equal(np.sort(order), np.arange(len(X))))
-    benchmark.extra_info.update(backend="draw", threads=1, rows=len(X), check=f"a permutation: {ok}",
-                                ok=ok)
+    benchmark.extra_info.update(backend="draw" if words == "c" else "draw-next_raw", threads=1,
+                                rows=len(X), check=f"a permutation: {ok}", ok=ok)
     assert ok

@@ -108,6 +108,7 @@ def test_small_rows_are_bounded_by_the_draw_beside_the_training_and_b1_by_its_ch
     cells = [bench(dict(backend="numpy-sum", threads=2, bytes=40e9), 1.0),
              bench(dict(backend="shuffled-read", d=d, threads=2, bytes=30e9), 1.0),
              bench(dict(backend="draw", threads=1, rows=n), 0.55e-3),
+             bench(dict(backend="draw-next_raw", threads=1, rows=n), 0.66e-3),
              timed("kernel-alone", d, 1, 1.3e8, threads=1)]
     for b in (256, 1024):
         cells.append(timed("mbgd_fast", d, b, 2.8e8, threads=2))
@@ -129,5 +130,7 @@ def test_small_rows_are_bounded_by_the_draw_beside_the_training_and_b1_by_its_ch
             "2.88e+08") in text
     rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
     full = report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
-    assert "The order train() draws for an epoch, alone on 1 thread (200,000 rows): 0.550 ms" in full
+    assert ("The order train() draws for an epoch, alone on 1 thread (200,000 rows): 0.550 ms; "
+            "with its words through the generator's next_raw, one call a word: 0.660 ms "
+            "(1.20x)") in full
     assert "| 16 | 1 | 1 | 1.3e+08 |" in full

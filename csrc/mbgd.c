@@ -311,13 +311,109 @@ int mbgd_max_threads(void)
 #endif
 }
 
-/* A uniform pick in [0, i] for the word r: floor(r (i+1) / 2^64) (the high 64 bits of r (i+1),
- * from 32-bit halves: exact for i+1 < 2^32).  Step k of n's partner is k plus the pick in
- * [0, n-1-k] (fisher_yates_steps). */
+#if defined(__SIZEOF_INT128__)
+#define MBGD_HAVE_PCG64 1
+typedef unsigned __int128 mbgd_u128;
+#endif
+
+/* A uniform pick in [0, i] for the word r: floor(r (i+1) / 2^64), the high 64 bits of
+ * r (i+1) (from 32-bit halves without 128-bit integers: the same value for i+1 < 2^32, one
+ * multiply fewer with them).  Step k of n's partner is k plus the pick in [0, n-1-k]
+ * (fisher_yates_steps). */
 static inline int64_t fisher_yates_j(int64_t i, uint64_t r)
 {
     const uint64_t m = (uint64_t)(i + 1);
+#ifdef MBGD_HAVE_PCG64
+    return (int64_t)(((mbgd_u128)r * m) >> 64);
+#else
     return (int64_t)(((r >> 32) * m + (((r & 0xffffffffu) * m) >> 32)) >> 32);
+#endif
+}
+
+#ifdef MBGD_HAVE_PCG64
+/* NumPy's PCG64 (numpy/random/src/pcg64/pcg64.h): the state steps s = a s + inc (mod 2^128),
+ * then the word is the XOR of its halves rotated right by its top six bits. */
+#define MBGD_PCG_MULT ((((mbgd_u128)0x2360ED051FC65DA4ULL) << 64) | 0x4385DF649FCCF645ULL)
+
+static inline mbgd_u128 pcg64_join(uint64_t hi, uint64_t lo)
+{
+    return ((mbgd_u128)hi << 64) | lo;
+}
+
+static inline uint64_t pcg64_out(mbgd_u128 s)
+{
+    const uint64_t x = (uint64_t)(s >> 64) ^ (uint64_t)s;
+    const unsigned r = (unsigned)(s >> 122);
+    return (x >> r) | (x << ((64 - r) & 63));
+}
+
+static uint64_t pcg64_next(void *st)
+{
+    mbgd_pcg64 *g = st;
+    const mbgd_u128 s = pcg64_join(g->state_hi, g->state_lo) * MBGD_PCG_MULT +
+                        pcg64_join(g->inc_hi, g->inc_lo);
+    g->state_hi = (uint64_t)(s >> 64);
+    g->state_lo = (uint64_t)s;
+    return pcg64_out(s);
+}
+
+/*
+ * The next m words of g into w, as m calls of pcg64_next would draw them, in four streams:
+ * word k + 4 follows word k by the step taken four times, s = a^4 s + (a^3 + a^2 + a + 1) inc,
+ * so the four steps of a round do not wait on each other as one stream's do (each step's
+ * 128-bit product waits on the one before).  The words are the same: the state is a
+ * function of the number of steps alone.
+ */
+static void pcg64_fill(mbgd_pcg64 *g, uint64_t *w, int64_t m)
+{
+    if (m <= 0) return;
+    const mbgd_u128 a = MBGD_PCG_MULT, c = pcg64_join(g->inc_hi, g->inc_lo);
+    const mbgd_u128 a2 = a * a, a4 = a2 * a2, c4 = (a2 + 1) * ((a + 1) * c);
+    mbgd_u128 q0 = pcg64_join(g->state_hi, g->state_lo) * a + c;
+    mbgd_u128 q1 = q0 * a + c, q2 = q1 * a + c, q3 = q2 * a + c, last = q0;
+    int64_t k = 0;
+    for (; k + 4 <= m; k += 4) {
+        w[k] = pcg64_out(q0);
+        w[k + 1] = pcg64_out(q1);
+        w[k + 2] = pcg64_out(q2);
+        w[k + 3] = pcg64_out(q3);
+        last = q3;
+        q0 = q0 * a4 + c4;
+        q1 = q1 * a4 + c4;
+        q2 = q2 * a4 + c4;
+        q3 = q3 * a4 + c4;
+    }
+    if (k < m) { w[k] = pcg64_out(q0); last = q0; }
+    if (k + 1 < m) { w[k + 1] = pcg64_out(q1); last = q1; }
+    if (k + 2 < m) { w[k + 2] = pcg64_out(q2); last = q2; }
+    g->state_hi = (uint64_t)(last >> 64);
+    g->state_lo = (uint64_t)last;
+}
+#endif
+
+int mbgd_pcg64_bitgen(mbgd_bitgen *bg, mbgd_pcg64 *g)
+{
+    if (bg == NULL || g == NULL) return MBGD_NULL;
+#ifdef MBGD_HAVE_PCG64
+    memset(bg, 0, sizeof *bg);
+    bg->state = g;
+    bg->next_raw = pcg64_next;
+    return MBGD_OK;
+#else
+    return MBGD_EINVAL;
+#endif
+}
+
+/* The next m words of bg into w: bg->next_raw's, drawn in C for a PCG64 of mbgd_pcg64_bitgen. */
+static void draw_words(const mbgd_bitgen *bg, uint64_t *w, int64_t m)
+{
+#ifdef MBGD_HAVE_PCG64
+    if (bg->next_raw == pcg64_next) {
+        pcg64_fill(bg->state, w, m);
+        return;
+    }
+#endif
+    for (int64_t q = 0; q < m; q++) w[q] = bg->next_raw(bg->state);
 }
 
 /* Steps taken as one block: partners drawn and their lines asked for first, then swapped. */
@@ -328,9 +424,10 @@ static inline int64_t fisher_yates_j(int64_t i, uint64_t r)
 /*
  * Fisher-Yates steps i, i+1, ..., i+m-1 over order[0..n) (each step < n - 1), step k swapping
  * order[k] with order[k + fisher_yates_j(n - 1 - k, r)] for the word r = w[k - i], or, when
- * w is NULL, the next word drawn from bg.  After step k, order[0..k] is final: a reader may
- * take the order from its front while the steps go on (mbgd_train_drawing).  The partners
- * depend on the words alone, not on the array, so each block of MBGD_FY_BLOCK steps finds its
+ * w is NULL, the next word drawn from bg (draw_words, a block at a time).  After step k,
+ * order[0..k] is final: a reader may take the order from its front while the steps go on
+ * (mbgd_train_drawing).  The partners depend on the words alone, not on the array, so each
+ * block of MBGD_FY_BLOCK steps finds its
  * partners and prefetches order[j] before it swaps (in the same order: the same permutation):
  * the partners are random reads, from memory once the order outgrows the caches, that the
  * one-at-a-time loop waited for in turn.
@@ -339,10 +436,12 @@ MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t n, int64_t i, int64_
                                     const uint64_t *w, const mbgd_bitgen *bg)
 {
     int64_t js[MBGD_FY_BLOCK];
+    uint64_t drawn[MBGD_FY_BLOCK];
     for (int64_t q0 = 0; q0 < m; q0 += MBGD_FY_BLOCK) {
         const int64_t mb = m - q0 < MBGD_FY_BLOCK ? m - q0 : MBGD_FY_BLOCK;
+        if (!w) draw_words(bg, drawn, mb);
         for (int64_t q = 0; q < mb; q++) {
-            const uint64_t r = w ? w[q0 + q] : bg->next_raw(bg->state);
+            const uint64_t r = w ? w[q0 + q] : drawn[q];
             const int64_t k = i + q0 + q;
             js[q] = k + fisher_yates_j(n - 1 - k, r);
 #if defined(__GNUC__) || defined(__clang__)
@@ -413,7 +512,7 @@ static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
             uint64_t *w = ring + (k % MBGD_FY_SLOTS) * MBGD_FY_CHUNK;
             if (omp_get_thread_num() == 1) { /* draws chunk k into a slot the steps are done with */
                 mbgd_wait_at_least(&taken, k - MBGD_FY_SLOTS + 1, &spins);
-                for (int64_t q = 0; q < m; q++) w[q] = bg->next_raw(bg->state);
+                draw_words(bg, w, m);
                 __atomic_store_n(&drawn.v, k + 1, __ATOMIC_RELEASE);
             } else {
                 if (k == 0)

@@ -246,8 +246,23 @@ typedef struct mbgd_bitgen {
 } mbgd_bitgen;
 
 /*
- * The same permutation with the words drawn one by one as bg->next_raw(bg->state):
- * the words the generator's random_raw would return, without their (n-1)-word buffer.
+ * A PCG64 generator (PCG XSL-RR 128/64, NumPy's PCG64) as its state and increment, each as
+ * high and low 64 bits: what NumPy's PCG64.state holds.  mbgd_pcg64_bitgen points bg at g:
+ * bg->next_raw(bg->state) then returns the word NumPy's next_raw would and advances g as it
+ * would, and the permutations below draw g's words in C, four streams at a time (the same
+ * words), rather than one call per word.  Returns MBGD_EINVAL, leaving bg as it was, where
+ * the compiler has no 128-bit integers.
+ */
+typedef struct mbgd_pcg64 {
+    uint64_t state_hi, state_lo, inc_hi, inc_lo;
+} mbgd_pcg64;
+
+int mbgd_pcg64_bitgen(mbgd_bitgen *bg, mbgd_pcg64 *g);
+
+/*
+ * The same permutation with the words drawn as bg->next_raw(bg->state) would draw them (in C
+ * for a PCG64 of mbgd_pcg64_bitgen): the words the generator's random_raw would return,
+ * without their (n-1)-word buffer.
  * With n_threads >= 2 (and n above 8192), one thread draws the words while another takes
  * the steps, when that has been the faster way (each such draw is timed): the same
  * permutation, and the generator left in the same state.

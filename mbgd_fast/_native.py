@@ -75,17 +75,50 @@ def _capsule_pointer():
     return get
 
 
+#: orders of at least this many rows draw a PCG64's words in C (_bitgen): below, reading and
+#: setting its state in Python costs more than the calls to its next_raw it saves
+PCG64_MIN_ROWS = 4096
+_U64 = (1 << 64) - 1
+
+
+def _nothing():
+    pass
+
+
+def _bitgen(bit_generator, n):
+    """(an ``mbgd_bitgen *``, finish) to draw the words of an order of ``n`` rows from
+    ``bit_generator`` in C, the caller holding its lock.  NumPy's PCG64 (and n at least
+    PCG64_MIN_ROWS): C draws the words from a copy of its state, four streams at a time
+    (mbgd_pcg64_bitgen), the same words as its next_raw's, and ``finish()`` then sets the
+    generator to the state after them, as next_raw would have left it.  Any other generator:
+    its own C interface (next_raw, as random_raw calls it), and finish does nothing.  Call
+    finish once the order is drawn, and only then."""
+    if n >= PCG64_MIN_ROWS and type(bit_generator) is np.random.PCG64:
+        st = bit_generator.state
+        s, inc = st["state"]["state"], st["state"]["inc"]
+        g = ffi.new("mbgd_pcg64 *", (s >> 64, s & _U64, inc >> 64, inc & _U64))
+        bg = ffi.new("mbgd_bitgen *")
+        if lib.mbgd_pcg64_bitgen(bg, g) == lib.MBGD_OK:
+            def finish():  # holds g, which bg points into, until the caller is done
+                st["state"]["state"] = (g.state_hi << 64) | g.state_lo
+                bit_generator.state = st
+
+            return bg, finish
+    ptr = _capsule_pointer()(bit_generator.capsule, b"BitGenerator")
+    return ffi.cast("mbgd_bitgen *", ptr), _nothing
+
+
 def permutation_of(bit_generator, n, out=None, n_threads=1):
     """The permutation of 0..n-1 that ``permutation(bit_generator.random_raw(n - 1))`` gives,
-    with the words drawn by the C loop itself from the generator's C interface (its
-    ``next_raw``, as random_raw does), under the generator's lock: no buffer of n-1 words.
+    with the words drawn by the C loop itself (_bitgen), under the generator's lock: no buffer
+    of n-1 words, and the generator left as random_raw leaves it.
     With ``n_threads`` >= 2 one thread draws the words while another swaps: the same order."""
     order = _order_out(n, out)
     with bit_generator.lock:
-        ptr = _capsule_pointer()(bit_generator.capsule, b"BitGenerator")
-        bitgen = ffi.cast("mbgd_bitgen *", ptr)
+        bitgen, finish = _bitgen(bit_generator, n)
         _check(lib.mbgd_permutation_bitgen(_ptr(order, "int64_t"), n, bitgen, int(n_threads)),
                "permutation")
+        finish()
     return order
 
 
@@ -252,9 +285,10 @@ class NativeKernel:
                 raise ValueError("rows must be a writable C-contiguous int64 array with one "
                                  "entry per sample")
             with draw.lock:
-                ptr = _capsule_pointer()(draw.capsule, b"BitGenerator")
-                status = self._train_drawing(self._p, self._data, st, sl,
-                                             ffi.cast("mbgd_bitgen *", ptr))
+                bitgen, finish = _bitgen(draw, self._data.n_samples)
+                status = self._train_drawing(self._p, self._data, st, sl, bitgen)
+                if status in (lib.MBGD_OK, lib.MBGD_EDIVERGED):  # the order is drawn
+                    finish()
         if status == lib.MBGD_EDIVERGED:
             raise Diverged(int(sl.n_done))
         _check(status, "train")

@@ -120,6 +120,40 @@ def test_epoch_order_on_threads_is_the_same_order(bit_generator, n_threads):
         assert epoch_order(a, 20_000, None, n_threads).tolist() == epoch_order(b, 20_000).tolist()
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("min_rows", [2, None])
+def test_pcg64_words_drawn_in_c_are_its_own(monkeypatch, n_threads, min_rows):
+    """A PCG64's words are drawn in C from a copy of its state, four streams at a time
+    (_native._bitgen): the order, and the generator's state after it, are those of
+    random_raw, at every length of the last round of four (n - 1 mod 4) and of a block of 32
+    steps, with a buffered 32-bit half (has_uint32) left as it was.  min_rows 2 takes that
+    way from two rows on; None, from PCG64_MIN_ROWS as shipped."""
+    from mbgd_fast import _native
+    from mbgd_fast.core import epoch_order
+
+    # GCC and Clang have 128-bit integers on 64-bit machines: the way is there to be tested
+    assert _native._bitgen(np.random.PCG64(0), 1 << 20)[1] is not _native._nothing
+    if min_rows is not None:
+        monkeypatch.setattr(_native, "PCG64_MIN_ROWS", min_rows)
+    for n in (2, 3, 4, 5, 6, 33, 34, 35, 4095, 4096, 4097, 4098, 8193, 20_003):
+        a, b = np.random.Generator(np.random.PCG64(n)), np.random.Generator(np.random.PCG64(n))
+        a.integers(0, 2**32, dtype=np.uint32)  # a buffered half, in both
+        b.integers(0, 2**32, dtype=np.uint32)
+        got = epoch_order(a, n, None, n_threads)
+        assert got.tolist() == _native.permutation(b.bit_generator.random_raw(n - 1)).tolist()
+        assert a.bit_generator.state == b.bit_generator.state
+        assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
+    # train() draws its epochs' orders on the kernel's call the same way: the same bits as
+    # with the words drawn through next_raw
+    X, y = make_problem("squared", 5000, 3, seed=2)
+    for t in (1, 2):
+        got = mf.train(X, y, batch_size=7, epochs=2, seed=11, n_threads=t)
+        with monkeypatch.context() as m:
+            m.setattr(_native, "PCG64_MIN_ROWS", 1 << 62)
+            want = mf.train(X, y, batch_size=7, epochs=2, seed=11, n_threads=t)
+        assert got.coef.tolist() == want.coef.tolist() and got.intercept == want.intercept
+
+
 def test_epoch_order_into_a_buffer():
     from mbgd_fast import _native
     from mbgd_fast.core import epoch_order
