@@ -809,7 +809,8 @@ def epoch_order(rng, n, out=None, n_threads=1):
     Fisher-Yates in C, driven by the n-1 random 64-bit words the generator's
     ``random_raw`` would return, several times faster than ``rng.permutation``
     (which costs as much as a d = 16 epoch at N = 200,000).  The C loop draws
-    those words itself, through NumPy's C interface to the generator, so no
+    those words itself, through NumPy's C interface to the generator (for NumPy's
+    PCG64, in C from a copy of its state, which is then set past them), so no
     buffer of n-1 words is made.  Every backend trains on this same order.
     With ``out`` (int64, shape (n,)) the order is written there and ``out`` is
     returned: fresh 1.6 MB arrays per epoch at N = 200,000 cost about 1.7 ms of
