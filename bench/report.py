@@ -414,8 +414,8 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
     for prefix, title, column, base_name, cost in (
             ("isa-", "Runtime SIMD dispatch (d = 256, 1 thread, in cache): the baseline vs the "
                      "variant taken", "ISA", "generic", False),
-            ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 (the "
-                        "default) vs 1",
+            ("helper-", "Prefetch helper (d = 256, 2 threads, shuffled): MBGD_FAST_HELPER=0 (off) "
+                        "vs 1 (on) vs unset (timed, the default: each slice by timing)",
              "helper", "off", False),
             ("pack-", "Packer of b = 1 runs (d = 16, 2 threads, shuffled): MBGD_FAST_PACK=0 vs the "
                       "default", "packer", "off", False),

@@ -1,8 +1,9 @@
-"""The prefetch helper, switched off (MBGD_FAST_HELPER=0) vs on, in the same run.
+"""The prefetch helper, switched off (MBGD_FAST_HELPER=0) vs on (1) vs the default (unset:
+each slice takes it or not by timing), in the same run.
 
 d = 256, float32, 2 threads, N = 200,000 rows shuffled every epoch, b in {1, 4, 16}: batches
 too small to split between threads, where the second thread either idles (off) or runs ahead
-of the first prefetching the upcoming rows (on).  Both give the same bits (checked here).
+of the first prefetching the upcoming rows (on).  All give the same bits (checked here).
 """
 import numpy as np
 import pytest
@@ -14,22 +15,27 @@ from test_bench_train import half_mse, lr_for
 _RESULTS = {}
 
 
-@pytest.mark.parametrize("helper", ["0", "1"])
+HELPER_NAMES = {"0": "off", "1": "on", None: "timed"}
+
+
+@pytest.mark.parametrize("helper", ["0", "1", None])
 @pytest.mark.parametrize("b", [1, 4, 16])
 def test_prefetch_helper(benchmark, record, dataset, monkeypatch, b, helper):
-    monkeypatch.setenv("MBGD_FAST_HELPER", helper)
+    if helper is None:
+        monkeypatch.delenv("MBGD_FAST_HELPER", raising=False)
+    else:
+        monkeypatch.setenv("MBGD_FAST_HELPER", helper)
     d = 256
     X, y = dataset(d)
     benchmark.group = f"helper b={b}"
     res = benchmark.pedantic(mf.train, args=(X, y), kwargs=dict(batch_size=b, epochs=1, lr=lr_for(d),
                              seed=0, n_threads=2), rounds=5, warmup_rounds=1)
     _RESULTS[(b, helper)] = res.coef.tobytes()
-    other = _RESULTS.get((b, "1" if helper == "0" else "0"))
-    same = other is None or other == res.coef.tobytes()
+    same = all(v == res.coef.tobytes() for (bb, _), v in _RESULTS.items() if bb == b)
     end = half_mse(X, y, res.coef, res.intercept)
-    record(backend=f"helper-{'on' if helper == '1' else 'off'}", threads=2, b=b, d=d,
+    record(backend=f"helper-{HELPER_NAMES[helper]}", threads=2, b=b, d=d,
            samples=len(X), iters=res.n_iter,
-           check=f"loss -> {end:.3g}; same bits as the other setting: {same}", ok=same)
+           check=f"loss -> {end:.3g}; same bits as the other settings: {same}", ok=same)
     assert same and np.isfinite(end)
 
 

@@ -3401,9 +3401,15 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
      * is split (one group, one update chunk), so the second thread would otherwise idle, and
      * rows are long enough for their fetch to dominate */
-    const int helper = p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
-                       d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW &&
-                       starts[n_iter] - starts[0] >= 16 && mbgd_helper_enabled();
+    const int may_help = p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
+                         d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW &&
+                         starts[n_iter] - starts[0] >= 16;
+    const int helper_mode = may_help ? mbgd_helper_mode() : 0;
+    const int64_t hkey = helper_key(d, K, max_nb == 1, bg != NULL);
+    const int helper = helper_mode == 2 ? helper_pick(hkey) : helper_mode;
+    /* timed from here (the order's draw included: the helper draws it first, else it is
+     * drawn beside the training) to the slice's end, when the choice was by timing */
+    const int64_t helper_t0 = helper_mode == 2 ? mbgd_now_ns() : -1;
 #else
     const int helper = 0;
 #endif
@@ -3517,6 +3523,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     } else
 #endif
         st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+#if MBGD_HAVE_HELPER
+    if (helper_t0 >= 0 && st == MBGD_OK)
+        helper_timed(hkey, helper, helper_t0,
+                     (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+#endif
 done:
     mbgd_free_lines(c.parts);
     mbgd_free_lines(c.zbuf);

@@ -94,12 +94,14 @@
  * the slice's rows, prefetching each sample up to MBGD_HELPER_BYTES of rows ahead, so the
  * trainer finds them in a cache (fetched across cores rather than from memory) and memory
  * serves two threads' misses at once.  It computes nothing: the results are the same bits.
- * Needs OpenMP and the GCC/Clang __atomic builtins.  Off unless MBGD_FAST_HELPER=1: on
- * session 13's Zen 5 it had gained 1.41x at b = 1 while the kernels prefetched 4 KiB ahead,
- * but with their prefetch at 8 KiB it gained 0.98-1.05x at b = 1, 4 and 16 (d = 256, 2
- * threads against itself off), and in the machine's bad phases, when the cores take each
- * other's cache lines slowly, it made b = 1 on two threads 0.56-0.61x one thread, and still
- * 0.67x with the trainer reporting every 64 rows (docs/helper-session13.txt).
+ * Needs OpenMP and the GCC/Clang __atomic builtins.  On session 13's Zen 5 it had gained
+ * 1.41x at b = 1 while the kernels prefetched 4 KiB ahead, but with their prefetch at 8 KiB
+ * it gained 0.98-1.05x at b = 1, 4 and 16 (d = 256, 2 threads against itself off), and in
+ * the machine's bad phases, when the cores take each other's cache lines slowly, it made
+ * b = 1 on two threads 0.56-0.61x one thread, and still 0.67x with the trainer reporting
+ * every 64 rows (docs/helper-session13.txt); in session 25's slow phase it gained 1.43x at
+ * b = 1.  So MBGD_FAST_HELPER=1 takes it always, 0 never, and unset (the default) each slice
+ * by timing (helper_pick).
  */
 #if defined(_OPENMP) && (defined(__GNUC__) || defined(__clang__))
 #define MBGD_HAVE_HELPER 1
@@ -125,10 +127,13 @@ typedef struct {
     mbgd_counter done, stop;
 } mbgd_helper;
 
-static int mbgd_helper_enabled(void)
+/* MBGD_FAST_HELPER: 1 (or any value not starting with 0) on, 0 or empty off, unset: the
+ * faster way by timing (helper_pick) */
+static int mbgd_helper_mode(void)
 {
     const char *e = getenv("MBGD_FAST_HELPER");
-    return e && e[0] != '\0' && e[0] != '0';
+    if (e == NULL) return 2;
+    return e[0] != '\0' && e[0] != '0';
 }
 
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
@@ -587,6 +592,80 @@ static void fy_timed(int t, int64_t t0, int64_t n)
     (void)per_step;
 #endif
 }
+
+/*
+ * The prefetch helper by timing, where MBGD_FAST_HELPER is unset.  Whether it pays moves with
+ * the machine's phase: at d = 256, b = 1 on 2 threads it gained 1.43x in session 25's run of
+ * record (shuffled rows read at a third of session 24's speed), 0.98-1.05x in session 13's
+ * good phases, and lost 0.56-0.61x in its bad ones (above).  So slices that may take it are
+ * sorted by a key (their row length, outputs, whether their batches are single rows and
+ * whether the call draws its order); for each of MBGD_HELPER_KEYS keys the last slice's time
+ * per KB of rows is kept without and with the helper, a key's first two slices take each way
+ * once, then the faster way is taken but for every MBGD_HELPER_PROBE-th slice, which takes
+ * the other and keeps its time fresh.  The helper computes nothing: the same bits either way.
+ * The fields are read and written atomically (relaxed): calls in several threads at once
+ * may each see the other's times, never a torn one.
+ */
+#if MBGD_HAVE_HELPER
+#define MBGD_HELPER_KEYS 8
+#define MBGD_HELPER_PROBE 8
+typedef struct {
+    int64_t key, ns_kb[2]; /* ns per KB of rows: [0] without the helper, [1] with it */
+    uint64_t n;            /* slices of this key so far */
+} mbgd_helper_slot;
+static mbgd_helper_slot helper_slots[MBGD_HELPER_KEYS];
+
+static int64_t helper_key(int64_t d, int64_t K, int single_rows, int draws)
+{
+    return d + ((int64_t)(single_rows != 0) << 40) + ((int64_t)(draws != 0) << 41) +
+           ((K & 0xfffff) << 42);
+}
+
+static mbgd_helper_slot *helper_slot(int64_t key)
+{
+    return &helper_slots[((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 61]; /* 8 = 2^3 slots */
+}
+
+/* 1: this slice takes the helper */
+static int helper_pick(int64_t key)
+{
+#if MBGD_HAVE_ATOMICS
+    mbgd_helper_slot *s = helper_slot(key);
+    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) != key) { /* a new key: both ways untimed */
+        __atomic_store_n(&s->ns_kb[0], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->ns_kb[1], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->n, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->key, key, __ATOMIC_RELAXED);
+    }
+    const uint64_t k = __atomic_fetch_add(&s->n, 1, __ATOMIC_RELAXED);
+    const int64_t off = __atomic_load_n(&s->ns_kb[0], __ATOMIC_RELAXED),
+                  on = __atomic_load_n(&s->ns_kb[1], __ATOMIC_RELAXED);
+    if (off <= 0) return 0;
+    if (on <= 0) return 1;
+    const int faster = on < off;
+    return k % MBGD_HELPER_PROBE == MBGD_HELPER_PROBE - 1 ? !faster : faster;
+#else
+    (void)key;
+    return 0;
+#endif
+}
+
+/* A slice of `bytes` bytes of rows, begun at t0 (mbgd_now_ns), took the helper (on) or not. */
+static void helper_timed(int64_t key, int on, int64_t t0, int64_t bytes)
+{
+    const int64_t t1 = mbgd_now_ns();
+    if (t0 < 0 || t1 < t0 || bytes <= 0) return;
+    const int64_t ns_kb = (int64_t)((double)(t1 - t0) * 1024.0 / (double)bytes);
+#if MBGD_HAVE_ATOMICS
+    mbgd_helper_slot *s = helper_slot(key);
+    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == key)
+        __atomic_store_n(&s->ns_kb[on != 0], ns_kb > 0 ? ns_kb : 1, __ATOMIC_RELAXED);
+#else
+    (void)on;
+    (void)ns_kb;
+#endif
+}
+#endif
 
 int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, int n_threads)
 {

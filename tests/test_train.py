@@ -277,7 +277,8 @@ def test_team_step_count_same_bits(optimizer):
 def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
     """Batches too small to split run with the prefetch helper (MBGD_FAST_HELPER=1) on a
     second thread: it only prefetches, so every bit equals one thread's and the helper
-    switched off (its default)."""
+    switched off; unset (the default), each call's slices take it or not by timing
+    (helper_pick: a key's first slice without, its second with), the same bits."""
     cases = [("squared", dict(optimizer="sgd", l2=1e-3), None),  # the fused b = 1 step
              ("logistic", dict(optimizer="adam", l1=1e-4, average=True), "weights")]
     for loss, extra, weights in cases:
@@ -290,8 +291,8 @@ def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
         monkeypatch.setenv("MBGD_FAST_HELPER", "0")
         off = mf.train(X, y, n_threads=2, **kw)
         monkeypatch.delenv("MBGD_FAST_HELPER")
-        default = mf.train(X, y, n_threads=2, **kw)
-        for r in (two, off, default):
+        default = [mf.train(X, y, n_threads=2, **kw) for _ in range(3)]
+        for r in (two, off, *default):
             assert r.coef.tobytes() == one.coef.tobytes()
             assert r.batch_loss.tobytes() == one.batch_loss.tobytes()
 
