@@ -102,17 +102,14 @@ def test_kernel_alone(benchmark, record, dataset, d, threads, b):
     assert ok and np.isfinite(state.theta).all()
 
 
-@pytest.mark.parametrize("words", ["c", "next_raw"])
-def test_draw(benchmark, monkeypatch, dataset, words):
+def test_draw(benchmark, dataset):
     """The order train() draws for an epoch, alone on one thread: Fisher-Yates from a NumPy
     Generator's bit generator (mbgd_fast._native.permutation_of), what the second thread does
-    while the first trains.  words "c": as train() draws it, a PCG64's words drawn in C four
-    streams at a time; "next_raw", the baseline: the same words (and the same order) through
-    the generator's own C interface, one call a word, as before session 25."""
+    while the first trains, its PCG64 words drawn in C four streams at a time.
+    test_bench_paired.py's test_paired_draw times it against the same words through the
+    generator's next_raw, one call a word (as before session 25), round by round."""
     from mbgd_fast import _native
 
-    if words == "next_raw":
-        monkeypatch.setattr(_native, "PCG64_MIN_ROWS", 1 << 62)
     X, _ = dataset(16)
     bg = np.random.default_rng(0).bit_generator
     out = np.empty(len(X), dtype=np.int64)
@@ -120,6 +117,6 @@ def test_draw(benchmark, monkeypatch, dataset, words):
     order = benchmark.pedantic(_native.permutation_of, args=(bg, len(X), out, 1), rounds=9,
                                warmup_rounds=1)
     ok = bool(np.array_equal(np.sort(order), np.arange(len(X))))
-    benchmark.extra_info.update(backend="draw" if words == "c" else "draw-next_raw", threads=1,
-                                rows=len(X), check=f"a permutation: {ok}", ok=ok)
+    benchmark.extra_info.update(backend="draw", threads=1, rows=len(X),
+                                check=f"a permutation: {ok}", ok=ok)
     assert ok

@@ -1,6 +1,8 @@
-"""The targets that compare mbgd_fast's own cells, measured paired: the flat curve (each b
+"""The targets that compare cells of one run, measured paired: the flat curve (each b
 against the best b of the same thread count), 1 -> 2 threads (each b at 2 threads against
-1 thread) and the other losses (each loss's epoch against squared loss's at the same b).
+1 thread), the other losses (each loss's epoch against squared loss's at the same b), b = 1
+against scikit-learn's SGDRegressor.fit (the same epoch), and the order's draw with its
+words drawn in C against through the generator's next_raw.
 
 In test_bench_train.py each cell runs its rounds back to back, minutes apart from the cells
 it is compared with, and this shared machine's slow phases last that long: a cell that falls
@@ -10,11 +12,13 @@ each ratio is the median over rounds of that round's ratio, so a slow phase long
 round hits both sides of it.  bench/report.py prints them next to the unpaired figures.
 """
 import time
+import warnings
 
 import numpy as np
 import pytest
 
 import mbgd_fast as mf
+from mbgd_fast import _native
 
 from test_bench_train import BATCH_SIZES, DIMS, half_mse, lr_for
 
@@ -23,6 +27,8 @@ ROUNDS = 15
 LOSSES = ["squared", "logistic", "hinge", "softmax"]  # softmax: K = 10 classes
 LOSS_BATCHES = [1, 256]
 LOSS_ROUNDS = 9
+SKLEARN_ROUNDS = 7
+DRAW_ROUNDS = 21
 
 
 def paired_rounds(benchmark, cells, run, rounds):
@@ -104,6 +110,85 @@ def test_paired_losses(benchmark, record, dataset):
            cost=cost, sps=sps, check=f"objective below the zero weights' after every epoch: {bad or 'yes'}",
            ok=not bad)
     assert not bad
+
+
+@pytest.mark.parametrize("d", DIMS)
+def test_paired_sklearn_b1(benchmark, record, dataset, d):
+    """b = 1 against scikit-learn's SGDRegressor(max_iter=1).fit, one epoch each (the target
+    "b = 1: 5x scikit-learn at d = 256, 2x at d = 16"): train() on 1 and 2 threads and the
+    fit in each round, back to back; a ratio is the median over rounds of that round's
+    fit seconds against train()'s."""
+    sklearn_lm = pytest.importorskip("sklearn.linear_model")
+    X, y = dataset(d)
+    ends = {}
+
+    def run(cell, r):
+        if cell == "sklearn":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter=1
+                est = sklearn_lm.SGDRegressor(max_iter=1, tol=None, learning_rate="constant",
+                                              eta0=lr_for(d), penalty=None,
+                                              random_state=r).fit(X, y)
+            coef, icpt = est.coef_.astype(np.float32), est.intercept_[0]
+        else:
+            res = mf.train(X, y, batch_size=1, epochs=1, lr=lr_for(d), seed=r, n_threads=cell)
+            coef, icpt = res.coef, res.intercept
+
+        def check():
+            ends[cell] = max(ends.get(cell, -np.inf), half_mse(X, y, coef, icpt))
+
+        return check
+
+    benchmark.group = f"paired sklearn d={d}"
+    cells = ["sklearn"] + THREADS
+    per_round = paired_rounds(benchmark, cells, run, SKLEARN_ROUNDS)
+    ratio = {str(t): float(np.median(per_round["sklearn"] / per_round[t])) for t in THREADS}
+    n = len(X)
+    sps = {("sklearn" if c == "sklearn" else f"{c}t"): n / float(np.median(per_round[c]))
+           for c in cells}
+    start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
+    ok = all(e < start for e in ends.values())
+    record(backend="paired-sklearn", d=d, b=1, rounds=len(per_round["sklearn"]), ratio=ratio,
+           sps=sps, check=f"loss {start:.3g} -> at most {max(ends.values()):.3g} in every epoch",
+           ok=ok)
+    assert ok
+
+
+def test_paired_draw(benchmark, record, dataset):
+    """The order train() draws for an epoch (200,000 rows, 1 thread, mbgd_fast._native
+    permutation_of), its PCG64 words drawn in C four streams at a time, against the same words
+    through the generator's next_raw, one call a word (as before session 25), alternated
+    within each round: test_bench_bandwidth.py's test_draw times the first alone."""
+    X, _ = dataset(16)
+    n = len(X)
+    out = np.empty(n, dtype=np.int64)
+    orders = {}
+
+    def run(cell, r):
+        saved = _native.PCG64_MIN_ROWS
+        if cell == "next_raw":
+            _native.PCG64_MIN_ROWS = 1 << 62
+        try:
+            bg = np.random.default_rng(r).bit_generator
+            order = _native.permutation_of(bg, n, out, 1)
+        finally:
+            _native.PCG64_MIN_ROWS = saved
+        digest = (order[:8].tolist(), order[-8:].tolist(), bg.random_raw())
+
+        def check():  # both ways: the same order and the generator left in the same state
+            orders.setdefault(r, []).append(digest)
+
+        return check
+
+    benchmark.group = "paired draw"
+    per_round = paired_rounds(benchmark, ["c", "next_raw"], run, DRAW_ROUNDS)
+    ratio = float(np.median(per_round["next_raw"] / per_round["c"]))
+    same = all(len(v) == 2 and v[0] == v[1] for v in orders.values())
+    ok = same and bool(np.array_equal(np.sort(out), np.arange(n)))
+    record(backend="paired-draw", rows=n, rounds=len(per_round["c"]), ratio=ratio,
+           ms={c: float(np.median(v)) * 1e3 for c, v in per_round.items()},
+           check=f"the same orders and generator states both ways: {same}", ok=ok)
+    assert ok
 
 
 def test_report_prints_the_paired_ratios(tmp_path):

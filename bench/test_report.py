@@ -59,6 +59,12 @@ def judge(tmp_path, cells):
     return verdicts, "\n".join(lines)
 
 
+def full_report(tmp_path):
+    """The whole report (text) of the run judge last wrote to tmp_path/run.json."""
+    rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
+    return report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
+
+
 def verdict(verdicts, start):
     (v,) = [v for k, v in verdicts.items() if k.startswith(start)]
     return v
@@ -93,8 +99,7 @@ def test_a_slow_run_misses_bandwidth_and_the_loop_with_their_bounds(tmp_path):
     assert ("5x needs 85% / 85% of the shuffled-row ceiling (36.0 GB/s); train() reached 68% / "
             "68% of it; the kernel alone (its order given, no Python around it) 85% / 85%") in text
     # the side table: the kernel alone against train() at the same b
-    rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
-    full = report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
+    full = full_report(tmp_path)
     assert "| 256 | 2 | 1024 | 3e+07 | 85% | 2.4e+07 | 68% | 0.80x |" in full
     assert full.index("### The targets (issue 3)") < full.index("### d = 256")
 
@@ -128,9 +133,44 @@ def test_small_rows_are_bounded_by_the_draw_beside_the_training_and_b1_by_its_ch
     assert ("d=16 2t: b = 1's steps each wait on the one before, on one core: the kernel alone "
             "at b = 1 (its order given, 1 thread) runs 1.3e+08 samples/s, 1/2.22 of the best b's "
             "2.88e+08") in text
-    rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
-    full = report.report(rows, bandwidth, shuffled, str(tmp_path / "plots"), paired=paired)
+    full = full_report(tmp_path)
     assert ("The order train() draws for an epoch, alone on 1 thread (200,000 rows): 0.550 ms; "
             "with its words through the generator's next_raw, one call a word: 0.660 ms "
             "(1.20x)") in full
     assert "| 16 | 1 | 1 | 1.3e+08 |" in full
+
+
+def test_b1_against_sklearn_takes_the_paired_rounds_and_names_its_bounds(tmp_path):
+    # unpaired 6x, paired 4.5x on 2 threads: missed (both must hold); the bounds: b = 1 in
+    # cache at 4e6 samples/s (4.0x the paired fit's 1e6), the shuffled-row ceiling 5.12 GB/s
+    # on 1 thread (5e6 rows of 1 KB: 5.0x) and 10.24 on 2 (1e7: 10.0x)
+    d, n = 256, 200_000
+    cells = [bench(dict(backend="shuffled-read", d=d, threads=1, bytes=5.12e9), 1.0),
+             bench(dict(backend="shuffled-read", d=d, threads=2, bytes=10.24e9), 1.0),
+             timed("sklearn-fit", d, 1, 1e6),
+             timed("mbgd_fast", d, 1, 6e6, threads=2),
+             timed("mbgd_fast", d, 4, 8e6, threads=2),
+             timed("incache-squared", d, 1, 4e6),
+             bench(dict(backend="paired-sklearn", d=d, b=1, rounds=5, ratio={"1": 3.0, "2": 4.5},
+                        sps={"sklearn": 1e6, "1t": 3e6, "2t": 4.5e6}), 1.0),
+             bench(dict(backend="draw", threads=1, rows=n), 0.5e-3),
+             bench(dict(backend="paired-draw", rows=n, rounds=21, ratio=1.25,
+                        ms={"c": 0.52, "next_raw": 0.65}), 1.0)]
+    verdicts, text = judge(tmp_path, cells)
+    assert verdict(verdicts, "b = 1: samples/s vs SGDRegressor") is False
+    assert "d=256 6.0x (>= 5x); d=256 2t 4.5x (paired)" in text
+    assert ("d=256: b = 1's steps each wait on the one before; in cache (the arithmetic alone, "
+            "1 thread) its steps run 4e+06 samples/s, 4.0x scikit-learn's; the shuffled-row "
+            "ceiling on 1 thread (5.1 GB/s) is 5e+06 rows/s, 5.0x; the shuffled-row ceiling on "
+            "2 threads (10.2 GB/s) is 1e+07 rows/s, 10.0x") in text
+    # both at 5x or more: met, and no bound
+    cells[6]["extra_info"]["ratio"]["2"] = 5.5
+    verdicts, text = judge(tmp_path, cells)
+    assert verdict(verdicts, "b = 1: samples/s vs SGDRegressor") is True
+    assert "each wait on the one before; in cache" not in text
+    full = full_report(tmp_path)
+    assert ("The order train() draws for an epoch, alone on 1 thread (200,000 rows): 0.500 ms; "
+            "paired with its words through the generator's next_raw, one call a word (21 rounds, "
+            "medians): 0.520 ms against 0.650 ms, 1.25x") in full
+    assert "| train(), 2 threads | 4.5e+06 | 5.50x |" in full
+    assert "| SGDRegressor(max_iter=1).fit | 1e+06 | 1.00x |" in full
