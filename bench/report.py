@@ -26,7 +26,8 @@ from mbgd_fast import costmodel
 def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
-    {"curve": {d: extra_info}, "loss": {d: extra_info}, "sklearn": {d: extra_info}} (with
+    {"curve": {d: extra_info}, "loss": {d: extra_info}, "sklearn": {d: extra_info}, and
+    "partial_fit": {d: extra_info} when the run streamed partial_fit calls} (with
     "draw": (rows, seconds), the order train() draws, alone, when the run timed it,
     "draw-paired", its paired rounds against the generator's next_raw, and "draw-next_raw",
     the same through next_raw timed alone, in runs before session 26), and the NumPy user's
@@ -52,6 +53,9 @@ def load(paths):
                 continue
             if info.get("backend") == "paired-draw":
                 paired["draw-paired"] = info
+                continue
+            if info.get("backend") == "paired-partial_fit":
+                paired.setdefault("partial_fit", {})[info["d"]] = info
                 continue
             if info.get("backend") in ("draw", "draw-next_raw"):
                 paired[info["backend"]] = (info["rows"], med)
@@ -106,6 +110,16 @@ def sklearn_table(d, info, say):
         say(f"| train(), {t} thread{'s' * (int(t) > 1)} | {info['sps'][f'{t}t']:.3g} | {v:.2f}x |")
 
 
+def partial_fit_table(d, info, say):
+    say(f"d = {d}, {info['calls']} calls of {info['b']} rows a round, {info['rounds']} rounds:")
+    say("")
+    say("| estimator | scikit-learn, us a call | mbgd_fast, us a call | scikit-learn / mbgd_fast |")
+    say("|---|---:|---:|---:|")
+    for kind, v in sorted(info["ratio"].items()):
+        us = info["us_per_call"]
+        say(f"| {kind} | {us[f'{kind}-sklearn']:.0f} | {us[f'{kind}-mbgd_fast']:.0f} | {v:.2f}x |")
+
+
 # the kinds of paired rounds (bench/test_bench_paired.py): title, what a ratio is, one table
 PAIRED = {
     "curve": ("Paired rounds: the flat curve and 1 -> 2 threads",
@@ -116,6 +130,11 @@ PAIRED = {
              "Each round runs every (loss, b) cell once, one epoch each, back to back; the cost "
              "is the median over the rounds of that round's seconds against squared loss's at "
              "the same b (bench/test_bench_paired.py).", loss_table),
+    "partial_fit": ("Paired rounds: partial_fit on a stream of batches against scikit-learn's",
+                    "Each round streams the same batches through every estimator's partial_fit "
+                    "in turn, ours at batch_size=1 (the same updates as scikit-learn's SGD); a "
+                    "ratio is the median over the rounds of that round's scikit-learn seconds "
+                    "against ours (bench/test_bench_estimators.py).", partial_fit_table),
     "sklearn": ("Paired rounds: b = 1 against scikit-learn",
                 "Each round runs scikit-learn's SGDRegressor(max_iter=1, learning_rate="
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "

@@ -1,9 +1,15 @@
-"""MBGDRegressor / MBGDClassifier .fit next to SGDRegressor / SGDClassifier .fit.
+"""MBGDRegressor / MBGDClassifier .fit next to SGDRegressor / SGDClassifier .fit, and
+.partial_fit on a stream of small batches next to theirs.
 
-200,000 x 256 float32 (scikit-learn converts to float64: it has no float32 path), 5 epochs
-(max_iter=5, tol=None), constant learning rate, L2 penalty alpha=1e-4, batch sizes 1 and 32
-for ours (scikit-learn's SGD is b = 1).  The check: the training score of ours is within 0.02
-of scikit-learn's (accuracy, or R^2).
+fit: 200,000 x 256 float32 (scikit-learn converts to float64: it has no float32 path), 5
+epochs (max_iter=5, tol=None), constant learning rate, L2 penalty alpha=1e-4, batch sizes 1
+and 32 for ours (scikit-learn's SGD is b = 1).  The check: the training score of ours is
+within 0.02 of scikit-learn's (accuracy, or R^2).
+
+partial_fit: 40 batches of 256 rows a round (d = 16 and 256), each estimator's calls in turn
+within every round (test_bench_paired.paired_rounds).  Ours at batch_size=1, so both make the
+same 256 updates a call: what a streaming user pays per batch, most of it beyond the
+arithmetic (validation, set-up).
 """
 import warnings
 
@@ -14,6 +20,7 @@ sklm = pytest.importorskip("sklearn.linear_model")
 
 from mbgd_fast import MBGDClassifier, MBGDRegressor  # noqa: E402
 
+from test_bench_paired import paired_rounds  # noqa: E402
 from test_bench_train import lr_for  # noqa: E402
 
 EPOCHS = 5
@@ -47,3 +54,39 @@ def test_estimator_fit(benchmark, record, dataset, kind, system):
            iters=EPOCHS * len(X) // (32 if system == "mbgd_fast-b32" else 1),
            check=f"training score {score:.4f}", ok=True, score=score)
     assert score > (0.8 if kind == "classifier" else 0.5)
+
+
+PF_BATCH, PF_CALLS, PF_ROUNDS = 256, 40, 9
+
+
+@pytest.mark.parametrize("d", [16, 256])
+def test_partial_fit_stream(benchmark, record, dataset, d):
+    X, y = dataset(d)
+    X, y = X[: PF_BATCH * PF_CALLS], y[: PF_BATCH * PF_CALLS]
+    yc = (y > np.median(y)).astype(np.int64)
+    common = dict(learning_rate="constant", eta0=lr_for(d), alpha=1e-4, random_state=0)
+    ests = {("regressor", "sklearn"): sklm.SGDRegressor(**common),
+            ("regressor", "mbgd_fast"): MBGDRegressor(batch_size=1, n_threads=1, **common),
+            ("classifier", "sklearn"): sklm.SGDClassifier(**common),
+            ("classifier", "mbgd_fast"): MBGDClassifier(batch_size=1, n_threads=1, **common)}
+
+    def run(cell, r):
+        est = ests[cell]
+        target = y if cell[0] == "regressor" else yc
+        extra = {"classes": [0, 1]} if cell[0] == "classifier" else {}
+        for s in range(0, len(X), PF_BATCH):
+            est.partial_fit(X[s : s + PF_BATCH], target[s : s + PF_BATCH], **extra)
+        return None
+
+    benchmark.group = f"partial_fit d={d}"
+    per_round = paired_rounds(benchmark, list(ests), run, PF_ROUNDS)
+    us = {f"{k}-{s}": float(np.median(v)) / PF_CALLS * 1e6 for (k, s), v in per_round.items()}
+    ratio = {k: float(np.median(per_round[(k, "sklearn")] / per_round[(k, "mbgd_fast")]))
+             for k in ("regressor", "classifier")}
+    scores = {f"{k}-{s}": float(e.score(X, y if k == "regressor" else yc)) for (k, s), e in ests.items()}
+    ok = (scores["classifier-mbgd_fast"] > 0.8 and scores["regressor-mbgd_fast"] > 0.8
+          and all(np.isfinite(v) for v in scores.values()))
+    record(backend="paired-partial_fit", d=d, b=PF_BATCH, calls=PF_CALLS,
+           rounds=len(per_round[("regressor", "sklearn")]), us_per_call=us, ratio=ratio,
+           scores=scores, check=f"training scores {scores}", ok=ok)
+    assert ok

@@ -174,3 +174,15 @@ def test_b1_against_sklearn_takes_the_paired_rounds_and_names_its_bounds(tmp_pat
             "medians): 0.520 ms against 0.650 ms, 1.25x") in full
     assert "| train(), 2 threads | 4.5e+06 | 5.50x |" in full
     assert "| SGDRegressor(max_iter=1).fit | 1e+06 | 1.00x |" in full
+
+
+def test_partial_fit_stream_table(tmp_path):
+    info = dict(backend="paired-partial_fit", d=16, b=256, calls=40, rounds=9,
+                us_per_call={"regressor-sklearn": 560.0, "regressor-mbgd_fast": 280.0,
+                             "classifier-sklearn": 900.0, "classifier-mbgd_fast": 360.0},
+                ratio={"regressor": 2.0, "classifier": 2.5})
+    judge(tmp_path, [bench(info, 1.0)])
+    full = full_report(tmp_path)
+    assert "d = 16, 40 calls of 256 rows a round, 9 rounds:" in full
+    assert "| classifier | 900 | 360 | 2.50x |" in full
+    assert "| regressor | 560 | 280 | 2.00x |" in full

@@ -153,8 +153,9 @@ def aligned_zeros(shape, dtype, align=64):
     return out
 
 
-def check_y(y, n_samples, dtype, name="y"):
-    """y as a C-contiguous 1-D array of ``dtype`` with ``n_samples`` finite entries."""
+def check_y(y, n_samples, dtype, name="y", finite=True):
+    """y as a C-contiguous 1-D array of ``dtype`` with ``n_samples`` entries, checked finite
+    unless ``finite`` is false (the caller then finds a NaN or Inf another way)."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
@@ -165,7 +166,8 @@ def check_y(y, n_samples, dtype, name="y"):
     if arr.shape[0] != n_samples:
         raise ValueError(f"{name} has {arr.shape[0]} entries but X has {n_samples} rows")
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    check_finite(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 

@@ -128,6 +128,32 @@ class _Busy:
             _FITTING.discard(self.key)
 
 
+def _validate_Xy(est, X, y, reset, y_numeric=False):
+    """scikit-learn's ``validate_data(est, X, y, ...)`` as the estimators call it, with a
+    shortcut for the common case of a fit that continues (partial_fit after the first call):
+    NumPy arrays already in a form it would return unchanged (a C-contiguous float32 / float64
+    2-D X with the fitted number of features and no feature names on either side, a 1-D real
+    y of as many rows, both finite) are returned as they are.  Anything else goes through
+    validate_data, which gives scikit-learn's own errors and warnings.  validate_data took
+    about 0.33 ms a call here, most of it looking for DataFrames: two thirds of a
+    partial_fit on 256 x 16."""
+    if (not reset and type(X) is np.ndarray and type(y) is np.ndarray and X.ndim == 2
+            and y.ndim == 1 and X.dtype in (np.float32, np.float64) and X.flags.c_contiguous
+            and y.dtype.kind in "biuf" and len(y) == len(X) >= 1
+            and X.shape[1] == getattr(est, "n_features_in_", None)
+            and not hasattr(est, "feature_names_in_")
+            and np.isfinite(X.sum()) and (y.dtype.kind != "f" or np.isfinite(y.sum()))):
+        return X, y  # a sum that overflows to inf takes validate_data's element-wise check
+    return validate_data(est, X, y, dtype=[np.float64, np.float32], order="C",
+                         y_numeric=y_numeric, reset=reset, accept_sparse="csr")
+
+
+def _sample_weight(sample_weight, X):
+    """None (every sample weighs 1, and the kernels read no weights), or scikit-learn's
+    checked weights."""
+    return None if sample_weight is None else _check_sample_weight(sample_weight, X, dtype=X.dtype)
+
+
 class _MBGDBase(BaseEstimator):
     """Shared parameter handling and the fit loop of one linear model."""
 
@@ -309,10 +335,8 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
         self.n_threads = n_threads
 
     def _validate(self, X, y, sample_weight, reset):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
-                             y_numeric=True, reset=reset, accept_sparse="csr")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        return X, y.astype(X.dtype, copy=False), sample_weight
+        X, y = _validate_Xy(self, X, y, reset, y_numeric=True)
+        return X, y.astype(X.dtype, copy=False), _sample_weight(sample_weight, X)
 
     def _fit(self, X, y, sample_weight, epochs, reset, stop):
         with _Busy(self):
@@ -446,28 +470,37 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
     def _fit_locked(self, X, y, sample_weight, epochs, reset, stop, classes=None):
         self._more_validate_params()
         first = reset or not hasattr(self, "coef_")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", reset=first,
-                             accept_sparse="csr")
-        check_classification_targets(y)
+        X, y = _validate_Xy(self, X, y, first)
+        # integer labels of a 1-D array are always a binary or multiclass target (scikit-learn's
+        # type_of_target, about 0.25 ms a call here, says which); any other kind is checked
+        ints = type(y) is np.ndarray and y.ndim == 1 and y.dtype.kind in "biu" and len(y) > 0
+        if not ints:
+            check_classification_targets(y)
         if first:
             if classes is None:
                 classes = np.unique(y)
-            self.classes_ = np.asarray(classes)
+            self.classes_ = np.unique(np.asarray(classes))  # sorted, as scikit-learn keeps them
             self._states = None
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"`classes={classes}` is not the same as on the first call to "
                              f"partial_fit, {self.classes_}")
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if ints and self.classes_.dtype.kind in "biuf" and len(self.classes_):
+            # labels outside classes_, by the sorted classes_ (no sort of y)
+            at = np.minimum(np.searchsorted(self.classes_, y), len(self.classes_) - 1)
+            bad = self.classes_[at] != y
+            unseen = np.unique(y[bad]) if bad.any() else bad[:0]
+        else:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError(f"y contains labels {unseen} not in classes {self.classes_}")
         if len(self.classes_) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got "
                              f"{len(self.classes_)} class")
-        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        if self.class_weight is not None:
-            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
-            sw = sw * cw[np.searchsorted(self.classes_, y)].astype(X.dtype)
+        sw = _sample_weight(sample_weight, X)
         index = np.searchsorted(self.classes_, y)
+        if self.class_weight is not None:
+            cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)[index].astype(X.dtype)
+            sw = cw if sw is None else sw * cw
         core_loss = _TO_CORE.get(self.loss, self.loss)
         seed = self._seed(0 if first else self.t_)
         K = len(self.classes_)

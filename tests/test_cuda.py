@@ -152,6 +152,16 @@ def test_divergence_on_cuda():
     np.testing.assert_allclose(err.value.result.coef, ref.value.result.coef, rtol=1e-10)
 
 
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_nonfinite_data_is_named_on_cuda(where):
+    # X (and squared loss's y, core.DEFERRED_Y_CHECK) are found through the batch loss
+    X, y = make_problem("squared", N, 4)
+    (X[5] if where == "X" else y[5:6])[0] = np.nan
+    at = r"\[5, 0\]" if where == "X" else r"\[5\]"
+    with pytest.raises(ValueError, match=rf"{where} contains NaN or Inf \(first at index {at}\)"):
+        mf.train(X, y, backend="cuda", batch_size=2, epochs=1)
+
+
 def test_estimator_on_cuda():
     from mbgd_fast.estimators import MBGDClassifier
 

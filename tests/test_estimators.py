@@ -88,6 +88,71 @@ def test_partial_fit_continues_state_and_schedule():
     assert clf.coef_.shape == (3, X.shape[1])
 
 
+def test_partial_fit_classes_in_any_order_are_sorted():
+    # classes_ sorted as scikit-learn's unique_labels keeps them: before session 26 classes
+    # given as [1, 0] were kept in that order and the labels indexed against them wrongly
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    a = MBGDClassifier(random_state=0, batch_size=8).partial_fit(X, y, classes=[1, 0])
+    b = MBGDClassifier(random_state=0, batch_size=8).partial_fit(X, y, classes=[0, 1])
+    assert list(a.classes_) == [0, 1] and a.coef_.tobytes() == b.coef_.tobytes()
+    assert (a.predict(X) == y).mean() > 0.9
+    a.partial_fit(X, y, classes=[1, 0])  # the same classes, in another order: accepted
+    with pytest.raises(ValueError, match="is not the same as on the first call"):
+        a.partial_fit(X, y, classes=[0, 1, 2])
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_partial_fit_shortcut_keeps_scikit_learns_checks(kind):
+    """A continuing partial_fit on plain arrays skips validate_data (estimators._validate_Xy);
+    every input it does not take still gets scikit-learn's errors and warnings, and what it
+    takes trains the same bits as through validate_data."""
+    pd = pytest.importorskip("pandas")
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    Est = MBGDRegressor if kind == "regressor" else MBGDClassifier
+    extra = {} if kind == "regressor" else {"classes": [0, 1]}
+    est = Est(random_state=0, batch_size=8).partial_fit(X[:100], y[:100], **extra)
+    with pytest.raises(ValueError, match="X has 29 features, but .* is expecting 30 features"):
+        est.partial_fit(X[:50, :29], y[:50])
+    bad = X[:50].copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        est.partial_fit(bad, y[:50])
+    if kind == "regressor":
+        yb = y[:50].astype(float)
+        yb[7] = np.inf
+        with pytest.raises(ValueError, match="Input y contains infinity"):
+            est.partial_fit(X[:50], yb)
+    else:
+        with pytest.raises(ValueError, match=r"y contains labels \[2 5\] not in classes \[0 1\]"):
+            est.partial_fit(X[:50], np.r_[y[:48], 5, 2])
+        with pytest.raises(ValueError, match="Unknown label type"):
+            est.partial_fit(X[:50], np.r_[y[:49], 0.5])
+    # the same batches through validate_data (float64 labels in a list) and past it: same bits
+    other = Est(random_state=0, batch_size=8).partial_fit(X[:100], y[:100], **extra)
+    est.partial_fit(X[100:300], y[100:300])
+    other.partial_fit(X[100:300].tolist(), y[100:300].astype(float).tolist())
+    assert est.coef_.tobytes() == other.coef_.tobytes()
+    # fitted with feature names: arrays without them are warned about, as scikit-learn does
+    named = Est(random_state=0).partial_fit(pd.DataFrame(X[:100]).add_prefix("f"), y[:100], **extra)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        named.partial_fit(X[:50], y[:50])
+
+
+def test_no_sample_weight_trains_as_weights_of_one():
+    # without sample_weight the kernels read no weights (None), and train the same bits as
+    # with weights of one
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    for Est, t in ((MBGDRegressor, y), (MBGDClassifier, y > 140)):
+        for b in (1, 7):
+            a = Est(random_state=0, batch_size=b, max_iter=3, tol=None).fit(X, t)
+            w = Est(random_state=0, batch_size=b, max_iter=3, tol=None).fit(
+                X, t, sample_weight=np.ones(len(X)))
+            assert a.coef_.tobytes() == w.coef_.tobytes()
+
+
 def test_predict_proba_only_where_the_loss_allows():
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X)
