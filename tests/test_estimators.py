@@ -104,9 +104,10 @@ def test_partial_fit_classes_in_any_order_are_sorted():
 
 @pytest.mark.parametrize("kind", ["regressor", "classifier"])
 def test_partial_fit_shortcut_keeps_scikit_learns_checks(kind):
-    """A continuing partial_fit on plain arrays skips validate_data (estimators._validate_Xy);
-    every input it does not take still gets scikit-learn's errors and warnings, and what it
-    takes trains the same bits as through validate_data."""
+    """A continuing partial_fit, and predict, on plain arrays skip validate_data
+    (estimators._validate_Xy, _validate_X); every input they do not take still gets
+    scikit-learn's errors and warnings, and what they take gives the same bits as through
+    validate_data."""
     pd = pytest.importorskip("pandas")
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
@@ -134,10 +135,23 @@ def test_partial_fit_shortcut_keeps_scikit_learns_checks(kind):
     est.partial_fit(X[100:300], y[100:300])
     other.partial_fit(X[100:300].tolist(), y[100:300].astype(float).tolist())
     assert est.coef_.tobytes() == other.coef_.tobytes()
+    # predict (decision_function) takes the same shortcut: the same values as through
+    # validate_data (a list), and its errors for the rest
+    np.testing.assert_array_equal(est.predict(X[:70]), est.predict(X[:70].tolist()))
+    np.testing.assert_allclose(est.predict(np.asfortranarray(X[:70])), est.predict(X[:70]),
+                               rtol=1e-12)  # the product's layout alone moves the last bits
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        est.predict(bad)
+    with pytest.raises(ValueError, match="X has 29 features, but .* is expecting 30 features"):
+        est.predict(X[:5, :29])
+    with pytest.raises(ValueError, match="0 sample"):
+        est.predict(X[:0])
     # fitted with feature names: arrays without them are warned about, as scikit-learn does
     named = Est(random_state=0).partial_fit(pd.DataFrame(X[:100]).add_prefix("f"), y[:100], **extra)
     with pytest.warns(UserWarning, match="X does not have valid feature names"):
         named.partial_fit(X[:50], y[:50])
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        named.predict(X[:50])
 
 
 def test_no_sample_weight_trains_as_weights_of_one():
