@@ -27,7 +27,8 @@ def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
     {"curve": {d: extra_info}, "loss": {d: extra_info}, "sklearn": {d: extra_info}, and
-    "partial_fit": {d: extra_info} when the run streamed partial_fit calls} (with
+    "partial_fit": {d: extra_info} when the run streamed partial_fit calls, "draw-bound": the
+    extra_info of the paired rounds of the d = 16 bound} (with
     "draw": (rows, seconds), the order train() draws, alone, when the run timed it,
     "draw-paired", its paired rounds against the generator's next_raw, and "draw-next_raw",
     the same through next_raw timed alone, in runs before session 26), and the NumPy user's
@@ -53,6 +54,9 @@ def load(paths):
                 continue
             if info.get("backend") == "paired-draw":
                 paired["draw-paired"] = info
+                continue
+            if info.get("backend") == "paired-draw-bound":
+                paired["draw-bound"] = info
                 continue
             if info.get("backend") == "paired-partial_fit":
                 paired.setdefault("partial_fit", {})[info["d"]] = info
@@ -266,7 +270,21 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
         # the kernel alone on 2 threads, and the two cores' work shared out evenly (the
         # draw plus the kernel alone on 1 thread, over 2)
         sides = all((d, b, t) in alone for b in big for t in (1, 2))
-        if draw and big and sides:
+        pb = paired.get("draw-bound")
+        if pb and pb["d"] == d and big and all(str(b) in pb["bound_ms"] for b in big):
+            two_core = (f"; in paired rounds ({pb['rounds']}: the order's draw alone, the kernel "
+                        f"alone on 1 and 2 threads and train(), in turn), an epoch that draws "
+                        f"its order beside the training takes at least max(the draw; the "
+                        f"kernel alone on 2 threads; the draw plus the kernel alone on 1 "
+                        f"thread, over 2 cores) = " +
+                        " / ".join(f"{pb['bound_ms'][str(b)]:.2f}" for b in big) + " ms" +
+                        ("" if 2 not in bandwidth else ", " + " / ".join(
+                            _pct(pb["rows"] * d * 4 / (pb["bound_ms"][str(b)] / 1e3) / bandwidth[2])
+                            for b in big) + " of the bandwidth") +
+                        ", and train() reached " +
+                        " / ".join(_pct(pb["reached"][str(b)]) for b in big) +
+                        " of that bound's speed")
+        elif draw and big and sides:
             n, t_draw = draw
             least = {b: max(t_draw, n / alone[(d, b, 2)], (t_draw + n / alone[(d, b, 1)]) / 2)
                      for b in big}

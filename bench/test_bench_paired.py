@@ -191,6 +191,62 @@ def test_paired_draw(benchmark, record, dataset):
     assert ok
 
 
+BOUND_BATCHES = [256, 1024, 4096]
+BOUND_ROUNDS = 15
+
+
+def test_paired_draw_bound(benchmark, record, dataset):
+    """What bounds d = 16 at b >= 256 on 2 threads, with its parts alternated round by round:
+    train() (which draws its order on one core beside the training), the order's draw alone
+    (1 thread), and the kernel alone (its order given) on 1 and 2 threads.  An epoch that
+    draws beside the training takes at least max(the draw, the kernel alone on 2 threads,
+    (the draw + the kernel alone on 1 thread) / 2); each round's bound against that round's
+    train() gives the share of the bound's speed train() reached (the median over rounds).
+    test_bench_bandwidth.py times the same parts minutes apart."""
+    from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
+
+    d = 16
+    X, y = dataset(d)
+    n = len(X)
+    rows = np.random.default_rng(1).permutation(n).astype(np.int64)
+    out = np.empty(n, dtype=np.int64)
+    kernels = {t: _native.NativeKernel(Spec(loss="squared", n_threads=t), X, y) for t in THREADS}
+    starts = {b: _batch_starts(n, b, iterations_per_epoch(n, b)) for b in BOUND_BATCHES}
+    states = {(t, b): State.zeros(Spec(loss="squared", n_threads=t), d, np.float32)
+              for t in THREADS for b in BOUND_BATCHES}
+    ends = []
+
+    def run(cell, r):
+        if cell == "draw":
+            _native.permutation_of(np.random.default_rng(r).bit_generator, n, out, 1)
+        elif cell[0] == "alone":
+            _, t, b = cell
+            lr = np.full(len(starts[b]) - 1, 0.25 / d)
+            kernels[t].train_slice(states[(t, b)], rows, starts[b], lr, np.empty(len(lr)))
+        else:
+            res = mf.train(X, y, batch_size=cell[1], epochs=1, lr=lr_for(d), seed=r, n_threads=2)
+            return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))
+        return None
+
+    benchmark.group = "paired draw bound d=16"
+    cells = (["draw"] + [("alone", t, b) for t in THREADS for b in BOUND_BATCHES]
+             + [("train", b) for b in BOUND_BATCHES])
+    sec = paired_rounds(benchmark, cells, run, BOUND_ROUNDS)
+    bound = {b: np.maximum.reduce([sec["draw"], sec[("alone", 2, b)],
+                                   (sec["draw"] + sec[("alone", 1, b)]) / 2])
+             for b in BOUND_BATCHES}
+    reached = {str(b): float(np.median(bound[b] / sec[("train", b)])) for b in BOUND_BATCHES}
+    start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
+    ok = max(ends) < start and all(np.isfinite(s.theta).all() for s in states.values())
+    record(backend="paired-draw-bound", d=d, threads=2, rows=n, rounds=len(sec["draw"]),
+           bound_ms={str(b): float(np.median(v)) * 1e3 for b, v in bound.items()},
+           train_ms={str(b): float(np.median(sec[("train", b)])) * 1e3 for b in BOUND_BATCHES},
+           draw_ms=float(np.median(sec["draw"])) * 1e3, reached=reached,
+           check=f"loss {start:.3g} -> at most {max(ends):.3g}; the kernel's weights finite",
+           ok=bool(ok))
+    assert ok
+
+
 def test_report_prints_the_paired_ratios(tmp_path):
     import json
 

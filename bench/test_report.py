@@ -186,3 +186,29 @@ def test_partial_fit_stream_table(tmp_path):
     assert "d = 16, 40 calls of 256 rows a round, 9 rounds:" in full
     assert "| classifier | 900 | 360 | 2.50x |" in full
     assert "| regressor | 560 | 280 | 2.00x |" in full
+
+
+def test_the_draw_bound_from_paired_rounds_replaces_the_unpaired_one(tmp_path):
+    # the same run as test_small_rows_..., plus paired rounds of the bound: 0.80 / 0.50 ms,
+    # (200,000 x 64 B = 12.8 MB: 16.0 / 25.6 GB/s, 40% / 64% of 40 GB/s), train() at 75% / 90%
+    d, n = 16, 200_000
+    cells = [bench(dict(backend="numpy-sum", threads=2, bytes=40e9), 1.0),
+             bench(dict(backend="shuffled-read", d=d, threads=2, bytes=30e9), 1.0),
+             bench(dict(backend="draw", threads=1, rows=n), 0.55e-3)]
+    for b in (256, 1024):
+        cells.append(timed("mbgd_fast", d, b, 2.8e8, threads=2))
+        cells.append(timed("kernel-alone", d, b, 3e8, threads=1))
+        cells.append(timed("kernel-alone", d, b, 4.7e8, threads=2))
+    verdicts, text = judge(tmp_path, cells)
+    assert "an epoch that draws its order beside the training takes at least max(the draw alone" in text
+    cells.append(bench(dict(backend="paired-draw-bound", d=d, threads=2, rows=n, rounds=15,
+                            bound_ms={"256": 0.8, "1024": 0.5}, train_ms={"256": 1.07, "1024": 0.56},
+                            draw_ms=0.5, reached={"256": 0.75, "1024": 0.9}), 1.0))
+    verdicts, text = judge(tmp_path, cells)
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is False
+    assert ("in paired rounds (15: the order's draw alone, the kernel alone on 1 and 2 threads "
+            "and train(), in turn), an epoch that draws its order beside the training takes at "
+            "least max(the draw; the kernel alone on 2 threads; the draw plus the kernel alone "
+            "on 1 thread, over 2 cores) = 0.80 / 0.50 ms, 40% / 64% of the bandwidth, and "
+            "train() reached 75% / 90% of that bound's speed") in text
+    assert "max(the draw alone, 0.55 ms" not in text
