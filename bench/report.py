@@ -186,6 +186,14 @@ def _pct(x):
     return f"{100 * x:.0f}%"
 
 
+def _x(v, limit, digits=2):
+    """A ratio as the targets table prints it ("1.62x"), with more digits when rounding would
+    put it on the other side of (or on) the target's limit: 1.5988 against 1.6 is "1.599x"."""
+    while digits < 6 and (round(v, digits) == limit) != (v == limit):
+        digits += 1
+    return f"{v:.{digits}f}x"
+
+
 def targets(rows, fits, bandwidth, shuffled, paired, say):
     """Issue 3's targets, each from this run's cells: what was measured, met or missed, and
     for a miss the measurement of this run that bounds it (the shuffled-row read ceiling,
@@ -226,12 +234,12 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
         got = []
         if 1 in sk and 1 in by_b:
             got.append(by_b[1]["sps"] / sk[1]["sps"])
-            cells.append(f"d={d} {got[-1]:.1f}x (>= {need:g}x)")
+            cells.append(f"d={d} {_x(got[-1], need, 1)} (>= {need:g}x)")
         pair = paired.get("sklearn", {}).get(d)
         if pair:
             t = "2" if "2" in pair["ratio"] else min(pair["ratio"])
             got.append(pair["ratio"][t])
-            cells.append(f"d={d} {t}t {got[-1]:.1f}x (paired)")
+            cells.append(f"d={d} {t}t {_x(got[-1], need, 1)} (paired)")
         if not got:
             continue
         ok = (ok is not False) and min(got) >= need
@@ -314,7 +322,7 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
             got = [by_b[b]["sps"] / loop[b]["sps"] for b in both]
             miss = min(got) < 5.0
             np_ok = (np_ok is not False) and not miss
-            np_cells.append(f"d={d} " + " / ".join(f"{g:.2f}x" for g in got))
+            np_cells.append(f"d={d} " + " / ".join(_x(g, 5.0) for g in got))
             if miss and ceil:
                 np_limit.append(f"d={d}: 5x needs " + " / ".join(
                     _pct(5 * loop[b]["sps"] * d * 4 / ceil) for b in both) +
@@ -329,7 +337,7 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
     for d, info in sorted(paired.get("curve", {}).items()):
         for t, v in sorted(info["flat"].items()):
             ok = (ok is not False) and v <= 2.0
-            cells.append(f"d={d} {t}t {v:.2f}x")
+            cells.append(f"d={d} {t}t {_x(v, 2.0)}")
             best = max(x for k, x in info["sps"].items() if k.startswith(f"{t}t "))
             one = alone.get((d, 1, 1))
             if v > 2.0 and one:
@@ -345,7 +353,7 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
         got = {int(b): v for b, v in info["scale"].items() if int(b) >= 256}
         if got:
             ok = (ok is not False) and min(got.values()) >= 1.6
-            cells.append(f"d={d} " + " / ".join(f"b={b} {v:.2f}x" for b, v in sorted(got.items())))
+            cells.append(f"d={d} " + " / ".join(f"b={b} {_x(v, 1.6)}" for b, v in sorted(got.items())))
             if min(got.values()) < 1.6 and (d, 1) in shuffled and (d, 2) in shuffled:
                 limit.append(f"d={d}: the shuffled-row ceiling itself scales "
                              f"{shuffled[(d, 2)] / shuffled[(d, 1)]:.2f}x "
@@ -359,7 +367,7 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
         for d, info in sorted(paired.get("loss", {}).items()):
             for b, v in sorted(info["cost"].get(loss, {}).items(), key=lambda kv: int(kv[0])):
                 ok = (ok is not False) and v <= 1.5
-                cells.append(f"b={b} {v:.2f}x (paired)")
+                cells.append(f"b={b} {_x(v, 1.5)} (paired)")
                 base = incache.get((int(b), "squared"))
                 if v > 1.5 and base and (int(b), loss) in incache:
                     limit.append(f"b={b}: its arithmetic alone, in cache, costs "
@@ -368,7 +376,7 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
             if (b, loss) in unpaired and (b, "squared") in unpaired:
                 v = unpaired[(b, "squared")] / unpaired[(b, loss)]
                 ok = (ok is not False) and v <= 1.5
-                cells.append(f"b={b} {v:.2f}x")
+                cells.append(f"b={b} {_x(v, 1.5)}")
         line(f"{loss}: cost per sample <= 1.5x squared loss's (d = 256, 2 threads)", cells, ok,
              "; ".join(limit))
     return verdicts

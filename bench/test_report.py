@@ -212,3 +212,12 @@ def test_the_draw_bound_from_paired_rounds_replaces_the_unpaired_one(tmp_path):
             "on 1 thread, over 2 cores) = 0.80 / 0.50 ms, 40% / 64% of the bandwidth, and "
             "train() reached 75% / 90% of that bound's speed") in text
     assert "max(the draw alone, 0.55 ms" not in text
+
+
+def test_ratios_on_a_limit_print_the_digits_that_decide():
+    assert report._x(1.5988, 1.6) == "1.599x"  # rounds to 1.60: it missed
+    assert report._x(1.6, 1.6) == "1.60x"
+    assert report._x(1.62, 1.6) == "1.62x"
+    assert report._x(2.004, 2.0) == "2.004x"  # rounds to 2.00: it missed (at most 2x)
+    assert report._x(4.96, 5.0, 1) == "4.96x"
+    assert report._x(4.8, 5.0, 1) == "4.8x"
