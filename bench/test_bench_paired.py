@@ -212,6 +212,8 @@ def test_paired_draw_bound(benchmark, record, dataset):
     out = np.empty(n, dtype=np.int64)
     kernels = {t: _native.NativeKernel(Spec(loss="squared", n_threads=t), X, y) for t in THREADS}
     starts = {b: _batch_starts(n, b, iterations_per_epoch(n, b)) for b in BOUND_BATCHES}
+    rates = {b: np.full(len(starts[b]) - 1, 0.25 / d) for b in BOUND_BATCHES}
+    losses = {b: np.empty(len(starts[b]) - 1) for b in BOUND_BATCHES}
     states = {(t, b): State.zeros(Spec(loss="squared", n_threads=t), d, np.float32)
               for t in THREADS for b in BOUND_BATCHES}
     ends = []
@@ -221,8 +223,7 @@ def test_paired_draw_bound(benchmark, record, dataset):
             _native.permutation_of(np.random.default_rng(r).bit_generator, n, out, 1)
         elif cell[0] == "alone":
             _, t, b = cell
-            lr = np.full(len(starts[b]) - 1, 0.25 / d)
-            kernels[t].train_slice(states[(t, b)], rows, starts[b], lr, np.empty(len(lr)))
+            kernels[t].train_slice(states[(t, b)], rows, starts[b], rates[b], losses[b])
         else:
             res = mf.train(X, y, batch_size=cell[1], epochs=1, lr=lr_for(d), seed=r, n_threads=2)
             return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))

@@ -492,9 +492,10 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
         self._more_validate_params()
         first = reset or not hasattr(self, "coef_")
         X, y = _validate_Xy(self, X, y, first)
-        # integer labels of a 1-D array are always a binary or multiclass target (scikit-learn's
-        # type_of_target, about 0.25 ms a call here, says which); any other kind is checked
-        ints = type(y) is np.ndarray and y.ndim == 1 and y.dtype.kind in "biu" and len(y) > 0
+        # integer labels (y is 1-D and not empty here) are always a binary or multiclass target
+        # (scikit-learn's type_of_target, about 0.25 ms a call here, says which); any other
+        # kind is checked
+        ints = y.dtype.kind in "biu"
         if not ints:
             check_classification_targets(y)
         if first:
@@ -505,10 +506,11 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"`classes={classes}` is not the same as on the first call to "
                              f"partial_fit, {self.classes_}")
+        index = None  # each label's place in the sorted classes_
         if ints and self.classes_.dtype.kind in "biuf" and len(self.classes_):
-            # labels outside classes_, by the sorted classes_ (no sort of y)
-            at = np.minimum(np.searchsorted(self.classes_, y), len(self.classes_) - 1)
-            bad = self.classes_[at] != y
+            # labels outside classes_, by their places (no sort of y)
+            index = np.searchsorted(self.classes_, y)
+            bad = self.classes_[np.minimum(index, len(self.classes_) - 1)] != y
             unseen = np.unique(y[bad]) if bad.any() else bad[:0]
         else:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
@@ -518,7 +520,8 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
             raise ValueError(f"The number of classes has to be greater than one; got "
                              f"{len(self.classes_)} class")
         sw = _sample_weight(sample_weight, X)
-        index = np.searchsorted(self.classes_, y)
+        if index is None:
+            index = np.searchsorted(self.classes_, y)
         if self.class_weight is not None:
             cw = compute_class_weight(self.class_weight, classes=self.classes_, y=y)[index].astype(X.dtype)
             sw = cw if sw is None else sw * cw
