@@ -67,6 +67,12 @@ def load(paths):
             if info.get("backend") == "numpy-permutation":
                 permutation = (info["rows"], med)
                 continue
+            if info.get("backend") == "paired-shuffled-line":
+                paired.setdefault("shuffled-line", {})[info["d"]] = info
+                continue
+            if info.get("backend") == "paired-line":
+                paired.setdefault("line", {}).setdefault("all", []).append(info)
+                continue
             if info.get("backend") == "shuffled-read":
                 shuffled[(info["d"], info["threads"])] = info["bytes"] / med
                 continue
@@ -124,6 +130,16 @@ def partial_fit_table(d, info, say):
         say(f"| {kind} | {us[f'{kind}-sklearn']:.0f} | {us[f'{kind}-mbgd_fast']:.0f} | {v:.2f}x |")
 
 
+def line_table(_, infos, say):
+    say("| d | epochs | b | X as placed, copy off (ms) | copied onto a line (ms) | placed on a line "
+        "by the caller (ms) | copy off / copied | copy off / on a line |")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for i in sorted(infos, key=lambda i: (i["d"], i["epochs"], i["b"])):
+        ms, r = i["ms"], i["ratio"]
+        say(f"| {i['d']} | {i['epochs']} | {i['b']} | {ms['kept']:.2f} | {ms['copied']:.2f} | "
+            f"{ms['on a line']:.2f} | {r['kept/copied']:.2f}x | {r['kept/on a line']:.2f}x |")
+
+
 # the kinds of paired rounds (bench/test_bench_paired.py): title, what a ratio is, one table
 PAIRED = {
     "curve": ("Paired rounds: the flat curve and 1 -> 2 threads",
@@ -144,6 +160,12 @@ PAIRED = {
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "
                 "to back; a ratio is the median over the rounds of that round's fit seconds "
                 "against train()'s (bench/test_bench_paired.py).", sklearn_table),
+    "line": ("Paired rounds: X copied onto a cache line for its epochs",
+             "The bench's X starts 16 bytes past a page, as NumPy places large arrays. Each "
+             "round runs train() (2 threads) on it with the copy onto a cache line that train() "
+             "makes when the epochs pay for it (core.line_aligned), with that copy turned off, "
+             "and on an X the caller placed on a line, in turn; the ratios are medians over "
+             "rounds of each round's ratio (bench/test_bench_paired.py).", line_table),
 }
 
 
@@ -313,8 +335,13 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
             bw_ok = (bw_ok is not False) and not miss
             bw_cells.append(f"d={d} " + " / ".join(_pct(g) for g in got))
             if miss and ceil:
+                sl = (paired.get("shuffled-line") or {}).get(d)
+                on_line = (f" (in paired rounds {_pct(sl['gbs']['as placed 2t'] * 1e9 / bandwidth[2])}"
+                           f" over X where NumPy put it, {sl['offset']} bytes past a cache line, and "
+                           f"{_pct(sl['gbs']['on a line 2t'] * 1e9 / bandwidth[2])} over a copy on a "
+                           "line)" if sl else "")
                 bw_limit.append(f"d={d}: the shuffled-row ceiling is {_pct(ceil / bandwidth[2])} "
-                                f"of it; train() reached " + " / ".join(
+                                f"of it{on_line}; train() reached " + " / ".join(
                                     _pct(by_b[b]["sps"] * d * 4 / ceil) for b in big) +
                                 " of the ceiling" + kernel + two_core)
         both = [b for b in big if b in loop]
@@ -393,6 +420,12 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
         say("Shuffled-row read ceiling (rows of X in a random order, read with the kernels' "
             "prefetch, nothing else): " + ", ".join(
                 f"d={d} {t}t: {v / 1e9:.1f} GB/s" for (d, t), v in sorted(shuffled.items())))
+    for d, i in sorted((paired or {}).get("shuffled-line", {}).items()):
+        g = i["gbs"]
+        say(f"The same in paired rounds ({i['rounds']}), d={d}: the bench's X, {i['offset']} bytes "
+            f"past a cache line, {g['as placed 1t']:.1f} / {g['as placed 2t']:.1f} GB/s on 1 / 2 "
+            f"threads; a copy on a line, {g['on a line 1t']:.1f} / {g['on a line 2t']:.1f} GB/s "
+            f"({i['ratio']['1t']:.2f}x / {i['ratio']['2t']:.2f}x)")
     if (paired or {}).get("draw"):
         n, sec = paired["draw"]
         base, pair = paired.get("draw-next_raw"), paired.get("draw-paired")

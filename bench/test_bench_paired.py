@@ -248,6 +248,81 @@ def test_paired_draw_bound(benchmark, record, dataset):
     assert ok
 
 
+@pytest.mark.parametrize("d", [16, 256])
+def test_paired_shuffled_read_on_a_line(benchmark, record, dataset, d):
+    """The shuffled-row ceiling (test_bench_bandwidth.py: X's rows in a random order, read with
+    the kernels' prefetch, nothing else) over the bench's X where NumPy put it, 16 bytes past a
+    page, against over a copy that starts on a 64-byte line, on 1 and 2 threads, in turn each
+    round.  As placed, a row of 64 bytes (d = 16) touches two lines and one of 1 KB seventeen."""
+    from mbgd_fast._validation import aligned_copy
+
+    X = dataset(d)[0]
+    placed = {"as placed": X, "on a line": aligned_copy(X, X.dtype)}
+    rows = np.random.default_rng(1).permutation(len(X))
+    expect = float(X.sum(dtype=np.float64))
+    sums = []
+
+    def run(cell, r):
+        total = _native.probe_read(placed[cell[0]], rows, cell[1])
+        return lambda: sums.append(total)
+
+    benchmark.group = f"paired shuffled read d={d}"
+    cells = [(p, t) for p in placed for t in THREADS]
+    sec = paired_rounds(benchmark, cells, run, 15)
+    ok = all(abs(s - expect) <= 1e-3 * max(1.0, abs(expect)) + 1e-3 * X.size ** 0.5 for s in sums)
+    record(backend="paired-shuffled-line", d=d, bytes=X.nbytes, rounds=len(sec[cells[0]]),
+           offset=int(X.ctypes.data % 64),
+           gbs={f"{p} {t}t": X.nbytes / float(np.median(sec[(p, t)])) / 1e9 for p, t in cells},
+           ratio={f"{t}t": float(np.median(sec[("as placed", t)] / sec[("on a line", t)]))
+                  for t in THREADS},
+           check=f"every read's sum ~ {expect:.6g}: {ok}", ok=bool(ok))
+    assert ok
+
+
+#: (d, epochs, b): rows of one line (d = 16) at the fewest epochs that copy X onto a line and
+#: at 10; rows of 256 bytes (d = 64, 5 lines off a line, 4 on one) at the fewest that copy
+LINE_CELLS = [(16, 4, 1), (16, 4, 256), (16, 16, 256), (64, 16, 256)]
+LINE_ROUNDS = 9
+
+
+@pytest.mark.parametrize("d,epochs,b", LINE_CELLS)
+def test_paired_line_aligned(benchmark, record, dataset, d, epochs, b):
+    """train() on the bench's X where NumPy put it (16 bytes past a page, so a row of 64 bytes
+    touches two cache lines): as it does by default, copying X onto a line first when that pays
+    within the epochs (core.line_aligned), against the same with the copy turned off, and against
+    an X the caller placed on a line (no copy to make), alternated in each round."""
+    from mbgd_fast import core
+    from mbgd_fast._validation import aligned_copy
+
+    X, y = dataset(d)
+    on_line = aligned_copy(X, X.dtype)
+    assert X.ctypes.data % 64 and core.line_aligned(X, epochs) is not X
+    coefs = {}
+
+    def run(cell, r):
+        saved = core.ALIGN_PAYBACK
+        if cell == "kept":
+            core.ALIGN_PAYBACK = np.inf
+        try:
+            res = mf.train(on_line if cell == "on a line" else X, y, batch_size=b, epochs=epochs,
+                           lr=lr_for(d), seed=r, n_threads=2)
+        finally:
+            core.ALIGN_PAYBACK = saved
+        return lambda: coefs.setdefault(r, set()).add(res.coef.tobytes())
+
+    benchmark.group = f"paired line-aligned d={d} epochs={epochs} b={b}"
+    cells = ["copied", "kept", "on a line"]
+    sec = paired_rounds(benchmark, cells, run, LINE_ROUNDS)
+    same = all(len(v) == 1 for v in coefs.values())
+    record(backend="paired-line", d=d, b=b, threads=2, epochs=epochs, rows=len(X),
+           offset=int(X.ctypes.data % 64), rounds=len(sec["kept"]),
+           ms={c: float(np.median(v)) * 1e3 for c, v in sec.items()},
+           ratio={"kept/copied": float(np.median(sec["kept"] / sec["copied"])),
+                  "kept/on a line": float(np.median(sec["kept"] / sec["on a line"]))},
+           check=f"the same weights all three ways in every round: {same}", ok=same)
+    assert same
+
+
 def test_report_prints_the_paired_ratios(tmp_path):
     import json
 

@@ -221,3 +221,27 @@ def test_ratios_on_a_limit_print_the_digits_that_decide():
     assert report._x(2.004, 2.0) == "2.004x"  # rounds to 2.00: it missed (at most 2x)
     assert report._x(4.96, 5.0, 1) == "4.96x"
     assert report._x(4.8, 5.0, 1) == "4.8x"
+
+
+def test_rows_on_a_cache_line_the_ceiling_and_the_copy(tmp_path):
+    # a slow run (61% of 40 GB/s at d = 256) with the paired ceiling over X where NumPy put it
+    # (34 GB/s: 85%) and over a copy on a line (36 GB/s: 90%), and the copy's paired rounds
+    cells = [bench(dict(backend="paired-shuffled-line", d=256, bytes=1e9, rounds=15, offset=16,
+                        gbs={"as placed 1t": 20.0, "as placed 2t": 34.0, "on a line 1t": 21.0,
+                             "on a line 2t": 36.0}, ratio={"1t": 1.05, "2t": 1.06}), 1.0),
+             bench(dict(backend="paired-line", d=16, b=256, threads=2, epochs=4, rows=200_000,
+                        offset=16, rounds=9, ms={"copied": 10.0, "kept": 12.5, "on a line": 9.5},
+                        ratio={"kept/copied": 1.25, "kept/on a line": 1.32}), 1.0)]
+    path = tmp_path / "run.json"
+    run(tmp_path, 2.4e7)  # writes the run's cells there
+    old = json.loads(path.read_text())
+    path.write_text(json.dumps({"benchmarks": old["benchmarks"] + cells}))
+    rows, bandwidth, shuffled, paired, _ = report.load([str(path)])
+    lines = []
+    report.targets(rows, report.fit_systems(rows), bandwidth, shuffled, paired, lines.append)
+    assert ("the shuffled-row ceiling is 90% of it (in paired rounds 85% over X where NumPy put "
+            "it, 16 bytes past a cache line, and 90% over a copy on a line); train() reached") in "\n".join(lines)
+    full = full_report(tmp_path)
+    assert ("The same in paired rounds (15), d=256: the bench's X, 16 bytes past a cache line, "
+            "20.0 / 34.0 GB/s on 1 / 2 threads; a copy on a line, 21.0 / 36.0 GB/s (1.05x / 1.06x)") in full
+    assert "| 16 | 4 | 256 | 12.50 | 10.00 | 9.50 | 1.25x | 1.32x |" in full

@@ -40,7 +40,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from . import losses
-from .core import OPTIMIZERS, train
+from .core import OPTIMIZERS, _resolve_backend, line_aligned, train
 from .schedules import Constant, InvScaling, Schedule
 
 REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
@@ -545,6 +545,8 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
         else:
             targets = [1] if K == 2 else range(K)
             coefs, intercepts = [], []
+            if _resolve_backend(self.backend, X) == "cpu":  # one copy onto a line for all K fits
+                X = line_aligned(X, epochs * len(targets), bool(self.shuffle))
             for j, k in enumerate(targets):
                 yk = np.where(index == k, 1.0, -1.0).astype(X.dtype)
                 sc = None if split is None else (split[0], split[1], self._scorer_binary)

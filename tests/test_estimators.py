@@ -287,3 +287,28 @@ if __name__ == "__main__":  # prints the README table
     print("|---|---|---:|---:|---:|")
     for name, metric, ref, b1, b32 in quality_table():
         print(f"| {name} | {metric} | {ref:.4f} | {b1:.4f} | {b32:.4f} |")
+
+
+def test_one_vs_rest_copies_X_onto_a_line_once(monkeypatch):
+    """The K binary fits share one copy of an X off a cache line (their epochs together pay for
+    it), not one each, and fit the same bits as on an X already on a line."""
+    from mbgd_fast import core
+    from mbgd_fast._validation import aligned_empty
+
+    rng = np.random.default_rng(0)
+    X0 = rng.standard_normal((300, 16)).astype(np.float32)  # rows of one line
+    y = np.digitize(X0[:, 0] + X0[:, 1], [-0.5, 0.5])  # 3 classes
+    buf = aligned_empty(X0.nbytes + 64, np.uint8)
+    X = buf[16 : 16 + X0.nbytes].view(np.float32).reshape(X0.shape)
+    X[...] = X0
+    copies = []
+    real = core.aligned_copy
+    monkeypatch.setattr(core, "aligned_copy",
+                        lambda a, dt: (copies.append(a) if a.ndim == 2 else None) or real(a, dt))
+    kw = dict(max_iter=3, tol=None, batch_size=8, random_state=0)
+    off = MBGDClassifier(**kw).fit(X, y)  # 3 fits x 3 epochs: one copy (one fit's 3: none)
+    assert len(copies) == 1
+    on = MBGDClassifier(**kw).fit(real(X0, np.float32), y)
+    assert len(copies) == 1
+    assert off.coef_.tobytes() == on.coef_.tobytes()
+    assert off.intercept_.tobytes() == on.intercept_.tobytes()
