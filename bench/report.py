@@ -95,6 +95,10 @@ def curve_table(d, info, say):
         cells = [f"{info['sps'][f'{t}t b={b}']:.3g}" for b in bs]
         say(f"| {t} thread{'s' * (t > 1)}, samples/s | " + " | ".join(cells) +
             f" | {info['flat'][str(t)]:.2f}x |")
+    for t in threads if "vs_best" in info else ():
+        vb = info["vs_best"][str(t)]
+        say(f"| {t} thread{'s' * (t > 1)}, seconds vs the best b's (b={vb['best']}) | " +
+            " | ".join(f"{vb['ratio'][str(b)]:.2f}x" for b in bs) + " | |")
     say("| 2 threads / 1 thread | " + " | ".join(f"{info['scale'][str(b)]:.2f}x" for b in bs)
         + " | |")
 
@@ -363,8 +367,15 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
     cells, ok, limit = [], None, []
     for d, info in sorted(paired.get("curve", {}).items()):
         for t, v in sorted(info["flat"].items()):
+            if "vs_best" in info:  # each b against the best b, paired (since session 27)
+                vb = info["vs_best"][t]
+                worst = max(vb["ratio"], key=lambda b: vb["ratio"][b])
+                v = vb["ratio"][worst]
+                cells.append(f"d={d} {t}t {_x(v, 2.0)} (b={worst} vs b={vb['best']}; each "
+                             f"round's slowest b vs its fastest {info['flat'][t]:.2f}x)")
+            else:  # runs before session 27: each round's slowest b against its fastest
+                cells.append(f"d={d} {t}t {_x(v, 2.0)}")
             ok = (ok is not False) and v <= 2.0
-            cells.append(f"d={d} {t}t {_x(v, 2.0)}")
             best = max(x for k, x in info["sps"].items() if k.startswith(f"{t}t "))
             one = alone.get((d, 1, 1))
             if v > 2.0 and one:

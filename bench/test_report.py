@@ -245,3 +245,25 @@ def test_rows_on_a_cache_line_the_ceiling_and_the_copy(tmp_path):
     assert ("The same in paired rounds (15), d=256: the bench's X, 16 bytes past a cache line, "
             "20.0 / 34.0 GB/s on 1 / 2 threads; a copy on a line, 21.0 / 36.0 GB/s (1.05x / 1.06x)") in full
     assert "| 16 | 4 | 256 | 12.50 | 10.00 | 9.50 | 1.25x | 1.32x |" in full
+
+
+def test_the_flat_curve_takes_each_b_against_the_best_b(tmp_path):
+    # each round's slowest b against its fastest read 2.2x on 2 threads; each b against the
+    # best b (b = 4), paired, at most 1.8x (b = 1): met, with the other figure beside it
+    info = dict(backend="paired", d=16, rounds=5, flat={"1": 1.5, "2": 2.2},
+                vs_best={"1": {"best": 4, "ratio": {"1": 1.4, "4": 1.0}},
+                         "2": {"best": 4, "ratio": {"1": 1.8, "4": 1.0}}},
+                scale={"1": 1.0, "4": 1.75},
+                sps={"1t b=1": 1e7, "1t b=4": 1.4e7, "2t b=1": 1e7, "2t b=4": 1.8e7})
+    verdicts, text = judge(tmp_path, [bench(info, 1.0)])
+    assert verdict(verdicts, "flat curve") is True
+    assert ("d=16 2t 1.80x (b=1 vs b=4; each round's slowest b vs its fastest 2.20x)") in text
+    full = full_report(tmp_path)
+    assert "| 2 threads, seconds vs the best b's (b=4) | 1.80x | 1.00x | |" in full
+    info["vs_best"]["2"]["ratio"]["1"] = 2.05
+    verdicts, text = judge(tmp_path, [bench(info, 1.0)])
+    assert verdict(verdicts, "flat curve") is False
+    assert "d=16 2t 2.05x (b=1 vs b=4" in text
+    del info["vs_best"]  # a run before session 27: its slowest-vs-fastest figure decides
+    verdicts, text = judge(tmp_path, [bench(info, 1.0)])
+    assert verdict(verdicts, "flat curve") is False and "d=16 2t 2.20x" in text
