@@ -290,7 +290,7 @@ def test_paired_shuffled_read_on_a_line(benchmark, record, dataset, d):
 
 
 #: (d, epochs, b): rows of one line (d = 16) at the fewest epochs that copy X onto a line and
-#: at 10; rows of 256 bytes (d = 64, 5 lines off a line, 4 on one) at the fewest that copy
+#: at 16; rows of 256 bytes (d = 64, 5 lines off a line, 4 on one) at the fewest that copy
 LINE_CELLS = [(16, 4, 1), (16, 4, 256), (16, 16, 256), (64, 16, 256)]
 LINE_ROUNDS = 9
 

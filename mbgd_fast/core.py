@@ -354,6 +354,7 @@ def line_aligned(X, passes, shuffle=True):
         return X
     return aligned_copy(X, X.dtype)
 
+
 def _make_kernel(backend, spec, X, y, sw):
     if isinstance(X, outofcore.MemmapSource):
         return outofcore.WindowedKernel(functools.partial(_make_kernel, backend), spec, X, y, sw)

@@ -282,13 +282,6 @@ def test_quality_matches_sklearn():
         assert abs(b32 - ref) <= 0.02, (name, ref, b32)
 
 
-if __name__ == "__main__":  # prints the README table
-    print("| dataset | metric | SGD (scikit-learn) | MBGD b=1 | MBGD b=32 |")
-    print("|---|---|---:|---:|---:|")
-    for name, metric, ref, b1, b32 in quality_table():
-        print(f"| {name} | {metric} | {ref:.4f} | {b1:.4f} | {b32:.4f} |")
-
-
 def test_one_vs_rest_copies_X_onto_a_line_once(monkeypatch):
     """The K binary fits share one copy of an X off a cache line (their epochs together pay for
     it), not one each, and fit the same bits as on an X already on a line."""
@@ -312,3 +305,11 @@ def test_one_vs_rest_copies_X_onto_a_line_once(monkeypatch):
     assert len(copies) == 1
     assert off.coef_.tobytes() == on.coef_.tobytes()
     assert off.intercept_.tobytes() == on.intercept_.tobytes()
+
+
+if __name__ == "__main__":  # prints the README table
+    print("| dataset | metric | SGD (scikit-learn) | MBGD b=1 | MBGD b=32 |")
+    print("|---|---|---:|---:|---:|")
+    for name, metric, ref, b1, b32 in quality_table():
+        print(f"| {name} | {metric} | {ref:.4f} | {b1:.4f} | {b32:.4f} |")
+

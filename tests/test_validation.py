@@ -156,6 +156,7 @@ def test_shuffled_epochs_copy_X_onto_a_line_when_it_pays(monkeypatch, dtype):
 
     copies = []
     real = core.aligned_copy
+
     def spy(a, dt):  # copies of X (not the weights' at each epoch)
         if a.ndim == 2:
             copies.append(a)
