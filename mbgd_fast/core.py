@@ -309,10 +309,11 @@ def _check_data_finite(X, y):
 #: copy X onto a cache line when the passes over it times the share of its lines that its
 #: placement adds reach this.  A shuffled epoch reads every line a row touches; NumPy starts a
 #: large array 16 bytes past a page, so a 64-byte row (d = 16, float32) touches two lines, not
-#: one, and a 1 KB row 17, not 16.  The copy costs about 3 shuffled epochs' worth of the lines
-#: it saves: 1.6 ms a 12.8 MB copy into reused memory, 112 ms a 205 MB one into fresh pages,
-#: against 1.7 and 2.1 ms saved an epoch (d = 16 and 256, N = 200,000, b = 256, 2 threads);
-#: 4 leaves a margin.  bench/test_bench_paired.py::test_paired_line_aligned measures it
+#: one, and a 1 KB row 17, not 16.  Here the copy cost 1.6 ms for 12.8 MB into reused memory
+#: and 112 ms for 205 MB into fresh pages, against 1.7 and 2.1 ms saved an epoch (d = 16 and
+#: 256, N = 200,000, b = 256, 2 threads): passes times the share of lines saved of 1 and 3.3
+#: paid for it; 4 leaves a margin.  bench/test_bench_paired.py::test_paired_line_aligned
+#: measures it (docs/ab-session27.txt)
 ALIGN_PAYBACK = 4.0
 #: ... unless X is larger than this share of the machine's memory (the copy doubles it)
 ALIGN_MAX_MEMORY = 1 / 8
