@@ -23,6 +23,13 @@ import numpy as np
 from mbgd_fast import costmodel
 
 
+#: the paired cells' backends (bench/test_bench_paired.py, test_bench_estimators.py) and where
+#: load() keeps their extra_info in `paired`: by d, or one a run
+PAIRED_BY_D = {"paired": "curve", "paired-loss": "loss", "paired-sklearn": "sklearn",
+               "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line"}
+PAIRED_ONE = {"paired-draw": "draw-paired", "paired-draw-bound": "draw-bound"}
+
+
 def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
@@ -40,40 +47,26 @@ def load(paths):
             data = json.load(fh)
         for bm in data["benchmarks"]:
             info, med = bm["extra_info"], bm["stats"]["median"]
-            if info.get("backend") == "numpy-sum":
+            backend = info.get("backend")
+            if backend == "numpy-sum":
                 bandwidth[info["threads"]] = info["bytes"] / med
                 continue
-            if info.get("backend") == "paired":
-                paired["curve"][info["d"]] = info
+            if backend in PAIRED_BY_D:  # paired rounds of one d: their extra_info, by d
+                paired.setdefault(PAIRED_BY_D[backend], {})[info["d"]] = info
                 continue
-            if info.get("backend") == "paired-loss":
-                paired["loss"][info["d"]] = info
+            if backend in PAIRED_ONE:  # paired rounds run once a run
+                paired[PAIRED_ONE[backend]] = info
                 continue
-            if info.get("backend") == "paired-sklearn":
-                paired["sklearn"][info["d"]] = info
+            if backend in ("draw", "draw-next_raw"):
+                paired[backend] = (info["rows"], med)
                 continue
-            if info.get("backend") == "paired-draw":
-                paired["draw-paired"] = info
-                continue
-            if info.get("backend") == "paired-draw-bound":
-                paired["draw-bound"] = info
-                continue
-            if info.get("backend") == "paired-partial_fit":
-                paired.setdefault("partial_fit", {})[info["d"]] = info
-                continue
-            if info.get("backend") in ("draw", "draw-next_raw"):
-                paired[info["backend"]] = (info["rows"], med)
-                continue
-            if info.get("backend") == "numpy-permutation":
+            if backend == "numpy-permutation":
                 permutation = (info["rows"], med)
                 continue
-            if info.get("backend") == "paired-shuffled-line":
-                paired.setdefault("shuffled-line", {})[info["d"]] = info
-                continue
-            if info.get("backend") == "paired-line":
+            if backend == "paired-line":
                 paired.setdefault("line", {}).setdefault("all", []).append(info)
                 continue
-            if info.get("backend") == "shuffled-read":
+            if backend == "shuffled-read":
                 shuffled[(info["d"], info["threads"])] = info["bytes"] / med
                 continue
             if "samples" not in info:
