@@ -261,18 +261,19 @@ MBGD_INLINE void FN(dot2x4_tail)(const REAL *restrict Wa, const REAL *restrict W
 
 /* z[q ldz + m] += W_m . x_q for two outputs m and four rows q in one pass: each loaded
  * element of W serves four rows (eight accumulators of eight lanes, summed as trees). */
-#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
-/* The end of the intrinsic dot2x4s: the eight accumulators' lane sums (eight lanes each,
- * lane8_sum's trees side by side: m = lanes k + (k + 4), then (m0 + m2) + (m1 + m3)), then
- * the tail from x[j], added to z. */
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* The end of the AVX2 dot2x4, whose scores are interleaved by output as scores4 leaves them
+ * for softmax4: the eight accumulators' lane sums (eight lanes each, lane8_sum's trees side by
+ * side: m = lanes k + (k + 4), then (m0 + m2) + (m1 + m3)), the tail from x[j] added to each
+ * sum as dot2x4_tail adds it, then z[q] = bias[0] + output a's sum with row q and
+ * z[4 + q] = bias[1] + output b's. */
 MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 b0, __m256 b1,
                                 __m256 b2, __m256 b3, const float *restrict Wa,
                                 const float *restrict Wb, const float *restrict x0,
                                 const float *restrict x1, const float *restrict x2,
                                 const float *restrict x3, int64_t j, int64_t n, float *z,
-                                int64_t ldz)
+                                const float *bias)
 {
-    /* s = [a0 a1 a2 a3 | b0 b1 b2 b3] */
 #define MBGD_HI_LO(p, q)                                                                      \
     _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20), _mm256_permute2f128_ps(p, q, 0x31))
     const __m256 m01 = MBGD_HI_LO(a0, b0), m23 = MBGD_HI_LO(a1, b1);
@@ -280,71 +281,36 @@ MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m2
 #undef MBGD_HI_LO
     const __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(m01, m23), _mm256_unpackhi_ps(m01, m23));
     const __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(m45, m67), _mm256_unpackhi_ps(m45, m67));
+    /* v = [a0 a1 a2 a3 | b0 b1 b2 b3] */
     const __m256 v = _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xEE));
-    const __m128 va = _mm256_castps256_ps128(v), vb = _mm256_extractf128_ps(v, 1);
-    float s[8]; /* [a0 b0 a1 b1 a2 b2 a3 b3], as the C loop's */
-    _mm_storeu_ps(s, _mm_unpacklo_ps(va, vb));
-    _mm_storeu_ps(s + 4, _mm_unpackhi_ps(va, vb));
-    FN(dot2x4_tail)(Wa, Wb, x0, x1, x2, x3, j, n, s, z, ldz);
+    const __m128 ba = _mm_set1_ps(bias[0]), bb = _mm_set1_ps(bias[1]);
+    if (j == n) {
+        _mm_storeu_ps(z, _mm_add_ps(ba, _mm256_castps256_ps128(v)));
+        _mm_storeu_ps(z + 4, _mm_add_ps(bb, _mm256_extractf128_ps(v, 1)));
+        return;
+    }
+    float s[8];
+    _mm256_storeu_ps(s, v);
+    const float *xs[4] = {x0, x1, x2, x3};
+    for (; j < n; j++)
+        for (int q = 0; q < 4; q++) {
+            s[q] += Wa[j] * xs[q][j];
+            s[4 + q] += Wb[j] * xs[q][j];
+        }
+    _mm_storeu_ps(z, _mm_add_ps(ba, _mm_loadu_ps(s)));
+    _mm_storeu_ps(z + 4, _mm_add_ps(bb, _mm_loadu_ps(s + 4)));
 }
-#endif
-#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
-/* The AVX-512 float32 variant: sixteen lanes per accumulator (GCC compiled the C loop below
- * to eight-lane vectors, each x_q loaded twice), folded to eight (lanes k + (k + 8)) for
- * AVX2's trees, a last eight-wide step when n mod 16 >= 8.  Other sums than the AVX2 and
- * generic variants (other last bits). */
+
+/* The AVX2 float32 variant in intrinsics, z[4 m + q] = bias[m] + W_m . x_q (scores4's
+ * interleaved scores): GCC compiled the C loop below with each x_q loaded twice (ten loads per
+ * eight FMAs) and its accumulators stored to the stack and summed from there.  The same lane
+ * sums and trees: softmax weights trained at d = 256 were the same bits as with the C loop;
+ * at d = 37 (a tail past the last 8) they differed in the last bits (at most 3e-9 after two
+ * epochs). */
 static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb,
                               const float *restrict x0, const float *restrict x1,
                               const float *restrict x2, const float *restrict x3, int64_t n,
-                              float *z, int64_t ldz)
-{
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    int64_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        const __m512 wa = _mm512_loadu_ps(Wa + j), wb = _mm512_loadu_ps(Wb + j);
-        __m512 e0 = _mm512_loadu_ps(x0 + j), e1 = _mm512_loadu_ps(x1 + j);
-        __m512 e2 = _mm512_loadu_ps(x2 + j), e3 = _mm512_loadu_ps(x3 + j);
-        __asm__("" : "+v"(e0), "+v"(e1), "+v"(e2), "+v"(e3)); /* each x_q loaded once */
-        a0 = _mm512_fmadd_ps(wa, e0, a0);
-        a1 = _mm512_fmadd_ps(wa, e1, a1);
-        a2 = _mm512_fmadd_ps(wa, e2, a2);
-        a3 = _mm512_fmadd_ps(wa, e3, a3);
-        b0 = _mm512_fmadd_ps(wb, e0, b0);
-        b1 = _mm512_fmadd_ps(wb, e1, b1);
-        b2 = _mm512_fmadd_ps(wb, e2, b2);
-        b3 = _mm512_fmadd_ps(wb, e3, b3);
-    }
-#define MBGD_FOLD(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1))
-    __m256 c0 = MBGD_FOLD(a0), c1 = MBGD_FOLD(a1), c2 = MBGD_FOLD(a2), c3 = MBGD_FOLD(a3);
-    __m256 d0 = MBGD_FOLD(b0), d1 = MBGD_FOLD(b1), d2 = MBGD_FOLD(b2), d3 = MBGD_FOLD(b3);
-#undef MBGD_FOLD
-    if (j + 8 <= n) {
-        const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j);
-        const __m256 e0 = _mm256_loadu_ps(x0 + j), e1 = _mm256_loadu_ps(x1 + j);
-        const __m256 e2 = _mm256_loadu_ps(x2 + j), e3 = _mm256_loadu_ps(x3 + j);
-        c0 = _mm256_fmadd_ps(wa, e0, c0);
-        c1 = _mm256_fmadd_ps(wa, e1, c1);
-        c2 = _mm256_fmadd_ps(wa, e2, c2);
-        c3 = _mm256_fmadd_ps(wa, e3, c3);
-        d0 = _mm256_fmadd_ps(wb, e0, d0);
-        d1 = _mm256_fmadd_ps(wb, e1, d1);
-        d2 = _mm256_fmadd_ps(wb, e2, d2);
-        d3 = _mm256_fmadd_ps(wb, e3, d3);
-        j += 8;
-    }
-    FN(dot2x4_end)(c0, c1, c2, c3, d0, d1, d2, d3, Wa, Wb, x0, x1, x2, x3, j, n, z, ldz);
-}
-#elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
-/* The AVX2 float32 variant in intrinsics: GCC compiled the C loop below with each x_q loaded
- * twice (ten loads per eight FMAs) and its accumulators stored to the stack and summed from
- * there.  The same lane sums and trees: softmax weights trained at d = 256 were the same bits
- * as with the C loop; at d = 37 (a tail past the last 8) they differed in the last bits
- * (at most 3e-9 after two epochs). */
-static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb,
-                              const float *restrict x0, const float *restrict x1,
-                              const float *restrict x2, const float *restrict x3, int64_t n,
-                              float *z, int64_t ldz)
+                              float *z, const float *bias)
 {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -364,7 +330,7 @@ static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb
         b2 = _mm256_fmadd_ps(wb, e2, b2);
         b3 = _mm256_fmadd_ps(wb, e3, b3);
     }
-    FN(dot2x4_end)(a0, a1, a2, a3, b0, b1, b2, b3, Wa, Wb, x0, x1, x2, x3, j, n, z, ldz);
+    FN(dot2x4_end)(a0, a1, a2, a3, b0, b1, b2, b3, Wa, Wb, x0, x1, x2, x3, j, n, z, bias);
 }
 #else
 static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
@@ -488,6 +454,19 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
     default: break;
     }
 }
+#elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* z[4 k + q] = W_k . x_q + b[k] for the K outputs of four rows, interleaved as softmax4 takes
+ * them (as the AVX-512 variant's): two outputs per pass (dot2x4's sums and trees, so the
+ * scores are the same bits as with the rows' layout, b[k] + the sum either way). */
+static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
+                               int64_t K, REAL *z)
+{
+    int64_t k = 0;
+    for (; k + 2 <= K; k += 2)
+        FN(dot2x4)(W + k * d, W + (k + 1) * d, xs[0], xs[1], xs[2], xs[3], d, z + 4 * k, b + k);
+    if (k < K)
+        for (int64_t q = 0; q < 4; q++) z[4 * k + q] = b[k] + FN(dot)(W + k * d, xs[q], d);
+}
 #else
 /* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: two outputs per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
@@ -508,16 +487,18 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
 #define MBGD_ZROWS 4
 
 /* A_k += c_qk x_q for four outputs k and four rows q, rows in order (the same sums, in the
- * same order, as four calls of axpy4); c holds row q's four coefficients at c + q ldc. */
+ * same order, as four calls of axpy4); row q's coefficient of output m is c[q ldc + m ldm]. */
 static inline void FN(axpy4x4)(REAL *restrict A0, REAL *restrict A1, REAL *restrict A2,
-                               REAL *restrict A3, const REAL *c, int64_t ldc,
+                               REAL *restrict A3, const REAL *c, int64_t ldc, int64_t ldm,
                                const REAL *restrict x0, const REAL *restrict x1,
                                const REAL *restrict x2, const REAL *restrict x3, int64_t n)
 {
-    const REAL c00 = c[0], c01 = c[1], c02 = c[2], c03 = c[3];
-    const REAL c10 = c[ldc], c11 = c[ldc + 1], c12 = c[ldc + 2], c13 = c[ldc + 3];
-    const REAL c20 = c[2 * ldc], c21 = c[2 * ldc + 1], c22 = c[2 * ldc + 2], c23 = c[2 * ldc + 3];
-    const REAL c30 = c[3 * ldc], c31 = c[3 * ldc + 1], c32 = c[3 * ldc + 2], c33 = c[3 * ldc + 3];
+#define MBGD_C(q, m) c[(q) * ldc + (m) * ldm]
+    const REAL c00 = MBGD_C(0, 0), c01 = MBGD_C(0, 1), c02 = MBGD_C(0, 2), c03 = MBGD_C(0, 3);
+    const REAL c10 = MBGD_C(1, 0), c11 = MBGD_C(1, 1), c12 = MBGD_C(1, 2), c13 = MBGD_C(1, 3);
+    const REAL c20 = MBGD_C(2, 0), c21 = MBGD_C(2, 1), c22 = MBGD_C(2, 2), c23 = MBGD_C(2, 3);
+    const REAL c30 = MBGD_C(3, 0), c31 = MBGD_C(3, 1), c32 = MBGD_C(3, 2), c33 = MBGD_C(3, 3);
+#undef MBGD_C
 #pragma omp simd
     for (int64_t j = 0; j < n; j++) {
         const REAL a = x0[j], b = x1[j], e = x2[j], f = x3[j];
@@ -660,8 +641,10 @@ static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
         FN(terms4_in)(acc, c, K, xs, d, data, pf, 0);
 }
 #else
-/* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c + q K),
- * four outputs per pass; the sample `pf` (when not -1) is prefetched mid-way through. */
+/* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs, c_qk where
+ * softmax4 leaves it (the AVX2 float32 variant: at c[4 k + q], interleaved; the others: at
+ * c[q K + k]), four outputs per pass; the sample `pf` (when not -1) is prefetched mid-way
+ * through. */
 #undef MBGD_TERMS4_FRESH
 #define MBGD_TERMS4_FRESH 0
 static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
@@ -669,15 +652,20 @@ static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                               int fresh)
 {
     (void)fresh; /* not taken (MBGD_TERMS4_FRESH 0): the sums are cleared first */
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+    const int64_t lq = 1, lk = 4; /* c_qk at c[q lq + k lk] */
+#else
+    const int64_t lq = K, lk = 1;
+#endif
     int64_t m4 = 0;
     for (; m4 + 4 <= K; m4 += 4) {
         if (m4 == 4 && pf >= 0) FN(prefetch_sample)(data, pf, d);
         FN(axpy4x4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d, acc + (m4 + 3) * d,
-                    c + m4, K, xs[0], xs[1], xs[2], xs[3], d);
+                    c + m4 * lk, lq, lk, xs[0], xs[1], xs[2], xs[3], d);
     }
     if (K < 8 && pf >= 0) FN(prefetch_sample)(data, pf, d);
     for (int64_t k = m4; k < K; k++)
-        FN(axpy1x4)(acc + k * d, c + k, K, xs[0], xs[1], xs[2], xs[3], d);
+        FN(axpy1x4)(acc + k * d, c + k * lk, lq, xs[0], xs[1], xs[2], xs[3], d);
 }
 #endif
 
@@ -1106,7 +1094,7 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
     return LOG(s) - zc;
 }
 
-#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 /*
  * softmax_row for the four rows of a block, in place on their scores as scores4 leaves them,
  * interleaved (row q's score k at z[4 k + q]), with the rest of accumulate's work per row: on
@@ -1115,10 +1103,11 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
  * z_qk - z_qk (0, or NaN when a score is not finite) and, when csq is not NULL, csq[q] the sum
  * of c_qk^2.  Each row gets softmax_row's operations in the same order (the same bits), the
  * four rows side by side in one vector: the maximum as _mm_max_ps(v, m), which is
- * v > m ? v : m, the clamp as _mm_max_ps(t, lo), which is t > lo ? t : lo.  Any K.  Against
- * the other variants' softmax4, which copies the rows into such a layout and back, and with
- * scores4 storing each output's four scores at once: paired epochs at d = 256, b = 256
- * 1.09-1.10x in L3 (1 thread), 1.05-1.07x out of cache (2 threads).
+ * v > m ? v : m, the clamp as _mm_max_ps(t, lo), which is t > lo ? t : lo.  Any K.  The
+ * AVX-512 and AVX2 float32 variants (their scores4 store each output's four scores at once).
+ * AVX-512, against the portable softmax4, which copies the rows into such a layout and back:
+ * paired epochs at d = 256, b = 256 1.09-1.10x in L3 (1 thread), 1.05-1.07x out of cache
+ * (2 threads).
  */
 static inline int FN(softmax4_takes)(int64_t K) { return K >= 1; }
 
@@ -1728,7 +1717,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                     if (gsq_out && csq4[q] != 0)
                         gsq += csq4[q] * ((double)FN(dot)(xs[q], xs[q], d) + fi);
                 }
-            } else { /* a group's last rows, or K > MBGD_SM4_K (not AVX-512): row by row */
+            } else { /* a group's last rows, or K > MBGD_SM4_K (the portable variant): row by row */
                 for (int64_t q = 0; q < nr; q++) {
                     const int64_t i = is[q];
                     const REAL sw = SW ? SW[i] : (REAL)1;
