@@ -178,13 +178,14 @@ def test_softmax_b1_step_takes_the_next_scores_in_the_same_bits(K, isa, monkeypa
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("K", [2, 3, 4, 6, 10, 32, 33])
 def test_softmax_blocks_of_four_rows(K, dtype, isa, monkeypatch):
-    """Softmax batches of b >= 4 take the softmax of four rows at a time (softmax4, K <= 32:
-    even and odd K, its largest K) and the rows past the last four, or every row when K > 32,
-    one by one: weighted, rows of weight 0, with and without an intercept, and the
-    gradient-noise pass (which also sums each row's |g_i|^2).  Rows of 9 and 57 values: the
-    scores' vector loops (16 wide with AVX-512, then 8 wide) and their scalar tails.  K from
-    2 to 6, 10 and 32, 33: the AVX-512 scores and gradient terms take five outputs per pass,
-    then the 1 to 4 left."""
+    """Softmax batches of b >= 4 take the softmax of four rows at a time (softmax4: any K in
+    the AVX2 and AVX-512 float32 variants, on scores interleaved by output; K <= 32 in the
+    portable one: even and odd K, its largest K) and the rows past the last four, or there
+    every row when K > 32, one by one: weighted, rows of weight 0, with and without an
+    intercept, and the gradient-noise pass (which also sums each row's |g_i|^2).  Rows of 9
+    and 57 values: the scores' vector loops (16 wide with AVX-512, then 8 wide) and their
+    scalar tails.  K from 2 to 6, 10 and 32, 33: the AVX-512 scores and gradient terms take
+    five outputs per pass, then the 1 to 4 left; the AVX2 ones two and four."""
     if isa:
         monkeypatch.setenv("MBGD_FAST_ISA", isa)
     for d in (9, 57):
