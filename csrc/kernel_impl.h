@@ -259,8 +259,9 @@ MBGD_INLINE void FN(dot2x4_tail)(const REAL *restrict Wa, const REAL *restrict W
     }
 }
 
-/* z[q ldz + m] += W_m . x_q for two outputs m and four rows q in one pass: each loaded
- * element of W serves four rows (eight accumulators of eight lanes, summed as trees). */
+/* W_m . x_q for two outputs m and four rows q in one pass: each loaded element of W serves
+ * four rows (eight accumulators of eight lanes, summed as trees).  The portable dot2x4 adds
+ * them to z[q ldz + m]; the AVX2 float32 one writes bias[m] + them to z[4 m + q]. */
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
 /* The end of the AVX2 dot2x4, whose scores are interleaved by output as scores4 leaves them
  * for softmax4: the eight accumulators' lane sums (eight lanes each, lane8_sum's trees side by
