@@ -1688,7 +1688,9 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
          * after the softmax, mid-way through the sums), not four at once: out of cache that
          * measured 1.17x on 2 threads and 1.07x on 1 (d = 256, b = 256), and a finer spread,
          * a few lines before each pass, 0.81x (docs/performance.md).  Without hardware
-         * counters here the cause is a guess: a 68-line burst beyond the core's miss slots. */
+         * counters here the cause is a guess: a 68-line burst beyond the core's miss slots.
+         * Without it at all these batches ran 0.80-0.81x; 4 or 16 rows ahead as 8, 2 rows
+         * 0.86-0.88x (session 29, docs/prefetch-builds-session29.txt). */
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
             const REAL *xs[MBGD_ZROWS];

@@ -9,6 +9,9 @@ median over rounds of base / setting (above 1: faster than base).
 
     python docs/ab-session28-prefetch.py ROUNDS NAME=SETTINGS ...   (the first NAME is the base)
     e.g. python docs/ab-session28-prefetch.py 9 base= pf2_8=XP_PF2:8
+Session 29 ran it over docs/ab-session29-knobs.patch's build too (XP_TREE; SQ=1 adds squared
+loss's cells), with that build's XP_PRIME, XP_PRIMEG and XP_PRIME1 (every XP_ setting but
+XP_TREE is cleared before each cell): docs/ab-session29-pages.txt.
 """
 import os, sys, time
 import numpy as np
@@ -26,7 +29,7 @@ res={}
 for r in range(int(sys.argv[1])):
     for loss,th in cases:
         for name,env in variants:
-            for k in ("XP_PFB","XP_NTA","XP_SMROWS","XP_PF2"): os.environ.pop(k,None)
+            for k in [k for k in os.environ if k.startswith("XP_") and k != "XP_TREE"]: os.environ.pop(k)
             for kv in filter(None, env.split(",")):
                 k,v=kv.split(":"); os.environ[k]=v
             t=time.perf_counter()
