@@ -78,6 +78,12 @@ def test_softmax_loops_build_and_check(build):
         m = re.search(part + r"\s+([0-9.]+) ns/row\s+([0-9.]+) cycles per FMA instruction", out)
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
     assert_refused(exe, "0", says="reps must be >= 1")
+    # the arrays off a cache line, as NumPy places a large X: the scores still check
+    off = subprocess.run([str(exe), "50"], capture_output=True, text=True,
+                         env={**os.environ, "XOFF": "4", "WOFF": "4", "AOFF": "4"})
+    assert off.returncode == 0 and "X, W, sums 4, 4, 4 floats past a line" in off.stdout, off.stdout + off.stderr
+    bad = subprocess.run([str(exe), "50"], capture_output=True, text=True, env={**os.environ, "XOFF": "16"})
+    assert bad.returncode == 2 and "XOFF, WOFF and AOFF must be 0-15 floats" in bad.stderr, bad.stdout + bad.stderr
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

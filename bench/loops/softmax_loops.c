@@ -8,7 +8,9 @@
  *   scores4   the K = 10 scores of four rows (AVX-512: five outputs per pass, dotNx4; AVX2:
  *             two, dot2x4),
  *   gradient  the four rows' terms added to the K x d sums (terms4),
- * the way the kernel calls them, on 16 rows of d = 256 kept in L1.  It also times a chain of
+ * the way the kernel calls them, on 16 rows of d = 256 kept in L1, each array on a cache line
+ * unless XOFF, WOFF or AOFF in the environment put X, W or the sums that many floats past one
+ * (NumPy places a large X 4 floats past a line).  It also times a chain of
  * dependent integer adds, one per cycle, to estimate the clock, and prints, per row, the
  * nanoseconds and the cycles per FMA instruction of each part (K d / 16 = 160 such FMAs per
  * row each with AVX-512, K d / 8 = 320 with AVX2; two FMA pipes make 0.5 the floor).
@@ -73,7 +75,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "softmax_loops: reps must be >= 1, got %ld\n", reps);
         return 2;
     }
-    static float W[KOUT * D], b[KOUT], X[ROWS * D], z[ROWS * KOUT], acc[KOUT * D];
+    static float Wl[KOUT * D + 16] __attribute__((aligned(64))), b[KOUT],
+        Xl[ROWS * D + 16] __attribute__((aligned(64))), z[ROWS * KOUT],
+        accl[KOUT * D + 16] __attribute__((aligned(64)));
+    const char *off[3] = {getenv("XOFF"), getenv("WOFF"), getenv("AOFF")};
+    int xo = off[0] ? atoi(off[0]) : 0, wo = off[1] ? atoi(off[1]) : 0, ao = off[2] ? atoi(off[2]) : 0;
+    if (xo < 0 || xo > 15 || wo < 0 || wo > 15 || ao < 0 || ao > 15) {
+        fprintf(stderr, "softmax_loops: XOFF, WOFF and AOFF must be 0-15 floats\n");
+        return 2;
+    }
+    float *W = Wl + wo, *X = Xl + xo, *acc = accl + ao;
     for (int i = 0; i < KOUT * D; i++) W[i] = (float)((i * 37) % 101) * 1e-3f;
     for (int i = 0; i < ROWS * D; i++) X[i] = (float)((i * 53) % 97) * 1e-2f;
     for (int k = 0; k < KOUT; k++) b[k] = 0.1f;
@@ -100,7 +111,7 @@ int main(int argc, char **argv)
         }
         t = now() - t;
         best_s = t < best_s ? t : best_s;
-        memset(acc, 0, sizeof acc);
+        memset(acc, 0, (size_t)KOUT * D * sizeof(float));
         t = now();
         for (long i = 0; i < reps; i++) {
             gradient_rows(acc, z, X);
@@ -111,7 +122,8 @@ int main(int argc, char **argv)
     }
     const double hz = clock_hz(), fmas = KOUT * D / (strcmp(isa, "avx512") ? 8.0 : 16.0);
     const double ns_s = best_s / (double)reps / ROWS * 1e9, ns_g = best_g / (double)reps / ROWS * 1e9;
-    printf("isa %s, clock ~%.2f GHz, scores max relative error %.1e\n", isa, hz * 1e-9, err);
+    printf("isa %s, clock ~%.2f GHz, scores max relative error %.1e; X, W, sums %d, %d, %d floats past a line\n",
+           isa, hz * 1e-9, err, xo, wo, ao);
     const double cyc = 1e-9 * hz / fmas; /* cycles per FMA instruction per ns of a row */
     printf("scores4  %.1f ns/row  %.2f cycles per FMA instruction\n", ns_s, ns_s * cyc);
     printf("gradient %.1f ns/row  %.2f cycles per FMA instruction\n", ns_g, ns_g * cyc);
