@@ -1,12 +1,13 @@
 """Session 29: how the rows' spread costs a shuffled epoch.  The kernel alone
-(NativeKernel.train_slice, its order given, no Python draw), 1 thread, d = 256, b = 256,
+(NativeKernel.train_slice, its order given, no Python draw), 1 thread (--threads 2: two),
+d = 256, b = 256,
 N = 200,000 float32 rows as NumPy placed them: softmax (K = 10) and squared loss, with the
 rows in order, shuffled within consecutive windows of W rows (each window's rows a random
 permutation of themselves, the windows in order: every row once, the reads spread over
 W KB at a time), in blocks of 16 rows kept in order with the blocks shuffled (--blocks16),
 and shuffled over all 200,000.  Alternated rounds, medians, ns a row.
 
-    python docs/shuffle-span-session29.py ROUNDS W ... [--blocks16]
+    python docs/shuffle-span-session29.py ROUNDS W ... [--blocks16] [--threads 2]
     e.g. python docs/shuffle-span-session29.py 7 16 256 1024 4096 16384 65536 --blocks16
 """
 import sys, time
@@ -15,7 +16,9 @@ from mbgd_fast import _native
 from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
 
 d, n, b = 256, 200_000, 256
-args = [a for a in sys.argv[1:] if not a.startswith("--")]
+threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+argv = [a for i, a in enumerate(sys.argv[1:], 1) if not (i > 1 and sys.argv[i - 1] == "--threads")]
+args = [a for a in argv if not a.startswith("--")]
 rounds, windows = int(args[0]) if args else 7, [int(w) for w in args[1:]] or [1024, 4096]
 rng = np.random.default_rng(0)
 X = rng.standard_normal((n, d), dtype=np.float32)
@@ -34,7 +37,7 @@ starts = _batch_starts(n, b, iterations_per_epoch(n, b))
 rates, losses = np.full(len(starts) - 1, 1e-3), np.empty(len(starts) - 1)
 cells = {}
 for loss, y, K in (("softmax", ys, 10), ("squared", yq, 1)):
-    spec = Spec(loss=loss, n_threads=1, n_outputs=K)
+    spec = Spec(loss=loss, n_threads=threads, n_outputs=K)
     ker = _native.NativeKernel(spec, X, y)
     st = State.zeros(spec, d, np.float32)
     for name, rows in orders.items():
@@ -44,4 +47,4 @@ for r in range(rounds):
     for k, f in cells.items():
         t0 = time.perf_counter(); f(); times[k].append((time.perf_counter() - t0) / n * 1e9)
 for k in cells:
-    print(f"{k[0]:8s} 1 thread {k[1]:34s} {np.median(times[k]):6.1f} ns a row")
+    print(f"{k[0]:8s} {threads} thread{'s' if threads > 1 else ' '} {k[1]:34s} {np.median(times[k]):6.1f} ns a row")
