@@ -57,16 +57,19 @@ def _compile(name, tmp_path):
     return exe
 
 
-def run_ok(*cmd):
-    """Runs a built program; asserts exit status 0 and returns its stdout."""
-    out = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+def run_ok(*cmd, env=None):
+    """Runs a built program (with `env` added to the environment); asserts exit status 0 and
+    returns its stdout."""
+    out = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                         env={**os.environ, **env} if env else None)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 
 
-def assert_refused(*cmd, says):
-    """Runs a built program on bad arguments; asserts exit status 2 and the message."""
-    bad = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+def assert_refused(*cmd, says, env=None):
+    """Runs a built program on bad arguments (or `env`); asserts exit status 2 and the message."""
+    bad = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                         env={**os.environ, **env} if env else None)
     assert bad.returncode == 2 and says in bad.stderr, bad.stdout + bad.stderr
 
 
@@ -79,11 +82,9 @@ def test_softmax_loops_build_and_check(build):
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
     assert_refused(exe, "0", says="reps must be >= 1")
     # the arrays off a cache line, as NumPy places a large X: the scores still check
-    off = subprocess.run([str(exe), "50"], capture_output=True, text=True,
-                         env={**os.environ, "XOFF": "4", "WOFF": "4", "AOFF": "4"})
-    assert off.returncode == 0 and "X, W, sums 4, 4, 4 floats past a line" in off.stdout, off.stdout + off.stderr
-    bad = subprocess.run([str(exe), "50"], capture_output=True, text=True, env={**os.environ, "XOFF": "16"})
-    assert bad.returncode == 2 and "XOFF, WOFF and AOFF must be 0-15 floats" in bad.stderr, bad.stdout + bad.stderr
+    off = run_ok(exe, "50", env={"XOFF": "4", "WOFF": "4", "AOFF": "4"})
+    assert "X, W, sums 4, 4, 4 floats past a line" in off, off
+    assert_refused(exe, "50", env={"XOFF": "16"}, says="XOFF, WOFF and AOFF must be 0-15 floats")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
