@@ -302,6 +302,13 @@ MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m2
     _mm_storeu_ps(z + 4, _mm_add_ps(bb, _mm_loadu_ps(s + 4)));
 }
 
+/* e0..e3 = the four rows' vectors at x_q + j, held in registers: folded into the FMAs as
+ * memory operands, GCC loaded each of them once per FMA. */
+#define MBGD_X4_REGS(j)                                                                        \
+    __m256 e0 = _mm256_loadu_ps(x0 + (j)), e1 = _mm256_loadu_ps(x1 + (j));                     \
+    __m256 e2 = _mm256_loadu_ps(x2 + (j)), e3 = _mm256_loadu_ps(x3 + (j));                     \
+    __asm__("" : "+x"(e0), "+x"(e1), "+x"(e2), "+x"(e3))
+
 /* The AVX2 float32 variant in intrinsics, z[4 m + q] = bias[m] + W_m . x_q (scores4's
  * interleaved scores): GCC compiled the C loop below with each x_q loaded twice (ten loads per
  * eight FMAs) and its accumulators stored to the stack and summed from there.  The same lane
@@ -318,10 +325,7 @@ static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb
     int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
         const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j);
-        __m256 e0 = _mm256_loadu_ps(x0 + j), e1 = _mm256_loadu_ps(x1 + j);
-        __m256 e2 = _mm256_loadu_ps(x2 + j), e3 = _mm256_loadu_ps(x3 + j);
-        /* in registers: folded into the FMAs as memory operands they were loaded twice */
-        __asm__("" : "+x"(e0), "+x"(e1), "+x"(e2), "+x"(e3));
+        MBGD_X4_REGS(j);
         a0 = _mm256_fmadd_ps(wa, e0, a0);
         a1 = _mm256_fmadd_ps(wa, e1, a1);
         a2 = _mm256_fmadd_ps(wa, e2, a2);
@@ -456,13 +460,79 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
     }
 }
 #elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* One output's four sums as dot2x4_end sums each (lane8_sum's tree), the tail from x[j]
+ * added as dot2x4_tail adds it, z[q] = bias + the sum with row q. */
+MBGD_INLINE void FN(dot1x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3,
+                                const float *restrict Wa, const float *const *xs, int64_t j,
+                                int64_t n, float *z, float bias)
+{
+#define MBGD_HI_LO(p, q)                                                                      \
+    _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20), _mm256_permute2f128_ps(p, q, 0x31))
+    const __m256 m01 = MBGD_HI_LO(a0, a1), m23 = MBGD_HI_LO(a2, a3);
+#undef MBGD_HI_LO
+    /* t = [(m0 + m2) of a0, of a2, (m1 + m3) of a0, of a2 | the same of a1, a3] */
+    const __m256 t = _mm256_add_ps(_mm256_unpacklo_ps(m01, m23), _mm256_unpackhi_ps(m01, m23));
+    const __m128 lo = _mm256_castps256_ps128(t), hi = _mm256_extractf128_ps(t, 1);
+    /* [a0 a2 a1 a3] = first two lanes + last two lanes, then put in row order */
+    __m128 v = _mm_add_ps(_mm_shuffle_ps(lo, hi, 0x44), _mm_shuffle_ps(lo, hi, 0xEE));
+    v = _mm_shuffle_ps(v, v, 0xD8);
+    if (j == n) {
+        _mm_storeu_ps(z, _mm_add_ps(_mm_set1_ps(bias), v));
+        return;
+    }
+    float s[4];
+    _mm_storeu_ps(s, v);
+    for (; j < n; j++)
+        for (int q = 0; q < 4; q++) s[q] += Wa[j] * xs[q][j];
+    for (int q = 0; q < 4; q++) z[q] = bias + s[q];
+}
+
+/* dot2x4 for three outputs (W_m = W + m d): twelve accumulators, each x_q vector loaded once
+ * for three outputs, each accumulator's sums in dot2x4's order.  Three passes of three and two
+ * of two for K = 10 against five of two: a whole softmax block's accumulate in L2 (d = 256)
+ * 1.02x faster (session 30). */
+static inline void FN(dot3x4)(const float *restrict W, int64_t d, const float *const *xs,
+                              float *z, const float *bias)
+{
+    const float *restrict Wa = W, *restrict Wb = W + d, *restrict Wc = W + 2 * d;
+    const float *restrict x0 = xs[0], *restrict x1 = xs[1], *restrict x2 = xs[2],
+                *restrict x3 = xs[3];
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+    int64_t j = 0;
+    for (; j + 8 <= d; j += 8) {
+        const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j),
+                     wc = _mm256_loadu_ps(Wc + j);
+        /* row q's vector in one register at a time (twelve accumulators and three weights) */
+#define MBGD_ROW3(q)                                                                           \
+    do {                                                                                       \
+        const __m256 e = _mm256_loadu_ps(x##q + j);                                            \
+        a##q = _mm256_fmadd_ps(wa, e, a##q);                                                   \
+        b##q = _mm256_fmadd_ps(wb, e, b##q);                                                   \
+        c##q = _mm256_fmadd_ps(wc, e, c##q);                                                   \
+    } while (0)
+        MBGD_ROW3(0);
+        MBGD_ROW3(1);
+        MBGD_ROW3(2);
+        MBGD_ROW3(3);
+#undef MBGD_ROW3
+    }
+    FN(dot2x4_end)(a0, a1, a2, a3, b0, b1, b2, b3, Wa, Wb, x0, x1, x2, x3, j, d, z, bias);
+    FN(dot1x4_end)(c0, c1, c2, c3, Wc, xs, j, d, z + 8, bias[2]);
+}
+
 /* z[4 k + q] = W_k . x_q + b[k] for the K outputs of four rows, interleaved as softmax4 takes
- * them (as the AVX-512 variant's): two outputs per pass (dot2x4's sums and trees, so the
- * scores are the same bits as with the rows' layout, b[k] + the sum either way). */
+ * them (as the AVX-512 variant's): three outputs per pass, then two (dot2x4's sums and trees
+ * each way, so the scores are the same bits as with the rows' layout, b[k] + the sum either
+ * way; with d not a multiple of 8, GCC compiles the inlined tails differently, and the last
+ * bits may differ).  The last output of an odd K by dot, as with two per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
                                int64_t K, REAL *z)
 {
     int64_t k = 0;
+    const int64_t ke = K - K % 2;
+    for (; ke - k >= 3 && ke - k != 4; k += 3) FN(dot3x4)(W + k * d, d, xs, z + 4 * k, b + k);
     for (; k + 2 <= K; k += 2)
         FN(dot2x4)(W + k * d, W + (k + 1) * d, xs[0], xs[1], xs[2], xs[3], d, z + 4 * k, b + k);
     if (k < K)
@@ -519,6 +589,43 @@ static inline void FN(axpy1x4)(REAL *restrict A, const REAL *c, int64_t ldc,
 #pragma omp simd
     for (int64_t j = 0; j < n; j++) A[j] = A[j] + c0 * x0[j] + c1 * x1[j] + c2 * x2[j] + c3 * x3[j];
 }
+
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* A_a += c_a0 x_0 + ... + c_a3 x_3 and the same for A_b (c_aq at c[q], c_bq at c[4 + q]):
+ * axpy4x4's sums in its order (the same bits), two outputs a pass with their eight
+ * coefficients in registers.  GCC had compiled axpy4x4 with the sixteen coefficients
+ * spilled, fourteen loads and four stores per sixteen FMAs; here six loads and two stores per
+ * eight.  In L1 (softmax_loops, K = 10, d = 256) 0.54-0.56 cycles per FMA against 0.62-0.63
+ * (session 30). */
+static inline void FN(axpy2x4)(float *restrict Aa, float *restrict Ab, const float *c,
+                               const float *const *xs, int64_t n)
+{
+    const float *restrict x0 = xs[0], *restrict x1 = xs[1], *restrict x2 = xs[2],
+                *restrict x3 = xs[3];
+    const __m256 a0 = _mm256_set1_ps(c[0]), a1 = _mm256_set1_ps(c[1]), a2 = _mm256_set1_ps(c[2]),
+                 a3 = _mm256_set1_ps(c[3]);
+    const __m256 b0 = _mm256_set1_ps(c[4]), b1 = _mm256_set1_ps(c[5]), b2 = _mm256_set1_ps(c[6]),
+                 b3 = _mm256_set1_ps(c[7]);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        MBGD_X4_REGS(j);
+        __m256 u = _mm256_loadu_ps(Aa + j), v = _mm256_loadu_ps(Ab + j);
+        /* row q's term to both outputs: A + c_0 x_0 + c_1 x_1 + ..., in axpy4x4's order */
+#define MBGD_TERM2(q) (u = _mm256_fmadd_ps(a##q, e##q, u), v = _mm256_fmadd_ps(b##q, e##q, v))
+        MBGD_TERM2(0);
+        MBGD_TERM2(1);
+        MBGD_TERM2(2);
+        MBGD_TERM2(3);
+#undef MBGD_TERM2
+        _mm256_storeu_ps(Aa + j, u);
+        _mm256_storeu_ps(Ab + j, v);
+    }
+    for (; j < n; j++) {
+        Aa[j] = Aa[j] + c[0] * x0[j] + c[1] * x1[j] + c[2] * x2[j] + c[3] * x3[j];
+        Ab[j] = Ab[j] + c[4] * x0[j] + c[5] * x1[j] + c[6] * x2[j] + c[7] * x3[j];
+    }
+}
+#endif
 
 /* Asks for the cache lines of row i of X ahead of use: shuffled rows are random
  * accesses the hardware prefetcher cannot predict. */
@@ -644,8 +751,8 @@ static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
 #else
 /* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs, c_qk where
  * softmax4 leaves it (the AVX2 float32 variant: at c[4 k + q], interleaved; the others: at
- * c[q K + k]), four outputs per pass; the sample `pf` (when not -1) is prefetched mid-way
- * through. */
+ * c[q K + k]), two outputs per pass in the AVX2 float32 variant (axpy2x4), four in the
+ * others; the sample `pf` (when not -1) is prefetched mid-way through. */
 #undef MBGD_TERMS4_FRESH
 #define MBGD_TERMS4_FRESH 0
 static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
@@ -654,10 +761,15 @@ static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
 {
     (void)fresh; /* not taken (MBGD_TERMS4_FRESH 0): the sums are cleared first */
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
-    const int64_t lq = 1, lk = 4; /* c_qk at c[q lq + k lk] */
+    int64_t k = 0;
+    for (; k + 2 <= K; k += 2) {
+        if (k == 4 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+        FN(axpy2x4)(acc + k * d, acc + (k + 1) * d, c + 4 * k, xs, d);
+    }
+    if (K < 6 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+    if (k < K) FN(axpy1x4)(acc + k * d, c + 4 * k, 1, xs[0], xs[1], xs[2], xs[3], d);
 #else
-    const int64_t lq = K, lk = 1;
-#endif
+    const int64_t lq = K, lk = 1; /* c_qk at c[q lq + k lk] */
     int64_t m4 = 0;
     for (; m4 + 4 <= K; m4 += 4) {
         if (m4 == 4 && pf >= 0) FN(prefetch_sample)(data, pf, d);
@@ -667,6 +779,7 @@ static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
     if (K < 8 && pf >= 0) FN(prefetch_sample)(data, pf, d);
     for (int64_t k = m4; k < K; k++)
         FN(axpy1x4)(acc + k * d, c + k * lk, lq, xs[0], xs[1], xs[2], xs[3], d);
+#endif
 }
 #endif
 
