@@ -1,5 +1,6 @@
 """bench/loops/*.c build against csrc/: softmax_loops.c's timed loops give the right scores,
-step_loops.c's library step the right weights, check_rows.c's label checks the plain loop's
+step_loops.c's library step the right weights, spread_prefetch.c's prefetch modes the same
+sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
 placements of X, omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
@@ -17,7 +18,7 @@ CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 
 # The programs that include all of csrc/mbgd.c, and the shared library the A/B drivers load:
 # about a minute of compiling each.
-HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "check_rows", "lib")
+HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "check_rows", "spread_prefetch", "lib")
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,18 @@ def test_softmax_loops_build_and_check(build):
     off = run_ok(exe, "50", env={"XOFF": "4", "WOFF": "4", "AOFF": "4"})
     assert "X, W, sums 4, 4, 4 floats past a line" in off, off
     assert_refused(exe, "50", env={"XOFF": "16"}, says="XOFF, WOFF and AOFF must be 0-15 floats")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_spread_prefetch_build_and_check(build):
+    exe = build("spread_prefetch")
+    out = run_ok(exe, "20", "1", "2.5")  # exit status 0: every mode left the same sums
+    assert "same sums in every mode: yes" in out, out
+    for mb in ("1", "2.5"):
+        m = re.search(rf"^ +{re.escape(mb)}((?: +[0-9.]+){{5}}) +((?:[+-][0-9.]+ ?){{4}})$", out, re.M)
+        assert m and all(float(v) > 0 for v in m.group(1).split()), out
+    assert_refused(exe, "0", says="blocks must be >= 1")
+    assert_refused(exe, "20", "0.01", says="fewer than 16 rows")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

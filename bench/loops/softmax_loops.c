@@ -23,18 +23,11 @@
 #include <stdio.h>
 
 #include "clock_common.h"
+#include "softmax_kernels.h"
 
 #define D 256
 #define KOUT 10
 #define ROWS 16
-
-typedef void (*scores4_fn)(const float *, const float *, const float *const *, int64_t, int64_t,
-                           float *);
-typedef void (*terms4_fn)(float *, const float *, int64_t, const float *const *, int64_t,
-                          const mbgd_data_f32 *, int64_t, int);
-
-static scores4_fn scores4 = scores4_f32_generic;
-static terms4_fn terms4 = terms4_f32_generic;
 
 static void scores_rows(const float *W, const float *b, const float *X, float *z)
 {
@@ -55,22 +48,7 @@ static void gradient_rows(float *acc, const float *c, const float *X)
 int main(int argc, char **argv)
 {
     const long reps = argc > 1 ? atol(argv[1]) : 20000;
-    const char *isa = "generic";
-#ifdef MBGD_MULTI_ISA
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        scores4 = scores4_f32_avx2;
-        terms4 = terms4_f32_avx2;
-        isa = "avx2";
-    }
-    if (getenv("SOFTMAX_LOOPS_AVX2") == NULL && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512bw")) {
-        scores4 = scores4_f32_avx512;
-        terms4 = terms4_f32_avx512;
-        isa = "avx512";
-    }
-#endif
+    const char *isa = pick_softmax_isa(getenv("SOFTMAX_LOOPS_AVX2") != NULL);
     if (reps < 1) {
         fprintf(stderr, "softmax_loops: reps must be >= 1, got %ld\n", reps);
         return 2;
