@@ -143,7 +143,7 @@ int main(int argc, char **argv)
             qsort(t[m], rounds, sizeof(double), cmp_double);
             med[m] = t[m][rounds / 2];
         }
-        printf("%10g %8.1f %8.1f %8.1f %8.1f %8.1f   +%.1f +%.1f +%.1f +%.1f\n", mb, med[0], med[1],
+        printf("%10g %8.1f %8.1f %8.1f %8.1f %8.1f   %+.1f %+.1f %+.1f %+.1f\n", mb, med[0], med[1],
                med[2], med[3], med[4], med[1] - med[0], med[2] - med[0], med[3] - med[0],
                med[4] - med[0]);
         free(big);
