@@ -510,7 +510,7 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
                 say(f"| {t} | " + " | ".join(cells) + " |")
             say("")
         plot(d, systems, fits, out_dir)
-        say(f"![d={d}](perf_d{d}.png)")
+        say(f"![d={d}]({image_path(out_dir, markdown, d)})")
         say("")
     paired_tables(paired, say)
     losses = [r for r in rows if r["d"] == 256 and r["system"].startswith("mbgd_fast") and
@@ -587,6 +587,14 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
         with open(markdown, "w") as fh:
             fh.write(text + "\n")
     return text
+
+
+def image_path(out_dir, markdown, d):
+    """Where perf_d{d}.png in out_dir is seen from the markdown file's folder (from the
+    current one without a markdown file), with / between parts as markdown wants."""
+    base = os.path.dirname(os.path.abspath(markdown)) if markdown else os.getcwd()
+    rel = os.path.relpath(os.path.join(os.path.abspath(out_dir), f"perf_d{d}.png"), base)
+    return rel.replace(os.sep, "/")
 
 
 def plot(d, systems, fits, out_dir):

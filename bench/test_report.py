@@ -267,3 +267,19 @@ def test_the_flat_curve_takes_each_b_against_the_best_b(tmp_path):
     del info["vs_best"]  # a run before session 27: its slowest-vs-fastest figure decides
     verdicts, text = judge(tmp_path, [bench(info, 1.0)])
     assert verdict(verdicts, "flat curve") is False and "d=16 2t 2.20x" in text
+
+
+def test_plot_links_are_relative_to_the_markdown_file(tmp_path):
+    """The markdown's image links point at the PNGs from the markdown file's own folder."""
+    run(tmp_path, 3.2e7)
+    rows, bandwidth, shuffled, paired, _ = report.load([str(tmp_path / "run.json")])
+    md = tmp_path / "docs" / "tables.md"
+    md.parent.mkdir()
+    report.report(rows, bandwidth, shuffled, str(tmp_path / "docs" / "plots-x"), markdown=str(md),
+                  paired=paired)
+    text = md.read_text()
+    assert "![d=256](plots-x/perf_d256.png)" in text, text
+    assert (tmp_path / "docs" / "plots-x" / "perf_d256.png").is_file()
+    # no markdown file: from the current folder
+    assert report.image_path(str(tmp_path / "p"), None, 16) == os.path.relpath(
+        str(tmp_path / "p" / "perf_d16.png")).replace(os.sep, "/")
