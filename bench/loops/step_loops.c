@@ -19,6 +19,11 @@
  *                  the step before gave, then the step and the next row's scores in one pass
  *                  (softmax_step_next)
  *   step1, not fused  the whole step alone, as the last of a kernel call: scores, softmax, step
+ *   fused pass     softmax_step_next alone, the same coefficients every sample (AVX2 and AVX-512
+ *                  variants): the step and the next row's scores in one pass, with nothing
+ *                  waiting on the pass before but the weights it stored; softmax_step1 less it
+ *                  is what the chain of a real run adds (each pass waits on the softmax of the
+ *                  scores the pass before gave)
  * Each sample takes the next of 16 rows, 16 bytes past a cache line as NumPy places them (or
  * OFFSET bytes past one, a multiple of 4 below 64: the second argument).
  * Prints the median of 7 rounds, per sample: cycles, and for the first five rows cycles per
@@ -96,6 +101,9 @@ static step4_fn step4 = step4_direct0_f32_generic;
 static step2_fn step2 = step2_direct0_f32_generic;
 static scores_fn scores = scores_f32_generic;
 static step1_fn step1 = softmax_step1_f32_generic;
+typedef int (*next_fn)(float *, int64_t, int64_t, const float *, const float *, float,
+                       const float *, float *, double *);
+static next_fn step_next = NULL; /* the x86 variants' softmax_step_next (the portable one has none) */
 
 /* The K = 10 step as softmax_step1 makes it when every c_k != 0. */
 static void library_step(float *w, const float *x, const float *c)
@@ -112,7 +120,8 @@ static float Xbuf[ROWS * D + 64] __attribute__((aligned(64)));
 static const float *X; /* Xbuf + offset */
 static float c[KOUT];
 static mbgd_params prm;
-static int which; /* what time_part runs: 0-4 a step-like loop, 5 scores, 6-7 softmax_step1 */
+static int which; /* what time_part runs: 0-4 a step-like loop, 5 scores, 6-7 softmax_step1,
+                     8 softmax_step_next */
 static float vnext[16]; /* softmax_step1's scores of the next row, when it gave them (vset) */
 static int vset;
 static plain_fn plain[4];
@@ -129,9 +138,11 @@ static void part(const float *x, long i)
     else if (which == 6) /* as iterate takes it: the next row's scores out of each step */
         s = step1(&prm, W, bias, x, i % KOUT, 1.0f, 1e-4f, z, &a, &b, &b,
                   X + ((i + 1) % ROWS) * D, vset ? vnext : NULL, vnext, &vset);
-    else /* each step alone (the last of a kernel call) */
+    else if (which == 7) /* each step alone (the last of a kernel call) */
         s = step1(&prm, W, bias, x, i % KOUT, 1.0f, 1e-4f, z, &a, &b, &b, NULL, NULL, vnext,
                   &vset);
+    else /* the fused pass alone: the step with fixed coefficients and the next row's scores */
+        s = step_next(W, D, KOUT, x, X + ((i + 1) % ROWS) * D, 1e-4f, c, vnext, &a);
     __asm__ volatile("" : : "r"(W), "r"(z), "r"(&s) : "memory");
 }
 
@@ -167,6 +178,7 @@ int main(int argc, char **argv)
     do {                                                                                           \
         step4 = step4_direct0_f32_##SUF, step2 = step2_direct0_f32_##SUF;                          \
         scores = scores_f32_##SUF, step1 = softmax_step1_f32_##SUF;                                \
+        step_next = softmax_step_next_f32_##SUF;                                                   \
         p[0] = store_##SUF, p[1] = addc_##SUF, p[2] = addx_##SUF, p[3] = axpy_##SUF;               \
         isa = #SUF;                                                                                \
     } while (0)
@@ -209,10 +221,12 @@ int main(int argc, char **argv)
             err = e > err ? e : err;
         }
 
-    static const char *names[8] = {"store", "w += c", "w += x", "w -= lr c_k x", "library step",
-                                   "library scores", "softmax_step1", "step1, not fused"};
-    double t[8];
-    for (int w = 0; w < 8; w++) {
+    static const char *names[9] = {"store", "w += c", "w += x", "w -= lr c_k x", "library step",
+                                   "library scores", "softmax_step1", "step1, not fused",
+                                   "fused pass"};
+    const int parts = step_next ? 9 : 8;
+    double t[9];
+    for (int w = 0; w < parts; w++) {
         vset = 0;
         for (int i = 0; i < KOUT * D; i++) W[i] = (float)((i * 37) % 101) * 1e-3f;
         t[w] = time_part(w, reps);
@@ -221,11 +235,13 @@ int main(int argc, char **argv)
     printf("isa %s, clock ~%.2f GHz, rows %ld bytes past a line, library step max relative error "
            "%.1e\n", isa, hz * 1e-9, offset, err);
     printf("%-16s %16s %24s\n", "part", "cycles/sample", "cycles per 8-wide store");
-    for (int w = 0; w < 8; w++) {
+    for (int w = 0; w < parts; w++) {
         if (w < 5)
             printf("%-16s %16.0f %24.2f\n", names[w], t[w] * hz, t[w] * hz / STORES);
         else
             printf("%-16s %16.0f %24s\n", names[w], t[w] * hz, "");
     }
+    if (parts == 9)
+        printf("%-16s %16.0f\n", "chain adds", (t[6] - t[8]) * hz); /* softmax_step1 - pass */
     return err < 1e-5 ? 0 : 1;
 }
