@@ -1452,7 +1452,10 @@ MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
  * (bench/loops/step_loops.c) 781 cycles against 931 with the scalar scores and softmax;
  * paired epochs 1.13-1.14x in L3, 0.99-1.04x out of cache (N = 200,000: there the step
  * runs about 4.5e6 samples/s either way, 0.86x the same rows read in order, whatever the
- * prefetch distance; docs/performance.md).
+ * prefetch distance; docs/performance.md).  Session 31 (Zen 5): the scores from vin loaded
+ * four at a time as the pass stored them, the coefficients stored whole and the loss
+ * computed last, so that no load waits for stores to reach the cache: the same bits, train()
+ * 1.16-1.26x out of cache, 1.07-1.10x in L3 at d = 256 (docs/ab-session31-front.txt).
  */
 static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict w,
                                      float *restrict bias, const float *restrict x, int64_t y,
@@ -1462,20 +1465,33 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
     const int64_t d = p->n_features, K = p->n_outputs;
     if (K > 16) return 0;
     float v[20], e[16];
-    if (vin) /* the scores, without the intercepts, from the previous step's pass (step_dotN1) */
-        for (int64_t k = 0; k < K; k++) v[k] = vin[k];
-    for (int64_t k0 = 0; k0 < K && !vin; k0 += 4) {
-        __m128 s4;
-        switch (K - k0) {
-        case 1: s4 = FN(dotN1)(w + k0 * d, d, 1, x); break;
-        case 2: s4 = FN(dotN1)(w + k0 * d, d, 2, x); break;
-        case 3: s4 = FN(dotN1)(w + k0 * d, d, 3, x); break;
-        default: s4 = FN(dotN1)(w + k0 * d, d, 4, x); break;
-        }
-        _mm_storeu_ps(v + k0, s4);
+    /* the scores, without the intercepts, four outputs a piece: from the previous step's pass
+     * (step_dotN1 stored them four at a time into vin, and each piece is loaded as it was
+     * stored, so the load takes the store's data; one vector load of ten scalar copies had to
+     * wait for the copies to reach the cache), or by dotN1; joined in a register, the lanes
+     * past K zero as a masked load of them gave */
+    __m128 piece[4];
+    for (int64_t k0 = 0; k0 < 16; k0 += 4) {
+        __m128 s4 = _mm_setzero_ps();
+        if (k0 >= K)
+            ;
+        else if (vin)
+            s4 = _mm_loadu_ps(vin + k0);
+        else
+            switch (K - k0) {
+            case 1: s4 = FN(dotN1)(w + k0 * d, d, 1, x); break;
+            case 2: s4 = FN(dotN1)(w + k0 * d, d, 2, x); break;
+            case 3: s4 = FN(dotN1)(w + k0 * d, d, 3, x); break;
+            default: s4 = FN(dotN1)(w + k0 * d, d, 4, x); break;
+            }
+        piece[k0 / 4] = s4;
     }
     const __mmask16 km = (__mmask16)((1u << K) - 1u);
-    const __m512 zs = _mm512_add_ps(_mm512_maskz_loadu_ps(km, v), _mm512_maskz_loadu_ps(km, bias));
+    __m512 sv = _mm512_castps128_ps512(piece[0]);
+    sv = _mm512_insertf32x4(sv, piece[1], 1);
+    sv = _mm512_insertf32x4(sv, piece[2], 2);
+    sv = _mm512_insertf32x4(sv, piece[3], 3);
+    const __m512 zs = _mm512_add_ps(_mm512_maskz_mov_ps(km, sv), _mm512_maskz_loadu_ps(km, bias));
     if (_mm512_mask_reduce_add_ps(km, _mm512_sub_ps(zs, zs)) != 0) return 0; /* NaN: not finite */
     const float m = _mm512_mask_reduce_max_ps(km, zs);
     _mm512_storeu_ps(v, zs);
@@ -1485,17 +1501,21 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
     for (int l = 0; l < 16; l++) e[l] = EXP_NONPOS(e[l]);
     const __m512 ev = _mm512_loadu_ps(e);
     const float s = _mm512_mask_reduce_add_ps(km, ev);
-    *row = LOG(s) - (v[y] - m);
     __m512 q = _mm512_mul_ps(ev, _mm512_set1_ps(1 / s));
     __asm__("" : "+v"(q)); /* rounded before the class's 1 is taken off, not fused with it */
     const __mmask16 hot = (__mmask16)(1u << y);
     const __m512 c = _mm512_mul_ps(_mm512_mask_sub_ps(q, hot, q, _mm512_set1_ps(1.0f)),
                                    _mm512_set1_ps(sw));
-    _mm512_mask_storeu_ps(z, km, c);
+    /* all 16 lanes (z holds at least 16: the zbuf's PAD(4 K) > 16 for the K <= 16 taken
+     * here), lanes past K unread: the pass reads c_k as scalars, which a full store hands on
+     * where a masked one had to reach the cache first */
+    _mm512_storeu_ps(z, c);
     if (p->fit_intercept) {
         const __m512 b = _mm512_maskz_loadu_ps(km, bias);
         _mm512_mask_storeu_ps(bias, km, _mm512_fnmadd_ps(_mm512_set1_ps(lr), c, b));
     }
+    /* the loss last: the library call keeps no vector in a register, and nothing waits on it */
+    *row = LOG(s) - (v[y] - m);
     return 1;
 }
 #else
