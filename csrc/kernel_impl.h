@@ -1464,34 +1464,32 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
 {
     const int64_t d = p->n_features, K = p->n_outputs;
     if (K > 16) return 0;
-    float v[20], e[16];
+    float v[16], e[16];
     /* the scores, without the intercepts, four outputs a piece: from the previous step's pass
      * (step_dotN1 stored them four at a time into vin, and each piece is loaded as it was
      * stored, so the load takes the store's data; one vector load of ten scalar copies had to
      * wait for the copies to reach the cache), or by dotN1; joined in a register, the lanes
      * past K zero as a masked load of them gave */
-    __m128 piece[4];
-    for (int64_t k0 = 0; k0 < 16; k0 += 4) {
-        __m128 s4 = _mm_setzero_ps();
-        if (k0 >= K)
-            ;
-        else if (vin)
-            s4 = _mm_loadu_ps(vin + k0);
-        else
-            switch (K - k0) {
-            case 1: s4 = FN(dotN1)(w + k0 * d, d, 1, x); break;
-            case 2: s4 = FN(dotN1)(w + k0 * d, d, 2, x); break;
-            case 3: s4 = FN(dotN1)(w + k0 * d, d, 3, x); break;
-            default: s4 = FN(dotN1)(w + k0 * d, d, 4, x); break;
-            }
-        piece[k0 / 4] = s4;
+    __m128 piece[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
+    for (int64_t k0 = 0; k0 < K; k0 += 4) {
+        if (vin) {
+            piece[k0 / 4] = _mm_loadu_ps(vin + k0);
+            continue;
+        }
+        switch (K - k0) {
+        case 1: piece[k0 / 4] = FN(dotN1)(w + k0 * d, d, 1, x); break;
+        case 2: piece[k0 / 4] = FN(dotN1)(w + k0 * d, d, 2, x); break;
+        case 3: piece[k0 / 4] = FN(dotN1)(w + k0 * d, d, 3, x); break;
+        default: piece[k0 / 4] = FN(dotN1)(w + k0 * d, d, 4, x); break;
+        }
     }
     const __mmask16 km = (__mmask16)((1u << K) - 1u);
     __m512 sv = _mm512_castps128_ps512(piece[0]);
     sv = _mm512_insertf32x4(sv, piece[1], 1);
     sv = _mm512_insertf32x4(sv, piece[2], 2);
     sv = _mm512_insertf32x4(sv, piece[3], 3);
-    const __m512 zs = _mm512_add_ps(_mm512_maskz_mov_ps(km, sv), _mm512_maskz_loadu_ps(km, bias));
+    const __m512 b = _mm512_maskz_loadu_ps(km, bias); /* the intercepts, stepped below */
+    const __m512 zs = _mm512_add_ps(_mm512_maskz_mov_ps(km, sv), b);
     if (_mm512_mask_reduce_add_ps(km, _mm512_sub_ps(zs, zs)) != 0) return 0; /* NaN: not finite */
     const float m = _mm512_mask_reduce_max_ps(km, zs);
     _mm512_storeu_ps(v, zs);
@@ -1510,10 +1508,8 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
      * here), lanes past K unread: the pass reads c_k as scalars, which a full store hands on
      * where a masked one had to reach the cache first */
     _mm512_storeu_ps(z, c);
-    if (p->fit_intercept) {
-        const __m512 b = _mm512_maskz_loadu_ps(km, bias);
+    if (p->fit_intercept)
         _mm512_mask_storeu_ps(bias, km, _mm512_fnmadd_ps(_mm512_set1_ps(lr), c, b));
-    }
     /* the loss last: the library call keeps no vector in a register, and nothing waits on it */
     *row = LOG(s) - (v[y] - m);
     return 1;

@@ -37,12 +37,6 @@ static int plain_check(const mbgd_params *p, const mbgd_data_f32 *data, const in
     return MBGD_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Median seconds of one call over reps calls; *status gets the last call's status. */
 static double median_time(check_fn f, const mbgd_params *p, const mbgd_data_f32 *data,
                           const int64_t *rows, int64_t n, long reps, int *status)

@@ -1,5 +1,5 @@
-/* clock_common.h -- the wall clock and a clock-rate estimate shared by the loop timers that
- * report cycles (softmax_loops.c, step_loops.c). */
+/* clock_common.h -- the wall clock, a clock-rate estimate and qsort's order for doubles,
+ * shared by the loop timers (softmax_loops.c, step_loops.c, check_rows.c, spread_prefetch.c). */
 #ifndef MBGD_CLOCK_COMMON_H
 #define MBGD_CLOCK_COMMON_H
 
@@ -10,6 +10,13 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* qsort's order for doubles (the loop timers take medians of their rounds). */
+static inline int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* Iterations of a dependent add chain per second: about the core's clock. */

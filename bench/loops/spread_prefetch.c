@@ -83,12 +83,6 @@ static double run(long blocks, int mode, const mbgd_data_f32 *buf, const float *
     return now() - t;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
     const long blocks = argc > 1 ? atol(argv[1]) : 2000;

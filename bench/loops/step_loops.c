@@ -146,12 +146,6 @@ static void part(const float *x, long i)
     __asm__ volatile("" : : "r"(W), "r"(z), "r"(&s) : "memory");
 }
 
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median over 7 rounds of the seconds per sample. */
 static double time_part(int w, long reps)
 {
@@ -162,7 +156,7 @@ static double time_part(int w, long reps)
         for (long i = 0; i < reps; i++) part(X + (i % ROWS) * D, i);
         r[round] = (now() - t) / (double)reps;
     }
-    qsort(r, 7, sizeof r[0], cmp);
+    qsort(r, 7, sizeof r[0], cmp_double);
     return r[3];
 }
 
