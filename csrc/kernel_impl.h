@@ -2897,7 +2897,12 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             }
             czv = _mm256_set1_ps(cz);
         }
-        const double loss = ((double)lv + (double)(z - z)) + l2_term;
+        /* squared loss: lv = r r / 2 with r = z - y is not finite when z is not, so z - z
+         * (0 or NaN) adds nothing to it, and lv + 0 is lv: the same bits, three operations
+         * fewer a sample (ab_epochs, d = 16: 1.03-1.06x on 1 thread, 1.01-1.02x on 2;
+         * docs/ab-session32-loss.txt) */
+        const double loss = SQUARED ? (double)lv + l2_term
+                                    : ((double)lv + (double)(z - z)) + l2_term;
         const float lr = (float)slice->lr[t];
         slice->batch_loss[t] = loss;
         const __m256 av = _mm256_mul_ps(_mm256_set1_ps(lr), czv); /* lr cz in every lane */
