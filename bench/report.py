@@ -77,6 +77,39 @@ def load(paths):
     return rows, bandwidth, shuffled, paired, permutation
 
 
+def phase_text(info):
+    """What the cross-core probes before a paired test's rounds read (bench/test_bench_paired.py
+    phase_split), or "" for a run without them."""
+    ph = info.get("phase")
+    if not ph or not ph.get("handoff_ns"):
+        return ""
+    h = ph["handoff_ns"]
+    return (f"the cross-core handoff before each round read {min(h):.0f}-{max(h):.0f} ns "
+            f"(median {float(np.median(h)):.0f}); {ph['slow_rounds']} of {len(h)} rounds at "
+            f"{ph['slow_ns']:.0f} ns or more (a slow phase)")
+
+
+def quiet_rounds(info):
+    """(the number of quiet rounds, their ratios) when a paired test's rounds ran in both
+    phases, else (0, None)."""
+    ph = info.get("phase") or {}
+    if "quiet" not in ph:
+        return 0, None
+    return len(ph["handoff_ns"]) - ph["slow_rounds"], ph["quiet"]
+
+
+def phase_lines(info, say, summary):
+    """The probe's line under a paired table, and the quiet rounds' ratios (summary(quiet))."""
+    text = phase_text(info)
+    if not text:
+        return
+    say("")
+    say(text[0].upper() + text[1:] + " (mbgd_fast._native.handoff_ns).")
+    k, quiet = quiet_rounds(info)
+    if quiet:
+        say(f"Over the {k} rounds under {info['phase']['slow_ns']:.0f} ns alone: {summary(quiet)}.")
+
+
 def curve_table(d, info, say):
     bs = sorted({int(k.split("b=")[1]) for k in info["sps"]})
     threads = sorted({int(k.split("t ")[0]) for k in info["sps"]})
@@ -95,6 +128,15 @@ def curve_table(d, info, say):
     say("| 2 threads / 1 thread | " + " | ".join(f"{info['scale'][str(b)]:.2f}x" for b in bs)
         + " | |")
 
+    def summary(q):
+        parts = [f"{t} thread{'s' * (int(t) > 1)}, each b vs the best b (b={vb['best']}) " +
+                 " / ".join(f"{vb['ratio'][str(b)]:.2f}x" for b in bs)
+                 for t, vb in sorted(q["vs_best"].items())]
+        parts.append("2 threads / 1 thread " + " / ".join(f"{q['scale'][str(b)]:.2f}x" for b in bs))
+        return "; ".join(parts) + f" (b = {' / '.join(str(b) for b in bs)})"
+
+    phase_lines(info, say, summary)
+
 
 def loss_table(d, info, say):
     bs = sorted({int(b) for per_b in info["cost"].values() for b in per_b})
@@ -105,6 +147,9 @@ def loss_table(d, info, say):
     for loss, per_b in info["cost"].items():
         cells = [f"{info['sps'][f'{loss} b={b}']:.3g} | {per_b[str(b)]:.2f}x" for b in bs]
         say(f"| {loss} | " + " | ".join(cells) + " |")
+    phase_lines(info, say, lambda q: "; ".join(
+        f"{loss} " + " / ".join(f"b={b} {v:.2f}x" for b, v in per_b.items())
+        for loss, per_b in q["cost"].items() if loss != "squared"))
 
 
 def sklearn_table(d, info, say):
@@ -211,6 +256,24 @@ def _x(v, limit, digits=2):
     while digits < 6 and (round(v, digits) == limit) != (v == limit):
         digits += 1
     return f"{v:.{digits}f}x"
+
+
+def phase_limit(info, quiet_text):
+    """For a miss measured in paired rounds: how many of them ran in a slow phase, and the
+    ratio over the others (quiet_text(quiet ratios)); "" when none did."""
+    ph = info.get("phase") or {}
+    if not ph.get("slow_rounds"):
+        return ""
+    n = len(ph["handoff_ns"])
+    k, quiet = quiet_rounds(info)
+    text = (f"; {ph['slow_rounds']} of these {n} rounds ran in a slow phase (the cross-core "
+            f"handoff at {ph['slow_ns']:.0f} ns or more before the round)")
+    return text + (f", and over the other {k} alone {quiet_text(quiet)}" if quiet else "")
+
+
+def with_phase(bound, phase):
+    """A miss's bound with phase_limit's words after it (or alone, without their "; ")."""
+    return bound + phase if bound else phase[2:]
 
 
 def targets(rows, fits, bandwidth, shuffled, paired, say):
@@ -371,11 +434,16 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
             ok = (ok is not False) and v <= 2.0
             best = max(x for k, x in info["sps"].items() if k.startswith(f"{t}t "))
             one = alone.get((d, 1, 1))
-            if v > 2.0 and one:
-                limit.append(f"d={d} {t}t: b = 1's steps each wait on the one before, on one "
-                             f"core: the kernel alone at b = 1 (its order given, 1 thread) runs "
-                             f"{one:.3g} samples/s, 1/{best / one:.2f} of the best b's "
-                             f"{best:.3g}")
+            if v > 2.0:
+                bound = "" if not one else (
+                    f"b = 1's steps each wait on the one before, on one core: the kernel alone "
+                    f"at b = 1 (its order given, 1 thread) runs {one:.3g} samples/s, "
+                    f"1/{best / one:.2f} of the best b's {best:.3g}")
+                bound = with_phase(bound, "" if "vs_best" not in info else phase_limit(
+                    info, lambda q, t=t, b=worst: (f"b={b} vs b={q['vs_best'][t]['best']} "
+                                                   f"{q['vs_best'][t]['ratio'][b]:.2f}x")))
+                if bound:
+                    limit.append(f"d={d} {t}t: {bound}")
     line("flat curve: every b within 2x of the best (paired)", cells, ok, "; ".join(limit))
     cells, ok, limit = [], None, []
     for d, info in sorted(paired.get("curve", {}).items()):
@@ -385,10 +453,15 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
         if got:
             ok = (ok is not False) and min(got.values()) >= 1.6
             cells.append(f"d={d} " + " / ".join(f"b={b} {_x(v, 1.6)}" for b, v in sorted(got.items())))
-            if min(got.values()) < 1.6 and (d, 1) in shuffled and (d, 2) in shuffled:
-                limit.append(f"d={d}: the shuffled-row ceiling itself scales "
-                             f"{shuffled[(d, 2)] / shuffled[(d, 1)]:.2f}x "
-                             f"({shuffled[(d, 1)] / 1e9:.1f} -> {shuffled[(d, 2)] / 1e9:.1f} GB/s)")
+            if min(got.values()) < 1.6:
+                bound = "" if not ((d, 1) in shuffled and (d, 2) in shuffled) else (
+                    f"the shuffled-row ceiling itself scales "
+                    f"{shuffled[(d, 2)] / shuffled[(d, 1)]:.2f}x "
+                    f"({shuffled[(d, 1)] / 1e9:.1f} -> {shuffled[(d, 2)] / 1e9:.1f} GB/s)")
+                bound = with_phase(bound, phase_limit(info, lambda q, got=got: " / ".join(
+                    f"b={b} {q['scale'][str(b)]:.2f}x" for b in sorted(got))))
+                if bound:
+                    limit.append(f"d={d}: {bound}")
     line("1 -> 2 threads >= 1.6x at b >= 256, d >= 256 (paired)", cells, ok, "; ".join(limit))
     # each loss within 1.5x of squared loss: paired, and the unpaired cells (incache: above)
     unpaired = {(r["b"], r["loss"]): r["sps"] for r in rows if r["system"] == "mbgd_fast/2t"
@@ -400,9 +473,14 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                 ok = (ok is not False) and v <= 1.5
                 cells.append(f"b={b} {_x(v, 1.5)} (paired)")
                 base = incache.get((int(b), "squared"))
-                if v > 1.5 and base and (int(b), loss) in incache:
-                    limit.append(f"b={b}: its arithmetic alone, in cache, costs "
-                                 f"{base / incache[(int(b), loss)]:.2f}x squared loss's")
+                if v > 1.5:
+                    bound = "" if not (base and (int(b), loss) in incache) else (
+                        f"its arithmetic alone, in cache, costs "
+                        f"{base / incache[(int(b), loss)]:.2f}x squared loss's")
+                    bound = with_phase(bound, phase_limit(info, lambda q, loss=loss, b=b: (
+                        f"b={b} {q['cost'][loss][b]:.2f}x")))
+                    if bound:
+                        limit.append(f"b={b}: {bound}")
         for b in (1, 256):
             if (b, loss) in unpaired and (b, "squared") in unpaired:
                 v = unpaired[(b, "squared")] / unpaired[(b, loss)]

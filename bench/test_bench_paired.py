@@ -31,14 +31,28 @@ SKLEARN_ROUNDS = 7
 DRAW_ROUNDS = 21
 
 
-def paired_rounds(benchmark, cells, run, rounds):
+#: round trips of each of the three cross-core probes before a round (their median is the
+#: round's: one probe that a context switch fell into reads several times the others)
+HANDOFF_TRIPS = 10_000
+#: a round whose probe reads this or more ran in a slow phase: this machine's two cores hand a
+#: line over in 21-27 ns in a quiet phase and 170-200 ns in a slow one (bench/loops/handoff.c);
+#: the library's packer of b = 1 runs turns itself off at the same line (MBGD_PACK_HANDOFF_NS)
+SLOW_HANDOFF_NS = 60.0
+
+
+def paired_rounds(benchmark, cells, run, rounds, handoffs=None):
     """Runs run(cell, r) for every cell once per round r, back to back, in reverse order every
     other round, timing each call (run's own checks after its result are not timed: run returns
-    a function that makes them, or None): {cell: seconds, one per round}."""
+    a function that makes them, or None): {cell: seconds, one per round}.  With ``handoffs`` (a
+    list), each round first appends the cross-core handoff in ns (the median of three
+    _native.handoff_ns probes, untimed), so that a ratio can be told apart by the machine's
+    phase (phase_split)."""
     secs = {c: [] for c in cells}
 
     def one_round():
         r = len(secs[cells[0]])
+        if handoffs is not None:
+            handoffs.append(float(np.median([_native.handoff_ns(HANDOFF_TRIPS) for _ in range(3)])))
         for c in (cells if r % 2 == 0 else cells[::-1]):
             t0 = time.perf_counter()
             after = run(c, r)
@@ -48,6 +62,41 @@ def paired_rounds(benchmark, cells, run, rounds):
 
     benchmark.pedantic(one_round, rounds=rounds, warmup_rounds=0)
     return {c: np.array(v) for c, v in secs.items()}
+
+
+def phase_split(handoffs, per_round, ratios):
+    """What the rounds' cross-core probes read (``handoffs``, ns, one per round) and, when some
+    rounds ran in a slow phase (SLOW_HANDOFF_NS or more) and some did not, ``ratios(sub)`` over
+    the quiet rounds alone: ``sub`` is per_round restricted to them (each ratio is still the
+    median over its rounds).  The all-round figures stay the run's; this says how much of a
+    ratio the slow phase made."""
+    h = np.asarray(handoffs, dtype=float)
+    slow = h >= SLOW_HANDOFF_NS
+    out = {"handoff_ns": [round(float(v), 1) for v in h], "slow_rounds": int(slow.sum()),
+           "slow_ns": SLOW_HANDOFF_NS}
+    if 0 < slow.sum() < len(h):
+        quiet = ~slow
+        out["quiet"] = ratios({c: v[quiet] for c, v in per_round.items()})
+    return out
+
+
+def curve_ratios(per_round):
+    """The paired curve's ratios over these rounds: flat (each round's slowest b against its
+    fastest), vs_best (each b against the best b) and scale (1 -> 2 threads at each b)."""
+    flat = {str(t): float(np.median(np.max([per_round[(t, b)] for b in BATCH_SIZES], axis=0) /
+                                    np.min([per_round[(t, b)] for b in BATCH_SIZES], axis=0)))
+            for t in THREADS}
+    # each b against the best b (the one of the least median seconds), the median over rounds
+    # of that round's ratio: the target's "every b within 2x of the best b".  flat above, each
+    # round's slowest b against its fastest, whichever they are, reads higher the noisier the
+    # rounds are (the largest and the least of seven noisy cells)
+    vs_best = {}
+    for t in THREADS:
+        best = min(BATCH_SIZES, key=lambda b: float(np.median(per_round[(t, b)])))
+        vs_best[str(t)] = {"best": best, "ratio": {
+            str(b): float(np.median(per_round[(t, b)] / per_round[(t, best)])) for b in BATCH_SIZES}}
+    scale = {str(b): float(np.median(per_round[(1, b)] / per_round[(2, b)])) for b in BATCH_SIZES}
+    return {"flat": flat, "vs_best": vs_best, "scale": scale}
 
 
 @pytest.mark.parametrize("d", DIMS)
@@ -62,25 +111,13 @@ def test_paired_curve(benchmark, record, dataset, d):
 
     benchmark.group = f"paired d={d}"
     cells = [(t, b) for t in THREADS for b in BATCH_SIZES]
-    per_round = paired_rounds(benchmark, cells, run, ROUNDS)
+    handoffs = []
+    per_round = paired_rounds(benchmark, cells, run, ROUNDS, handoffs)
     n = len(X)
-    flat = {t: float(np.median(np.max([per_round[(t, b)] for b in BATCH_SIZES], axis=0) /
-                               np.min([per_round[(t, b)] for b in BATCH_SIZES], axis=0)))
-            for t in THREADS}
-    # each b against the best b (the one of the least median seconds), the median over rounds
-    # of that round's ratio: the target's "every b within 2x of the best b".  flat above, each
-    # round's slowest b against its fastest, whichever they are, reads higher the noisier the
-    # rounds are (the largest and the least of seven noisy cells)
-    vs_best = {}
-    for t in THREADS:
-        best = min(BATCH_SIZES, key=lambda b: float(np.median(per_round[(t, b)])))
-        vs_best[str(t)] = {"best": best, "ratio": {
-            str(b): float(np.median(per_round[(t, b)] / per_round[(t, best)])) for b in BATCH_SIZES}}
-    scale = {b: float(np.median(per_round[(1, b)] / per_round[(2, b)])) for b in BATCH_SIZES}
     sps = {f"{t}t b={b}": n / float(np.median(v)) for (t, b), v in per_round.items()}
     start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
-    record(backend="paired", d=d, rounds=len(per_round[cells[0]]), flat=flat, vs_best=vs_best,
-           scale=scale,
+    record(backend="paired", d=d, rounds=len(per_round[cells[0]]), **curve_ratios(per_round),
+           phase=phase_split(handoffs, per_round, curve_ratios),
            sps=sps, check=f"loss {start:.3g} -> at most {max(ends):.3g} in every cell",
            ok=bool(max(ends) < start))
     assert max(ends) < start
@@ -111,13 +148,19 @@ def test_paired_losses(benchmark, record, dataset):
 
     benchmark.group = f"paired losses d={d}"
     cells = [(loss, b) for b in LOSS_BATCHES for loss in LOSSES]
-    per_round = paired_rounds(benchmark, cells, run, LOSS_ROUNDS)
-    cost = {loss: {str(b): float(np.median(per_round[(loss, b)] / per_round[("squared", b)]))
-                   for b in LOSS_BATCHES} for loss in LOSSES}
+    handoffs = []
+    per_round = paired_rounds(benchmark, cells, run, LOSS_ROUNDS, handoffs)
+
+    def costs(per_round):
+        return {"cost": {loss: {str(b): float(np.median(per_round[(loss, b)] /
+                                                        per_round[("squared", b)]))
+                                for b in LOSS_BATCHES} for loss in LOSSES}}
+
     n = len(data["squared"][0])
     sps = {f"{loss} b={b}": n / float(np.median(v)) for (loss, b), v in per_round.items()}
     record(backend="paired-loss", d=d, threads=threads, rounds=len(per_round[cells[0]]),
-           cost=cost, sps=sps, check=f"objective below the zero weights' after every epoch: {bad or 'yes'}",
+           **costs(per_round), phase=phase_split(handoffs, per_round, costs), sps=sps,
+           check=f"objective below the zero weights' after every epoch: {bad or 'yes'}",
            ok=not bad)
     assert not bad
 
@@ -364,3 +407,24 @@ def test_report_prints_the_paired_ratios(tmp_path):
     lines = []
     report.paired_tables({}, lines.append)
     assert lines == []
+
+
+def test_phase_split_takes_the_quiet_rounds_apart():
+    per_round = {"a": np.array([1.0, 2.0, 1.0, 2.0]), "b": np.array([1.0, 1.0, 1.0, 1.0])}
+
+    def ratios(sub):
+        return {"a/b": float(np.median(sub["a"] / sub["b"])), "rounds": len(sub["a"])}
+
+    out = phase_split([22.0, 180.0, 24.0, 200.0], per_round, ratios)
+    assert out["slow_rounds"] == 2 and out["handoff_ns"] == [22.0, 180.0, 24.0, 200.0]
+    assert out["quiet"] == {"a/b": 1.0, "rounds": 2}  # the slow rounds' 2.0 left out
+    out = phase_split([22.0, 23.0, 24.0, 25.0], per_round, ratios)
+    assert out["slow_rounds"] == 0 and "quiet" not in out  # one phase: the run's ratios are its
+    assert "quiet" not in phase_split([180.0] * 4, per_round, ratios)
+
+
+def test_handoff_probe_reads_a_time_or_nan():
+    ns = _native.handoff_ns(200)
+    assert ns != ns or 0 < ns < 1e7  # NaN without two threads
+    with pytest.raises(ValueError, match="round_trips must be >= 1"):
+        _native.handoff_ns(0)

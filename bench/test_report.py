@@ -283,3 +283,52 @@ def test_plot_links_are_relative_to_the_markdown_file(tmp_path):
     # no markdown file: from the current folder
     assert report.image_path(str(tmp_path / "p"), None, 16) == os.path.relpath(
         str(tmp_path / "p" / "perf_d16.png")).replace(os.sep, "/")
+
+
+def test_a_slow_phase_is_counted_and_the_quiet_rounds_ratios_named(tmp_path):
+    # two of five rounds ran with the cores handing lines over at ~180 ns: the run's figures
+    # stay the verdict's; the bound names the slow rounds and the ratios over the other three
+    phase = {"handoff_ns": [22.0, 180.5, 24.0, 190.0, 23.0], "slow_rounds": 2, "slow_ns": 60.0}
+    curve = dict(backend="paired", d=256, rounds=5, flat={"1": 1.2, "2": 2.0},
+                 vs_best={"1": {"best": 256, "ratio": {"1": 1.1, "256": 1.0}},
+                          "2": {"best": 256, "ratio": {"1": 1.9, "256": 1.0}}},
+                 scale={"1": 1.0, "256": 1.5},
+                 phase=dict(phase, quiet={"flat": {"1": 1.1, "2": 1.8},
+                                          "vs_best": {"1": {"best": 256, "ratio": {"1": 1.1, "256": 1.0}},
+                                                      "2": {"best": 256, "ratio": {"1": 1.7, "256": 1.0}}},
+                                          "scale": {"1": 1.0, "256": 1.58}}),
+                 sps={f"{t}t b={b}": 1e7 for t in (1, 2) for b in (1, 256)})
+    losses = dict(backend="paired-loss", d=256, threads=2, rounds=5,
+                  cost={"squared": {"1": 1.0, "256": 1.0}, "softmax": {"1": 3.0, "256": 1.8}},
+                  phase=dict(phase, quiet={"cost": {"squared": {"1": 1.0, "256": 1.0},
+                                                    "softmax": {"1": 2.9, "256": 1.52}}}),
+                  sps={f"{loss} b={b}": 1e7 for loss in ("squared", "softmax") for b in (1, 256)})
+    cells = [bench(dict(backend="shuffled-read", d=256, threads=t, bytes=g * 1e9), 1.0)
+             for t, g in ((1, 25), (2, 36))]
+    cells += [bench(dict(backend="incache-squared", threads=1, b=b, d=256, loss="squared",
+                         dtype="float32", samples=2048, iters=2048 // b), 2048 / 2.5e7)
+              for b in (1, 256)]
+    cells += [bench(dict(backend="incache-softmax", threads=1, b=b, d=256, loss="softmax",
+                         dtype="float32", samples=2048, iters=2048 // b), 2048 / 1e7)
+              for b in (1, 256)]
+    verdicts, text = judge(tmp_path, cells + [bench(curve, 1.0), bench(losses, 1.0)])
+    assert verdict(verdicts, "1 -> 2 threads") is False
+    assert verdict(verdicts, "softmax") is False
+    slow = ("2 of these 5 rounds ran in a slow phase (the cross-core handoff at 60 ns or more "
+            "before the round), and over the other 3 alone ")
+    assert slow + "b=256 1.58x" in text  # 1 -> 2 threads
+    assert slow + "b=256 1.52x" in text  # softmax
+    full = full_report(tmp_path)
+    assert ("The cross-core handoff before each round read 22-190 ns (median 24); 2 of 5 rounds "
+            "at 60 ns or more (a slow phase) (mbgd_fast._native.handoff_ns).") in full
+    assert ("Over the 3 rounds under 60 ns alone: 1 thread, each b vs the best b (b=256) "
+            "1.10x / 1.00x; 2 threads, each b vs the best b (b=256) 1.70x / 1.00x; 2 threads / "
+            "1 thread 1.00x / 1.58x (b = 1 / 256).") in full
+    assert "Over the 3 rounds under 60 ns alone: softmax b=1 2.90x / b=256 1.52x." in full
+    # no slow round: no word of phases in the bound, the probe's line under the tables
+    for info in (curve, losses):
+        info["phase"] = {"handoff_ns": [22.0, 23.0, 24.0, 21.0, 22.5], "slow_rounds": 0,
+                         "slow_ns": 60.0}
+    verdicts, text = judge(tmp_path, cells + [bench(curve, 1.0), bench(losses, 1.0)])
+    assert "slow phase" not in text
+    assert "2 threads / 1 thread" not in text and "0 of 5 rounds at 60 ns or more" in full_report(tmp_path)

@@ -902,6 +902,41 @@ int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows,
     }
 }
 
+int mbgd_handoff_ns(int64_t round_trips, double *ns)
+{
+    if (ns == NULL) return MBGD_NULL;
+    if (round_trips < 1) return MBGD_EINVAL;
+    *ns = NAN;
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+    mbgd_counter ball;
+    memset(&ball, 0, sizeof ball);
+    const int64_t limit = mbgd_spin_limit(2, omp_get_num_procs());
+    double t0 = 0.0, t1 = 0.0;
+    int threads = 0;
+#pragma omp parallel num_threads(2)
+    {
+        const int64_t me = omp_get_thread_num();
+        int64_t spins = limit;
+        if (me == 0) threads = omp_get_num_threads();
+        if (omp_get_num_threads() == 2) {
+            /* round 0 waits for the other thread to arrive and is not timed; thread 0
+             * writes 2 r + 1 and waits for 2 r + 2, thread 1 the other way round */
+            for (int64_t r = 0; r <= round_trips; r++) {
+                if (me == 0 && r == 1) t0 = omp_get_wtime();
+                mbgd_wait_at_least(&ball, 2 * r + me, &spins);
+                __atomic_store_n(&ball.v, 2 * r + me + 1, __ATOMIC_RELEASE);
+            }
+            if (me == 0) {
+                mbgd_wait_at_least(&ball, 2 * round_trips + 2, &spins);
+                t1 = omp_get_wtime();
+            }
+        }
+    }
+    if (threads == 2) *ns = (t1 - t0) * 1e9 / (2.0 * (double)round_trips);
+#endif
+    return MBGD_OK;
+}
+
 int mbgd_gradient_noise_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
                             const int64_t *rows, int64_t n_rows, double *loss, double *grad,
                             double *sq_grad)

@@ -329,6 +329,15 @@ int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows,
                         int32_t n_threads, int32_t isa, double *sum);
 
 /*
+ * Cross-core probe for benchmarks: *ns = how long one thread takes to see a cache line the
+ * other wrote (half a round trip), over round_trips round trips of a counter passed between
+ * two threads, as bench/loops/handoff.c times it.  Every barrier and every read of another
+ * core's fresh data pays at least this.  *ns = NaN when two threads cannot run (no OpenMP,
+ * or OpenMP gave one); MBGD_EINVAL when round_trips < 1.
+ */
+int mbgd_handoff_ns(int64_t round_trips, double *ns);
+
+/*
  * Out-of-core gather: rows rows[0..n_rows) of a row-major table stored in the file
  * open as fd, row r at byte offset + r * row_bytes, read with pread (no mapping, so
  * the process holds only out) into out (n_rows * row_bytes bytes), in order, on

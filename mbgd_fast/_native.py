@@ -143,6 +143,18 @@ def probe_read(X, rows, n_threads=1):
     return float(out[0])
 
 
+def handoff_ns(round_trips=20_000):
+    """One-way cross-core handoff in ns: how long one of two threads takes to see a cache line
+    the other wrote, over ``round_trips`` round trips (a benchmark's probe of the machine's
+    phase; NaN when two threads cannot run)."""
+    round_trips = int(round_trips)
+    if round_trips < 1:
+        raise ValueError(f"round_trips must be >= 1, got {round_trips}")
+    out = ffi.new("double *")
+    _check(lib.mbgd_handoff_ns(round_trips, out), "handoff_ns")
+    return float(out[0])
+
+
 def read_rows(fd, offset, rows, out, n_threads=1):
     """Rows ``rows`` of the row-major table in the open file ``fd`` (data at byte ``offset``)
     into the C-contiguous 2-D ``out``, by pread (see mbgd_read_rows); False where pread is
