@@ -26,7 +26,8 @@ from mbgd_fast import costmodel
 #: the paired cells' backends (bench/test_bench_paired.py, test_bench_estimators.py) and where
 #: load() keeps their extra_info in `paired`: by d, or one a run
 PAIRED_BY_D = {"paired": "curve", "paired-loss": "loss", "paired-sklearn": "sklearn",
-               "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line"}
+               "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line",
+               "paired-b1": "b1"}
 PAIRED_ONE = {"paired-draw": "draw-paired", "paired-draw-bound": "draw-bound"}
 
 
@@ -172,6 +173,25 @@ def partial_fit_table(d, info, say):
         say(f"| {kind} | {us[f'{kind}-sklearn']:.0f} | {us[f'{kind}-mbgd_fast']:.0f} | {v:.2f}x |")
 
 
+def b1_table(d, info, say):
+    say(f"d = {d}, b = 1, N = {info['rows']:,}, {info['rounds']} rounds:")
+    say("")
+    say("| cell | ms an epoch |")
+    say("|---|---:|")
+    names = {"alone 1t": "the kernel alone, its order given, 1 thread",
+             "alone 2t": "the kernel alone, its order given, 2 threads (the second packs rows)",
+             "drawing": "the same call drawing its order (the second thread draws, then packs)",
+             "train": "train(), 2 threads"}
+    for cell, ms in info["ms"].items():
+        say(f"| {names.get(cell, cell)} | {ms:.3f} |")
+    say("")
+    say(f"The draw beside the training: +{info['draw_ms']:.3f} ms; train()'s Python around the "
+        f"call: +{info['python_ms']:.3f} ms (medians of the per-round differences).")
+    phase_lines(info, say, lambda q: (f"the kernel alone on 2 threads {q['ms']['alone 2t']:.3f} "
+                                      f"ms, the draw +{q['draw_ms']:.3f}, Python "
+                                      f"+{q['python_ms']:.3f}"))
+
+
 def line_table(_, infos, say):
     say("| d | epochs | b | X as placed, copy off (ms) | copied onto a line (ms) | placed on a line "
         "by the caller (ms) | copy off / copied | copy off / on a line |")
@@ -202,6 +222,10 @@ PAIRED = {
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "
                 "to back; a ratio is the median over the rounds of that round's fit seconds "
                 "against train()'s (bench/test_bench_paired.py).", sklearn_table),
+    "b1": ("Paired rounds: what b = 1 on 2 threads is made of",
+           "Each round runs the kernel alone (its order given) on 1 and 2 threads, the same "
+           "call drawing its own order, and train(), one epoch each, back to back "
+           "(bench/test_bench_paired.py, test_paired_b1_parts).", b1_table),
     "line": ("Paired rounds: X copied onto a cache line for its epochs",
              "The bench's X starts 16 bytes past a page, as NumPy places large arrays. Each "
              "round runs train() (2 threads) on it with the copy onto a cache line that train() "
@@ -442,6 +466,19 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                 bound = with_phase(bound, "" if "vs_best" not in info else phase_limit(
                     info, lambda q, t=t, b=worst: (f"b={b} vs b={q['vs_best'][t]['best']} "
                                                    f"{q['vs_best'][t]['ratio'][b]:.2f}x")))
+                b1 = paired.get("b1", {}).get(d)
+                if b1 and t == "2" and "vs_best" in info and worst == "1":
+                    ms, best_ms = b1["ms"], b1["rows"] / best * 1e3  # the curve's rows
+                    bound = with_phase(bound, (
+                        f"; in paired rounds of b = 1's parts ({b1['rounds']}): the kernel "
+                        f"alone {ms['alone 1t']:.2f} ms an epoch on 1 thread and "
+                        f"{ms['alone 2t']:.2f} on 2 (the second thread packing the rows), "
+                        f"1/{ms['alone 2t'] / best_ms:.2f} of the best b's {best_ms:.2f} ms; "
+                        f"drawing its order beside the training added {b1['draw_ms']:.2f} ms "
+                        f"and train()'s Python around the call {b1['python_ms']:.2f} ms" +
+                        phase_limit(b1, lambda q: (
+                            f"the kernel alone on 2 threads {q['ms']['alone 2t']:.2f} ms, the "
+                            f"draw +{q['draw_ms']:.2f}, Python +{q['python_ms']:.2f}"))))
                 if bound:
                     limit.append(f"d={d} {t}t: {bound}")
     line("flat curve: every b within 2x of the best (paired)", cells, ok, "; ".join(limit))

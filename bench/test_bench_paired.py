@@ -301,6 +301,61 @@ def test_paired_draw_bound(benchmark, record, dataset):
     assert ok
 
 
+B1_ROUNDS = 15
+
+
+def test_paired_b1_parts(benchmark, record, dataset):
+    """What b = 1 at d = 16 on 2 threads is made of (the flat curve's slowest cell), its parts
+    alternated round by round: the kernel alone (its order given) on 1 thread and on 2 (the
+    second packs the rows for the first), the same call on 2 threads drawing its order (the
+    second thread draws it, then packs), and train().  The differences are what the draw
+    beside the training and train()'s Python around the call cost; the cross-core probe before
+    each round tells the phase (the packer packs only in the quiet one)."""
+    from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
+
+    d = 16
+    X, y = dataset(d)
+    n = len(X)
+    rows = np.random.default_rng(1).permutation(n).astype(np.int64)
+    out = np.empty(n, dtype=np.int64)
+    specs = {t: Spec(loss="squared", n_threads=t) for t in THREADS}
+    kernels = {t: _native.NativeKernel(specs[t], X, y) for t in THREADS}
+    starts = _batch_starts(n, 1, iterations_per_epoch(n, 1))
+    rates, losses = np.full(n, lr_for(d)), np.empty(n)
+    ends = []
+
+    def run(cell, r):
+        if cell == "train":
+            res = mf.train(X, y, batch_size=1, epochs=1, lr=lr_for(d), seed=r, n_threads=2)
+            return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))
+        t = 1 if cell == "alone 1t" else 2
+        state = State.zeros(specs[t], d, np.float32)
+        if cell == "drawing":
+            kernels[2].train_slice(state, out, starts, rates, losses,
+                                   draw=np.random.default_rng(r).bit_generator)
+        else:
+            kernels[t].train_slice(state, rows, starts, rates, losses)
+        return lambda: ends.append(half_mse(X, y, state.coef, state.intercept))
+
+    benchmark.group = "paired b=1 parts d=16"
+    cells = ["alone 1t", "alone 2t", "drawing", "train"]
+    handoffs = []
+    sec = paired_rounds(benchmark, cells, run, B1_ROUNDS, handoffs)
+
+    def parts(sec):
+        return {"ms": {c: float(np.median(v)) * 1e3 for c, v in sec.items()},
+                "draw_ms": float(np.median(sec["drawing"] - sec["alone 2t"])) * 1e3,
+                "python_ms": float(np.median(sec["train"] - sec["drawing"])) * 1e3}
+
+    start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
+    ok = bool(max(ends) < start and np.array_equal(np.sort(out), np.arange(n)))
+    record(backend="paired-b1", d=d, threads=2, rows=n, rounds=len(sec["train"]), **parts(sec),
+           phase=phase_split(handoffs, sec, parts),
+           check=f"loss {start:.3g} -> at most {max(ends):.3g}; the drawn order a permutation",
+           ok=ok)
+    assert ok
+
+
 @pytest.mark.parametrize("d", [16, 256])
 def test_paired_shuffled_read_on_a_line(benchmark, record, dataset, d):
     """The shuffled-row ceiling (test_bench_bandwidth.py: X's rows in a random order, read with

@@ -247,14 +247,21 @@ def test_rows_on_a_cache_line_the_ceiling_and_the_copy(tmp_path):
     assert "| 16 | 4 | 256 | 12.50 | 10.00 | 9.50 | 1.25x | 1.32x |" in full
 
 
+def curve16(best, one_1t, one_2t, flat_2t, scale, sps):
+    """The paired curve at d = 16 over b = 1 and the best b: b = 1's seconds against the best
+    b's on 1 and 2 threads, each round's slowest b against its fastest on 2 threads, and
+    1 -> 2 threads at the best b."""
+    return dict(backend="paired", d=16, rounds=5, flat={"1": 1.5, "2": flat_2t},
+                vs_best={"1": {"best": best, "ratio": {"1": one_1t, str(best): 1.0}},
+                         "2": {"best": best, "ratio": {"1": one_2t, str(best): 1.0}}},
+                scale={"1": 1.0, str(best): scale}, sps=sps)
+
+
 def test_the_flat_curve_takes_each_b_against_the_best_b(tmp_path):
     # each round's slowest b against its fastest read 2.2x on 2 threads; each b against the
     # best b (b = 4), paired, at most 1.8x (b = 1): met, with the other figure beside it
-    info = dict(backend="paired", d=16, rounds=5, flat={"1": 1.5, "2": 2.2},
-                vs_best={"1": {"best": 4, "ratio": {"1": 1.4, "4": 1.0}},
-                         "2": {"best": 4, "ratio": {"1": 1.8, "4": 1.0}}},
-                scale={"1": 1.0, "4": 1.75},
-                sps={"1t b=1": 1e7, "1t b=4": 1.4e7, "2t b=1": 1e7, "2t b=4": 1.8e7})
+    info = curve16(4, 1.4, 1.8, 2.2, scale=1.75,
+                   sps={"1t b=1": 1e7, "1t b=4": 1.4e7, "2t b=1": 1e7, "2t b=4": 1.8e7})
     verdicts, text = judge(tmp_path, [bench(info, 1.0)])
     assert verdict(verdicts, "flat curve") is True
     assert ("d=16 2t 1.80x (b=1 vs b=4; each round's slowest b vs its fastest 2.20x)") in text
@@ -332,3 +339,22 @@ def test_a_slow_phase_is_counted_and_the_quiet_rounds_ratios_named(tmp_path):
     verdicts, text = judge(tmp_path, cells + [bench(curve, 1.0), bench(losses, 1.0)])
     assert "slow phase" not in text
     assert "2 threads / 1 thread" not in text and "0 of 5 rounds at 60 ns or more" in full_report(tmp_path)
+
+
+def test_b1_parts_table_and_the_flat_curve_bound(tmp_path):
+    # b = 1 on 2 threads at 1.2e8 against the best b's 3e8 (2.5x): the bound names its parts
+    info = curve16(4096, 1.5, 2.5, 2.6, scale=2.0,
+                   sps={"1t b=1": 1e8, "1t b=4096": 1.5e8, "2t b=1": 1.2e8, "2t b=4096": 3e8})
+    b1 = dict(backend="paired-b1", d=16, threads=2, rows=200_000, rounds=15,
+              ms={"alone 1t": 1.5, "alone 2t": 1.3, "drawing": 1.5, "train": 1.75},
+              draw_ms=0.2, python_ms=0.25,
+              phase={"handoff_ns": [22.0] * 15, "slow_rounds": 0, "slow_ns": 60.0})
+    verdicts, text = judge(tmp_path, [bench(info, 1.0), bench(b1, 1.0)])
+    assert verdict(verdicts, "flat curve") is False
+    assert ("d=16 2t: in paired rounds of b = 1's parts (15): the kernel alone 1.50 ms an epoch "
+            "on 1 thread and 1.30 on 2 (the second thread packing the rows), 1/1.95 of the best "
+            "b's 0.67 ms; drawing its order beside the training added 0.20 ms and train()'s "
+            "Python around the call 0.25 ms") in text
+    full = full_report(tmp_path)
+    assert "| train(), 2 threads | 1.750 |" in full
+    assert "The draw beside the training: +0.200 ms; train()'s Python around the call: +0.250 ms" in full
