@@ -179,8 +179,9 @@ def b1_table(d, info, say):
     say("| cell | ms an epoch |")
     say("|---|---:|")
     names = {"alone 1t": "the kernel alone, its order given, 1 thread",
-             "alone 2t": "the kernel alone, its order given, 2 threads (the second packs rows)",
-             "drawing": "the same call drawing its order (the second thread draws, then packs)",
+             "alone 2t": "the kernel alone, its order given, 2 threads (the second packs the rows "
+                         "in a quiet phase)",
+             "drawing": "the same call drawing its order (the second thread draws it first)",
              "train": "train(), 2 threads"}
     for cell, ms in info["ms"].items():
         say(f"| {names.get(cell, cell)} | {ms:.3f} |")
@@ -472,7 +473,8 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                     bound = with_phase(bound, (
                         f"; in paired rounds of b = 1's parts ({b1['rounds']}): the kernel "
                         f"alone {ms['alone 1t']:.2f} ms an epoch on 1 thread and "
-                        f"{ms['alone 2t']:.2f} on 2 (the second thread packing the rows), "
+                        f"{ms['alone 2t']:.2f} on 2 (the second thread packs the rows while "
+                        f"the cores hand lines over fast), "
                         f"1/{ms['alone 2t'] / best_ms:.2f} of the best b's {best_ms:.2f} ms; "
                         f"drawing its order beside the training added {b1['draw_ms']:.2f} ms "
                         f"and train()'s Python around the call {b1['python_ms']:.2f} ms" +

@@ -352,8 +352,8 @@ def test_b1_parts_table_and_the_flat_curve_bound(tmp_path):
     verdicts, text = judge(tmp_path, [bench(info, 1.0), bench(b1, 1.0)])
     assert verdict(verdicts, "flat curve") is False
     assert ("d=16 2t: in paired rounds of b = 1's parts (15): the kernel alone 1.50 ms an epoch "
-            "on 1 thread and 1.30 on 2 (the second thread packing the rows), 1/1.95 of the best "
-            "b's 0.67 ms; drawing its order beside the training added 0.20 ms and train()'s "
+            "on 1 thread and 1.30 on 2 (the second thread packs the rows while the cores hand "
+            "lines over fast), 1/1.95 of the best b's 0.67 ms; drawing its order beside the training added 0.20 ms and train()'s "
             "Python around the call 0.25 ms") in text
     full = full_report(tmp_path)
     assert "| train(), 2 threads | 1.750 |" in full
