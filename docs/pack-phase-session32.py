@@ -10,30 +10,20 @@ handoff at every call and packs only under 60 ns.
 
     python docs/pack-phase-session32.py --rounds 40
 """
-import argparse
 import os
-import time
 
 import numpy as np
 
 import mbgd_fast as mf
 from mbgd_fast import _native
 from mbgd_fast.core import Spec, State, _batch_starts, iterations_per_epoch
-
-SLOW_NS = 60.0
+from phase_common import data16, paired, report, rounds_arg
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=40)
-    a = ap.parse_args()
-    if a.rounds < 1:
-        ap.error("--rounds must be >= 1")
-    d, n = 16, 200_000
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((n, d), dtype=np.float32)
-    w = rng.standard_normal(d).astype(np.float32) / np.sqrt(d)
-    y = ((X * w).sum(axis=1) + 0.1 * rng.standard_normal(n)).astype(np.float32)
+    n_rounds = rounds_arg(__doc__, 40)
+    X, y = data16()
+    n, d = X.shape
     rows = np.random.default_rng(1).permutation(n).astype(np.int64)
     starts = _batch_starts(n, 1, iterations_per_epoch(n, 1))
     lrs, losses = np.full(n, 0.25 / d), np.empty(n)
@@ -52,28 +42,11 @@ def main():
 
             cells[f"kernel alone, {t} thread{'s' * (t > 1)}, pack {mode}"] = alone
             cells[f"train(), {t} thread{'s' * (t > 1)}, pack {mode}"] = train
-    names = list(cells)
-    secs = {c: [] for c in names}
-    handoff = []
     try:
-        for r in range(a.rounds):
-            handoff.append(float(np.median([_native.handoff_ns(10_000) for _ in range(3)])))
-            for c in (names if r % 2 == 0 else names[::-1]):
-                t0 = time.perf_counter()
-                cells[c](r)
-                secs[c].append(time.perf_counter() - t0)
+        secs, handoff = paired(cells, n_rounds)
     finally:
         os.environ.pop("MBGD_FAST_PACK", None)
-    h = np.array(handoff)
-    print(f"{a.rounds} rounds; handoff before each: {h.min():.0f}-{h.max():.0f} ns, "
-          f"{int((h >= SLOW_NS).sum())} at {SLOW_NS:.0f} ns or more")
-    for label, sel in (("quiet rounds", h < SLOW_NS), ("slow rounds", h >= SLOW_NS)):
-        if not sel.any():
-            print(f"{label}: none")
-            continue
-        print(f"{label} ({int(sel.sum())}), median ms an epoch:")
-        for c in names:
-            print(f"  {c:32s} {np.median(np.array(secs[c])[sel]) * 1e3:7.3f}")
+    report(secs, handoff, 32)
 
 
 if __name__ == "__main__":
