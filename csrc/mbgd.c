@@ -137,30 +137,41 @@ static int mbgd_helper_mode(void)
 }
 
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+#define MBGD_HANDOFF_ROUNDS 16
+/* rounds round trips of a counter on *ball (zeroed before) between the two threads of a region,
+ * thread 0 writing 2 r + 1 and thread 1 2 r + 2: thread 0 returns the one-way time in ns over
+ * all but the first (which waits for the other thread to arrive), thread 1 returns 0. */
+static double mbgd_handoff_rounds(mbgd_counter *ball, int tid, int64_t rounds, int64_t *spins)
+{
+    if (tid == 0) {
+        double t0 = 0.0;
+        for (int64_t r = 0; r < rounds; r++) {
+            if (r == 1) t0 = omp_get_wtime();
+            __atomic_store_n(&ball->v, 2 * r + 1, __ATOMIC_RELEASE);
+            mbgd_wait_at_least(ball, 2 * r + 2, spins);
+        }
+        return (omp_get_wtime() - t0) * 1e9 / (2.0 * (double)(rounds - 1));
+    }
+    for (int64_t r = 0; r < rounds; r++) {
+        mbgd_wait_at_least(ball, 2 * r + 1, spins);
+        __atomic_store_n(&ball->v, 2 * r + 2, __ATOMIC_RELEASE);
+    }
+    return 0.0;
+}
+
 /* Round trips between the two threads of a region on *ball (zeroed before it), timed by
  * thread 0 after the first (which waits for the other thread to arrive): both threads return
  * 1 when one way took at most max_ns.  This machine's two cores hand a line over in 21-28 ns
  * in a good phase and 150-200 ns in a bad one (bench/loops/handoff.c); the packer of b = 1
  * runs gains in a good phase and loses in a bad one (docs/pack-session21.txt). */
-#define MBGD_HANDOFF_ROUNDS 16
 static int mbgd_handoff_fast(mbgd_counter *ball, int tid, double max_ns)
 {
     int64_t spins = MBGD_SPINS_OWN_CORE;
+    const double ns = mbgd_handoff_rounds(ball, tid, MBGD_HANDOFF_ROUNDS, &spins);
     if (tid == 0) {
-        double t0 = 0.0;
-        for (int64_t r = 0; r < MBGD_HANDOFF_ROUNDS; r++) {
-            if (r == 1) t0 = omp_get_wtime();
-            __atomic_store_n(&ball->v, 2 * r + 1, __ATOMIC_RELEASE);
-            mbgd_wait_at_least(ball, 2 * r + 2, &spins);
-        }
-        const double ns = (omp_get_wtime() - t0) * 1e9 / (2.0 * (MBGD_HANDOFF_ROUNDS - 1));
         const int fast = ns <= max_ns;
         __atomic_store_n(&ball->v, 2 * MBGD_HANDOFF_ROUNDS + 1 + fast, __ATOMIC_RELEASE);
         return fast;
-    }
-    for (int64_t r = 0; r < MBGD_HANDOFF_ROUNDS; r++) {
-        mbgd_wait_at_least(ball, 2 * r + 1, &spins);
-        __atomic_store_n(&ball->v, 2 * r + 2, __ATOMIC_RELEASE);
     }
     mbgd_wait_at_least(ball, 2 * MBGD_HANDOFF_ROUNDS + 1, &spins);
     return __atomic_load_n(&ball->v, __ATOMIC_ACQUIRE) == 2 * MBGD_HANDOFF_ROUNDS + 2;
@@ -911,28 +922,15 @@ int mbgd_handoff_ns(int64_t round_trips, double *ns)
     mbgd_counter ball;
     memset(&ball, 0, sizeof ball);
     const int64_t limit = mbgd_spin_limit(2, omp_get_num_procs());
-    double t0 = 0.0, t1 = 0.0;
-    int threads = 0;
 #pragma omp parallel num_threads(2)
     {
-        const int64_t me = omp_get_thread_num();
         int64_t spins = limit;
-        if (me == 0) threads = omp_get_num_threads();
-        if (omp_get_num_threads() == 2) {
-            /* round 0 waits for the other thread to arrive and is not timed; thread 0
-             * writes 2 r + 1 and waits for 2 r + 2, thread 1 the other way round */
-            for (int64_t r = 0; r <= round_trips; r++) {
-                if (me == 0 && r == 1) t0 = omp_get_wtime();
-                mbgd_wait_at_least(&ball, 2 * r + me, &spins);
-                __atomic_store_n(&ball.v, 2 * r + me + 1, __ATOMIC_RELEASE);
-            }
-            if (me == 0) {
-                mbgd_wait_at_least(&ball, 2 * round_trips + 2, &spins);
-                t1 = omp_get_wtime();
-            }
+        if (omp_get_num_threads() == 2) { /* round_trips timed, after one that is not */
+            const double t = mbgd_handoff_rounds(&ball, omp_get_thread_num(), round_trips + 1,
+                                                 &spins);
+            if (omp_get_thread_num() == 0) *ns = t;
         }
     }
-    if (threads == 2) *ns = (t1 - t0) * 1e9 / (2.0 * (double)round_trips);
 #endif
     return MBGD_OK;
 }

@@ -331,9 +331,10 @@ int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows,
 /*
  * Cross-core probe for benchmarks: *ns = how long one thread takes to see a cache line the
  * other wrote (half a round trip), over round_trips round trips of a counter passed between
- * two threads, as bench/loops/handoff.c times it.  Every barrier and every read of another
- * core's fresh data pays at least this.  *ns = NaN when two threads cannot run (no OpenMP,
- * or OpenMP gave one); MBGD_EINVAL when round_trips < 1.
+ * two threads, as the packer of b = 1 runs times its own test (and bench/loops/handoff.c).
+ * Every barrier and every read of another core's fresh data pays at least this.  *ns = NaN
+ * when two threads cannot run (no OpenMP, or OpenMP gave one); MBGD_EINVAL when
+ * round_trips < 1.
  */
 int mbgd_handoff_ns(int64_t round_trips, double *ns);
 
