@@ -2,7 +2,8 @@
 step_loops.c's library step the right weights, spread_prefetch.c's prefetch modes the same
 sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
-placements of X, omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c
+placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps,
+omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
@@ -262,3 +263,15 @@ def test_cpu_scaling_build_and_run(build):
                       r"\(quartiles ([0-9.]+)-([0-9.]+)\)$", out, re.M)
         assert m and float(m.group(1)) > 0 and float(m.group(3)) <= float(m.group(2)) <= float(m.group(4)), out
     assert_refused(exe, "0", says="rounds must be in 1..1000")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_b1_chain_build_and_check(build):
+    exe = build("b1_chain")
+    out = run_ok(exe, "20000", "64")  # exit status 0: every form's weights match double's to 1e-3
+    if "needs AVX2 and FMA" in out:
+        pytest.skip("this CPU has not AVX2 and FMA")
+    for name in ("after", "one ahead", "two ahead", "one ahead, kernel's extras"):
+        m = re.search(rf"^{name} +([0-9.]+) +([0-9.]+) +([0-9.e+-]+)$", out, re.M)
+        assert m and float(m.group(1)) > 0 and float(m.group(3)) <= 1e-3, out
+    assert_refused(exe, "20000", "100", says="ROWS a power of two")
