@@ -27,7 +27,7 @@ from mbgd_fast import costmodel
 #: load() keeps their extra_info in `paired`: by d, or one a run
 PAIRED_BY_D = {"paired": "curve", "paired-loss": "loss", "paired-sklearn": "sklearn",
                "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line",
-               "paired-b1": "b1"}
+               "paired-b1": "b1", "b1-chain": "chain"}
 PAIRED_ONE = {"paired-draw": "draw-paired", "paired-draw-bound": "draw-bound"}
 
 
@@ -35,7 +35,8 @@ def load(paths):
     """rows of the timed systems, read bandwidth {threads: B/s}, shuffled-row ceiling
     {(d, threads): B/s}, and the paired rounds of bench/test_bench_paired.py,
     {"curve": {d: extra_info}, "loss": {d: extra_info}, "sklearn": {d: extra_info}, and
-    "partial_fit": {d: extra_info} when the run streamed partial_fit calls, "draw-bound": the
+    "partial_fit": {d: extra_info} when the run streamed partial_fit calls, "chain": {16:
+    extra_info} of b = 1's chain alone (bench/test_bench_chain.py), "draw-bound": the
     extra_info of the paired rounds of the d = 16 bound} (with
     "draw": (rows, seconds), the order train() draws, alone, when the run timed it,
     "draw-paired", its paired rounds against the generator's next_raw, and "draw-next_raw",
@@ -193,6 +194,16 @@ def b1_table(d, info, say):
                                       f"+{q['python_ms']:.3f}"))
 
 
+def chain_table(d, info, say):
+    say(f"d = {d}, squared loss, {info['rows']:,} rows of 64 bytes in cache taken in turn, "
+        f"{info['steps']:,} steps, clock about {info['clock_ghz']:.2f} GHz:")
+    say("")
+    say("| z taken | cycles a sample | ns a sample |")
+    say("|---|---:|---:|")
+    for form, c in info["cycles"].items():
+        say(f"| {form} | {c:.1f} | {info['ns'][form]:.2f} |")
+
+
 def line_table(_, infos, say):
     say("| d | epochs | b | X as placed, copy off (ms) | copied onto a line (ms) | placed on a line "
         "by the caller (ms) | copy off / copied | copy off / on a line |")
@@ -227,6 +238,13 @@ PAIRED = {
            "Each round runs the kernel alone (its order given) on 1 and 2 threads, the same "
            "call drawing its own order, and train(), one epoch each, back to back "
            "(bench/test_bench_paired.py, test_paired_b1_parts).", b1_table),
+    "chain": ("b = 1's chain alone",
+              "bench/loops/b1_chain.c (bench/test_bench_chain.py): the squared-loss b = 1 step "
+              "with the weights in registers, z taken after the step, one ahead as the kernels "
+              "take it, two or four ahead; one ahead with the kernel's extras (an index, y, lr "
+              "and the loss through memory, finiteness checks); and one ahead's work with the "
+              "chain cut (each z eight samples old: not SGD, the work alone). Each form's "
+              "weights are checked against the same steps in double.", chain_table),
     "line": ("Paired rounds: X copied onto a cache line for its epochs",
              "The bench's X starts 16 bytes past a page, as NumPy places large arrays. Each "
              "round runs train() (2 threads) on it with the copy onto a cache line that train() "
@@ -481,6 +499,18 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                         phase_limit(b1, lambda q: (
                             f"the kernel alone on 2 threads {q['ms']['alone 2t']:.2f} ms, the "
                             f"draw +{q['draw_ms']:.2f}, Python +{q['python_ms']:.2f}"))))
+                chain = paired.get("chain", {}).get(d)
+                if chain and t == "2" and "vs_best" in info and worst == "1":
+                    cyc = chain["cycles"]
+                    extras = cyc["one ahead, kernel's extras"]
+                    sps = chain["clock_ghz"] * 1e9 / cyc["one ahead"]  # the chain's samples/s
+                    bound += (("; " if bound else "") +
+                              f"b = 1's rule alone, rows in cache (bench/loops/b1_chain.c): "
+                              f"its chain {cyc['one ahead']:.1f} cycles a sample (its work "
+                              f"with the chain cut {cyc['one ahead, chain cut']:.1f}, with the "
+                              f"kernel's extras {extras:.1f}), {sps:.3g} samples/s, "
+                              f"1/{best / sps:.2f} of the best b's {best:.3g}; z taken two or "
+                              f"four ahead {cyc['two ahead']:.1f} / {cyc['four ahead']:.1f}")
                 if bound:
                     limit.append(f"d={d} {t}t: {bound}")
     line("flat curve: every b within 2x of the best (paired)", cells, ok, "; ".join(limit))

@@ -341,7 +341,7 @@ def test_a_slow_phase_is_counted_and_the_quiet_rounds_ratios_named(tmp_path):
     assert "2 threads / 1 thread" not in text and "0 of 5 rounds at 60 ns or more" in full_report(tmp_path)
 
 
-def test_b1_parts_table_and_the_flat_curve_bound(tmp_path):
+def test_b1_parts_and_chain_tables_and_the_flat_curve_bound(tmp_path):
     # b = 1 on 2 threads at 1.2e8 against the best b's 3e8 (2.5x): the bound names its parts
     info = curve16(4096, 1.5, 2.5, 2.6, scale=2.0,
                    sps={"1t b=1": 1e8, "1t b=4096": 1.5e8, "2t b=1": 1.2e8, "2t b=4096": 3e8})
@@ -349,12 +349,23 @@ def test_b1_parts_table_and_the_flat_curve_bound(tmp_path):
               ms={"alone 1t": 1.5, "alone 2t": 1.3, "drawing": 1.5, "train": 1.75},
               draw_ms=0.2, python_ms=0.25,
               phase={"handoff_ns": [22.0] * 15, "slow_rounds": 0, "slow_ns": 60.0})
-    verdicts, text = judge(tmp_path, [bench(info, 1.0), bench(b1, 1.0)])
+    # b = 1's chain alone at 21 cycles of 4.2 GHz: 2e8 samples/s, 1/1.5 of the best b's
+    forms = {"after": 34.0, "one ahead": 21.0, "two ahead": 19.0,
+             "one ahead, kernel's extras": 22.5, "four ahead": 20.3, "one ahead, chain cut": 9.7}
+    chain = dict(backend="b1-chain", d=16, b=1, threads=1, rows=4096, steps=2_000_000,
+                 clock_ghz=4.2, cycles=forms, ns={f: c / 4.2 for f, c in forms.items()}, ok=True)
+    verdicts, text = judge(tmp_path, [bench(info, 1.0), bench(b1, 1.0), bench(chain, 1.0)])
     assert verdict(verdicts, "flat curve") is False
     assert ("d=16 2t: in paired rounds of b = 1's parts (15): the kernel alone 1.50 ms an epoch "
             "on 1 thread and 1.30 on 2 (the second thread packs the rows while the cores hand "
             "lines over fast), 1/1.95 of the best b's 0.67 ms; drawing its order beside the training added 0.20 ms and train()'s "
-            "Python around the call 0.25 ms") in text
+            "Python around the call 0.25 ms; b = 1's rule alone, rows in cache "
+            "(bench/loops/b1_chain.c): its chain 21.0 cycles a sample (its work with the chain "
+            "cut 9.7, with the kernel's extras 22.5), 2e+08 samples/s, 1/1.50 of the best b's "
+            "3e+08; z taken two or four ahead 19.0 / 20.3") in text
     full = full_report(tmp_path)
     assert "| train(), 2 threads | 1.750 |" in full
     assert "The draw beside the training: +0.200 ms; train()'s Python around the call: +0.250 ms" in full
+    assert "### b = 1's chain alone" in full
+    assert "| one ahead, chain cut | 9.7 | 2.31 |" in full
+
