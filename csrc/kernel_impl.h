@@ -2178,6 +2178,13 @@ typedef struct T_CTX {
      * sm_t of this call (-1: none); each thread's own */
     int64_t sm_t;
     REAL sm_v[16];
+    /* a team of two that steps twice (FN(iterate_in)): the second thread's own weights, phase
+     * B total and norms, and the batches' second set of group sums and losses (odd
+     * iterations); theta1 NULL when the team does not.  Last, so that the fields before keep
+     * their offsets in the code that does not use these (small_run at d = 16 ran 0.96x with
+     * them after carry_in) */
+    REAL *theta1, *gsum1, *parts1;
+    double *gloss1, *norms1;
 } T_CTX;
 
 /* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
@@ -3179,10 +3186,12 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
  * the squared loss) as constants: their 48 instances apart from iterate_in, which then inlines
  * as before
  * (inlined there, they had slowed d = 256 b = 1 on 2 threads, a path they do not take, by
- * 3-5%: docs/ab-session16.txt). */
-MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,
-                                        int64_t t, int64_t *avail, int64_t pf, double pen_sq,
-                                        double *pen_abs, int one_row)
+ * 3-5%: docs/ab-session16.txt).  On a 64-byte boundary: code added before it had moved it
+ * 32 bytes past one, and its loops with it, which ran small batches at d = 16 0.96x on 1 and 2
+ * threads (ab_epochs; docs/ab-session33-twice.txt). */
+MBGD_NOINLINE __attribute__((aligned(64))) int64_t
+FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, int64_t *avail,
+                  int64_t pf, double pen_sq, double *pen_abs, int one_row)
 {
     const int sq = c->p->loss == MBGD_LOSS_SQUARED;
     int64_t next;
@@ -3204,6 +3213,19 @@ MBGD_NOINLINE int64_t FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_sli
 #undef MBGD_CALL
 #undef MBGD_DIRECT
     return next;
+}
+#endif
+
+#ifndef MBGD_CROSS_AT_ZERO_DEFINED
+#define MBGD_CROSS_AT_ZERO_DEFINED
+/* Whether every node of the groups' tree that crosses threads adds into group 0 (phase B
+ * then writes only gsum, its own in a team that steps twice). */
+static int cross_only_at_zero(int64_t G, int64_t T)
+{
+    for (int64_t s = 1; s < G; s *= 2)
+        for (int64_t g = 2 * s; g + s < G; g += 2 * s)
+            if (!group_node_local(G, g, s, T)) return 0;
+    return 1;
 }
 #endif
 
@@ -3234,6 +3256,18 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int sparse = data->indptr != NULL;
     int64_t gen = 0; /* barriers this thread has passed */
     int64_t spin = mbgd_spin_limit(T, c->cores); /* pauses before yielding, at a barrier */
+    /* a team of two that steps twice (FN(run_team)): the second thread keeps its own copy of
+     * the weights, stepped by the same phase B in the same order (the same bits), so that no
+     * thread waits for the other's step and the weights do not cross the cores each batch */
+    const int twice = T == 2 && shared->theta1 != NULL;
+    if (twice && tid == 1) {
+        memcpy(shared->theta1, shared->theta, (size_t)c->P * sizeof(REAL));
+        local.theta = shared->theta1;
+        local.gsum = shared->gsum1;
+        local.c_l2 = shared->norms1;
+        local.c_l1 = shared->norms1 + c->n_chunks;
+        local.c_abs = shared->norms1 + 2 * c->n_chunks;
+    }
     /* b = 1 with plain SGD and no L1, one output or softmax: the step is w -= lr (c x + l2 w),
      * done in one pass over w and x per output (no gradient buffer), with the norms in the
      * same pass */
@@ -3307,6 +3341,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                 st = shared->status;
                 pen_sq = shared->pen_sq;
                 pen_abs = shared->pen_abs;
+                if (twice && tid == 1) /* thread 0 stepped alone */
+                    memcpy(c->theta, shared->theta, (size_t)P * sizeof(REAL));
                 mbgd_barrier_wait(c->bar, T, &gen, &spin); /* all have read them */
             }
             if (st != MBGD_OK) return st;
@@ -3324,6 +3360,16 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             const int64_t n_avg = p->average_start >= 0 ? step + 1 - p->average_start : 0;
             c->avg = n_avg > 0 ? state->avg : NULL;
             c->avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
+            /* stepping twice: odd iterations' group sums and losses in the second set, so a
+             * thread may sum the next batch's groups while the other still reads this one's
+             * (past the next barrier it has read them); each thread then steps its own
+             * weights, unless a node of the tree crosses the threads into a group but 0
+             * (phase B would write it twice) */
+            const int both = twice && cross_only_at_zero(c->G, T);
+            if (twice) {
+                c->parts = t & 1 ? shared->parts1 : shared->parts;
+                c->gloss = t & 1 ? shared->gloss1 : shared->gloss;
+            }
             const int64_t g1 = group_first(c->G, tid + 1, T);
             for (int64_t g = group_first(c->G, tid, T); g < g1; g++) FN(phase_a)(c, g, tid, T);
             FN(sum_groups)(c->parts, P, c->G, tid, T); /* this thread's own nodes */
@@ -3332,8 +3378,16 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
              * may be writing the next batch's */
             double lsum = 0.0;
             for (int64_t g = 0; g < c->G; g++) lsum += c->gloss[g * MBGD_LINE];
-            for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch, T);
-            mbgd_barrier_wait(c->bar, T, &gen, &spin);
+            if (both) {
+                for (int64_t ch = 0; ch < c->n_chunks; ch++) FN(phase_b)(c, ch, T);
+            } else {
+                for (int64_t ch = tid; ch < c->n_chunks; ch += T) FN(phase_b)(c, ch, T);
+                mbgd_barrier_wait(c->bar, T, &gen, &spin);
+                if (twice && tid == 1) { /* thread 0 stepped: its weights and norms */
+                    memcpy(c->theta, shared->theta, (size_t)P * sizeof(REAL));
+                    memcpy(c->c_l2, shared->c_l2, (size_t)(3 * c->n_chunks) * sizeof(double));
+                }
+            }
             const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                                 0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
             if (tid == 0) slice->batch_loss[t] = loss;
@@ -3503,6 +3557,24 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     }
     c.c_l1 = c.c_l2 + c.n_chunks;
     c.c_abs = c.c_l1 + c.n_chunks;
+    /* a team of two with plain SGD, one update chunk and no averaging steps twice
+     * (FN(iterate_in)): the second thread's weights, phase B total and norms, and a second set
+     * of group sums and losses.  Against the build before, in the slow phase (handoff about
+     * 180 ns; docs/ab-session33-twice.txt): d = 256 b = 256 1.005-1.097x, b = 1024 1.03x,
+     * d = 64 b = 256 1.07-1.09x, d = 16 b = 1024 1.16-1.25x, b = 4096 1.06-1.08x; in the
+     * quick phase about 1.0x */
+    if (team && p->n_threads == 2 && !sparse && p->optimizer == MBGD_OPT_SGD &&
+        p->average_start < 0 && c.n_chunks == 1 && mbgd_team_twice()) {
+        c.parts1 = mbgd_alloc_lines((size_t)((max_g + 2) * MBGD_PAD(P)) * sizeof(REAL));
+        c.gloss1 = malloc((size_t)(max_g * MBGD_LINE + 3 * c.n_chunks) * sizeof(double));
+        if (!c.parts1 || !c.gloss1) {
+            st = MBGD_ENOMEM;
+            goto done;
+        }
+        c.theta1 = c.parts1 + max_g * MBGD_PAD(P);
+        c.gsum1 = c.theta1 + MBGD_PAD(P);
+        c.norms1 = c.gloss1 + max_g * MBGD_LINE;
+    }
 
     /* penalty of the starting weights; later ones come from phase B */
     double pen_sq = 0.0, pen_abs = 0.0;
@@ -3656,8 +3728,10 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #endif
 done:
     mbgd_free_lines(c.parts);
+    mbgd_free_lines(c.parts1);
     mbgd_free_lines(c.zbuf);
     free(c.gloss);
+    free(c.gloss1);
     free(c.c_l2);
     return st;
 }

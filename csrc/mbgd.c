@@ -188,6 +188,14 @@ static int mbgd_pack_mode(void)
     return 1;
 }
 
+/* A team of two that steps twice (FN(iterate_in) in kernel_impl.h), from MBGD_FAST_TWICE at
+ * every call (the paired measurements and the tests switch it between calls): 0 off, else on. */
+static int mbgd_team_twice(void)
+{
+    const char *e = getenv("MBGD_FAST_TWICE");
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
 /* Small kernels inlined where GCC's heuristics would not: an out-of-line lane sum spilled
  * its vector to memory and reloaded it, per dot product. */
 #if defined(__GNUC__) || defined(__clang__)

@@ -235,6 +235,50 @@ def test_team_with_a_last_batch_run_alone_same_bits(last, dtype):
         assert e.coef.tobytes() == errs[0].coef.tobytes()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_team_of_two_stepping_twice_gives_one_threads_bits(dtype, monkeypatch):
+    """On two threads with plain SGD and one update chunk (d = 256) each thread steps its own
+    copy of the weights (MBGD_FAST_TWICE, on unless 0): batches of 2, 3, 5, 7 and 16 groups,
+    whose tree crosses the threads only into group 0, and of 6, whose tree crosses elsewhere
+    (one thread steps, the other copies); each epoch's last batch of one row, and one amid the batches, run alone; L1
+    and L2 in phase B's norms.  Every bit equals one thread's and the team's without the
+    copies, and a run that diverges stops at the same iteration with the same weights."""
+    X, y = make_problem("squared", 1537, 256, dtype=dtype, seed=7)
+    for b in (64, 192, 320, 384, 448, 1024):
+        kw = dict(batch_size=b, epochs=2, lr=0.002, l2=1e-3, l1=1e-4)
+        one = mf.train(X, y, n_threads=1, **kw)
+        for twice in ("1", "0"):
+            monkeypatch.setenv("MBGD_FAST_TWICE", twice)
+            two = mf.train(X, y, n_threads=2, **kw)
+            assert two.coef.tobytes() == one.coef.tobytes(), (b, twice)
+            assert two.state.theta.tobytes() == one.state.theta.tobytes(), (b, twice)
+            assert two.batch_loss.tobytes() == one.batch_loss.tobytes(), (b, twice)
+    # a batch of one row amid a team's batches (the kernel's own slice): thread 0 steps it
+    # alone and the other takes its weights
+    from mbgd_fast._native import NativeKernel
+    from mbgd_fast.core import Spec, State
+    starts = np.array([0, 320, 321, 641, 642, 962, 1282], dtype=np.int64)
+    thetas = []
+    for t, twice in ((1, "1"), (2, "1"), (2, "0")):
+        monkeypatch.setenv("MBGD_FAST_TWICE", twice)
+        spec = Spec(loss="squared", n_threads=t, l2=1e-3)
+        st = State.zeros(spec, 256, dtype)
+        NativeKernel(spec, X, y).train_slice(st, np.arange(1537, dtype=np.int64), starts,
+                                             np.full(6, 0.002), np.empty(6))
+        thetas.append(st.theta.tobytes())
+    assert thetas[1] == thetas[0] and thetas[2] == thetas[0]
+    errs = []
+    for t, twice in ((1, "1"), (2, "1"), (2, "0")):
+        monkeypatch.setenv("MBGD_FAST_TWICE", twice)
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * 30, y, n_threads=t, batch_size=320, lr=1.0, epochs=30)
+        errs.append(ei.value.result)
+    assert errs[0].n_iter > 0
+    for e in errs[1:]:
+        assert e.n_iter == errs[0].n_iter
+        assert e.coef.tobytes() == errs[0].coef.tobytes()
+
+
 @pytest.mark.parametrize("loss", ["squared", "softmax"])
 def test_team_takes_over_from_the_thread_that_trained_while_the_order_was_drawn(loss):
     """On two threads a team's epoch starts on one thread while the other draws the order,
