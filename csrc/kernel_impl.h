@@ -3305,6 +3305,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         const int64_t s = starts[t], nb = starts[t + 1] - s;
         const int64_t step = step0 + t; /* state->step before this iteration */
         const int one_row = direct && nb == 1;
+        if (twice) { /* odd iterations' group sums and losses in the second set: a thread may
+                      * sum the next batch's groups, or thread 0 run it alone in group 0's
+                      * sums, while the other still reads this one's (past the next barrier
+                      * it has read them) */
+            c->parts = t & 1 ? shared->parts1 : shared->parts;
+            c->gloss = t & 1 ? shared->gloss1 : shared->gloss;
+        }
         if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
 #ifdef MBGD_HAVE_DIRECT_RUN
@@ -3360,16 +3367,9 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             const int64_t n_avg = p->average_start >= 0 ? step + 1 - p->average_start : 0;
             c->avg = n_avg > 0 ? state->avg : NULL;
             c->avg_w = n_avg > 0 ? (REAL)(1.0 / (double)n_avg) : 0;
-            /* stepping twice: odd iterations' group sums and losses in the second set, so a
-             * thread may sum the next batch's groups while the other still reads this one's
-             * (past the next barrier it has read them); each thread then steps its own
-             * weights, unless a node of the tree crosses the threads into a group but 0
-             * (phase B would write it twice) */
+            /* stepping twice, each thread its own weights, unless a node of the tree crosses
+             * the threads into a group but 0 (phase B would write it twice) */
             const int both = twice && cross_only_at_zero(c->G, T);
-            if (twice) {
-                c->parts = t & 1 ? shared->parts1 : shared->parts;
-                c->gloss = t & 1 ? shared->gloss1 : shared->gloss;
-            }
             const int64_t g1 = group_first(c->G, tid + 1, T);
             for (int64_t g = group_first(c->G, tid, T); g < g1; g++) FN(phase_a)(c, g, tid, T);
             FN(sum_groups)(c->parts, P, c->G, tid, T); /* this thread's own nodes */

@@ -240,7 +240,8 @@ def test_a_team_of_two_stepping_twice_gives_one_threads_bits(dtype, monkeypatch)
     """On two threads with plain SGD and one update chunk (d = 256) each thread steps its own
     copy of the weights (MBGD_FAST_TWICE, on unless 0): batches of 2, 3, 5, 7 and 16 groups,
     whose tree crosses the threads only into group 0, and of 6, whose tree crosses elsewhere
-    (one thread steps, the other copies); each epoch's last batch of one row, and one amid the batches, run alone; L1
+    (one thread steps, the other copies); each epoch's last batch of one row, and batches of one and of 20 rows amid the
+    team's, run alone; L1
     and L2 in phase B's norms.  Every bit equals one thread's and the team's without the
     copies, and a run that diverges stops at the same iteration with the same weights."""
     X, y = make_problem("squared", 1537, 256, dtype=dtype, seed=7)
@@ -257,16 +258,22 @@ def test_a_team_of_two_stepping_twice_gives_one_threads_bits(dtype, monkeypatch)
     # alone and the other takes its weights
     from mbgd_fast._native import NativeKernel
     from mbgd_fast.core import Spec, State
-    starts = np.array([0, 320, 321, 641, 642, 962, 1282], dtype=np.int64)
-    thetas = []
-    for t, twice in ((1, "1"), (2, "1"), (2, "0")):
-        monkeypatch.setenv("MBGD_FAST_TWICE", twice)
-        spec = Spec(loss="squared", n_threads=t, l2=1e-3)
-        st = State.zeros(spec, 256, dtype)
-        NativeKernel(spec, X, y).train_slice(st, np.arange(1537, dtype=np.int64), starts,
-                                             np.full(6, 0.002), np.empty(6))
-        thetas.append(st.theta.tobytes())
-    assert thetas[1] == thetas[0] and thetas[2] == thetas[0]
+    # (sizes 320, 1, 320, 20, ...: the 20-row batches run alone in group 0's sums while the
+    # other thread may still read the last batch's)
+    sizes = np.tile([320, 1, 320, 20], 30)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    rows = np.arange(starts[-1], dtype=np.int64) % 1537
+    for l2 in (1e-3, 0.0):
+        thetas = []
+        for t, twice in ((1, "1"), (2, "1"), (2, "0")):
+            monkeypatch.setenv("MBGD_FAST_TWICE", twice)
+            spec = Spec(loss="squared", n_threads=t, l2=l2)
+            st = State.zeros(spec, 256, dtype)
+            losses = np.empty(len(sizes))
+            NativeKernel(spec, X, y).train_slice(st, rows, starts, np.full(len(sizes), 0.001),
+                                                 losses)
+            thetas.append(st.theta.tobytes() + losses.tobytes())
+        assert thetas[1] == thetas[0] and thetas[2] == thetas[0], l2
     errs = []
     for t, twice in ((1, "1"), (2, "1"), (2, "0")):
         monkeypatch.setenv("MBGD_FAST_TWICE", twice)
