@@ -3239,7 +3239,8 @@ static int cross_only_at_zero(int64_t G, int64_t T)
  * batch of one row, or one group and one chunk) and tells the others its outcome (c->status,
  * c->pen_sq, c->pen_abs) across a barrier.  One region per slice rather than one per
  * iteration: the fork and join cost 0.6 us per iteration here, the two barriers 0.06-0.09 us
- * (in a good phase: bench/loops/omp_fork_join.c).
+ * (in a good phase: bench/loops/omp_fork_join.c).  A team of two that steps twice (c->theta1
+ * set: plain SGD, one chunk) waits once per batch: each thread steps its own weights.
  * With a prefetch helper (h; T = 1), its progress h->done is published every few rows.
  * Returns MBGD_OK or MBGD_EDIVERGED (slice->n_done iterations done), the same in every thread.
  */
@@ -3256,9 +3257,9 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int sparse = data->indptr != NULL;
     int64_t gen = 0; /* barriers this thread has passed */
     int64_t spin = mbgd_spin_limit(T, c->cores); /* pauses before yielding, at a barrier */
-    /* a team of two that steps twice (FN(run_team)): the second thread keeps its own copy of
-     * the weights, stepped by the same phase B in the same order (the same bits), so that no
-     * thread waits for the other's step and the weights do not cross the cores each batch */
+    /* a team of two that steps twice (set up by FN(train)): the second thread keeps its own
+     * copy of the weights, stepped by the same phase B in the same order (the same bits), so
+     * that no thread waits for the other's step and the weights do not cross the cores */
     const int twice = T == 2 && shared->theta1 != NULL;
     if (twice && tid == 1) {
         memcpy(shared->theta1, shared->theta, (size_t)c->P * sizeof(REAL));
