@@ -368,4 +368,3 @@ def test_b1_parts_and_chain_tables_and_the_flat_curve_bound(tmp_path):
     assert "The draw beside the training: +0.200 ms; train()'s Python around the call: +0.250 ms" in full
     assert "### b = 1's chain alone" in full
     assert "| one ahead, chain cut | 9.7 | 2.31 |" in full
-

@@ -3216,19 +3216,6 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
 }
 #endif
 
-#ifndef MBGD_CROSS_AT_ZERO_DEFINED
-#define MBGD_CROSS_AT_ZERO_DEFINED
-/* Whether every node of the groups' tree that crosses threads adds into group 0 (phase B
- * then writes only gsum, its own in a team that steps twice). */
-static int cross_only_at_zero(int64_t G, int64_t T)
-{
-    for (int64_t s = 1; s < G; s *= 2)
-        for (int64_t g = 2 * s; g + s < G; g += 2 * s)
-            if (!group_node_local(G, g, s, T)) return 0;
-    return 1;
-}
-#endif
-
 /*
  * The iterations of a slice, from the state's weights with |w|^2 = pen_sq and
  * |w|_1 = pen_abs, run by thread tid of a team of T (1 when there is no team).  A team is

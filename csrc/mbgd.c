@@ -772,6 +772,16 @@ static inline int group_node_local(int64_t G, int64_t g, int64_t s, int64_t T)
     return group_owner(G, g, T) == group_owner(G, last, T);
 }
 
+/* Whether every node that crosses threads adds into group 0 (phase B then writes only gsum,
+ * each thread its own in a team that steps twice: FN(iterate_in)). */
+static int cross_only_at_zero(int64_t G, int64_t T)
+{
+    for (int64_t s = 1; s < G; s *= 2)
+        for (int64_t g = 2 * s; g + s < G; g += 2 * s)
+            if (!group_node_local(G, g, s, T)) return 0;
+    return 1;
+}
+
 /* Groups for a CSR batch of nb rows holding nnz values: each group's work (nnz K) is at
  * least MBGD_GROUP_WORK and at least the P it clears and sums; a function of the batch. */
 static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)

@@ -6,6 +6,8 @@ import pytest
 
 import mbgd_fast as mf
 from mbgd_fast import schedules
+from mbgd_fast._native import NativeKernel
+from mbgd_fast.core import Spec, State
 
 from conftest import diverging_iterations, make_problem
 
@@ -240,10 +242,10 @@ def test_a_team_of_two_stepping_twice_gives_one_threads_bits(dtype, monkeypatch)
     """On two threads with plain SGD and one update chunk (d = 256) each thread steps its own
     copy of the weights (MBGD_FAST_TWICE, on unless 0): batches of 2, 3, 5, 7 and 16 groups,
     whose tree crosses the threads only into group 0, and of 6, whose tree crosses elsewhere
-    (one thread steps, the other copies); each epoch's last batch of one row, and batches of one and of 20 rows amid the
-    team's, run alone; L1
-    and L2 in phase B's norms.  Every bit equals one thread's and the team's without the
-    copies, and a run that diverges stops at the same iteration with the same weights."""
+    (one thread steps, the other copies); each epoch's last batch of one row, and batches of
+    one and of 20 rows amid the team's, run alone; L1 and L2 in phase B's norms.  Every bit
+    equals one thread's and the team's without the copies, and a run that diverges stops at
+    the same iteration with the same weights."""
     X, y = make_problem("squared", 1537, 256, dtype=dtype, seed=7)
     for b in (64, 192, 320, 384, 448, 1024):
         kw = dict(batch_size=b, epochs=2, lr=0.002, l2=1e-3, l1=1e-4)
@@ -254,12 +256,9 @@ def test_a_team_of_two_stepping_twice_gives_one_threads_bits(dtype, monkeypatch)
             assert two.coef.tobytes() == one.coef.tobytes(), (b, twice)
             assert two.state.theta.tobytes() == one.state.theta.tobytes(), (b, twice)
             assert two.batch_loss.tobytes() == one.batch_loss.tobytes(), (b, twice)
-    # a batch of one row amid a team's batches (the kernel's own slice): thread 0 steps it
-    # alone and the other takes its weights
-    from mbgd_fast._native import NativeKernel
-    from mbgd_fast.core import Spec, State
-    # (sizes 320, 1, 320, 20, ...: the 20-row batches run alone in group 0's sums while the
-    # other thread may still read the last batch's)
+    # batches of 320, 1, 320 and 20 rows in turn (the kernel's own slice): thread 0 steps the
+    # one-row batches alone and the other takes its weights; it runs the 20-row ones alone in
+    # group 0's sums while the other may still read the last batch's
     sizes = np.tile([320, 1, 320, 20], 30)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     rows = np.arange(starts[-1], dtype=np.int64) % 1537
