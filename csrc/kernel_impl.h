@@ -98,6 +98,22 @@ MBGD_INLINE REAL FN(probe_sum)(const REAL *w, int64_t n)
 
 /* The tails below are plain scalar loops (fewer than eight elements): an `omp simd
  * reduction` there costs a serial sum of its lanes even when the tail is empty. */
+/* dot's end: s plus a[j..n) . b[j..n), eight lanes at a time, then one by one. */
+MBGD_INLINE REAL FN(dot_tail)(const REAL *restrict a, const REAL *restrict b, int64_t j,
+                              int64_t n, REAL s)
+{
+    if (j + 8 <= n) {
+        REAL acc[8] = {0};
+        for (; j + 8 <= n; j += 8) {
+#pragma omp simd
+            for (int64_t k = 0; k < 8; k++) acc[k] += a[j + k] * b[j + k];
+        }
+        s += FN(lane8_sum)(acc);
+    }
+    for (; j < n; j++) s = MBGD_FMA_TAIL(a[j], b[j], s);
+    return s;
+}
+
 MBGD_INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t n)
 {
     REAL s = 0;
@@ -110,17 +126,58 @@ MBGD_INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t
         }
         s = FN(lane_sum)(acc);
     }
-    if (j + 8 <= n) {
-        REAL acc[8] = {0};
-        for (; j + 8 <= n; j += 8) {
-#pragma omp simd
-            for (int64_t k = 0; k < 8; k++) acc[k] += a[j + k] * b[j + k];
-        }
-        s += FN(lane8_sum)(acc);
-    }
-    for (; j < n; j++) s = MBGD_FMA_TAIL(a[j], b[j], s);
-    return s;
+    return FN(dot_tail)(a, b, j, n, s);
 }
+
+/*
+ * dot(a, b, n) for n >= 2 MBGD_LANES in two parts, for accumulate's skewed rows: dot_lanes
+ * leaves the MBGD_LANES partial sums over a[0..j) b[0..j) (j = n rounded down to whole
+ * MBGD_LANES) in registers, and dot_tail(a, b, j, n, lanes_sum(...)) finishes it: dot's
+ * operations in dot's order, the same bits.  In the AVX-512 float32 variant in intrinsics, two
+ * vectors (as an array of 32 floats GCC kept the lanes on the stack, stored and reloaded
+ * between the parts); in the AVX2 variant 32 floats that GCC keeps in four registers.
+ */
+#undef MBGD_SKEW_ROWS
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
+#define MBGD_SKEW_ROWS 1
+#endif
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+typedef struct { __m512 v[2]; } FN(lanes); /* lanes 0-15, 16-31 */
+
+MBGD_INLINE FN(lanes) FN(dot_lanes)(const float *restrict a, const float *restrict b, int64_t n)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    for (int64_t j = 0; j + 32 <= n; j += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16), s1);
+    }
+    return (FN(lanes)){{s0, s1}};
+}
+
+/* lane_sum's tree on the two vectors: the same adds in the same order. */
+MBGD_INLINE float FN(lanes_sum)(FN(lanes) l)
+{
+    const __m512 t = _mm512_add_ps(l.v[0], l.v[1]);
+    const __m256 t8 = _mm256_add_ps(_mm512_castps512_ps256(t), _mm512_extractf32x8_ps(t, 1));
+    const __m128 t4 = _mm_add_ps(_mm256_castps256_ps128(t8), _mm256_extractf128_ps(t8, 1));
+    const __m128 t2 = _mm_add_ps(t4, _mm_movehl_ps(t4, t4));
+    return _mm_cvtss_f32(_mm_add_ss(t2, _mm_movehdup_ps(t2)));
+}
+#elif defined(MBGD_SKEW_ROWS)
+typedef struct { REAL v[MBGD_LANES]; } FN(lanes);
+
+MBGD_INLINE FN(lanes) FN(dot_lanes)(const REAL *restrict a, const REAL *restrict b, int64_t n)
+{
+    FN(lanes) l = {{0}};
+    for (int64_t j = 0; j + MBGD_LANES <= n; j += MBGD_LANES) {
+#pragma omp simd
+        for (int64_t k = 0; k < MBGD_LANES; k++) l.v[k] += a[j + k] * b[j + k];
+    }
+    return l;
+}
+
+MBGD_INLINE REAL FN(lanes_sum)(FN(lanes) l) { return FN(lane_sum)(l.v); }
+#endif
 
 static inline void FN(axpy)(REAL *restrict y, REAL c, const REAL *restrict x, int64_t n)
 {
@@ -1905,6 +1962,40 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         FN(row_terms)(p, z, Y[i], sw, x, d, delta, epsilon, fi, acc, accb, &lsum,
                       gsq_out ? &gsq : NULL, X, ia, d / 2, 2 * third);
     }
+#ifdef MBGD_SKEW_ROWS
+    /* Skewed (dot_lanes): row r's products into the lanes, then row r - 1's sum, loss and terms,
+     * each row's operations as in the loop below (the same bits).  Out of cache a row's sum,
+     * loss and terms wait on its loads; in the loop below they came right after the loads in
+     * program order and filled the core's window, so fewer rows' loads were in flight.  Here
+     * the work after a row's loads is the previous row's, whose data has arrived (ab_epochs,
+     * float32, shuffled, N x d = 51.2 M: d = 64-256 1.02-1.08x on 1 and 2 threads; in cache
+     * 1.04-1.16x; docs/performance.md, session 34).  The generic (SSE2) variant ran 0.87-0.93x
+     * so, and keeps the loop below, as float64 does (not measured). */
+    else if (rows && r1 > r0 && d >= 2 * MBGD_LANES) {
+        int64_t ip = rows[r0];
+        const int64_t a0 = pf ? FN(row_ahead)(r0 + pf, r1, n0, n1) : -1;
+        if (a0 >= 0) FN(prefetch_sample)(data, rows[a0], d);
+        FN(lanes) prev = FN(dot_lanes)(W, X + ip * d, d);
+        for (int64_t r = r0 + 1; r <= r1; r++) {
+            FN(lanes) cur = prev;
+            int64_t i = ip;
+            if (r < r1) {
+                const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
+                if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
+                i = rows[r];
+                cur = FN(dot_lanes)(W, X + i * d, d);
+            }
+            const REAL *x = X + ip * d;
+            const REAL sw = SW ? SW[ip] : (REAL)1;
+            const int64_t j = d / MBGD_LANES * MBGD_LANES;
+            const REAL z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b[0];
+            FN(row_terms)(p, z, Y[ip], sw, x, d, delta, epsilon, fi, acc, accb, &lsum,
+                          gsq_out ? &gsq : NULL, NULL, -1, 0, 0);
+            prev = cur;
+            ip = i;
+        }
+    }
+#endif
     else
     for (int64_t r = r0; r < r1; r++) {
         const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;

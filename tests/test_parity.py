@@ -280,3 +280,49 @@ def test_runs_with_weights_in_registers(d, isa, monkeypatch):
     X = X * np.float32(1e19)  # the first loss is finite (z = 0); its step, about 1e40, is not
     for b in (1, 4):
         assert diverging_iterations(X, y, batch_size=b, epochs=1, lr=1e21) == [0, 0]
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_batches_of_rows_of_64_to_256_values_skewed(isa, n_threads, monkeypatch):
+    """float32 rows of 64 to 256 values (K = 1) in batches run skewed in the x86 variants
+    (accumulate: a row's products, then the row before's sum, loss and terms), with the
+    products' lanes in registers across the two parts; the generic variant and float64 keep
+    the plain loop.  Whole lanes only (64, 128, 256), a tail of eight (72), eight and one by one
+    (100, 201), one by one (65); squared, logistic and hinge loss; b = 2, 7 (weighted, no
+    intercept), and N; and mf.gradient and the noise sums over given rows, repeats included:
+    the NumPy twin's numbers."""
+    from mbgd_fast import _native
+    from mbgd_fast._reference import ReferenceKernel
+    from mbgd_fast.core import Spec
+
+    monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    if _native.isa() != isa:
+        pytest.skip(f"this CPU does not run {isa}")
+    n = 50
+    for dtype in (np.float32, np.float64):
+        for d in (64, 65, 72, 100, 128, 201, 256):
+            X, y = make_problem("squared", n, d, dtype=dtype, seed=d)
+            sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+            for loss in ("squared", "logistic", "hinge"):
+                yl = y if loss == "squared" else np.where(y > np.median(y), 1.0, -1.0).astype(dtype)
+                for b, weights, fit_intercept in ((2, None, True), (7, sw, False), (n, None, True)):
+                    kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.1 / d, seed=b,
+                              sample_weight=weights, fit_intercept=fit_intercept,
+                              n_threads=n_threads)
+                    assert_same_run(mf.train(X, yl, backend="cpu", **kw),
+                                    mf.train(X, yl, backend="numpy", **kw), dtype)
+            rows = np.random.default_rng(d).integers(0, n, size=40)  # repeats allowed
+            coef = np.random.default_rng(d + 1).normal(size=d) / np.sqrt(d)
+            got = mf.gradient(X, y, coef, 0.3, indices=rows, sample_weight=sw, backend="cpu",
+                              n_threads=n_threads)
+            ref = mf.gradient(X, y, coef, 0.3, indices=rows, sample_weight=sw, backend="numpy")
+            tol = 1e-10 if dtype == np.float64 else 1e-4
+            for a, r in zip(got, ref):
+                np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+            spec = Spec(loss="squared", n_threads=n_threads)
+            theta = np.append(coef, 0.3).astype(dtype)
+            got = _native.NativeKernel(spec, X, y).gradient_noise(theta, rows.astype(np.int64))
+            ref = ReferenceKernel(spec, X, y).gradient_noise(theta, rows.astype(np.int64))
+            for a, r in zip(got, ref):
+                np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
