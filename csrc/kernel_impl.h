@@ -135,7 +135,8 @@ MBGD_INLINE REAL FN(dot)(const REAL *restrict a, const REAL *restrict b, int64_t
  * MBGD_LANES) in registers, and dot_tail(a, b, j, n, lanes_sum(...)) finishes it: dot's
  * operations in dot's order, the same bits.  In the AVX-512 float32 variant in intrinsics, two
  * vectors (as an array of 32 floats GCC kept the lanes on the stack, stored and reloaded
- * between the parts); in the AVX2 variant 32 floats that GCC keeps in four registers.
+ * between the parts, and the skewed rows ran 0.88-0.92x in cache); in the AVX2 variant an
+ * array of 32 floats, four vectors.
  */
 #undef MBGD_SKEW_ROWS
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
@@ -1968,9 +1969,10 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
      * loss and terms wait on its loads; in the loop below they came right after the loads in
      * program order and filled the core's window, so fewer rows' loads were in flight.  Here
      * the work after a row's loads is the previous row's, whose data has arrived (ab_epochs,
-     * float32, shuffled, N x d = 51.2 M: d = 64-256 1.02-1.08x on 1 and 2 threads; in cache
-     * 1.04-1.16x; docs/performance.md, session 34).  The generic (SSE2) variant ran 0.87-0.93x
-     * so, and keeps the loop below, as float64 does (not measured). */
+     * float32, shuffled, N x d = 51.2 M: d = 64-256 1.03-1.08x on 1 and 2 threads; in cache
+     * 1.07-1.18x; the AVX2 variant 1.05-1.06x and 1.01-1.02x; docs/ab-session34-skew.txt).
+     * The generic (SSE2) variant ran 0.87-0.93x so, and keeps the loop below, as float64 does
+     * (not measured). */
     else if (rows && r1 > r0 && d >= 2 * MBGD_LANES) {
         int64_t ip = rows[r0];
         const int64_t a0 = pf ? FN(row_ahead)(r0 + pf, r1, n0, n1) : -1;
