@@ -96,9 +96,9 @@ MBGD_INLINE REAL FN(probe_sum)(const REAL *w, int64_t n)
     return s + FN(lane_sum)(acc);
 }
 
-/* The tails below are plain scalar loops (fewer than eight elements): an `omp simd
- * reduction` there costs a serial sum of its lanes even when the tail is empty. */
-/* dot's end: s plus a[j..n) . b[j..n), eight lanes at a time, then one by one. */
+/* dot's end: s plus a[j..n) . b[j..n), eight lanes at a time, then one by one.  The last
+ * products are a plain scalar loop (fewer than eight elements): an `omp simd reduction` there
+ * costs a serial sum of its lanes even when the tail is empty. */
 MBGD_INLINE REAL FN(dot_tail)(const REAL *restrict a, const REAL *restrict b, int64_t j,
                               int64_t n, REAL s)
 {
