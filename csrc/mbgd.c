@@ -444,11 +444,15 @@ static void draw_words(const mbgd_bitgen *bg, uint64_t *w, int64_t m)
 #define MBGD_FY_BLOCK 32
 /* Steps per chunk of words (the two-thread draw's) and per published count of final entries */
 #define MBGD_FY_CHUNK 4096
+/* Words drawn at a time by the one-thread draw (fisher_yates): drawn 32 at a time, with the
+ * four streams' set-up (a^2, a^4, the first four steps) paid per 32 words, the whole draw
+ * took 0.41 ms at n = 200,000, and 0.37 ms drawn 128, 512 or 2,048 at a time (the same
+ * words; by hand in C, session 34, docs/performance.md). */
+#define MBGD_FY_WORDS 512
 
 /*
  * Fisher-Yates steps i, i+1, ..., i+m-1 over order[0..n) (each step < n - 1), step k swapping
- * order[k] with order[k + fisher_yates_j(n - 1 - k, r)] for the word r = w[k - i], or, when
- * w is NULL, the next word drawn from bg (draw_words, a block at a time).  After step k,
+ * order[k] with order[k + fisher_yates_j(n - 1 - k, r)] for the word r = w[k - i].  After step k,
  * order[0..k] is final: a reader may take the order from its front while the steps go on
  * (mbgd_train_drawing).  The partners depend on the words alone, not on the array, so each
  * block of MBGD_FY_BLOCK steps finds its
@@ -457,15 +461,13 @@ static void draw_words(const mbgd_bitgen *bg, uint64_t *w, int64_t m)
  * one-at-a-time loop waited for in turn.
  */
 MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t n, int64_t i, int64_t m,
-                                    const uint64_t *w, const mbgd_bitgen *bg)
+                                    const uint64_t *w)
 {
     int64_t js[MBGD_FY_BLOCK];
-    uint64_t drawn[MBGD_FY_BLOCK];
     for (int64_t q0 = 0; q0 < m; q0 += MBGD_FY_BLOCK) {
         const int64_t mb = m - q0 < MBGD_FY_BLOCK ? m - q0 : MBGD_FY_BLOCK;
-        if (!w) draw_words(bg, drawn, mb);
         for (int64_t q = 0; q < mb; q++) {
-            const uint64_t r = w ? w[q0 + q] : drawn[q];
+            const uint64_t r = w[q0 + q];
             const int64_t k = i + q0 + q;
             js[q] = k + fisher_yates_j(n - 1 - k, r);
 #if defined(__GNUC__) || defined(__clang__)
@@ -482,17 +484,26 @@ MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t n, int64_t i, int64_
 
 /*
  * Fisher-Yates from the front: step k = 0, 1, ..., n-2 swaps order[k] with order[j_k],
- * j_k in [k, n), the words taken in that order from raw (or drawn from bg when raw is NULL).
+ * j_k in [k, n), the words taken in that order from raw (or, when raw is NULL, drawn from bg
+ * MBGD_FY_WORDS at a time).
  * With `done` (not NULL), the count of final entries at the front is published (release)
  * every MBGD_FY_CHUNK steps, and n at the end.
  */
 static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const mbgd_bitgen *bg,
                          mbgd_counter *done)
 {
+    uint64_t words[MBGD_FY_WORDS];
     for (int64_t i = 0; i < n; i++) order[i] = i;
     for (int64_t k = 0; k < n - 1; k += MBGD_FY_CHUNK) {
         const int64_t m = n - 1 - k < MBGD_FY_CHUNK ? n - 1 - k : MBGD_FY_CHUNK;
-        fisher_yates_steps(order, n, k, m, raw ? raw + k : NULL, bg);
+        if (raw)
+            fisher_yates_steps(order, n, k, m, raw + k);
+        else
+            for (int64_t q = 0; q < m; q += MBGD_FY_WORDS) {
+                const int64_t mq = m - q < MBGD_FY_WORDS ? m - q : MBGD_FY_WORDS;
+                draw_words(bg, words, mq);
+                fisher_yates_steps(order, n, k + q, mq, words);
+            }
 #if MBGD_HAVE_ATOMICS
         if (done) __atomic_store_n(&done->v, k + m, __ATOMIC_RELEASE);
 #endif
@@ -542,7 +553,7 @@ static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg)
                 if (k == 0)
                     for (int64_t i = 0; i < n; i++) order[i] = i;
                 mbgd_wait_at_least(&drawn, k + 1, &spins);
-                fisher_yates_steps(order, n, k * MBGD_FY_CHUNK, m, w, NULL);
+                fisher_yates_steps(order, n, k * MBGD_FY_CHUNK, m, w);
                 __atomic_store_n(&taken.v, k + 1, __ATOMIC_RELEASE);
             }
         }
