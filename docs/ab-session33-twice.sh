@@ -1,26 +1,23 @@
-#!/bin/sh
+#!/bin/bash
 # docs/ab-session33-twice.sh -- a team of two that steps twice (csrc/kernel_impl.h,
 # FN(iterate_in): with plain SGD and one update chunk, each thread steps its own copy of the
 # weights, so one barrier a batch instead of two and no weights crossing the cores), paired
 # against the build before it (ab_epochs: alternating epochs of each build, the same order,
 # N = 200,000 unless said, 2 threads unless said).  The cross-core handoff is read before and
 # after each pair, since the machine's slow phase (150-200 ns) is where the barriers cost.
-# Run from the repository root: sh docs/ab-session33-twice.sh BASE_COMMIT > docs/ab-session33-twice.txt
-set -e
+# Run from the repository root: bash docs/ab-session33-twice.sh BASE_COMMIT > docs/ab-session33-twice.txt
+source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 BASE=${1:-ba070d5}
-T=$(mktemp -d)
-F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "A: $BASE; B: the working tree ($(git rev-parse --short HEAD) plus its changes)"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$T/handoff"
-cc -O2 -std=gnu99 -Icsrc bench/loops/ab_epochs.c -o "$T/ab_epochs" -ldl
-mkdir -p "$T/base" && git archive "$BASE" csrc | tar -x -C "$T/base"
-cc $F "$T/base/csrc/mbgd.c" -o "$T/A.so" -lm
-cc $F csrc/mbgd.c -o "$T/B.so" -lm
+cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
+build_revs "$BASE"
+cp "$W/$BASE.so" "$W/A.so"
+cc $F csrc/mbgd.c -o "$W/B.so" -lm
 pair() { # N d b threads rounds
-    h0=$("$T/handoff" 20000 | tail -1 | awk '{print $(NF-1)}')
-    r=$("$T/ab_epochs" "$T/A.so" "$T/B.so" "$@" | grep -E "B/A|same weights" | tr '\n' ' ')
-    h1=$("$T/handoff" 20000 | tail -1 | awk '{print $(NF-1)}')
+    h0=$("$W/handoff" 20000 | tail -1 | awk '{print $(NF-1)}')
+    r=$("$W/ab_epochs" "$W/A.so" "$W/B.so" "$@" | grep -E "B/A|same weights" | tr '\n' ' ')
+    h1=$("$W/handoff" 20000 | tail -1 | awk '{print $(NF-1)}')
     echo "N=$1 d=$2 b=$3 threads=$4: $r(handoff $h0 -> $h1 ns)"
 }
 for pass in 1 2 3; do
@@ -41,4 +38,3 @@ for pass in 1 2 3; do
     pair 200000 256 256 1 9
 done
 date -u +"%Y-%m-%d %H:%M:%S UTC"
-rm -rf "$T"

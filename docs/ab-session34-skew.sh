@@ -1,26 +1,23 @@
-#!/bin/sh
+#!/bin/bash
 # docs/ab-session34-skew.sh -- batches of float32 rows of 64 to 256 values run skewed
 # (csrc/kernel_impl.h, FN(accumulate): row r's products into lanes in registers, then row
 # r - 1's sum, loss and terms), paired against the build before it (ab_epochs: alternating
 # epochs of each build, the same shuffled order; N x d = 51.2 M floats out of cache, 2,048 or
 # 512 rows in cache).  An A/A pair of two copies of the base first, for the noise.
-# Run from the repository root: sh docs/ab-session34-skew.sh BASE_COMMIT > docs/ab-session34-skew.txt
-set -e
+# Run from the repository root: bash docs/ab-session34-skew.sh BASE_COMMIT > docs/ab-session34-skew.txt
+source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 BASE=${1:-1558ec5}
-T=$(mktemp -d)
-F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "A: $BASE; B: the working tree ($(git rev-parse --short HEAD) plus its changes)"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$T/handoff"
-cc -O2 -std=gnu99 -Icsrc bench/loops/ab_epochs.c -o "$T/ab_epochs" -ldl
-mkdir -p "$T/base" && git archive "$BASE" csrc | tar -x -C "$T/base"
-cc $F "$T/base/csrc/mbgd.c" -o "$T/A.so" -lm
-cp "$T/A.so" "$T/A2.so"
-cc $F csrc/mbgd.c -o "$T/B.so" -lm
+cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
+build_revs "$BASE"
+cp "$W/$BASE.so" "$W/A.so"
+cp "$W/A.so" "$W/A2.so"
+cc $F csrc/mbgd.c -o "$W/B.so" -lm
 pair() { # B-build N d b threads rounds [loss]
     b=$1; shift
-    h0=$("$T/handoff" 20000 | tail -1 | awk '{print $(NF-1)}')
-    r=$("$T/ab_epochs" "$T/A.so" "$T/$b.so" "$@" | grep -E "B/A|same weights" | tr '\n' ' ')
+    h0=$("$W/handoff" 20000 | tail -1 | awk '{print $(NF-1)}')
+    r=$("$W/ab_epochs" "$W/A.so" "$W/$b.so" "$@" | grep -E "B/A|same weights" | tr '\n' ' ')
     echo "${AB_ISA:+isa $AB_ISA: }N=$1 d=$2 b=$3 threads=$4${6:+ loss=$6}: $r(handoff $h0 ns)"
 }
 for pass in 1 2; do
@@ -48,4 +45,3 @@ for pass in 1 2; do
     pair B 50000 1024 256 2 15
 done
 echo; date -u +"%Y-%m-%d %H:%M:%S UTC"
-rm -rf "$T"
