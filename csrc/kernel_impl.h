@@ -3,8 +3,8 @@
  *
  * Included (through isa_variants.h) by mbgd.c with REAL (double or float), SFX
  * (f64 or f32), ISA (generic, avx2, avx512: the instruction set it is compiled
- * for) and the math functions EXP, LOG, LOG1P, SQRT, FABS defined (and EXP_NONPOS, e^t for
- * EXP_NONPOS_LO <= t <= 0).  Defines
+ * for) and the math functions EXP, LOG1P, SQRT, FABS defined (and EXP_NONPOS, e^t for
+ * EXP_NONPOS_LO <= t <= 0, and LOG_SUM, ln s for a softmax's sum s >= 1).  Defines
  * train_SFX_ISA and gradient_SFX_ISA, which mbgd.c dispatches to.  Not a public
  * header.
  *
@@ -503,9 +503,12 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
     }
 }
 
-/* z[4 k + q] = W_k . x_q + b[k] for the K outputs of four rows: five outputs per pass. */
-static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                               int64_t K, REAL *z)
+/* z[4 k + q] = W_k . x_q + b[k] for the K outputs of four rows: five outputs per pass.  Out
+ * of line and terms4 inlined, as GCC had chosen until the softmax's losses left softmax4
+ * (softmax_losses); GCC then chose the other way round, and those batches ran 0.93x (d = 256,
+ * b = 256, K = 10, in L3, paired epochs), both inlined 0.98-0.99x, both out of line 1.02x. */
+MBGD_NOINLINE void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
+                              int64_t K, REAL *z)
 {
     int64_t k = 0;
     for (; k + 5 <= K; k += 5) FN(dotNx4)(W, b, k, 5, xs, d, z);
@@ -797,9 +800,9 @@ MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
  * as softmax4 leaves them), five outputs per pass; the sample `pf` (when not -1) is
  * prefetched after the first pass.  With fresh, acc_k = 0 + sum_q c_qk x_q, the same sums
  * without reading acc (which may hold anything). */
-static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
-                              const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                              int fresh)
+MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
+                            const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
+                            int fresh) /* inlined: see scores4 */
 {
     if (fresh)
         FN(terms4_in)(acc, c, K, xs, d, data, pf, 1);
@@ -1263,7 +1266,7 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
     REAL inv = 1 / s;
     for (int64_t k = 0; k < K; k++) z[k] *= inv;
     z[c] -= 1;
-    return LOG(s) - zc;
+    return LOG_SUM(s) - zc;
 }
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
@@ -1284,7 +1287,8 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
 static inline int FN(softmax4_takes)(int64_t K) { return K >= 1; }
 
 static inline void FN(softmax4)(float *restrict z, int64_t K, const int64_t *cls, const float *sw,
-                                float *restrict accb, float *loss, float *probe, double *csq)
+                                float *restrict accb, float *ssum, float *zcq, float *probe,
+                                double *csq)
 {
     __m128 m = _mm_loadu_ps(z), pr = _mm_setzero_ps(), s = pr;
     for (int64_t k = 0; k < K; k++) {
@@ -1292,15 +1296,16 @@ static inline void FN(softmax4)(float *restrict z, int64_t K, const int64_t *cls
         pr = _mm_add_ps(pr, _mm_sub_ps(v, v));
         m = _mm_max_ps(v, m);
     }
-    float mq[4], zc[4], sq[4];
+    float mq[4];
     _mm_storeu_ps(mq, m);
-    for (int q = 0; q < 4; q++) zc[q] = z[4 * cls[q] + q] - mq[q];
+    for (int q = 0; q < 4; q++) zcq[q] = z[4 * cls[q] + q] - mq[q];
     const __m128 lo = _mm_set1_ps(EXP_NONPOS_LO);
     for (int64_t k = 0; k < K; k++) /* z - m <= 0; NaN (flagged by the probe) */
         _mm_storeu_ps(z + 4 * k, _mm_max_ps(_mm_sub_ps(_mm_loadu_ps(z + 4 * k), m), lo));
 #pragma omp simd
     for (int64_t l = 0; l < 4 * K; l++) z[l] = EXP_NONPOS(z[l]);
     for (int64_t k = 0; k < K; k++) s = _mm_add_ps(s, _mm_loadu_ps(z + 4 * k));
+    _mm_storeu_ps(ssum, s);
     /* c = (e / s - onehot) sw: softmax_row's z[c] -= 1 as 1 or 0 subtracted from each lane
      * (x - 0 is x), so no scalar store into the vectors read next */
     const __m128 inv = _mm_div_ps(_mm_set1_ps(1.0f), s), w = _mm_loadu_ps(sw);
@@ -1323,9 +1328,7 @@ static inline void FN(softmax4)(float *restrict z, int64_t K, const int64_t *cls
             for (int64_t k = 0; k < K; k++) c2 += (double)z[4 * k + q] * (double)z[4 * k + q];
             csq[q] = c2;
         }
-    _mm_storeu_ps(sq, s);
     _mm_storeu_ps(probe, pr);
-    for (int q = 0; q < 4; q++) loss[q] = LOG(sq[q]) - zc[q]; /* last: the calls clobber vectors */
 }
 #else
 /* Largest K that softmax4 takes (its interleaved copy is on the stack). */
@@ -1344,9 +1347,10 @@ static inline int FN(softmax4_takes)(int64_t K) { return K <= MBGD_SM4_K; }
  * dependent scalar ops per row, and its e^t a vector pass plus a scalar tail per row.
  */
 static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls, const REAL *sw,
-                                REAL *restrict accb, REAL *loss, REAL *probe, double *csq)
+                                REAL *restrict accb, REAL *ssum, REAL *zcq, REAL *probe,
+                                double *csq)
 {
-    REAL zt[4 * (MBGD_SM4_K + 1)], m[4], s[4] = {0, 0, 0, 0}, zc[4], inv[4], pr[4] = {0, 0, 0, 0};
+    REAL zt[4 * (MBGD_SM4_K + 1)], m[4], s[4] = {0, 0, 0, 0}, inv[4], pr[4] = {0, 0, 0, 0};
     const int64_t KP = (K + 1) & ~(int64_t)1; /* K rounded up to pairs of outputs */
     for (int64_t k = 0; k < K; k++)
         for (int64_t q = 0; q < 4; q++) zt[4 * k + q] = z[q * K + k];
@@ -1360,7 +1364,7 @@ static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls,
         }
     }
     for (int64_t q = 0; q < 4; q++) {
-        zc[q] = zt[4 * cls[q] + q] - m[q];
+        zcq[q] = zt[4 * cls[q] + q] - m[q];
         if (K < KP) zt[4 * K + q] = m[q]; /* the pad: e^0, not used */
     }
     REAL m8[8];
@@ -1381,7 +1385,7 @@ static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls,
     }
     for (int64_t q = 0; q < 4; q++) {
         inv[q] = 1 / s[q];
-        loss[q] = LOG(s[q]) - zc[q];
+        ssum[q] = s[q];
         probe[q] = pr[q];
     }
     for (int64_t k = 0; k < K; k++) {
@@ -1569,7 +1573,7 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
     if (p->fit_intercept)
         _mm512_mask_storeu_ps(bias, km, _mm512_fnmadd_ps(_mm512_set1_ps(lr), c, b));
     /* the loss last: the library call keeps no vector in a register, and nothing waits on it */
-    *row = LOG(s) - (v[y] - m);
+    *row = LOG_SUM(s) - (v[y] - m);
     return 1;
 }
 #else
@@ -1846,6 +1850,28 @@ MBGD_INLINE void FN(row_terms)(const mbgd_params *p, REAL z, REAL yi, REAL sw,
  * turns), so they are in flight while this group finishes, in this core's caches; `warm`
  * also prefetches the group's first rows.
  */
+/* The losses of a softmax group's blocks of four rows, held back from softmax4: each row's sum
+ * s, z_c - max z, weight and probe, for up to MBGD_SM_LOSSES rows. */
+#ifndef MBGD_SM_LOSSES
+#define MBGD_SM_LOSSES 64
+#endif
+typedef struct {
+    REAL s[MBGD_SM_LOSSES], zc[MBGD_SM_LOSSES], sw[MBGD_SM_LOSSES], pr[MBGD_SM_LOSSES];
+} FN(sm_losses);
+
+/* lsum plus the first n rows' sw (ln s - z_c) + probe, in row order, each as softmax_row's
+ * return times sw (the same bits as row by row).  The logarithms are one vector pass here,
+ * not in softmax4, where they were on the way from a block's scores to its terms: with
+ * none at all (by hand, paired epochs at d = 256, b = 256, K = 10) those batches ran
+ * 1.04-1.05x in L3 on 1 thread and out of cache on 2; with LOG_SUM in softmax4, 1.01x. */
+static inline double FN(softmax_losses)(FN(sm_losses) *ls, int n, double lsum)
+{
+#pragma omp simd
+    for (int q = 0; q < n; q++) ls->s[q] = LOG_SUM(ls->s[q]) - ls->zc[q];
+    for (int q = 0; q < n; q++) lsum += (double)(ls->sw[q] * ls->s[q]) + (double)ls->pr[q];
+    return lsum;
+}
+
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
                            const int64_t *rows, int64_t r0, int64_t r1, int64_t n0, int64_t n1,
                            int warm, REAL *restrict acc, REAL *zbuf, double *loss_out,
@@ -1878,6 +1904,8 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
          * counters here the cause is a guess: a 68-line burst beyond the core's miss slots.
          * Without it at all these batches ran 0.80-0.81x; 4 or 16 rows ahead as 8, 2 rows
          * 0.86-0.88x (session 29, docs/prefetch-builds-session29.txt). */
+        FN(sm_losses) ls;
+        int nl = 0; /* rows in ls */
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
             const REAL *xs[MBGD_ZROWS];
@@ -1895,19 +1923,23 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             if (nr > 1 && ahead[1] >= 0) FN(prefetch_sample)(data, rows[ahead[1]], d);
             if (nr == MBGD_ZROWS && FN(softmax4_takes)(K)) {
                 int64_t cls[4];
-                REAL sw4[4], l4[4], pr4[4];
                 double csq4[4];
                 for (int64_t q = 0; q < 4; q++) {
                     cls[q] = (int64_t)Y[is[q]];
-                    sw4[q] = SW ? SW[is[q]] : (REAL)1;
+                    ls.sw[nl + q] = SW ? SW[is[q]] : (REAL)1;
                 }
-                FN(softmax4)(zbuf, K, cls, sw4, accb, l4, pr4, gsq_out ? csq4 : NULL);
-                for (int64_t q = 0; q < 4; q++) {
-                    lsum += (double)(sw4[q] * l4[q]) + (double)pr4[q];
-                    if (gsq_out && csq4[q] != 0)
-                        gsq += csq4[q] * ((double)FN(dot)(xs[q], xs[q], d) + fi);
+                FN(softmax4)(zbuf, K, cls, ls.sw + nl, accb, ls.s + nl, ls.zc + nl, ls.pr + nl,
+                             gsq_out ? csq4 : NULL);
+                if ((nl += 4) == MBGD_SM_LOSSES) {
+                    lsum = FN(softmax_losses)(&ls, nl, lsum);
+                    nl = 0;
                 }
+                if (gsq_out)
+                    for (int64_t q = 0; q < 4; q++)
+                        if (csq4[q] != 0) gsq += csq4[q] * ((double)FN(dot)(xs[q], xs[q], d) + fi);
             } else { /* a group's last rows, or K > MBGD_SM4_K (the portable variant): row by row */
+                lsum = FN(softmax_losses)(&ls, nl, lsum);
+                nl = 0;
                 for (int64_t q = 0; q < nr; q++) {
                     const int64_t i = is[q];
                     const REAL sw = SW ? SW[i] : (REAL)1;
@@ -1939,7 +1971,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                     if (z[k] != 0) FN(axpy)(acc + k * d, z[k], xs[q], d);
             }
         }
-        *loss_out = lsum;
+        *loss_out = FN(softmax_losses)(&ls, nl, lsum);
         if (gsq_out) *gsq_out = gsq;
         return;
     }

@@ -211,6 +211,58 @@ def _softmax_blocks_of_four_rows(K, d, dtype):
 
 @pytest.mark.parametrize("isa", ["generic", None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [3, 10])
+def test_softmax_losses_held_back_over_64_rows(K, dtype, isa, monkeypatch):
+    """A softmax group's blocks of four rows hold their losses back (softmax_losses: ln s, up
+    to 64 rows at a time, then the rest).  Batches of 272 and 136 rows are groups of 68: 64
+    rows, then the last block's four at the group's end.  Batches of 300 and 150 are groups of
+    75: 64 rows, two blocks, then the last three rows one by one.  The losses of every batch,
+    the weights and the gradient pass's loss are compared against the NumPy twin's."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    for n in (272, 300):
+        X, y = make_problem("softmax", n, 24, dtype=dtype, seed=n + K, K=K)
+        sw = np.random.default_rng(n).uniform(0.5, 2.0, size=n)
+        for b in (n, n // 2):
+            kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.05, sample_weight=sw, seed=K)
+            assert_same_run(mf.train(X, y, backend="cpu", **kw),
+                            mf.train(X, y, backend="numpy", **kw), dtype)
+        coef = np.random.default_rng(K).standard_normal((K, 24)) * 0.3
+        a, r = (mf.gradient(X, y, coef, np.zeros(K), loss="softmax", sample_weight=sw,
+                            backend=be) for be in ("cpu", "numpy"))
+        tol = 1e-10 if dtype == np.float64 else 1e-5
+        for u, v in zip(a, r):
+            np.testing.assert_allclose(u, v, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("isa", ["generic", None])
+def test_softmax_loss_of_exact_scores_float32(isa, monkeypatch):
+    """float32 softmax losses ln s - (z_c - max z) where the scores are exact (rows of 0 and 1,
+    weights and intercepts multiples of 1/64): the kernels' own ln s (LOG_SUM, for the sums s
+    in [1, K]) and e^t against float64's, over sums spread across [1, 10], in blocks of four
+    rows and one by one (the last rows, and three rows alone)."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    rng = np.random.default_rng(7)
+    K, d, n = 10, 16, 403
+    X = (rng.random((n, d)) < 0.3).astype(np.float32)
+    y = rng.integers(0, K, size=n).astype(np.float32)
+    coef = np.round(rng.uniform(-1.0, 0.3, size=(K, d)) * 64).astype(np.float32) / 64
+    b = np.round(rng.uniform(-2.0, 2.0, size=K) * 64).astype(np.float32) / 64
+    for rows in (None, np.arange(3), np.arange(n)[::-1].copy()):
+        loss, _, _ = mf.gradient(X, y, coef, b, loss="softmax", indices=rows)
+        Z = (X if rows is None else X[rows]).astype(np.float64) @ coef.T.astype(np.float64) + b
+        yc = (y if rows is None else y[rows]).astype(np.int64)
+        m = Z.max(axis=1)
+        s = np.exp(Z - m[:, None]).sum(axis=1)
+        if rows is None:
+            assert s.min() < 1.5 and s.max() > 5
+        want = np.mean(np.log(s) - (Z[np.arange(len(Z)), yc] - m))
+        np.testing.assert_allclose(loss, want, rtol=2e-7)
+
+
+@pytest.mark.parametrize("isa", ["generic", None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("loss", ["squared", "logistic", "hinge"])
 def test_rows_of_one_to_four_vectors(loss, dtype, isa, monkeypatch):
     """Rows of 8, 16, 24 or 32 values take dot, axpy and the b = 1 step with their length fixed
