@@ -1274,7 +1274,8 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
  * softmax_row for the four rows of a block, in place on their scores as scores4 leaves them,
  * interleaved (row q's score k at z[4 k + q]), with the rest of accumulate's work per row: on
  * return z[4 k + q] holds c_qk = sw_q dl_qk, accb[k] has had c_0k, c_1k, c_2k, c_3k added in
- * that order, loss[q] is the row's loss (softmax_row's return), probe[q] the sum of
+ * that order, ssum[q] is the row's sum s and zcq[q] its z_c - max z (softmax_row's loss
+ * is ln s - that: softmax_losses takes it), probe[q] the sum of
  * z_qk - z_qk (0, or NaN when a score is not finite) and, when csq is not NULL, csq[q] the sum
  * of c_qk^2.  Each row gets softmax_row's operations in the same order (the same bits), the
  * four rows side by side in one vector: the maximum as _mm_max_ps(v, m), which is
@@ -1338,8 +1339,8 @@ static inline int FN(softmax4_takes)(int64_t K) { return K <= MBGD_SM4_K; }
 /*
  * softmax_row for the four rows of a block, with the rest of accumulate's work per row: z
  * holds row q's K scores at z + q K; on return it holds c_qk = sw_q dl_qk, accb[k] has had
- * c_0k, c_1k, c_2k, c_3k added in that order, loss[q] is the row's loss (softmax_row's
- * return), probe[q] the sum of z_qk - z_qk (0, or NaN when a score is not finite) and, when
+ * c_0k, c_1k, c_2k, c_3k added in that order, ssum[q] is the row's sum s and zcq[q] its
+ * z_c - max z (softmax_row's loss is ln s - that: softmax_losses takes it), probe[q] the sum of z_qk - z_qk (0, or NaN when a score is not finite) and, when
  * csq is not NULL, csq[q] the sum of c_qk^2.  Each row gets softmax_row's operations in the
  * same order (the same bits), done as vectors across the rows on a copy with the rows
  * interleaved, zt[4 k + q]: the clamp and e^t eight at a time (two outputs of four rows),
@@ -1572,7 +1573,7 @@ static inline int FN(softmax1_front)(const mbgd_params *p, const float *restrict
     _mm512_storeu_ps(z, c);
     if (p->fit_intercept)
         _mm512_mask_storeu_ps(bias, km, _mm512_fnmadd_ps(_mm512_set1_ps(lr), c, b));
-    /* the loss last: the library call keeps no vector in a register, and nothing waits on it */
+    /* the loss last: nothing waits on it */
     *row = LOG_SUM(s) - (v[y] - m);
     return 1;
 }
@@ -1841,15 +1842,6 @@ MBGD_INLINE void FN(row_terms)(const mbgd_params *p, REAL z, REAL yi, REAL sw,
     }
 }
 
-/*
- * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
- * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
- * sw_i l_i in *loss_out.  zbuf holds K reals.  Rows are prefetched ahead, past r1 into
- * [n0, n1): the rows the same thread runs next (the following rows when one thread runs
- * the groups in order; its next group, or its group of the next batch, when threads take
- * turns), so they are in flight while this group finishes, in this core's caches; `warm`
- * also prefetches the group's first rows.
- */
 /* The losses of a softmax group's blocks of four rows, held back from softmax4: each row's sum
  * s, z_c - max z, weight and probe, for up to MBGD_SM_LOSSES rows. */
 #ifndef MBGD_SM_LOSSES
@@ -1872,6 +1864,15 @@ static inline double FN(softmax_losses)(FN(sm_losses) *ls, int n, double lsum)
     return lsum;
 }
 
+/*
+ * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
+ * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
+ * sw_i l_i in *loss_out.  zbuf holds K reals.  Rows are prefetched ahead, past r1 into
+ * [n0, n1): the rows the same thread runs next (the following rows when one thread runs
+ * the groups in order; its next group, or its group of the next batch, when threads take
+ * turns), so they are in flight while this group finishes, in this core's caches; `warm`
+ * also prefetches the group's first rows.
+ */
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
                            const int64_t *rows, int64_t r0, int64_t r1, int64_t n0, int64_t n1,
                            int warm, REAL *restrict acc, REAL *zbuf, double *loss_out,
