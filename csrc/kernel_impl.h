@@ -1275,11 +1275,11 @@ static inline REAL FN(softmax_row)(REAL *z, int64_t K, int64_t c)
  * interleaved (row q's score k at z[4 k + q]), with the rest of accumulate's work per row: on
  * return z[4 k + q] holds c_qk = sw_q dl_qk, accb[k] has had c_0k, c_1k, c_2k, c_3k added in
  * that order, ssum[q] is the row's sum s and zcq[q] its z_c - max z (softmax_row's loss
- * is ln s - that: softmax_losses takes it), probe[q] the sum of
- * z_qk - z_qk (0, or NaN when a score is not finite) and, when csq is not NULL, csq[q] the sum
- * of c_qk^2.  Each row gets softmax_row's operations in the same order (the same bits), the
- * four rows side by side in one vector: the maximum as _mm_max_ps(v, m), which is
- * v > m ? v : m, the clamp as _mm_max_ps(t, lo), which is t > lo ? t : lo.  Any K.  The
+ * is ln s - that: softmax_losses takes it), probe[q] the sum of z_qk - z_qk (0, or NaN when
+ * a score is not finite) and, when csq is not NULL, csq[q] the sum of c_qk^2.  Each row gets
+ * softmax_row's operations in the same order (the same bits), the four rows side by side in
+ * one vector: the maximum as _mm_max_ps(v, m), which is v > m ? v : m, the clamp as
+ * _mm_max_ps(t, lo), which is t > lo ? t : lo.  Any K.  The
  * AVX-512 and AVX2 float32 variants (their scores4 store each output's four scores at once).
  * AVX-512, against the portable softmax4, which copies the rows into such a layout and back:
  * paired epochs at d = 256, b = 256 1.09-1.10x in L3 (1 thread), 1.05-1.07x out of cache
@@ -1340,9 +1340,10 @@ static inline int FN(softmax4_takes)(int64_t K) { return K <= MBGD_SM4_K; }
  * softmax_row for the four rows of a block, with the rest of accumulate's work per row: z
  * holds row q's K scores at z + q K; on return it holds c_qk = sw_q dl_qk, accb[k] has had
  * c_0k, c_1k, c_2k, c_3k added in that order, ssum[q] is the row's sum s and zcq[q] its
- * z_c - max z (softmax_row's loss is ln s - that: softmax_losses takes it), probe[q] the sum of z_qk - z_qk (0, or NaN when a score is not finite) and, when
- * csq is not NULL, csq[q] the sum of c_qk^2.  Each row gets softmax_row's operations in the
- * same order (the same bits), done as vectors across the rows on a copy with the rows
+ * z_c - max z (softmax_row's loss is ln s - that: softmax_losses takes it), probe[q] the sum
+ * of z_qk - z_qk (0, or NaN when a score is not finite) and, when csq is not NULL, csq[q] the
+ * sum of c_qk^2.  Each row gets softmax_row's operations in the same order (the same bits),
+ * done as vectors across the rows on a copy with the rows
  * interleaved, zt[4 k + q]: the clamp and e^t eight at a time (two outputs of four rows),
  * the max, sum, 1/s and the rest four at a time.  softmax_row's max and sum are chains of K
  * dependent scalar ops per row, and its e^t a vector pass plus a scalar tail per row.

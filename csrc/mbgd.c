@@ -235,8 +235,9 @@ MBGD_INLINE float mbgd_expf_nonpos(float t)
  * normal float; NaN gives NaN).  In float, branch-free, so that softmax_losses takes the
  * logarithms of up to 64 rows of softmax4's blocks as vectors, and every other softmax path
  * (softmax_row, the b = 1 step) the same operations one at a time (the same bits; at most
- * 0.83 ulp from ln s over [1, 1000], by hand).  Cephes' logf: s = m 2^e with m in [sqrt(1/2), sqrt(2)), ln m = x - x^2 / 2 + x^3 P(x)
- * with x = m - 1 (exact), plus e ln 2 in two parts; ln 1 is 0. */
+ * 0.83 ulp from ln s over [1, 1000], by hand).  Cephes' logf: s = m 2^e with m in
+ * [sqrt(1/2), sqrt(2)), ln m = x - x^2 / 2 + x^3 P(x) with x = m - 1 (exact), plus e ln 2 in
+ * two parts; ln 1 is 0. */
 MBGD_INLINE float mbgd_logf_sum(float s)
 {
     int32_t bits;
