@@ -67,7 +67,7 @@ ffibuilder.set_source(
     sources=[os.path.join(CSRC, "mbgd.c")],
     include_dirs=[CSRC],
     depends=[os.path.join(CSRC, f)
-             for f in ("mbgd.h", "kernel_impl.h", "isa_variants.h", "team.h")],
+             for f in ("mbgd.h", "kernel_impl.h", "isa_variants.h", "team.h", "mbgd_math.h")],
     extra_compile_args=_compile_args,
     extra_link_args=_link_args,
     libraries=["m"],

@@ -3,7 +3,8 @@ step_loops.c's library step the right weights, spread_prefetch.c's prefetch mode
 sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps,
-omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, and ab_epochs.c
+omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, math_ulp.c's e^t and ln s stay
+within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
@@ -252,6 +253,18 @@ def test_handoff_build_and_run(build):
     m = re.findall(r"^one-way cross-core handoff: ([0-9.]+) ns$", out, re.M)
     assert len(m) == 3 and all(float(v) > 0 for v in m), out
     assert_refused(exe, "0", says="round trips must be >= 1")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_math_ulp_build_and_check(build):
+    exe = build("math_ulp")
+    out = run_ok(exe, "997")  # every 997th float: exits 1 past 2 ulps
+    rows = re.findall(r"^(e\^t|ln s), (no FMA|FMA) +([0-9.]+) ulp at \S+; ([0-9.]+)% of ([0-9]+) "
+                      r"floats correctly rounded$", out, re.M)
+    assert len(rows) in (2, 4) and {r[0] for r in rows} == {"e^t", "ln s"}, out
+    for name, form, worst, share, n in rows:
+        assert float(worst) <= 2 and float(share) > 90 and int(n) > 80000, out
+    assert_refused(exe, "0", says="STRIDE must be in [1, 1e9]")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

@@ -205,69 +205,7 @@ static int mbgd_team_twice(void)
 #define MBGD_INLINE static inline
 #define MBGD_NOINLINE static
 #endif
-/* e^t for the softmax, whose arguments z_k - max_k z_k are never positive, t clamped by the
- * caller to [EXP_NONPOS_LO, 0] (the clamp is its own loop: inside this one it kept GCC from
- * vectorizing).  In float, a branch-free form the vectorizer takes, so a row's K
- * exponentials are one or two vector passes rather than K calls of expf (about a tenth of
- * the softmax batch kernel's time in cache).  Cephes' expf: t = n ln2 + r with
- * |r| <= ln2 / 2, e^r by a polynomial, times 2^n through the exponent bits; relative error
- * about 1e-7.  At the clamp, e^t is FLT_MIN, where it would have been below it or 0. */
-#define MBGD_EXPF_LO -87.33654f
-MBGD_INLINE float mbgd_expf_nonpos(float t)
-{
-    const int32_t n = (int32_t)(t * 1.44269504088896341f - 0.5f); /* round(t / ln2), t <= 0 */
-    const float fn = (float)n;
-    const float r = (t - fn * 0.693359375f) - fn * -2.12194440e-4f;
-    float q = 1.9875691500e-4f;
-    q = q * r + 1.3981999507e-3f;
-    q = q * r + 8.3334519073e-3f;
-    q = q * r + 4.1665795894e-2f;
-    q = q * r + 1.6666665459e-1f;
-    q = q * r + 5.0000001201e-1f;
-    const float e = q * (r * r) + r + 1.0f;
-    const int32_t bits = (n + 127) * (1 << 23); /* 2^n, n in [-126, 0] */
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return e * scale;
-}
-
-/* ln s for the softmax's sums s = sum_k e^(z_k - max z), which lie in [1, K] (any positive
- * normal float; NaN gives NaN).  In float, branch-free, so that softmax_losses takes the
- * logarithms of up to 64 rows of softmax4's blocks as vectors, and every other softmax path
- * (softmax_row, the b = 1 step) the same operations one at a time (the same bits; at most
- * 0.83 ulp from ln s over [1, 1000], by hand).  Cephes' logf: s = m 2^e with m in
- * [sqrt(1/2), sqrt(2)), ln m = x - x^2 / 2 + x^3 P(x) with x = m - 1 (exact), plus e ln 2 in
- * two parts; ln 1 is 0. */
-MBGD_INLINE float mbgd_logf_sum(float s)
-{
-    int32_t bits;
-    memcpy(&bits, &s, sizeof bits);
-    int32_t mb = (bits & 0x007fffff) | 0x3f000000; /* s's mantissa as m in [0.5, 1) */
-    float m;
-    memcpy(&m, &mb, sizeof m);
-    const int32_t low = m < 0.707106781186547524f;
-    const float x = (low ? m + m : m) - 1.0f;
-    const float fe = (float)((bits >> 23) - 126 - low);
-    const float z = x * x;
-    float y = 7.0376836292e-2f;
-    y = y * x - 1.1514610310e-1f;
-    y = y * x + 1.1676998740e-1f;
-    y = y * x - 1.2420140846e-1f;
-    y = y * x + 1.4249322787e-1f;
-    y = y * x - 1.6668057665e-1f;
-    y = y * x + 2.0000714765e-1f;
-    y = y * x - 2.4999993993e-1f;
-    y = y * x + 3.3333331174e-1f;
-    y = y * x * z;
-    y += fe * -2.12194440e-4f;
-    y += z * -0.5f;
-    const float r = (x + y) + fe * 0.693359375f;
-    return r + (s - s); /* NaN in, NaN out */
-}
-
-/* The same contract in double: libm's exp, clamped where e^t is DBL_MIN. */
-#define MBGD_EXP_LO -708.3964185322641
-MBGD_INLINE double mbgd_exp_nonpos(double t) { return exp(t); }
+#include "mbgd_math.h"
 
 /* Most elements of theta per update chunk (the unit of the parallel update): P is cut into
  * chunks of about equal length, no longer than this (FN(train)). */

@@ -13,21 +13,4 @@ BASE=${1:-da6cf53}
 NEW=${2:-0c0baf8}
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "A: $BASE; B: $NEW"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
-build_revs "$BASE" "$NEW"
-build_padded "$BASE" 0 64 200 1000
-build_padded "$NEW" 0 64 200 1000
-echo "handoff before: $("$W/handoff" 20000 | tail -1)"
-layouts "$BASE" "$BASE" "0 200" 200000 256 256 2 11 9
-for isa in "" avx2,avx2 generic,generic; do
-    export AB_ISA=$isa
-    [ -z "$isa" ] && unset AB_ISA
-    echo "== ${isa:-auto (avx512)}"
-    layouts "$BASE" "$NEW" "0 64 200 1000" 2048 256 256 1 21 9
-    layouts "$BASE" "$NEW" "0 64 200 1000" 200000 256 256 2 11 9
-    [ -z "$isa" ] || continue
-    layouts "$BASE" "$NEW" "0 64 200 1000" 2048 256 1 1 21 9
-    layouts "$BASE" "$NEW" "0 64 200 1000" 200000 256 1 2 5 9
-    layouts "$BASE" "$NEW" "0 64 200 1000" 200000 256 1024 2 11
-done
-echo "handoff after: $("$W/handoff" 20000 | tail -1)"
+softmax_pairs "$BASE" "$NEW" # the pairs are in bench/loops/ab_revs.sh

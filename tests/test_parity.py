@@ -262,6 +262,32 @@ def test_softmax_loss_of_exact_scores_float32(isa, monkeypatch):
 
 
 @pytest.mark.parametrize("isa", ["generic", None])
+def test_softmax_probabilities_of_exact_scores_float32(isa, monkeypatch):
+    """float32 softmax probabilities e^(z_k - max z) / s where the scores are exact, their
+    differences t = z_k - max z spread over [-80, 0]: the kernels' own e^t (EXP_NONPOS)
+    against float64's.  Row i is the unit vector e_i (d = n), so with reduction="sum" column
+    i of the coefficients' gradient is row i's p - onehot(y_i), each exactly as the kernel made
+    it; in blocks of four rows, and one by one (the last rows, and rows alone)."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    rng = np.random.default_rng(11)
+    K, n = 10, 67
+    X = np.eye(n, dtype=np.float32)
+    y = np.zeros(n, dtype=np.float32)  # class 0 holds the maximum, 0: t = z_k exactly
+    t = rng.uniform(-80.0, 0.0, size=(K, n)).astype(np.float32)
+    t[1:, ::3] /= 40  # a third of the rows near 0 (sums up to 10)
+    t[0] = 0
+    for rows in (None, np.arange(3), np.arange(n)[::-1].copy()):
+        _, g, _ = mf.gradient(X, y, t, np.zeros(K, np.float32), loss="softmax", indices=rows,
+                              reduction="sum")
+        cols = np.arange(n) if rows is None else np.unique(rows)
+        T = t[:, cols].astype(np.float64)
+        P = np.exp(T) / np.exp(T).sum(axis=0)
+        np.testing.assert_allclose(g[1:, cols], P[1:], rtol=4e-7, atol=0)
+        np.testing.assert_allclose(g[0, cols], P[0] - 1, rtol=0, atol=1.2e-7)
+
+
+@pytest.mark.parametrize("isa", ["generic", None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("loss", ["squared", "logistic", "hinge"])
 def test_rows_of_one_to_four_vectors(loss, dtype, isa, monkeypatch):

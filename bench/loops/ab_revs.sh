@@ -64,3 +64,35 @@ same_bits() {
   fi
   tail -1 "$W/same.txt"
 }
+# `softmax_pairs BASE NEW [ARGS...]` builds both revisions in four code layouts, then pairs
+# them over those layouts: an A/A of BASE first, then softmax (K = 10, d = 256) at b = 256 in
+# L3 on 1 thread and out of cache on 2, for the CPU's own variant, AVX2 and the generic one;
+# for the CPU's own also each extra cell ARGS ("N d b threads rounds [loss]", one quoted
+# argument each), then b = 1 in L3 and out of cache, and squared loss at b = 1024 on 2 threads.
+softmax_pairs() {
+    local base=$1 new=$2 isa cell
+    shift 2
+    cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
+    build_revs "$base" "$new"
+    build_padded "$base" 0 64 200 1000
+    build_padded "$new" 0 64 200 1000
+    echo "handoff before: $("$W/handoff" 20000 | tail -1)"
+    layouts "$base" "$base" "0 200" 200000 256 256 2 11 9
+    for isa in "" avx2,avx2 generic,generic; do
+        export AB_ISA=$isa
+        [ -z "$isa" ] && unset AB_ISA
+        echo "== ${isa:-auto (avx512)}"
+        layouts "$base" "$new" "0 64 200 1000" 2048 256 256 1 21 9
+        layouts "$base" "$new" "0 64 200 1000" 200000 256 256 2 11 9
+        [ -z "$isa" ] || continue
+        for cell in "$@"; do
+            # shellcheck disable=SC2086
+            layouts "$base" "$new" "0 64 200 1000" $cell
+        done
+        layouts "$base" "$new" "0 64 200 1000" 2048 256 1 1 21 9
+        layouts "$base" "$new" "0 64 200 1000" 200000 256 1 2 5 9
+        layouts "$base" "$new" "0 64 200 1000" 200000 256 1024 2 11
+    done
+    unset AB_ISA
+    echo "handoff after: $("$W/handoff" 20000 | tail -1)"
+}
