@@ -25,9 +25,9 @@
  * for relative error (about 2e-9 before rounding) with e^0 = 1 exactly.  Over every float
  * in [EXP_NONPOS_LO, 0] (bench/loops/math_ulp.c): at most 1.05 ulp from e^t with FMA (AVX2,
  * AVX-512), 1.35 without, where Cephes' expf (degree 7, n by two conversions) read 1.01 and
- * 0.98; 12 vector operations against its 16 (softmax b = 256 out of cache 1.03x on 2 threads,
- * docs/ab-session36-exp.txt).  At the clamp, e^t is FLT_MIN, where it would have been below
- * it or 0. */
+ * 0.98; 12 vector operations against its 16 (softmax b = 256 out of cache on 2 threads 1.01x,
+ * 0.99-1.04x over four code layouts, docs/ab-session36-exp.txt).  At the clamp, e^t is
+ * FLT_MIN, where it would have been below it or 0. */
 #define MBGD_EXPF_LO -87.33654f
 MBGD_INLINE float mbgd_expf_nonpos(float t)
 {
