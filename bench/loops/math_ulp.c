@@ -9,6 +9,8 @@
  *   cc -O2 -std=c99 -ffp-contract=fast -Icsrc bench/loops/math_ulp.c -o /tmp/math_ulp -lm
  *   /tmp/math_ulp [STRIDE]
  *
+ * (no -march: the form without FMA is then the portable variant's)
+ *
  * Prints, per function and form, the largest error in ulps of the exact value (an ulp of the
  * float nearest it), at which argument, and the share of the floats taken whose result is the
  * float nearest the exact value.  Exits 1 when an error passes 2 ulps, 2 on bad arguments; the
