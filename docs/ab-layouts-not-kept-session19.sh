@@ -7,7 +7,7 @@
 # (The .txt says "placements": four builds of each side, each its own file.)
 #   bash docs/ab-layouts-not-kept-session19.sh > docs/ab-layouts-not-kept-session19.txt  (6 min)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"; "$W/handoff" 500000 | tail -1
+"$W/handoff" 500000 | tail -1
 build_revs 29b9119
 build_patch 29b9119 softmax-near-prefetch
 cp -r "$W/src/29b9119" "$W/src/pf16k" && sed -i 's/^#define MBGD_PREFETCH_BYTES 8192/#define MBGD_PREFETCH_BYTES 16384/' "$W/src/pf16k/mbgd.c" && grep -c "PREFETCH_BYTES 16384" "$W/src/pf16k/mbgd.c"

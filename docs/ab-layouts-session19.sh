@@ -8,7 +8,6 @@
 # (The .txt says "placements": four builds of each side, each its own file.)
 #   bash docs/ab-layouts-session19.sh > docs/ab-layouts-session19.txt   (about 4 minutes)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 "$W/handoff" 500000 | tail -1
 build_revs 6dc7445 4540eb7
 build_padded 6dc7445 0 16 32 48

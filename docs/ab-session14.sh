@@ -14,7 +14,7 @@ cc -O2 -fopenmp -Icsrc bench/loops/omp_fork_join.c -o "$W/omp_fork_join"
 
 echo "# what one iteration's synchronisation costs on 2 threads, no work, and how fast the cores pass a line"
 "$W/omp_fork_join" 200000
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff" && "$W/handoff" 500000
+"$W/handoff" 500000
 echo
 
 echo "# 9955d46: one parallel region per slice (a team), squared loss, 2 threads, d = 256"
@@ -39,7 +39,7 @@ both $W/0464ce9.so $W/e00527d.so 200000 256 256 2 11 0
 
 echo "# what one iteration's synchronisation costs, again at the end"
 "$W/omp_fork_join" 200000
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff" && "$W/handoff" 500000
+"$W/handoff" 500000
 
 echo "# b036158: no team for batches of one row on the direct step (softmax, d = 256: two chunks), 2 threads"
 build_revs b036158 6b93a9f

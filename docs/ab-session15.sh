@@ -9,7 +9,7 @@
 # one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 build_revs 5e005d7 6eec7e1 bffaa57 d58d3a5 7360602
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff" && "$W/handoff" 500000
+"$W/handoff" 500000
 echo
 
 echo "# 6eec7e1: softmax b >= 4 (AVX-512), scores and gradient terms five outputs of four rows per pass"

@@ -9,7 +9,6 @@
 # handoff.c's figure at the top and the end tells the machine's phase: about 25 ns in a good
 # one, 150-600 ns in a bad one, when every cross-core figure is 2-8x (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 if [ "$1" != part2 ]; then
 REVS="c915a2d 1550dd7 01381e6 a3eb85f"
 build_revs $REVS

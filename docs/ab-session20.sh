@@ -14,7 +14,6 @@
 # handoff.c's figure at the top and the end tells the machine's phase: about 25 ns in a good
 # one, 150-600 ns in a bad one (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 REV=96a4c5f
 build_revs $REV
 build_patch $REV same-file-fresh-sums

@@ -11,7 +11,6 @@
 # handoff.c's figure at the top and the end tells the machine's phase: about 25-40 ns in a good
 # one, 150-600 ns in a bad one (docs/machine-session14.txt).
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 A=9dd4357
 B=4e2c926
 KS="0 24 48"

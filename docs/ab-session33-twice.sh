@@ -10,7 +10,6 @@ source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 BASE=${1:-ba070d5}
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "A: $BASE; B: the working tree ($(git rev-parse --short HEAD) plus its changes)"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 build_revs "$BASE"
 cp "$W/$BASE.so" "$W/A.so"
 cc $F csrc/mbgd.c -o "$W/B.so" -lm

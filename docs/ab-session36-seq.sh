@@ -11,7 +11,6 @@ source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 REV=$(git rev-parse --short "${1:-HEAD}")
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "build: $REV"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 build_revs "$REV"
 cp "$W/$REV.so" "$W/copy.so"
 echo "handoff before: $("$W/handoff" 20000 | tail -1)"

@@ -9,7 +9,6 @@
 # the end of the .txt): the spread is the file's, not the padding's.
 #   bash docs/layout-session19.sh > docs/layout-session19.txt   (about 3 minutes)
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 "$W/handoff" 500000 | tail -1
 REV=4540eb7
 build_revs $REV

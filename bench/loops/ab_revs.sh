@@ -1,5 +1,6 @@
 # Sourced by docs/ab-*.sh: a temporary folder $W (removed on exit) with the A/B drivers
-# bench/loops/ab_epochs.c and ab_shuffle.c built as $W/ab_epochs and $W/ab_shuffle;
+# bench/loops/ab_epochs.c and ab_shuffle.c built as $W/ab_epochs and $W/ab_shuffle, and
+# bench/loops/handoff.c (the machine's phase) as $W/handoff;
 # `build_revs REV...` builds csrc/mbgd.c of each git revision as $W/REV.so (its sources in
 # $W/src/REV), `build_patch REV NAME` builds REV's sources with docs/not-kept/NAME.patch
 # applied as $W/NAME.so (its sources in $W/src/NAME),
@@ -22,6 +23,7 @@ mkdir -p "$W/src"
 for driver in ab_epochs ab_shuffle; do
   cc -O2 -std=gnu99 -Icsrc "bench/loops/$driver.c" -o "$W/$driver" -ldl
 done
+cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
 build_revs() {
   for rev in "$@"; do
     git archive "$rev" csrc | tar -x -C "$W/src" && mv "$W/src/csrc" "$W/src/$rev"
@@ -72,7 +74,6 @@ same_bits() {
 softmax_pairs() {
     local base=$1 new=$2 isa cell
     shift 2
-    cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$W/handoff"
     build_revs "$base" "$new"
     build_padded "$base" 0 64 200 1000
     build_padded "$new" 0 64 200 1000

@@ -92,20 +92,15 @@ int main(int argc, char **argv)
     /* e^t: t from -0 down to MBGD_EXPF_LO (floats' bits grow as negative values fall), and +0 */
     const uint32_t e0 = bits_of(-0.0f), e1 = bits_of(MBGD_EXPF_LO), l0 = bits_of(1.0f),
                    l1 = bits_of(1000.0f);
-    double worst = 0.0, w;
-    w = sweep("e^t, no FMA", exp_plain, exp, e0, e1, s);
-    worst = w > worst ? w : worst;
+    double worst = sweep("e^t, no FMA", exp_plain, exp, e0, e1, s);
     if (exp_plain(0.0f) != 1.0f) worst = INFINITY, printf("e^0 is not 1\n");
-    w = sweep("ln s, no FMA", log_plain, log, l0, l1, s);
-    worst = w > worst ? w : worst;
+    worst = fmax(worst, sweep("ln s, no FMA", log_plain, log, l0, l1, s));
 #ifdef HAVE_FMA_FORM
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        w = sweep("e^t, FMA", exp_fma, exp, e0, e1, s);
-        worst = w > worst ? w : worst;
+        worst = fmax(worst, sweep("e^t, FMA", exp_fma, exp, e0, e1, s));
         if (exp_fma(0.0f) != 1.0f) worst = INFINITY, printf("e^0 is not 1 (FMA)\n");
-        w = sweep("ln s, FMA", log_fma, log, l0, l1, s);
-        worst = w > worst ? w : worst;
+        worst = fmax(worst, sweep("ln s, FMA", log_fma, log, l0, l1, s));
     } else {
         printf("no FMA on this CPU: its form left out\n");
     }
