@@ -159,9 +159,14 @@ int main(int argc, char **argv)
         if (huge_pages) { /* what the kernel gave */
             FILE *f = fopen("/proc/self/smaps_rollup", "r");
             char line[256];
+            int told = 0;
             while (f && fgets(line, sizeof line, f))
-                if (strncmp(line, "AnonHugePages:", 14) == 0) printf("%10g MB buffer, %s", mb, line);
+                if (strncmp(line, "AnonHugePages:", 14) == 0) {
+                    printf("%10g MB buffer, %s", mb, line);
+                    told = 1;
+                }
             if (f) fclose(f);
+            if (!told) printf("%10g MB buffer, AnonHugePages: unknown\n", mb);
         }
         mbgd_data_f32 buf = {0};
         buf.X = big;
