@@ -114,9 +114,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "spread_prefetch: SPREAD_THREADS must be 1-64, got %s\n", ts);
         return 2;
     }
-    /* SPREAD_HUGE=1: the buffer on 2 MiB lines advised for transparent huge pages, as NumPy
-     * advises an array as large as the bench's X (it prints the AnonHugePages the process got);
-     * else malloc's pages (4 KiB here, as THP is "madvise") */
+    /* SPREAD_HUGE=1: the buffer aligned to 2 MiB and advised for transparent huge pages, as
+     * NumPy advises an array as large as the bench's X (it prints the AnonHugePages the
+     * process got); else malloc's pages (4 KiB here, as THP is "madvise") */
     const char *hp = getenv("SPREAD_HUGE");
     const int huge_pages = hp != NULL && atoi(hp) != 0;
     const char *isa = pick_softmax_isa(getenv("SOFTMAX_LOOPS_AVX2") != NULL);
