@@ -12,8 +12,7 @@
 source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 REV=$(git rev-parse --short HEAD)
 build_revs "$REV"
-cp -r "$W/src/$REV" "$W/src/mail"
-(cd "$W/src/mail" && patch -s -p2 < "$OLDPWD/docs/not-kept/mailbox-session37.patch" && sed -i "1i #define MBGD_MAILBOX 1" mbgd.c)
+variant "$REV" mail mailbox-session37 MBGD_MAILBOX=1
 for k in 0 64 200 1000; do build_padded "$REV" "$k" & build_padded mail "$k"; wait; done
 echo "handoff before: $("$W/handoff" 20000 | tail -1)"
 L="0 64 200 1000"

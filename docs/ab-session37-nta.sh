@@ -13,8 +13,7 @@ REV=$(git rev-parse --short HEAD)
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "build: $REV"
 build_revs "$REV"
-cp -r "$W/src/$REV" "$W/src/nta"
-sed -i "1i #define MBGD_PREFETCH_LOCALITY 0" "$W/src/nta/mbgd.c"
+variant "$REV" nta MBGD_PREFETCH_LOCALITY=0
 for k in 0 64 200 1000; do
     build_padded "$REV" "$k" &
     build_padded nta "$k"

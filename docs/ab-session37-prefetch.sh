@@ -17,18 +17,11 @@ REV=$(git rev-parse --short HEAD)
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "build: $REV"
 build_revs "$REV"
-variant() { # NAME DEFINE...: REV's sources with the defines ahead of mbgd.c
-    local name=$1 def
-    shift
-    cp -r "$W/src/$REV" "$W/src/$name"
-    for def in "$@"; do sed -i "1i #define ${def/=/ }" "$W/src/$name/mbgd.c"; done
-}
-variant t1 MBGD_PREFETCH_LOCALITY=1
-variant nta MBGD_PREFETCH_LOCALITY=0
-variant pf4 MBGD_PREFETCH_BYTES=4096
-variant pf16 MBGD_PREFETCH_BYTES=16384
-cp -r "$W/src/$REV" "$W/src/first"
-(cd "$W/src/first" && patch -s -p2 < "$OLDPWD/docs/not-kept/pf-first-lines-session37.patch")
+variant "$REV" t1 MBGD_PREFETCH_LOCALITY=1
+variant "$REV" nta MBGD_PREFETCH_LOCALITY=0
+variant "$REV" pf4 MBGD_PREFETCH_BYTES=4096
+variant "$REV" pf16 MBGD_PREFETCH_BYTES=16384
+variant "$REV" first pf-first-lines-session37
 for name in "$REV" t1 nta pf4 pf16 first; do
     build_padded "$name" 0 &
     build_padded "$name" 200

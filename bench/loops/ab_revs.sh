@@ -3,7 +3,8 @@
 # bench/loops/handoff.c (the machine's phase) as $W/handoff;
 # `build_revs REV...` builds csrc/mbgd.c of each git revision as $W/REV.so (its sources in
 # $W/src/REV), `build_patch REV NAME` builds REV's sources with docs/not-kept/NAME.patch
-# applied as $W/NAME.so (its sources in $W/src/NAME),
+# applied as $W/NAME.so (its sources in $W/src/NAME; `variant`, below, makes such sources
+# without building them),
 # `ab DRIVER A.so B.so ARGS...` prints one paired A/B with its command line, and
 # `run A.so B.so ARGS...` is `ab ab_epochs ...`; `both A.so B.so ARGS...` runs it in both
 # load orders; `same_bits A B [cases]` runs bench/loops/same_bits.c on $W/A.so and $W/B.so
@@ -30,9 +31,22 @@ build_revs() {
     cc $F "$W/src/$rev/mbgd.c" -o "$W/$rev.so" -lm
   done
 }
-build_patch() {
+# `variant REV NAME [ARG...]` makes $W/src/NAME from $W/src/REV's sources, unbuilt (for
+# build_padded): each ARG either NAME=VALUE, a #define put ahead of its mbgd.c, or the name of
+# a patch, docs/not-kept/ARG.patch applied.
+variant() {
+  local arg
   cp -r "$W/src/$1" "$W/src/$2"
-  (cd "$W/src/$2" && patch -s -p2 < "$OLDPWD/docs/not-kept/$2.patch")
+  for arg in "${@:3}"; do
+    if [[ $arg == *=* ]]; then
+      sed -i "1i #define ${arg/=/ }" "$W/src/$2/mbgd.c"
+    else
+      (cd "$W/src/$2" && patch -s -p2 < "$OLDPWD/docs/not-kept/$arg.patch")
+    fi
+  done
+}
+build_patch() {
+  variant "$1" "$2" "$2"
   cc $F "$W/src/$2/mbgd.c" -o "$W/$2.so" -lm
 }
 build_padded() {
