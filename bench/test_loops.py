@@ -203,8 +203,15 @@ def test_ab_shuffle_pairs_builds(tmp_path, shared_lib):
         m = re.search(r"A: ([0-9.]+) ns per row  B: ([0-9.]+) ns per row", out)
         assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
         paired_speed(out)
-        assert "same order: yes" in out, out
+        assert "words given" in out and "same order: yes" in out, out
+    # the words drawn from a PCG64 as well, on one thread and on two (above 8192 rows)
+    for n, threads in (("100", "1"), ("5000", "1"), ("20000", "2")):
+        out = run_ok(exe, lib, lib, n, "3", threads)
+        assert "words drawn from a PCG64" in out, out
+        paired_speed(out)
+        assert "same order and generator state: yes" in out, out
     assert_refused(exe, lib, lib, "1", "3", says="2 <= N")
+    assert_refused(exe, lib, lib, "100", "3", "0", says="threads >= 1")
     assert_refused(exe, tmp_path / "none.so", lib, "100", "3", says="none.so")
 
 

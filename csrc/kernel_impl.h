@@ -3588,14 +3588,15 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     if (bg && data->n_samples > (int64_t)UINT32_MAX) return MBGD_EINVAL;
     if (slice->n_iter == 0)
         return bg ? mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg,
-                                            p->n_threads)
+                                            p->n_threads, p->isa)
                   : MBGD_OK;
     if (slice->rows == NULL || slice->starts == NULL || slice->lr == NULL ||
         slice->batch_loss == NULL)
         return MBGD_NULL;
     if (bg && slice->starts[slice->n_iter] > data->n_samples) return MBGD_EBATCH;
     if (bg && data->indptr) { /* CSR: the groups' sizes read the rows, so they come first */
-        st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
+        st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads,
+                                     p->isa);
         if (st != MBGD_OK) return st;
         bg = NULL;
     }
@@ -3754,7 +3755,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #endif
     (void)pack_mode, (void)pack;
     if (bg != NULL && !draw_aside && !team_aside) {
-        st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads);
+        st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads,
+                                     p->isa);
         if (st != MBGD_OK) goto done;
     }
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
@@ -3781,7 +3783,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
             if (tid == 0) pk.on = packs;
             if (bg && (tid == 1 || omp_get_num_threads() < 2)) /* alone: the whole order first */
-                fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn);
+                fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn,
+                             mbgd_resolve_isa(p->isa));
 #ifdef MBGD_HAVE_DIRECT_RUN
             if (tid == 1 && packs)
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);

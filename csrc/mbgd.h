@@ -249,9 +249,10 @@ typedef struct mbgd_bitgen {
  * A PCG64 generator (PCG XSL-RR 128/64, NumPy's PCG64) as its state and increment, each as
  * high and low 64 bits: what NumPy's PCG64.state holds.  mbgd_pcg64_bitgen points bg at g:
  * bg->next_raw(bg->state) then returns the word NumPy's next_raw would and advances g as it
- * would, and the permutations below draw g's words in C, four streams at a time (the same
- * words), rather than one call per word.  Returns MBGD_EINVAL, leaving bg as it was, where
- * the compiler has no 128-bit integers.
+ * would, and the permutations below draw g's words in C, several streams at a time (the same
+ * words), rather than one call per word: four streams in 128-bit integers, or with AVX-512
+ * thirty-two in vectors of eight (the same words).  Returns MBGD_EINVAL, leaving bg as it
+ * was, where the compiler has no 128-bit integers.
  */
 typedef struct mbgd_pcg64 {
     uint64_t state_hi, state_lo, inc_hi, inc_lo;
@@ -266,12 +267,15 @@ int mbgd_pcg64_bitgen(mbgd_bitgen *bg, mbgd_pcg64 *g);
  * With n_threads >= 2 (and n above 8192), one thread draws the words while another takes
  * the steps, when that has been the faster way (each such draw is timed): the same
  * permutation, and the generator left in the same state.
+ * isa caps the instruction set of a PCG64's words (enum mbgd_isa, as mbgd_params.isa;
+ * MBGD_ISA_AUTO for the best this CPU runs): the same words in every one.
  * The caller holds the generator's lock.
  */
-int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, int n_threads);
+int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, int n_threads,
+                            int32_t isa);
 
 /*
- * mbgd_permutation_bitgen(slice->rows, data->n_samples, bg, p->n_threads), then
+ * mbgd_permutation_bitgen(slice->rows, data->n_samples, bg, p->n_threads, p->isa), then
  * mbgd_train_*(p, data, state, slice) on that order (slice->rows holds n_samples
  * entries; the slice may cover any part of them): the same order and the same
  * training.  When the slice's batches run on one thread (no team, no prefetch

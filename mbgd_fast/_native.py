@@ -88,8 +88,8 @@ def _nothing():
 def _bitgen(bit_generator, n):
     """(an ``mbgd_bitgen *``, finish) to draw the words of an order of ``n`` rows from
     ``bit_generator`` in C, the caller holding its lock.  NumPy's PCG64 (and n at least
-    PCG64_MIN_ROWS): C draws the words from a copy of its state, four streams at a time
-    (mbgd_pcg64_bitgen), the same words as its next_raw's, and ``finish()`` then sets the
+    PCG64_MIN_ROWS): C draws the words from a copy of its state, several streams at a time
+    (mbgd_pcg64_bitgen; in vectors with AVX-512 under MBGD_FAST_ISA's cap), the same words as its next_raw's, and ``finish()`` then sets the
     generator to the state after them, as next_raw would have left it.  Any other generator:
     its own C interface (next_raw, as random_raw calls it), and finish does nothing.  Call
     finish once the order is drawn, and only then."""
@@ -112,12 +112,14 @@ def permutation_of(bit_generator, n, out=None, n_threads=1):
     """The permutation of 0..n-1 that ``permutation(bit_generator.random_raw(n - 1))`` gives,
     with the words drawn by the C loop itself (_bitgen), under the generator's lock: no buffer
     of n-1 words, and the generator left as random_raw leaves it.
-    With ``n_threads`` >= 2 one thread draws the words while another swaps: the same order."""
+    With ``n_threads`` >= 2 one thread draws the words while another swaps: the same order.
+    A PCG64's words are drawn in the instruction set MBGD_FAST_ISA caps (the same words in
+    every one)."""
     order = _order_out(n, out)
     with bit_generator.lock:
         bitgen, finish = _bitgen(bit_generator, n)
-        _check(lib.mbgd_permutation_bitgen(_ptr(order, "int64_t"), n, bitgen, int(n_threads)),
-               "permutation")
+        _check(lib.mbgd_permutation_bitgen(_ptr(order, "int64_t"), n, bitgen, int(n_threads),
+                                           requested_isa()), "permutation")
         finish()
     return order
 

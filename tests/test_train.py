@@ -122,23 +122,27 @@ def test_epoch_order_on_threads_is_the_same_order(bit_generator, n_threads):
         assert epoch_order(a, 20_000, None, n_threads).tolist() == epoch_order(b, 20_000).tolist()
 
 
+@pytest.mark.parametrize("isa", ["generic", "avx512"])
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("min_rows", [2, None])
-def test_pcg64_words_drawn_in_c_are_its_own(monkeypatch, n_threads, min_rows):
-    """A PCG64's words are drawn in C from a copy of its state, four streams at a time
-    (_native._bitgen): the order, and the generator's state after it, are those of
+def test_pcg64_words_drawn_in_c_are_its_own(monkeypatch, n_threads, min_rows, isa):
+    """A PCG64's words are drawn in C from a copy of its state, four streams at a time, or
+    with AVX-512 32 in vectors of eight from 64 words on (_native._bitgen; MBGD_FAST_ISA caps
+    the instruction set): the order, and the generator's state after it, are those of
     random_raw, at every length of the last round of four (n - 1 mod 4), of a block of 32
-    steps and of the 512 words drawn at a time, with a buffered 32-bit half (has_uint32) left
-    as it was.  min_rows 2 takes that
-    way from two rows on; None, from PCG64_MIN_ROWS as shipped."""
+    steps, of the vectors' rounds of 32 (63, 64, 65, 95-97, 128 words) and of the 512 words
+    drawn at a time, with a buffered 32-bit half (has_uint32) left as it was.  min_rows 2
+    takes that way from two rows on; None, from PCG64_MIN_ROWS as shipped."""
     from mbgd_fast import _native
     from mbgd_fast.core import epoch_order
 
+    monkeypatch.setenv("MBGD_FAST_ISA", isa)
     # GCC and Clang have 128-bit integers on 64-bit machines: the way is there to be tested
     assert _native._bitgen(np.random.PCG64(0), 1 << 20)[1] is not _native._nothing
     if min_rows is not None:
         monkeypatch.setattr(_native, "PCG64_MIN_ROWS", min_rows)
-    for n in (2, 3, 4, 5, 6, 33, 34, 35, 512, 513, 514, 4095, 4096, 4097, 4098, 8193, 20_003):
+    for n in (2, 3, 4, 5, 6, 33, 34, 35, 64, 65, 66, 96, 97, 98, 129, 512, 513, 514, 4095, 4096,
+              4097, 4098, 8193, 20_003):
         a, b = np.random.Generator(np.random.PCG64(n)), np.random.Generator(np.random.PCG64(n))
         a.integers(0, 2**32, dtype=np.uint32)  # a buffered half, in both
         b.integers(0, 2**32, dtype=np.uint32)
