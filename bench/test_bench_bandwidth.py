@@ -105,7 +105,8 @@ def test_kernel_alone(benchmark, record, dataset, d, threads, b):
 def test_draw(benchmark, dataset):
     """The order train() draws for an epoch, alone on one thread: Fisher-Yates from a NumPy
     Generator's bit generator (mbgd_fast._native.permutation_of), what the second thread does
-    while the first trains, its PCG64 words drawn in C four streams at a time.
+    while the first trains, its PCG64 words drawn in C several streams at a time (32 with
+    AVX-512).
     test_bench_paired.py's test_paired_draw times it against the same words through the
     generator's next_raw, one call a word (as before session 25), round by round."""
     from mbgd_fast import _native

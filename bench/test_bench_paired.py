@@ -209,7 +209,8 @@ def test_paired_sklearn_b1(benchmark, record, dataset, d):
 
 def test_paired_draw(benchmark, record, dataset):
     """The order train() draws for an epoch (200,000 rows, 1 thread, mbgd_fast._native
-    permutation_of), its PCG64 words drawn in C four streams at a time, against the same words
+    permutation_of), its PCG64 words drawn in C several streams at a time (32 with AVX-512,
+    since session 38), against the same words
     through the generator's next_raw, one call a word (as before session 25), alternated
     within each round: test_bench_bandwidth.py's test_draw times the first alone."""
     X, _ = dataset(16)
