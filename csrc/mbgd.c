@@ -430,12 +430,12 @@ MBGD_AVX512_FN static inline __m512i pcg64_out_x8(pcg64_x8 s)
 
 #define MBGD_PCG_LANES 32
 /*
- * pcg64_fill4's words (m >= 8) in 32 streams, four vectors of eight: word k + 32 follows word k
- * by the step taken 32 times (a^32, c_32 = (a^16 + 1)(a^8 + 1)(a^4 + 1)(a^2 + 1)(a + 1) inc).
- * The first eight states are stepped one by one, the next 24 from them by a^8.  By hand (C,
- * n = 200,000, medians of 31, session 38): 0.054 ms against the four streams' 0.158, about
- * four cycles a word, where a loop of independent 64 x 64 -> 128 multiplies alone took 3-4
- * cycles each (docs/performance.md, session 38).
+ * pcg64_fill4's words (m >= 1; pcg64_fill takes this way from 64 words on) in 32 streams, four
+ * vectors of eight: word k + 32 follows word k by the step taken 32 times (a^32, c_32 =
+ * (a^16 + 1)(a^8 + 1)(a^4 + 1)(a^2 + 1)(a + 1) inc).  The first eight states are stepped one by
+ * one, the next 24 from them by a^8.  By hand (C, n = 200,000, medians of 31, session 38): 0.054
+ * ms against the four streams' 0.158 (about four cycles a word there; a loop of independent
+ * 64 x 64 -> 128 multiplies alone took 3-4 cycles each, docs/performance.md).
  */
 MBGD_AVX512_FN static void pcg64_fill_avx512(mbgd_pcg64 *g, uint64_t *w, int64_t m)
 {

@@ -161,6 +161,19 @@ def test_pcg64_words_drawn_in_c_are_its_own(monkeypatch, n_threads, min_rows, is
         assert got.coef.tolist() == want.coef.tolist() and got.intercept == want.intercept
 
 
+def test_permutation_bitgen_refuses_an_isa_out_of_range():
+    """The C entry point's isa cap must name an instruction set (enum mbgd_isa)."""
+    from mbgd_fast import _native
+
+    order = np.empty(100, np.int64)
+    bg, _ = _native._bitgen(np.random.PCG64(0), 100)
+    ptr = _native._ptr(order, "int64_t")
+    for isa in (-1, _native.lib.MBGD_N_ISAS):
+        assert _native.lib.mbgd_permutation_bitgen(ptr, 100, bg, 1, isa) == _native.lib.MBGD_EINVAL
+    assert _native.lib.mbgd_permutation_bitgen(ptr, 100, bg, 1, 0) == _native.lib.MBGD_OK
+    assert sorted(order.tolist()) == list(range(100))
+
+
 def test_epoch_order_into_a_buffer():
     from mbgd_fast import _native
     from mbgd_fast.core import epoch_order
