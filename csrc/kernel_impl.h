@@ -3588,7 +3588,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     if (bg && data->n_samples > (int64_t)UINT32_MAX) return MBGD_EINVAL;
     if (slice->n_iter == 0)
         return bg ? mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg,
-                                            p->n_threads, p->isa)
+                                            p->n_threads, MBGD_VARIANT_ISA)
                   : MBGD_OK;
     if (slice->rows == NULL || slice->starts == NULL || slice->lr == NULL ||
         slice->batch_loss == NULL)
@@ -3596,7 +3596,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     if (bg && slice->starts[slice->n_iter] > data->n_samples) return MBGD_EBATCH;
     if (bg && data->indptr) { /* CSR: the groups' sizes read the rows, so they come first */
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads,
-                                     p->isa);
+                                     MBGD_VARIANT_ISA);
         if (st != MBGD_OK) return st;
         bg = NULL;
     }
@@ -3756,7 +3756,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     (void)pack_mode, (void)pack;
     if (bg != NULL && !draw_aside && !team_aside) {
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads,
-                                     p->isa);
+                                     MBGD_VARIANT_ISA);
         if (st != MBGD_OK) goto done;
     }
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
@@ -3784,7 +3784,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             if (tid == 0) pk.on = packs;
             if (bg && (tid == 1 || omp_get_num_threads() < 2)) /* alone: the whole order first */
                 fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn,
-                             mbgd_resolve_isa(p->isa));
+                             MBGD_VARIANT_ISA);
 #ifdef MBGD_HAVE_DIRECT_RUN
             if (tid == 1 && packs)
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);

@@ -13,7 +13,7 @@ source "$(dirname "$0")/../bench/loops/ab_revs.sh"
 REV=$(git rev-parse --short HEAD)
 build_revs "$REV"
 variant "$REV" mail mailbox-session37 MBGD_MAILBOX=1
-for k in 0 64 200 1000; do build_padded "$REV" "$k" & build_padded mail "$k"; wait; done
+build_padded_pair "$REV" mail 0 64 200 1000
 echo "handoff before: $("$W/handoff" 20000 | tail -1)"
 L="0 64 200 1000"
 layouts "$REV" mail "$L" 200000 256 256 2 11 9

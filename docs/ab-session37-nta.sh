@@ -14,11 +14,7 @@ date -u +"%Y-%m-%d %H:%M:%S UTC"
 echo "build: $REV"
 build_revs "$REV"
 variant "$REV" nta MBGD_PREFETCH_LOCALITY=0
-for k in 0 64 200 1000; do
-    build_padded "$REV" "$k" &
-    build_padded nta "$k"
-    wait
-done
+build_padded_pair "$REV" nta 0 64 200 1000
 echo "handoff before: $("$W/handoff" 20000 | tail -1)"
 L="0 64 200 1000"
 layouts "$REV" "$REV" "0 200" 200000 256 256 2 9 9

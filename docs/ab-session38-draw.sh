@@ -12,11 +12,7 @@ BASE=d284aca
 NEW=075bd23
 date -u +"%Y-%m-%d %H:%M:%S UTC"
 build_revs "$BASE" "$NEW"
-for k in 0 200; do
-    build_padded "$BASE" "$k" &
-    build_padded "$NEW" "$k"
-    wait
-done
+build_padded_pair "$BASE" "$NEW" 0 200
 echo "handoff before: $("$W/handoff" 20000 | tail -1)"
 ab ab_shuffle "$W/$BASE+0.so" "$W/$BASE+200.so" 200000 41 1
 for k in 0 200; do

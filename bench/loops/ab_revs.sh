@@ -11,10 +11,11 @@
 # and prints its total of problems that train to other bits, after, with `cases`, those
 # problems counted by instruction set (2: avx2, 3: avx512), d and b.
 # `build_padded NAME K...` builds $W/src/NAME's mbgd.c once for each K as $W/NAME+K.so, with K
-# bytes of padding ahead of all its code, and `layouts A B "K..." ARGS...` runs ab_epochs on
-# A+K against B+K for each K and prints the median of their B/A ratios: byte-identical copies
-# of one build read up to 1.13x apart, copy by copy (docs/layout-session19.txt), so a pair of
-# builds is read over several builds of each, not one.  Leaves the shell in the repository's root.
+# bytes of padding ahead of all its code (`build_padded_pair A B K...`: two of them side by
+# side), and `layouts A B "K..." ARGS...` runs ab_epochs on A+K against B+K for each K and
+# prints the median of their B/A ratios: byte-identical copies of one build read up to 1.13x
+# apart, copy by copy (docs/layout-session19.txt), so a pair of builds is read over several
+# builds of each, not one.  Leaves the shell in the repository's root.
 set -e
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
@@ -57,6 +58,17 @@ build_padded() {
     cc $F -I"$W/src/$name" "$W/src/$name/pad$k.c" -o "$W/$name+$k.so" -lm
   done
 }
+# `build_padded_pair A B K...` is build_padded A K and build_padded B K for each K, the two side
+# by side (one on each core).
+build_padded_pair() {
+  local a=$1 b=$2 k
+  shift 2
+  for k in "$@"; do
+    build_padded "$a" "$k" &
+    build_padded "$b" "$k"
+    wait
+  done
+}
 layouts() {
   local a=$1 b=$2 ks=$3 k
   shift 3
@@ -89,8 +101,7 @@ softmax_pairs() {
     local base=$1 new=$2 isa cell
     shift 2
     build_revs "$base" "$new"
-    build_padded "$base" 0 64 200 1000
-    build_padded "$new" 0 64 200 1000
+    build_padded_pair "$base" "$new" 0 64 200 1000
     echo "handoff before: $("$W/handoff" 20000 | tail -1)"
     layouts "$base" "$base" "0 200" 200000 256 256 2 11 9
     for isa in "" avx2,avx2 generic,generic; do
