@@ -2555,6 +2555,7 @@ static int FN(train_lazy)(const mbgd_params *p, const T_DATA *data, T_STATE *sta
         }
         const double loss = lsum * red + 0.5 * p->l2 * s * s * vsq;
         slice->batch_loss[t] = loss;
+        slice->loss_sum += loss;
         const double lr = slice->lr[t];
         double s_new = s * (1.0 - lr * p->l2);
         if (!(fabs(s_new) >= MBGD_LAZY_FOLD)) { /* fold the scale back into v (also s = 0) */
@@ -2696,6 +2697,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
             c->sm_t = next_set ? t + 1 : -1;
         }
         slice->batch_loss[t] = loss;
+        slice->loss_sum += loss;
         if (p->average_start >= 0 && step + 1 > p->average_start)
             FN(average_into)(state->avg, w, P,
                              (REAL)(1.0 / (double)(step + 1 - p->average_start)));
@@ -2717,6 +2719,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                             0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
         slice->batch_loss[t] = loss;
+        slice->loss_sum += loss;
         if (!isfinite(loss) || !isfinite(probe)) {
             slice->n_done = t;
             return MBGD_EDIVERGED;
@@ -2976,6 +2979,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     mbgd_pack *const pk = WEIGHTED || c->pack == NULL || !c->pack->on ? NULL : c->pack;
     int64_t pk_lo = INT64_MAX, pk_ready = -1, pk_look = 0;
     const int64_t pk_mask = MBGD_PACK_SLOTS - 1;
+    double esum = slice->loss_sum;
     for (;; t++) {
         if (t == n_iter || starts[t + 1] - starts[t] != 1) {
             ret = t;
@@ -3039,6 +3043,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
                                     : ((double)lv + (double)(z - z)) + l2_term;
         const float lr = (float)slice->lr[t];
         slice->batch_loss[t] = loss;
+        esum += loss; /* slice->loss_sum's, in a register */
         const __m256 av = _mm256_mul_ps(_mm256_set1_ps(lr), czv); /* lr cz in every lane */
         /* the next iteration's z from the weights before this step (z_ahead); or, after the
          * slice's last iteration, what the next call needs to do the same (the carry) */
@@ -3078,6 +3083,7 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     FN(vec4_store_row)(theta, &w, NV, TAIL, m);
     theta[d] = b0;
     *pen_abs_io = pa;
+    slice->loss_sum = esum;
     return ret;
 }
 
@@ -3294,6 +3300,7 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
         if (fit_b) b0 -= lr * (gb * scale);
         const double loss = lsum * (sum ? 1.0 : 1.0 / (double)nb) + l2_term + l1_term;
         slice->batch_loss[t] = loss;
+        slice->loss_sum += loss;
         if (!isfinite(loss) || !isfinite(b0) || FN(vec_has_nan)(nf)) {
             slice->n_done = t;
             break;
@@ -3505,7 +3512,10 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             }
             const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                                 0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
-            if (tid == 0) slice->batch_loss[t] = loss;
+            if (tid == 0) {
+                slice->batch_loss[t] = loss;
+                slice->loss_sum += loss;
+            }
             double all = 0.0;
             pen_sq = pen_abs = 0.0;
             for (int64_t ch = 0; ch < c->n_chunks; ch++) {
@@ -3809,6 +3819,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             rest.n_done = 0;
             st = FN(run_team)(&c, state, &rest, c.pen_sq, c.pen_abs);
             slice->n_done = t0 + rest.n_done;
+            slice->loss_sum = rest.loss_sum;
         }
     } else
 #endif

@@ -166,6 +166,10 @@ typedef struct mbgd_slice {
     double *batch_loss;      /* (n_iter,) out: each batch's objective at the weights before its step */
     int64_t n_iter;          /* iterations in the slice */
     int64_t n_done;          /* out: iterations completed; on MBGD_EDIVERGED the one that diverged */
+    double loss_sum;         /* in/out: each written batch loss added to it in turn, in double, in
+                                the iterations' order (a sequential sum: calls that split the
+                                iterations anywhere, each starting from the last one's sum, end
+                                on the same bits) */
 } mbgd_slice;
 
 /* Message for a status code (static storage, never NULL). */

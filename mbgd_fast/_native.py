@@ -267,8 +267,13 @@ class NativeKernel:
     #: train_slice takes ``draw``: it can draw the epoch's order itself (core.train)
     draws_order = True
 
-    def train_slice(self, state, rows, starts, lr, batch_loss, draw=None):
+    #: train_slice returns its running sum of the batch losses (core.train's epoch loss)
+    sums_losses = True
+
+    def train_slice(self, state, rows, starts, lr, batch_loss, draw=None, loss_sum=0.0):
         """Run ``len(lr)`` iterations in place on ``state``; batch losses into ``batch_loss``.
+        Returns ``loss_sum`` with each batch loss added to it in turn (in float64, in order:
+        ``seq_sum(loss_sum, batch_loss)``), summed by the kernel as it writes them.
 
         Raises :class:`Diverged` with the number of completed iterations when one
         diverges (the state is then unspecified: the caller replays from a copy).
@@ -291,6 +296,7 @@ class NativeKernel:
         sl.lr = _ptr(lr, "double")
         sl.batch_loss = _ptr(batch_loss, "double")
         sl.n_iter = len(lr)
+        sl.loss_sum = loss_sum
         if draw is None:
             status = self._train(self._p, self._data, st, sl)
         else:
@@ -307,6 +313,7 @@ class NativeKernel:
             raise Diverged(int(sl.n_done))
         _check(status, "train")
         state.step = int(st.step)
+        return sl.loss_sum
 
     def gradient_noise(self, theta, rows):
         """(loss, mean gradient (P,), mean of |g_i|^2) over ``rows`` (None: all) in one pass."""

@@ -677,3 +677,88 @@ def test_sparse_b1_on_two_threads_draws_first_same_bits():
     one, two = (mf.train(Xs, y, batch_size=1, epochs=2, lr=0.01, n_threads=t, seed=5) for t in (1, 2))
     assert two.coef.tobytes() == one.coef.tobytes()
     assert two.batch_loss.tobytes() == one.batch_loss.tobytes()
+
+
+def test_seq_sum_adds_in_turn():
+    from mbgd_fast.core import seq_sum
+
+    rng = np.random.default_rng(3)
+    # magnitudes far apart, where a pairwise sum (ndarray.sum) ends on other bits
+    a = rng.standard_normal(5000) * 10.0 ** rng.integers(-8, 9, 5000)
+    want = 0.25
+    for v in a:
+        want = want + float(v)
+    assert seq_sum(0.25, a) == want
+    assert seq_sum(1.5, a[:0]) == 1.5
+    assert seq_sum(0.0, a[:1]) == float(a[0])
+    # in pieces, each from the last one's sum: the same bits
+    got = 0.25
+    for lo, hi in [(0, 1), (1, 700), (700, 701), (701, 5000)]:
+        got = seq_sum(got, a[lo:hi])
+    assert got == want
+
+
+def _kernel_sum_cases():
+    # (loss, K, n, d, b, threads, dtype, sparse): b = 1 in registers (direct_run), on 2 threads
+    # with the packer, batches of 2-4 rows in registers (small_run), a team, softmax at b = 1
+    # and in batches (iterate_alone), float64, CSR (train_lazy)
+    return [("squared", 1, 3000, 16, 1, 1, np.float32, False),
+            ("squared", 1, 3000, 16, 1, 2, np.float32, False),
+            ("squared", 1, 3000, 12, 3, 2, np.float32, False),
+            ("squared", 1, 3000, 256, 256, 2, np.float32, False),
+            ("logistic", 1, 3000, 16, 1, 2, np.float32, False),
+            ("softmax", 3, 2000, 40, 1, 1, np.float32, False),
+            ("softmax", 3, 2000, 40, 7, 2, np.float32, False),
+            ("squared", 1, 2000, 20, 5, 2, np.float64, False),
+            ("squared", 1, 2000, 30, 4, 1, np.float32, True)]
+
+
+@pytest.mark.parametrize("case", _kernel_sum_cases())
+@pytest.mark.parametrize("draw", [False, True])
+def test_kernel_sums_its_batch_losses_in_turn(case, draw):
+    """train_slice's running sum is seq_sum of the losses it wrote, from the sum given, on every
+    path that writes them, drawing its order or not; a slice split into calls ends on its bits."""
+    from mbgd_fast._validation import check_X
+    from mbgd_fast.core import epoch_order, seq_sum
+
+    loss, K, n, d, b, t, dtype, sparse = case
+    X, y = make_problem(loss, n, d, dtype=dtype, seed=4)
+    if sparse:
+        sp = pytest.importorskip("scipy.sparse")
+        X[np.abs(X) < 1.0] = 0
+        X = check_X(sp.csr_matrix(X), accept_sparse=True)  # as train() hands it on
+    spec = Spec(loss=loss, n_outputs=K, n_threads=t)
+    kern = NativeKernel(spec, X, y)
+    n_iter = -(-n // b)
+    starts = np.minimum(np.arange(n_iter + 1, dtype=np.int64) * b, n)
+    lr = np.full(n_iter, 0.01)
+    rng = np.random.default_rng(9)
+    state = State.zeros(spec, d, dtype)
+    losses = np.zeros(n_iter)
+    if draw and not sparse:
+        rows = np.empty(n, dtype=np.int64)
+        got = kern.train_slice(state, rows, starts, lr, losses, draw=rng.bit_generator,
+                               loss_sum=0.125)
+    else:
+        rows = epoch_order(rng, n, None, t)
+        got = kern.train_slice(state, rows, starts, lr, losses, loss_sum=0.125)
+    assert np.isfinite(losses).all()
+    assert got == seq_sum(0.125, losses)
+    # the same iterations in three calls, each from the last one's sum
+    state = State.zeros(spec, d, dtype)
+    parts, acc = np.zeros(n_iter), 0.125
+    for lo, hi in [(0, 1), (1, n_iter // 2), (n_iter // 2, n_iter)]:
+        acc = kern.train_slice(state, rows, starts[lo : hi + 1], lr[lo:hi], parts[lo:hi],
+                               loss_sum=acc)
+    assert parts.tobytes() == losses.tobytes() and acc == got
+
+
+@pytest.mark.parametrize("b,t", [(1, 2), (3, 1), (64, 2)])
+def test_epoch_loss_is_the_losses_summed_in_turn(b, t):
+    from mbgd_fast.core import seq_sum
+
+    X, y = make_problem("squared", 3000, 16, dtype=np.float32, seed=6)
+    r = mf.train(X, y, batch_size=b, epochs=3, lr=0.01, n_threads=t)
+    ipe = r.iters_per_epoch
+    want = [seq_sum(0.0, r.batch_loss[e * ipe : (e + 1) * ipe]) / ipe for e in range(3)]
+    assert r.epoch_loss.tolist() == want
