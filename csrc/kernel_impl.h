@@ -3773,6 +3773,15 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     if (draw_aside || team_aside || pack) {
         mbgd_counter drawn;
         memset(&drawn, 0, sizeof drawn);
+        /* the order's identity written by both threads (fy_init), for batches of one row:
+         * their trainer takes rows slower than the draw gives them, and waited 60-90 us for
+         * the drawing thread to write all of it (d = 16, b = 1: 1.02x, 37 us a call, paired;
+         * docs/ab-session39-fyshare.txt).  Not for larger batches, whose team waits on the
+         * draw: the blocks the first thread wrote sit in its cache, away from the drawing
+         * thread's steps (b = 4096: 0.885x) */
+        mbgd_fy_init fi;
+        memset(&fi, 0, sizeof fi);
+        const int fy_share = mbgd_fy_share();
         c.drawn = bg ? &drawn : NULL;
         c.until_drawn = team_aside ? data->n_samples : 0;
         mbgd_pack pk;
@@ -3792,9 +3801,13 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             if (packs && pack_mode != 2)
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
             if (tid == 0) pk.on = packs;
-            if (bg && (tid == 1 || omp_get_num_threads() < 2)) /* alone: the whole order first */
+            const int two = omp_get_num_threads() == 2, share = two && fy_share && max_nb == 1;
+            if (bg && (tid == 1 || !two)) /* alone: the whole order first */
                 fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn,
-                             MBGD_VARIANT_ISA);
+                             share ? &fi : NULL, MBGD_VARIANT_ISA);
+            /* the first thread writes blocks of the identity the draw starts from, rather
+             * than wait for the drawing thread to write all of it */
+            if (bg && tid == 0 && share) fy_init((int64_t *)slice->rows, data->n_samples, &fi);
 #ifdef MBGD_HAVE_DIRECT_RUN
             if (tid == 1 && packs)
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);

@@ -196,6 +196,15 @@ static int mbgd_team_twice(void)
     return !(e && e[0] == '0' && e[1] == '\0');
 }
 
+/* The identity an order drawn beside the training starts from, written by both threads
+ * (mbgd_fy_init), from MBGD_FAST_FY_SHARE at every call (the paired measurements switch it
+ * between calls): 0 off (the drawing thread writes all of it), else on. */
+static int mbgd_fy_share(void)
+{
+    const char *e = getenv("MBGD_FAST_FY_SHARE");
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
 /* Small kernels inlined where GCC's heuristics would not: an out-of-line lane sum spilled
  * its vector to memory and reloaded it, per dot product. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -570,21 +579,64 @@ MBGD_INLINE void fisher_yates_steps(int64_t *order, int64_t n, int64_t i, int64_
     }
 }
 
+/* The first count of final entries is published after this many steps (then every
+ * MBGD_FY_CHUNK): a reader waiting on the order's front gets it sooner. */
+#define MBGD_FY_FIRST 1024
+/* Entries of the identity the order starts from, per block that a thread claims (fy_init) */
+#define MBGD_FY_INIT 16384
+
+/* The start of a draw that two threads share (mbgd_train_drawing): the identity
+ * order[i] = i set up in blocks of MBGD_FY_INIT entries that either thread claims in turn.  The
+ * thread that trains on the order's front would otherwise wait while the drawing thread wrote
+ * all of it (1.6 MB at N = 200,000) before its first steps.  Zeroed before the region. */
+typedef struct {
+    mbgd_counter next, done; /* blocks claimed; blocks written */
+} mbgd_fy_init;
+
+/* Claims and writes blocks of the identity in order[0..n) until none is left to claim (those
+ * claimed by another thread may still be being written: mbgd_fy_init.done counts them). */
+static void fy_init(int64_t *order, int64_t n, mbgd_fy_init *fi)
+{
+#if MBGD_HAVE_ATOMICS
+    const int64_t nb = (n + MBGD_FY_INIT - 1) / MBGD_FY_INIT;
+    for (;;) {
+        const int64_t b = __atomic_fetch_add(&fi->next.v, 1, __ATOMIC_RELAXED);
+        if (b >= nb) return;
+        const int64_t lo = b * MBGD_FY_INIT, hi = lo + MBGD_FY_INIT < n ? lo + MBGD_FY_INIT : n;
+        for (int64_t i = lo; i < hi; i++) order[i] = i;
+        __atomic_fetch_add(&fi->done.v, 1, __ATOMIC_RELEASE);
+    }
+#else
+    (void)fi;
+    for (int64_t i = 0; i < n; i++) order[i] = i;
+#endif
+}
+
 /*
  * Fisher-Yates from the front: step k = 0, 1, ..., n-2 swaps order[k] with order[j_k],
  * j_k in [k, n), the words taken in that order from raw (or, when raw is NULL, drawn from bg
  * MBGD_FY_WORDS at a time).
  * With `done` (not NULL), the count of final entries at the front is published (release)
- * every MBGD_FY_CHUNK steps, and n at the end.  isa: the instruction set (resolved) of a
- * PCG64's words.
+ * every MBGD_FY_CHUNK steps, and n at the end.  With fi (not NULL), the identity it starts from
+ * is written in blocks shared with another thread (fy_init) and the first count is published
+ * after MBGD_FY_FIRST steps.
+ * isa: the instruction set (resolved) of a PCG64's words.
  */
 static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const mbgd_bitgen *bg,
-                         mbgd_counter *done, int isa)
+                         mbgd_counter *done, mbgd_fy_init *fi, int isa)
 {
     uint64_t words[MBGD_FY_WORDS];
-    for (int64_t i = 0; i < n; i++) order[i] = i;
-    for (int64_t k = 0; k < n - 1; k += MBGD_FY_CHUNK) {
-        const int64_t m = n - 1 - k < MBGD_FY_CHUNK ? n - 1 - k : MBGD_FY_CHUNK;
+#if MBGD_HAVE_ATOMICS
+    if (fi) {
+        fy_init(order, n, fi);
+        int64_t spins = MBGD_SPINS_OWN_CORE;
+        mbgd_wait_at_least(&fi->done, (n + MBGD_FY_INIT - 1) / MBGD_FY_INIT, &spins);
+    } else
+#endif
+        for (int64_t i = 0; i < n; i++) order[i] = i;
+    for (int64_t k = 0, m; k < n - 1; k += m) {
+        m = k == 0 && fi ? MBGD_FY_FIRST : MBGD_FY_CHUNK;
+        if (m > n - 1 - k) m = n - 1 - k;
         if (raw)
             fisher_yates_steps(order, n, k, m, raw + k);
         else
@@ -661,7 +713,7 @@ int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
 {
     if (order == NULL || (n > 1 && raw == NULL)) return MBGD_NULL;
     if (n < 0 || n > (int64_t)UINT32_MAX) return MBGD_EINVAL;
-    fisher_yates(order, n, raw, NULL, NULL, MBGD_ISA_GENERIC); /* (no words to draw) */
+    fisher_yates(order, n, raw, NULL, NULL, NULL, MBGD_ISA_GENERIC); /* (no words to draw) */
     return MBGD_OK;
 }
 
@@ -799,11 +851,11 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
             fy_timed(2, t0, n);
             return MBGD_OK;
         }
-        fisher_yates(order, n, NULL, bg, NULL, runs);
+        fisher_yates(order, n, NULL, bg, NULL, NULL, runs);
         fy_timed(1, t0, n);
         return MBGD_OK;
     }
-    fisher_yates(order, n, NULL, bg, NULL, runs);
+    fisher_yates(order, n, NULL, bg, NULL, NULL, runs);
     return MBGD_OK;
 }
 

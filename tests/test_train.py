@@ -762,3 +762,31 @@ def test_epoch_loss_is_the_losses_summed_in_turn(b, t):
     ipe = r.iters_per_epoch
     want = [seq_sum(0.0, r.batch_loss[e * ipe : (e + 1) * ipe]) / ipe for e in range(3)]
     assert r.epoch_loss.tolist() == want
+
+
+@pytest.mark.parametrize("n", [2, 3, 1024, 1025, 1026, 5121, 16384, 16385, 40000])
+@pytest.mark.parametrize("b", [1, 64])
+@pytest.mark.parametrize("share", ["1", "0"])
+def test_order_drawn_beside_the_training_is_the_epochs_order(n, b, share, monkeypatch):
+    """Drawn by the second thread while the first trains: at b = 1 the identity it starts from
+    written by both (fy_init's blocks of 16,384), its front published after 1,024 steps and then
+    every 4,096; with MBGD_FAST_FY_SHARE=0, and in larger batches, by the drawing thread alone,
+    its front published every 4,096.  The order and the generator's state are epoch_order's,
+    whatever n."""
+    from mbgd_fast.core import epoch_order
+
+    monkeypatch.setenv("MBGD_FAST_FY_SHARE", share)
+    X, y = make_problem("squared", n, 16, dtype=np.float32, seed=8)
+    spec = Spec(loss="squared", n_threads=2)
+    kern = NativeKernel(spec, X, y)
+    n_iter = -(-n // b)
+    starts = np.minimum(np.arange(n_iter + 1, dtype=np.int64) * b, n)
+    for seed in range(3):
+        want_rng = np.random.default_rng(seed)
+        want = epoch_order(want_rng, n, None, 1)
+        rng = np.random.default_rng(seed)
+        rows = np.full(n, -1, dtype=np.int64)
+        kern.train_slice(State.zeros(spec, 16, np.float32), rows, starts, np.full(n_iter, 1e-3),
+                         np.empty(n_iter), draw=rng.bit_generator)
+        assert rows.tolist() == want.tolist()
+        assert rng.bit_generator.state == want_rng.bit_generator.state
