@@ -2981,7 +2981,8 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     const int64_t pk_mask = MBGD_PACK_SLOTS - 1;
     double esum = slice->loss_sum;
     for (;; t++) {
-        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+        /* ahead (set by the iteration before): t < n_iter and batch t is one row */
+        if (!ahead && (t == n_iter || starts[t + 1] - starts[t] != 1)) {
             ret = t;
             break;
         }
