@@ -3778,7 +3778,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         memset(&drawn, 0, sizeof drawn);
         /* the order's identity written by both threads (fy_init), for batches of one row:
          * their trainer takes rows slower than the draw gives them, and waited 60-90 us for
-         * the drawing thread to write all of it (d = 16, b = 1: 1.02x, 37 us a call, paired;
+         * the drawing thread to write all of it (d = 16, b = 1: 1.021x, 30 us a call, paired;
          * docs/ab-session39-fyshare.txt).  Not for larger batches, whose team waits on the
          * draw: the blocks the first thread wrote sit in its cache, away from the drawing
          * thread's steps (b = 4096: 0.885x) */
