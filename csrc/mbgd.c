@@ -199,11 +199,13 @@ static int mbgd_team_twice(void)
 /* The identity an order drawn beside the training starts from, written by both threads
  * (mbgd_fy_init), from MBGD_FAST_FY_SHARE at every call (the paired measurements switch it
  * between calls): 0 off (the drawing thread writes all of it), else on. */
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
 static int mbgd_fy_share(void)
 {
     const char *e = getenv("MBGD_FAST_FY_SHARE");
     return !(e && e[0] == '0' && e[1] == '\0');
 }
+#endif
 
 /* Small kernels inlined where GCC's heuristics would not: an out-of-line lane sum spilled
  * its vector to memory and reloaded it, per dot product. */
