@@ -2554,8 +2554,7 @@ static int FN(train_lazy)(const mbgd_params *p, const T_DATA *data, T_STATE *sta
             }
         }
         const double loss = lsum * red + 0.5 * p->l2 * s * s * vsq;
-        slice->batch_loss[t] = loss;
-        slice->loss_sum += loss;
+        mbgd_put_loss(slice, t, loss);
         const double lr = slice->lr[t];
         double s_new = s * (1.0 - lr * p->l2);
         if (!(fabs(s_new) >= MBGD_LAZY_FOLD)) { /* fold the scale back into v (also s = 0) */
@@ -2696,8 +2695,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
                                      c->sm_v, &next_set);
             c->sm_t = next_set ? t + 1 : -1;
         }
-        slice->batch_loss[t] = loss;
-        slice->loss_sum += loss;
+        mbgd_put_loss(slice, t, loss);
         if (p->average_start >= 0 && step + 1 > p->average_start)
             FN(average_into)(state->avg, w, P,
                              (REAL)(1.0 / (double)(step + 1 - p->average_start)));
@@ -2718,8 +2716,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         /* as the general path's loss, whose L2 and L1 terms are 0 here */
         const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                             0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
-        slice->batch_loss[t] = loss;
-        slice->loss_sum += loss;
+        mbgd_put_loss(slice, t, loss);
         if (!isfinite(loss) || !isfinite(probe)) {
             slice->n_done = t;
             return MBGD_EDIVERGED;
@@ -3302,8 +3299,7 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
         const __m256 nf = FN(vec4_step)(&w, _mm256_set1_ps(lr), _mm256_set1_ps(scale), &g, NV);
         if (fit_b) b0 -= lr * (gb * scale);
         const double loss = lsum * (sum ? 1.0 : 1.0 / (double)nb) + l2_term + l1_term;
-        slice->batch_loss[t] = loss;
-        slice->loss_sum += loss;
+        mbgd_put_loss(slice, t, loss);
         if (!isfinite(loss) || !isfinite(b0) || FN(vec_has_nan)(nf)) {
             slice->n_done = t;
             break;
@@ -3515,10 +3511,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             }
             const double loss = lsum * (p->reduction_sum ? 1.0 : 1.0 / (double)nb) +
                                 0.5 * p->l2 * pen_sq + p->l1 * pen_abs;
-            if (tid == 0) {
-                slice->batch_loss[t] = loss;
-                slice->loss_sum += loss;
-            }
+            if (tid == 0) mbgd_put_loss(slice, t, loss);
             double all = 0.0;
             pen_sq = pen_abs = 0.0;
             for (int64_t ch = 0; ch < c->n_chunks; ch++) {
@@ -3784,7 +3777,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
          * thread's steps (b = 4096: 0.885x) */
         mbgd_fy_init fi;
         memset(&fi, 0, sizeof fi);
-        const int fy_share = mbgd_fy_share();
+        const int fy_share = bg && max_nb == 1 && mbgd_fy_share();
         c.drawn = bg ? &drawn : NULL;
         c.until_drawn = team_aside ? data->n_samples : 0;
         mbgd_pack pk;
@@ -3804,13 +3797,13 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             if (packs && pack_mode != 2)
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
             if (tid == 0) pk.on = packs;
-            const int two = omp_get_num_threads() == 2, share = two && fy_share && max_nb == 1;
+            const int two = omp_get_num_threads() == 2, share = two && fy_share;
             if (bg && (tid == 1 || !two)) /* alone: the whole order first */
                 fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn,
                              share ? &fi : NULL, MBGD_VARIANT_ISA);
             /* the first thread writes blocks of the identity the draw starts from, rather
              * than wait for the drawing thread to write all of it */
-            if (bg && tid == 0 && share) fy_init((int64_t *)slice->rows, data->n_samples, &fi);
+            if (tid == 0 && share) fy_init((int64_t *)slice->rows, data->n_samples, &fi);
 #ifdef MBGD_HAVE_DIRECT_RUN
             if (tid == 1 && packs)
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);

@@ -597,10 +597,12 @@ typedef struct {
 
 /* Claims and writes blocks of the identity in order[0..n) until none is left to claim (those
  * claimed by another thread may still be being written: mbgd_fy_init.done counts them). */
+#if MBGD_HAVE_ATOMICS
+static inline int64_t fy_init_blocks(int64_t n) { return (n + MBGD_FY_INIT - 1) / MBGD_FY_INIT; }
+
 static void fy_init(int64_t *order, int64_t n, mbgd_fy_init *fi)
 {
-#if MBGD_HAVE_ATOMICS
-    const int64_t nb = (n + MBGD_FY_INIT - 1) / MBGD_FY_INIT;
+    const int64_t nb = fy_init_blocks(n);
     for (;;) {
         const int64_t b = __atomic_fetch_add(&fi->next.v, 1, __ATOMIC_RELAXED);
         if (b >= nb) return;
@@ -608,11 +610,8 @@ static void fy_init(int64_t *order, int64_t n, mbgd_fy_init *fi)
         for (int64_t i = lo; i < hi; i++) order[i] = i;
         __atomic_fetch_add(&fi->done.v, 1, __ATOMIC_RELEASE);
     }
-#else
-    (void)fi;
-    for (int64_t i = 0; i < n; i++) order[i] = i;
-#endif
 }
+#endif
 
 /*
  * Fisher-Yates from the front: step k = 0, 1, ..., n-2 swaps order[k] with order[j_k],
@@ -632,7 +631,7 @@ static void fisher_yates(int64_t *order, int64_t n, const uint64_t *raw, const m
     if (fi) {
         fy_init(order, n, fi);
         int64_t spins = MBGD_SPINS_OWN_CORE;
-        mbgd_wait_at_least(&fi->done, (n + MBGD_FY_INIT - 1) / MBGD_FY_INIT, &spins);
+        mbgd_wait_at_least(&fi->done, fy_init_blocks(n), &spins);
     } else
 #endif
         for (int64_t i = 0; i < n; i++) order[i] = i;
@@ -707,6 +706,7 @@ static int fisher_yates_two(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
     (void)order;
     (void)n;
     (void)bg;
+    (void)isa;
     return 0;
 #endif
 }
@@ -951,6 +951,14 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 
 /* Below this |s| the lazy L2 scale of the CSR SGD path is folded back into the weights. */
 #define MBGD_LAZY_FOLD 1e-6
+
+/* Iteration t's batch loss into the slice, and added to its running sum (mbgd_slice.loss_sum):
+ * the paths that write a loss write it here (direct_run keeps the sum in a register). */
+static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
+{
+    slice->batch_loss[t] = loss;
+    slice->loss_sum += loss;
+}
 
 /* ---- instantiate the kernels, once per dtype and instruction set ------ */
 

@@ -89,8 +89,9 @@ def _bitgen(bit_generator, n):
     """(an ``mbgd_bitgen *``, finish) to draw the words of an order of ``n`` rows from
     ``bit_generator`` in C, the caller holding its lock.  NumPy's PCG64 (and n at least
     PCG64_MIN_ROWS): C draws the words from a copy of its state, several streams at a time
-    (mbgd_pcg64_bitgen; in vectors with AVX-512 under MBGD_FAST_ISA's cap), the same words as its next_raw's, and ``finish()`` then sets the
-    generator to the state after them, as next_raw would have left it.  Any other generator:
+    (mbgd_pcg64_bitgen; in vectors with AVX-512 under MBGD_FAST_ISA's cap), the same words as
+    its next_raw's, and ``finish()`` then sets the generator to the state after them, as
+    next_raw would have left it.  Any other generator:
     its own C interface (next_raw, as random_raw calls it), and finish does nothing.  Call
     finish once the order is drawn, and only then."""
     if n >= PCG64_MIN_ROWS and type(bit_generator) is np.random.PCG64:
