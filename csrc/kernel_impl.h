@@ -2312,6 +2312,7 @@ typedef struct T_CTX {
      * them after carry_in) */
     REAL *theta1, *gsum1, *parts1;
     double *gloss1, *norms1;
+    int sm_block; /* b = 1 softmax steps in blocks (FN(sm_block_run)) may run */
 } T_CTX;
 
 /* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
@@ -3349,6 +3350,296 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
 }
 #endif
 
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+/*
+ * b = 1 softmax steps in blocks (sm_block_run): plain SGD, l2 = 0, no averaging, dense rows,
+ * 2 <= K <= 16 outputs, d a multiple of 16.  The weights' steps are applied MBGD_SM_BLOCK
+ * samples at a time, and each sample's scores are taken from the weights W_s where its block
+ * began, less the steps not yet applied:
+ *     z_i = W_s x_i + b - sum_{s <= j < i} a_j (x_j . x_i),  a_j = lr_j c_j,
+ * the same value as W_{i-1} x_i + b in exact arithmetic, with other last bits.  The block's
+ * steps then go in as one pass over W (W -= sum_j a_j x_j^T, each weight's terms fused in
+ * turn): one load and one store of each weight per block, not per sample, and the next
+ * sample's scores no longer wait on that pass.  Weights and intercepts finite is checked per
+ * block (a step that made one not finite is then found by replaying the block's terms one at
+ * a time: a weight that is not finite stays so).  The carry (mbgd.h, "The carry", softmax)
+ * hands a block that a call ends inside to the next call, so where calls split a run does
+ * not change its bits.  In L1 (K = 10, d = 256, bench/loops/sm_block.c) 284 cycles a sample
+ * against 607 for softmax_step1's steps.
+ */
+#define MBGD_HAVE_SM_BLOCK 1
+
+/* sum4x16's four sums of four vectors (lanes 0-3: the sums of a0 .. a3) */
+MBGD_INLINE __m128 FN(sm_sum4)(__m512 a0, __m512 a1, __m512 a2, __m512 a3)
+{
+#define MBGD_F2(a) _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1))
+#define MBGD_F1(h) _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1))
+    const __m128 s0 = MBGD_F1(MBGD_F2(a0)), s1 = MBGD_F1(MBGD_F2(a1)),
+                 s2 = MBGD_F1(MBGD_F2(a2)), s3 = MBGD_F1(MBGD_F2(a3));
+#undef MBGD_F1
+#undef MBGD_F2
+    return _mm_hadd_ps(_mm_hadd_ps(s0, s1), _mm_hadd_ps(s2, s3));
+}
+
+/* u = W_s x in lanes k < KC (the others 0), and g[j] = xj[j] . x for j < NJ, in one pass over
+ * x (KC, NJ constants: the accumulators stay in registers) */
+MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *restrict x,
+                               const float *const *xj, float *g, const int KC, const int NJ)
+{
+    __m512 a[16], q[4];
+    for (int k = 0; k < 16; k++) a[k] = _mm512_setzero_ps();
+    for (int j = 0; j < 4; j++) q[j] = _mm512_setzero_ps();
+    for (int64_t v = 0; v < d; v += 16) {
+        const __m512 e = _mm512_loadu_ps(x + v);
+        for (int k = 0; k < KC; k++)
+            a[k] = _mm512_fmadd_ps(_mm512_loadu_ps(W + k * d + v), e, a[k]);
+        for (int j = 0; j < NJ; j++) q[j] = _mm512_fmadd_ps(_mm512_loadu_ps(xj[j] + v), e, q[j]);
+    }
+    if (NJ > 0) _mm_storeu_ps(g, FN(sm_sum4)(q[0], q[1], q[2], q[3]));
+    __m512 u = _mm512_castps128_ps512(FN(sm_sum4)(a[0], a[1], a[2], a[3]));
+    if (KC > 4) u = _mm512_insertf32x4(u, FN(sm_sum4)(a[4], a[5], a[6], a[7]), 1);
+    if (KC > 8) u = _mm512_insertf32x4(u, FN(sm_sum4)(a[8], a[9], a[10], a[11]), 2);
+    if (KC > 12) u = _mm512_insertf32x4(u, FN(sm_sum4)(a[12], a[13], a[14], a[15]), 3);
+    return u;
+}
+
+MBGD_INLINE __m512 FN(sm_pass_nj)(const float *restrict W, int64_t d, const float *restrict x,
+                                  const float *const *xj, float *g, const int KC, int nj)
+{
+    switch (nj) {
+    case 0: return FN(sm_pass)(W, d, x, xj, g, KC, 0);
+    case 1: return FN(sm_pass)(W, d, x, xj, g, KC, 1);
+    case 2: return FN(sm_pass)(W, d, x, xj, g, KC, 2);
+    default: return FN(sm_pass)(W, d, x, xj, g, KC, 3);
+    }
+}
+
+/* Wo = Wi - sum_{j < NJ} A_j[k] xj[j] for the K outputs (each weight's terms fused in turn:
+ * fmaf(-A_j[k], x_j, w)), two outputs a pass; returns the sum of w - w over the new weights
+ * (0, or NaN when one is not finite).  Wo may be Wi. */
+MBGD_INLINE float FN(sm_flush)(const float *Wi, float *Wo, int64_t d, int64_t K,
+                               const float *const *xj, const float *A, const int NJ)
+{
+    __m512 pr = _mm512_setzero_ps();
+    for (int64_t k0 = 0; k0 < K; k0 += 2) {
+        const int64_t k1 = k0 + 1 < K ? k0 + 1 : k0; /* K odd: the last output twice */
+        __m512 b0[4], b1[4];
+        for (int j = 0; j < NJ; j++) {
+            b0[j] = _mm512_set1_ps(A[16 * j + k0]);
+            b1[j] = _mm512_set1_ps(A[16 * j + k1]);
+        }
+        for (int64_t v = 0; v < d; v += 16) {
+            __m512 w0 = _mm512_loadu_ps(Wi + k0 * d + v), w1 = _mm512_loadu_ps(Wi + k1 * d + v);
+            for (int j = 0; j < NJ; j++) {
+                const __m512 xv = _mm512_loadu_ps(xj[j] + v);
+                w0 = _mm512_fnmadd_ps(b0[j], xv, w0);
+                w1 = _mm512_fnmadd_ps(b1[j], xv, w1);
+            }
+            _mm512_storeu_ps(Wo + k0 * d + v, w0);
+            _mm512_storeu_ps(Wo + k1 * d + v, w1);
+            pr = _mm512_add_ps(pr, _mm512_add_ps(_mm512_sub_ps(w0, w0), _mm512_sub_ps(w1, w1)));
+        }
+    }
+    return _mm512_reduce_add_ps(pr);
+}
+
+MBGD_INLINE float FN(sm_flush_nj)(const float *Wi, float *Wo, int64_t d, int64_t K,
+                                  const float *const *xj, const float *A, int nj)
+{
+    switch (nj) {
+    case 1: return FN(sm_flush)(Wi, Wo, d, K, xj, A, 1);
+    case 2: return FN(sm_flush)(Wi, Wo, d, K, xj, A, 2);
+    case 3: return FN(sm_flush)(Wi, Wo, d, K, xj, A, 3);
+    default: return FN(sm_flush)(Wi, Wo, d, K, xj, A, 4);
+    }
+}
+
+/* The first pending step (0 .. nj - 1) after which a weight of Wi - sum a_j x_j^T is not
+ * finite, its terms taken in sm_flush's order; nj when none is. */
+static int FN(sm_first_bad)(const float *Wi, int64_t d, int64_t K, const float *const *xj,
+                            const float *A, int nj)
+{
+    int first = nj;
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t l = 0; l < d; l++) {
+            float w = Wi[k * d + l];
+            for (int j = 0; j < nj && j < first; j++) {
+                w = fmaf(-A[16 * j + k], xj[j][l], w);
+                if (!isfinite(w)) first = j;
+            }
+        }
+    return first;
+}
+
+/* The K = KC run of sm_block_run (below): iterations from t on while each is a batch of one
+ * row; returns the next iteration, or -1 when iteration slice->n_done diverged. */
+MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                   int64_t *avail, int64_t pf, mbgd_helper *h, const int KC)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K, r_end = c->r_end;
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    float *theta = state->theta, *carry = state->carry;
+    float *const A_c = carry + 3 * P + 2, *const rows_c = A_c + 16 * MBGD_SM_BLOCK;
+    const __mmask16 km = (__mmask16)((1u << K) - 1u);
+    const int fit_b = p->fit_intercept;
+    float A[16 * MBGD_SM_BLOCK] __attribute__((aligned(64)));
+    const float *xj[4] = {NULL, NULL, NULL, NULL};
+    int64_t tj[4] = {0, 0, 0, 0}; /* the pending steps' iterations (-1: a call before) */
+    float g[4];
+    int n = 0;             /* steps pending */
+    float *W = theta;      /* W_s: theta, or the carry's copy */
+    __m512 b = _mm512_maskz_loadu_ps(km, theta + KD);
+    if (t == 0 && c->carry_in) { /* the block the call before ended inside */
+        W = carry;
+        n = (int)carry[3 * P + 1];
+        for (int j = 0; j < n; j++) {
+            memcpy(A + 16 * j, A_c + 16 * j, 16 * sizeof(float));
+            xj[j] = rows_c + j * d;
+            tj[j] = -1;
+        }
+    }
+#if MBGD_HAVE_HELPER
+    int64_t published = starts[t];
+#else
+    (void)h;
+#endif
+    double esum = slice->loss_sum;
+    int64_t ret = -1;
+    for (;; t++) {
+        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+            ret = t;
+            break;
+        }
+        const int64_t s = starts[t];
+        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
+        const int64_t i = rows[s];
+        const float *x = X + i * d;
+        const int64_t y = (int64_t)Y[i];
+        const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
+        const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, KC, n);
+        __m512 z = _mm512_maskz_mov_ps(km, _mm512_add_ps(u, b));
+        for (int j = 0; j + 1 < n; j++)
+            z = _mm512_fnmadd_ps(_mm512_set1_ps(g[j]), _mm512_load_ps(A + 16 * j), z);
+        if (n > 0) /* the step just taken: last, the one term on the chain */
+            z = _mm512_fnmadd_ps(_mm512_set1_ps(g[n - 1]), _mm512_load_ps(A + 16 * (n - 1)), z);
+        z = _mm512_maskz_mov_ps(km, z);
+        float zprobe = _mm512_reduce_add_ps(_mm512_sub_ps(z, z));
+        if (!isfinite(zprobe) && n > 0) {
+            /* a product x_j . x_i or its term that overflowed (rows near 1e19, a tiny lr):
+             * the steps pending applied, then z = W x + b as it is */
+            float *to = W == theta ? carry : theta;
+            if (!isfinite(FN(sm_flush_nj)(W, to, d, K, xj, A, n))) {
+                const int j = FN(sm_first_bad)(W, d, K, xj, A, n);
+                slice->n_done = tj[j] >= 0 ? tj[j] : 0;
+                W = to;
+                break;
+            }
+            W = to;
+            n = 0;
+            z = _mm512_maskz_mov_ps(km, _mm512_add_ps(FN(sm_pass_nj)(W, d, x, xj, g, KC, 0), b));
+            zprobe = _mm512_reduce_add_ps(_mm512_sub_ps(z, z));
+        }
+        const float m = _mm512_mask_reduce_max_ps(km, z);
+        float e[16], v[16];
+        _mm512_storeu_ps(v, z);
+        _mm512_storeu_ps(e, _mm512_max_ps(_mm512_sub_ps(z, _mm512_set1_ps(m)),
+                                          _mm512_set1_ps(EXP_NONPOS_LO)));
+#pragma omp simd
+        for (int l = 0; l < 16; l++) e[l] = EXP_NONPOS(e[l]);
+        const __m512 ev = _mm512_maskz_loadu_ps(km, e);
+        const float ssum = _mm512_reduce_add_ps(ev);
+        const __m512 q = _mm512_mul_ps(ev, _mm512_set1_ps(1 / ssum));
+        const __m512 cv = _mm512_mul_ps(
+            _mm512_mask_sub_ps(q, (__mmask16)(1u << y), q, _mm512_set1_ps(1.0f)),
+            _mm512_set1_ps(sw));
+        const __m512 av = _mm512_maskz_mul_ps(km, cv, _mm512_set1_ps(lr));
+        _mm512_store_ps(A + 16 * n, av);
+        if (fit_b) b = _mm512_maskz_mov_ps(km, _mm512_fnmadd_ps(_mm512_set1_ps(lr), cv, b));
+        /* the loss as softmax_row gives it (NaN when a score is not finite: m and the sum) */
+        const double loss = (double)(sw * (LOG_SUM(ssum) - (v[y] - m))) + (double)zprobe;
+        mbgd_put_loss(slice, t, loss);
+        esum += loss;
+        xj[n] = x;
+        tj[n++] = t;
+        const float bprobe = _mm512_reduce_add_ps(_mm512_sub_ps(b, b));
+        int bad = !isfinite(loss) || !isfinite(bprobe);
+        if (bad) n--; /* step t is not taken: the last finite weights are before it */
+        if (n == MBGD_SM_BLOCK || (bad && n > 0)) {
+            float *to = W == theta ? carry : theta; /* W_s kept until the block is checked */
+            if (!isfinite(FN(sm_flush_nj)(W, to, d, K, xj, A, n))) {
+                const int j = FN(sm_first_bad)(W, d, K, xj, A, n);
+                slice->n_done = tj[j] >= 0 ? tj[j] : 0;
+                bad = 1;
+            } else if (bad) {
+                slice->n_done = t;
+            }
+            W = to;
+            n = 0;
+        } else if (bad) {
+            slice->n_done = t;
+        }
+        if (bad) break;
+#if MBGD_HAVE_HELPER
+        if (h && (s + 1 - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
+            __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
+            published = s + 1;
+        }
+#endif
+    }
+    slice->loss_sum = esum;
+    if (ret < 0) { /* diverged: the weights as they are (train() replays the epoch) */
+        if (W != theta) memcpy(theta, W, (size_t)KD * sizeof(float));
+        return -1;
+    }
+    /* the steps pending: into theta, and (at the call's end) the block into the carry */
+    const int carries = ret == n_iter && n > 0;
+    if (n > 0) {
+        if (W == theta) {
+            memcpy(carry, theta, (size_t)KD * sizeof(float));
+            W = carry;
+        }
+        if (!isfinite(FN(sm_flush_nj)(W, theta, d, K, xj, A, n))) {
+            const int j = FN(sm_first_bad)(W, d, K, xj, A, n);
+            slice->n_done = tj[j] >= 0 ? tj[j] : 0;
+            return -1;
+        }
+    } else if (W != theta) {
+        memcpy(theta, W, (size_t)KD * sizeof(float));
+    }
+    _mm512_mask_storeu_ps(theta + KD, km, b);
+    if (carries) { /* W = carry: W_s is there already */
+        for (int j = 0; j < n; j++) {
+            memcpy(A_c + 16 * j, A + 16 * j, 16 * sizeof(float));
+            if (xj[j] != rows_c + j * d) memcpy(rows_c + j * d, xj[j], (size_t)d * sizeof(float));
+        }
+        memcpy(carry + 2 * P, theta, (size_t)P * sizeof(float));
+        carry[3 * P + 1] = (float)n;
+        carry[3 * P] = 1.0f;
+    }
+    return ret;
+}
+
+/* sm_block_run: the run for K outputs (2 to 16) */
+MBGD_NOINLINE int64_t FN(sm_block_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,
+                                       int64_t t, int64_t *avail, int64_t pf, mbgd_helper *h)
+{
+#define MBGD_SMK(k)                                                                                \
+    case k: return FN(sm_block_k)(c, state, slice, t, avail, pf, h, k);
+    switch (c->p->n_outputs) {
+        MBGD_SMK(2) MBGD_SMK(3) MBGD_SMK(4) MBGD_SMK(5) MBGD_SMK(6) MBGD_SMK(7) MBGD_SMK(8)
+        MBGD_SMK(9) MBGD_SMK(10) MBGD_SMK(11) MBGD_SMK(12) MBGD_SMK(13) MBGD_SMK(14)
+        MBGD_SMK(15) MBGD_SMK(16)
+    default: return t;
+    }
+#undef MBGD_SMK
+}
+#endif
+
 /*
  * The iterations of a slice, from the state's weights with |w|^2 = pen_sq and
  * |w|_1 = pen_abs, run by thread tid of a team of T (1 when there is no team).  A team is
@@ -3422,6 +3713,12 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
                     h == NULL && d <= 32;
 #endif
+#ifdef MBGD_HAVE_SM_BLOCK
+    /* b = 1 softmax steps in blocks (FN(sm_block_run)): alone, no L2, no averaging, d a
+     * multiple of 16, K <= 16, a carry to hand a block on with */
+    const int sm_run = c->sm_block && direct && K >= 2 && K <= 16 && p->l2 == 0.0 &&
+                       p->average_start < 0 && T == 1 && d % 16 == 0 && state->carry != NULL;
+#endif
     for (int64_t t = 0; t < n_iter; t++) {
         const int64_t s = starts[t], nb = starts[t + 1] - s;
         const int64_t step = step0 + t; /* state->step before this iteration */
@@ -3451,6 +3748,20 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                 shared->pen_abs = pen_abs;
                 return MBGD_HANDOVER;
             }
+            continue;
+        }
+#endif
+#ifdef MBGD_HAVE_SM_BLOCK
+        if (sm_run && one_row) {
+            const int64_t next = FN(sm_block_run)(c, state, slice, t, &avail, pf, h);
+            if (next < 0) {
+                state->step = step0 + slice->n_done;
+                return MBGD_EDIVERGED;
+            }
+            pen_abs = 0.0; /* the weights are finite: as the probe of a step leaves it */
+            state->step = step0 + next;
+            slice->n_done = next;
+            t = next - 1;
             continue;
         }
 #endif
@@ -3627,6 +3938,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     T_CTX c;
     memset(&c, 0, sizeof c);
     c.p = p;
+#ifdef MBGD_HAVE_SM_BLOCK
+    c.sm_block = mbgd_sm_block();
+#endif
     c.data = data;
     c.rows = slice->rows;
     c.theta = state->theta;
@@ -3710,7 +4024,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * left with, then marked used, so that only a call ending in a run of b = 1 steps in
      * registers (direct_run) leaves a valid one */
     if (state->carry) {
-        if (K == 1 && state->carry[3 * P] == (REAL)1 &&
+        if (state->carry[3 * P] == (REAL)1 &&
             memcmp(state->carry + 2 * P, state->theta, (size_t)P * sizeof(REAL)) == 0)
             c.carry_in = state->carry;
         state->carry[3 * P] = 0;

@@ -196,6 +196,22 @@ static int mbgd_team_twice(void)
     return !(e && e[0] == '0' && e[1] == '\0');
 }
 
+/* b = 1 softmax steps in blocks (FN(sm_block_run) in kernel_impl.h), from MBGD_FAST_SM_BLOCK
+ * at every call (the paired measurements and the tests switch it between calls): 0 off (each
+ * step as softmax_step1 takes it), else on. */
+static inline int mbgd_sm_block(void)
+{
+    const char *e = getenv("MBGD_FAST_SM_BLOCK");
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
+int64_t mbgd_carry_size(int64_t n_features, int64_t n_outputs)
+{
+    const int64_t P = n_outputs * (n_features + 1);
+    if (n_outputs == 1) return 3 * P + 1;
+    return 3 * P + 2 + 16 * MBGD_SM_BLOCK + MBGD_SM_BLOCK * n_features;
+}
+
 /* The identity an order drawn beside the training starts from, written by both threads
  * (mbgd_fy_init), from MBGD_FAST_FY_SHARE at every call (the paired measurements switch it
  * between calls): 0 off (the drawing thread writes all of it), else on. */

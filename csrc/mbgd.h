@@ -24,6 +24,16 @@
  * for bit, so splitting a run into calls anywhere gives the same bits.  NULL: no carry, every
  * call starts its run from z = w.x + b.
  *
+ * The softmax carry (mbgd_carry_size values, float32, 2 <= K <= 16): a run of b = 1 softmax
+ * steps in blocks (plain SGD, no penalty, no averaging, d a multiple of 16) applies its steps
+ * to the weights MBGD_SM_BLOCK at a time and takes each sample's scores from the weights W_s
+ * where its block began, less the steps not yet applied (z_i = W_s x_i + b - sum_j lr_j c_j
+ * (x_j . x_i)).  A call that ends inside a block leaves theta with every step applied and, in
+ * the carry: W_s (K d values) at 0, theta as the call left it (P) at 2 P, 1 (valid) at 3 P,
+ * the steps pending n at 3 P + 1, their lr c (16 values each, MBGD_SM_BLOCK of them) from
+ * 3 P + 2, then their rows (d values each, MBGD_SM_BLOCK of them).  The next call goes on
+ * with that block under the same condition as above.
+ *
  * The block between the CDEF markers is fed verbatim to cffi's cdef() by
  * build_ffi.py: it must hold plain declarations only (no preprocessor lines).
  */
@@ -174,6 +184,12 @@ typedef struct mbgd_slice {
 
 /* Message for a status code (static storage, never NULL). */
 const char *mbgd_strerror(int status);
+
+/* Steps of b = 1 softmax runs applied at a time (the carry of such a run, below). */
+enum mbgd_sizes { MBGD_SM_BLOCK = 4 };
+
+/* Length of a state's carry (see "The carry" above) for n_outputs = 1, or for softmax. */
+int64_t mbgd_carry_size(int64_t n_features, int64_t n_outputs);
 
 /* Name of a loss / optimizer code ("squared", "adam", ...), or NULL when out of range. */
 const char *mbgd_loss_name(int loss);

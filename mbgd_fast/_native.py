@@ -193,6 +193,11 @@ def isa() -> str:
     return ffi.string(lib.mbgd_isa_name(lib.mbgd_resolve_isa(requested_isa()))).decode()
 
 
+def carry_size(n_features, n_outputs) -> int:
+    """Length of a state's carry (csrc/mbgd.h, "The carry"): K = 1, or softmax's."""
+    return int(lib.mbgd_carry_size(n_features, n_outputs))
+
+
 def _ptr(arr, dtype=None):
     """A C pointer into a C-contiguous array (from_buffer: ~10x cheaper than arr.ctypes)."""
     if arr is None:

@@ -101,7 +101,8 @@ class State:
     n_outputs: int
     avg: Optional[np.ndarray] = None
     #: what a kernel call that ends in a run of b = 1 steps hands the next one (csrc/mbgd.h,
-    #: "The carry"): 3 P + 1 values, for float32 rows of up to CARRY_MAX_FEATURES values, K = 1
+    #: "The carry"): 3 P + 1 values, for float32 rows of up to CARRY_MAX_FEATURES values, K = 1;
+    #: for softmax with up to SM_CARRY_MAX_OUTPUTS classes, float32, the softmax carry
     carry: Optional[np.ndarray] = None
 
     @classmethod
@@ -110,9 +111,10 @@ class State:
         buf1 = aligned_zeros(P, dtype) if spec.optimizer != "sgd" else None
         buf2 = aligned_zeros(P, dtype) if spec.optimizer == "adam" else None
         avg = aligned_zeros(P, dtype) if spec.average_start >= 0 else None
-        carries = (spec.n_outputs == 1 and n_features <= CARRY_MAX_FEATURES
-                   and np.dtype(dtype) == np.float32)
-        carry = aligned_zeros(3 * P + 1, dtype) if carries else None
+        K = spec.n_outputs
+        carries = np.dtype(dtype) == np.float32 and (
+            (K == 1 and n_features <= CARRY_MAX_FEATURES) or 2 <= K <= SM_CARRY_MAX_OUTPUTS)
+        carry = aligned_zeros(_native_carry_size(n_features, K), dtype) if carries else None
         return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg, carry)
 
     def assign(self, src):
@@ -872,6 +874,13 @@ ORDER_RULE = "fisher-yates from the front"
 Z_RULE = "b = 1 runs: z ahead of the step, carried"
 #: the longest rows (float32, K = 1) whose states carry a b = 1 run from call to call
 CARRY_MAX_FEATURES = 32
+#: the most classes whose float32 softmax states carry a b = 1 run in blocks (csrc/mbgd.h)
+SM_CARRY_MAX_OUTPUTS = 16
+
+
+def _native_carry_size(n_features, n_outputs):
+    from ._native import carry_size
+    return carry_size(n_features, n_outputs)
 
 
 def epoch_order(rng, n, out=None, n_threads=1):

@@ -24,6 +24,33 @@ def same_bits(a, b):
     assert a.batch_loss.tobytes() == b.batch_loss.tobytes()
 
 
+def splits_keep_bits(X, y, path, tmp_path, whole, kw, more=()):
+    """train(X, y, **kw) split into calls (evaluation points, each of ``more``, buffers of an
+    out-of-core X saved at ``path``, a resumed checkpoint, epochs as separate calls) gives the
+    bits of ``whole``, the run in one call per epoch."""
+    same_bits(mf.train(X, y, eval_every=7, **kw), whole)  # calls of 7 iterations
+    for every in more:
+        same_bits(mf.train(X, y, eval_every=every, **kw), whole)
+    same_bits(mf.train(path, y, buffer_size=5, **kw), whole)  # buffers of 5 rows
+    ck = tmp_path / "ck.npz"
+
+    def stop(info):
+        if info.epoch == 1:
+            raise KeyboardInterrupt  # the last checkpoint is mid-epoch 1
+
+    with pytest.raises(KeyboardInterrupt):
+        mf.train(X, y, checkpoint=ck, checkpoint_every=11, callback=stop, **kw)
+    same_bits(mf.train(X, y, resume=ck, **kw), whole)
+    # epochs as separate calls (rows in order: each call draws its own orders)
+    kw = dict(kw, shuffle=False)
+    three = mf.train(X, y, **kw)
+    kw.update(epochs=1)
+    first = mf.train(X, y, **kw)
+    second = mf.train(X, y, init_state=first.state, **kw)
+    third = mf.train(X, y, init_state=second.state, **kw)
+    assert third.state.theta.tobytes() == three.state.theta.tobytes()
+
+
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("d", [1, 7, 8, 13, 16, 20, 24, 31, 32])
 def test_a_run_split_into_calls_anywhere_gives_the_same_bits(d, isa, monkeypatch, tmp_path):
@@ -38,25 +65,7 @@ def test_a_run_split_into_calls_anywhere_gives_the_same_bits(d, isa, monkeypatch
                       fit_intercept=fit_intercept, sample_weight=weights)
             whole = mf.train(X, y, **kw)  # one kernel call per epoch
             assert whole.state.carry[-1] == 1  # the last call left a carry
-            same_bits(mf.train(X, y, eval_every=7, **kw), whole)  # calls of 7 iterations
-            same_bits(mf.train(path, y, buffer_size=5, **kw), whole)  # buffers of 5 rows
-            ck = tmp_path / "ck.npz"
-
-            def stop(info):
-                if info.epoch == 1:
-                    raise KeyboardInterrupt  # the last checkpoint is mid-epoch 1
-
-            with pytest.raises(KeyboardInterrupt):
-                mf.train(X, y, checkpoint=ck, checkpoint_every=11, callback=stop, **kw)
-            same_bits(mf.train(X, y, resume=ck, **kw), whole)
-            # epochs as separate calls (rows in order: each call draws its own orders)
-            kw.update(shuffle=False)
-            three = mf.train(X, y, **kw)
-            kw.update(epochs=1)
-            first = mf.train(X, y, **kw)
-            second = mf.train(X, y, init_state=first.state, **kw)
-            third = mf.train(X, y, init_state=second.state, **kw)
-            assert third.state.theta.tobytes() == three.state.theta.tobytes()
+            splits_keep_bits(X, y, path, tmp_path, whole, kw)
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
@@ -100,7 +109,12 @@ def test_only_short_float32_single_output_states_carry():
     assert State.zeros(spec, 32, np.float32).carry.shape == (3 * 33 + 1,)
     assert State.zeros(spec, 33, np.float32).carry is None
     assert State.zeros(spec, 16, np.float64).carry is None
-    assert State.zeros(Spec(loss="softmax", n_outputs=3), 8, np.float32).carry is None
+    # softmax with 2 to 16 classes, float32: the softmax carry (runs in blocks)
+    sm = Spec(loss="softmax", n_outputs=3)
+    assert State.zeros(sm, 8, np.float32).carry.shape == (_native.carry_size(8, 3),)
+    assert _native.carry_size(8, 3) == 3 * 27 + 2 + 16 * 4 + 4 * 8
+    assert State.zeros(sm, 8, np.float64).carry is None
+    assert State.zeros(Spec(loss="softmax", n_outputs=17), 8, np.float32).carry is None
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
@@ -205,3 +219,89 @@ def test_batches_of_several_groups_in_registers_match_the_numpy_twin():
                 np.testing.assert_allclose(got.batch_loss, ref.batch_loss, rtol=1e-4)
                 np.testing.assert_allclose(got.coef, ref.coef, rtol=1e-4, atol=1e-6)
                 np.testing.assert_allclose(got.intercept, ref.intercept, rtol=1e-4, atol=1e-6)
+
+
+def sm_blocks(monkeypatch, on):
+    monkeypatch.setenv("MBGD_FAST_SM_BLOCK", "1" if on else "0")
+
+
+@pytest.mark.parametrize("d,K", [(16, 2), (16, 3), (32, 16), (48, 5), (256, 10)])
+def test_a_softmax_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(d, K, monkeypatch,
+                                                                             tmp_path):
+    # b = 1 softmax steps applied four at a time, each score corrected for the steps pending
+    # (csrc/mbgd.h, "The softmax carry"): where train() splits a run into calls must not
+    # change its bits, blocks left open by a call going on in the next
+    run_on("avx512", monkeypatch)
+    sm_blocks(monkeypatch, True)
+    path = tmp_path / "X.npy"
+    n = 61  # not a multiple of the block: blocks run across epochs and calls
+    X, y = make_problem("softmax", n, d, dtype=np.float32, seed=d + K, K=K)
+    np.save(path, X)
+    sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+    P = K * (d + 1)
+    for fit_intercept, weights in ((True, None), (False, sw)):
+        kw = dict(loss="softmax", batch_size=1, epochs=3, lr=0.05, seed=d,
+                  fit_intercept=fit_intercept, sample_weight=weights)
+        whole = mf.train(X, y, **kw)  # one kernel call per epoch
+        assert whole.state.carry[3 * P] == 1 and whole.state.carry[3 * P + 1] == 3 * n % 4
+        splits_keep_bits(X, y, path, tmp_path, whole, kw, more=(1,))  # and calls of one
+        # on two threads (the order drawn beside the training): one thread's bits
+        same_bits(mf.train(X, y, n_threads=2, **kw), whole)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,d,K", [(2, 16, 2), (3, 16, 3), (7, 64, 4), (45, 32, 10), (130, 256, 16)])
+def test_softmax_runs_in_blocks_match_the_numpy_twin(n, d, K, dtype, monkeypatch):
+    # the blocks (float32, AVX-512; float64 takes each step as it comes) against the NumPy
+    # twin's steps one at a time, and against the steps one at a time in C
+    # (MBGD_FAST_SM_BLOCK=0): n of 2, 3, a count that no block divides, and more
+    X, y = make_problem("softmax", n, d, dtype=dtype, seed=n + d, K=K)
+    kw = dict(loss="softmax", batch_size=1, epochs=3, lr=0.05, seed=n)
+    sm_blocks(monkeypatch, True)
+    got = mf.train(X, y, backend="cpu", **kw)
+    ref = mf.train(X, y, backend="numpy", **kw)
+    sm_blocks(monkeypatch, False)
+    each = mf.train(X, y, backend="cpu", **kw)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for other in (ref, each):
+        np.testing.assert_allclose(got.coef, other.coef, rtol=tol, atol=tol)
+        np.testing.assert_allclose(got.intercept, other.intercept, rtol=tol, atol=tol)
+        np.testing.assert_allclose(got.batch_loss, other.batch_loss, rtol=tol, atol=tol)
+    if dtype == np.float32 and _native.isa() == "avx512" and n % 4:
+        # the run ended inside a block: the blocks ran
+        assert got.state.carry[3 * K * (d + 1)] == 1
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 8, 9])
+@pytest.mark.parametrize("lr", [2e38, 3e38])
+def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, monkeypatch):
+    # weights or losses that overflow inside a block (at iterations 5 to 84 here): the same
+    # iteration as the steps one at a time give (a block's steps that made a weight not
+    # finite are found by replaying its terms one at a time), and the same last weights
+    run_on("avx512", monkeypatch)
+    X, y = make_problem("softmax", 50, 16, dtype=np.float32, seed=seed, K=4)
+    X = X * np.float32(0.1)
+    kw = dict(loss="softmax", batch_size=1, epochs=3, lr=lr, seed=seed)
+    out = {}
+    for on in (True, False):
+        sm_blocks(monkeypatch, on)
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, **kw)
+        out[on] = ei.value
+    assert out[True].result.n_iter == out[False].result.n_iter
+    assert str(out[True]) == str(out[False])
+    assert np.isfinite(out[True].result.coef).all()
+    np.testing.assert_allclose(out[True].result.coef, out[False].result.coef, rtol=1e-5)
+
+
+def test_softmax_block_scores_that_overflow_are_taken_as_w_x_plus_b(monkeypatch):
+    # x_j x_i of rows near 1e19 overflows float32 while the steps are tiny: such a score is
+    # taken after the steps pending are applied, as W x + b, and training goes on
+    run_on("avx512", monkeypatch)
+    sm_blocks(monkeypatch, True)
+    X, y = make_problem("softmax", 40, 16, dtype=np.float32, seed=4, K=3)
+    X = X * np.float32(3e19)
+    kw = dict(loss="softmax", batch_size=1, epochs=2, lr=1e-40, seed=4)
+    got, ref = mf.train(X, y, backend="cpu", **kw), mf.train(X, y, backend="numpy", **kw)
+    assert np.isfinite(got.batch_loss).all() and got.n_iter == 80
+    np.testing.assert_allclose(got.batch_loss, ref.batch_loss, rtol=1e-4)
