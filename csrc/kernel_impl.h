@@ -3382,15 +3382,19 @@ MBGD_INLINE __m128 FN(sm_sum4)(__m512 a0, __m512 a1, __m512 a2, __m512 a3)
 }
 
 /* u = W_s x in lanes k < KC (the others 0), and g[j] = xj[j] . x for j < NJ, in one pass over
- * x (KC, NJ constants: the accumulators stay in registers) */
+ * x (KC, NJ constants: the accumulators stay in registers) that copies x into xc: NumPy
+ * places rows 16 bytes past a cache line, and the copies the block's products and steps read
+ * are on one (bench/loops/sm_block.c, d = 256, rows so placed: 1.36-1.39x) */
 MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *restrict x,
-                               const float *const *xj, float *g, const int KC, const int NJ)
+                               const float *const *xj, float *g, float *restrict xc,
+                               const int KC, const int NJ)
 {
     __m512 a[16], q[4];
     for (int k = 0; k < 16; k++) a[k] = _mm512_setzero_ps();
     for (int j = 0; j < 4; j++) q[j] = _mm512_setzero_ps();
     for (int64_t v = 0; v < d; v += 16) {
         const __m512 e = _mm512_loadu_ps(x + v);
+        _mm512_storeu_ps(xc + v, e);
         for (int k = 0; k < KC; k++)
             a[k] = _mm512_fmadd_ps(_mm512_loadu_ps(W + k * d + v), e, a[k]);
         for (int j = 0; j < NJ; j++) q[j] = _mm512_fmadd_ps(_mm512_loadu_ps(xj[j] + v), e, q[j]);
@@ -3404,13 +3408,14 @@ MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *
 }
 
 MBGD_INLINE __m512 FN(sm_pass_nj)(const float *restrict W, int64_t d, const float *restrict x,
-                                  const float *const *xj, float *g, const int KC, int nj)
+                                  const float *const *xj, float *g, float *restrict xc,
+                                  const int KC, int nj)
 {
     switch (nj) {
-    case 0: return FN(sm_pass)(W, d, x, xj, g, KC, 0);
-    case 1: return FN(sm_pass)(W, d, x, xj, g, KC, 1);
-    case 2: return FN(sm_pass)(W, d, x, xj, g, KC, 2);
-    default: return FN(sm_pass)(W, d, x, xj, g, KC, 3);
+    case 0: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 0);
+    case 1: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 1);
+    case 2: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 2);
+    default: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 3);
     }
 }
 
@@ -3482,7 +3487,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
     float *theta = state->theta, *carry = state->carry;
-    float *const A_c = carry + 3 * P + 2, *const rows_c = A_c + 16 * MBGD_SM_BLOCK;
+    float *const A_c = carry + 3 * P + 2, *const rows_c = carry + mbgd_sm_rows_at(P);
     const __mmask16 km = (__mmask16)((1u << K) - 1u);
     const int fit_b = p->fit_intercept;
     float A[16 * MBGD_SM_BLOCK] __attribute__((aligned(64)));
@@ -3521,7 +3526,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         const float *x = X + i * d;
         const int64_t y = (int64_t)Y[i];
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
-        const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, KC, n);
+        const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, KC, n);
         __m512 z = _mm512_maskz_mov_ps(km, _mm512_add_ps(u, b));
         for (int j = 0; j + 1 < n; j++)
             z = _mm512_fnmadd_ps(_mm512_set1_ps(g[j]), _mm512_load_ps(A + 16 * j), z);
@@ -3541,7 +3546,8 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             }
             W = to;
             n = 0;
-            z = _mm512_maskz_mov_ps(km, _mm512_add_ps(FN(sm_pass_nj)(W, d, x, xj, g, KC, 0), b));
+            z = _mm512_maskz_mov_ps(
+                km, _mm512_add_ps(FN(sm_pass_nj)(W, d, x, xj, g, rows_c, KC, 0), b));
             zprobe = _mm512_reduce_add_ps(_mm512_sub_ps(z, z));
         }
         const float m = _mm512_mask_reduce_max_ps(km, z);
@@ -3564,7 +3570,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         const double loss = (double)(sw * (LOG_SUM(ssum) - (v[y] - m))) + (double)zprobe;
         mbgd_put_loss(slice, t, loss);
         esum += loss;
-        xj[n] = x;
+        xj[n] = rows_c + n * d; /* x, as the pass copied it */
         tj[n++] = t;
         const float bprobe = _mm512_reduce_add_ps(_mm512_sub_ps(b, b));
         int bad = !isfinite(loss) || !isfinite(bprobe);
@@ -3614,8 +3620,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     _mm512_mask_storeu_ps(theta + KD, km, b);
     if (carries) { /* W = carry: W_s is there already */
         for (int j = 0; j < n; j++) {
-            memcpy(A_c + 16 * j, A + 16 * j, 16 * sizeof(float));
-            if (xj[j] != rows_c + j * d) memcpy(rows_c + j * d, xj[j], (size_t)d * sizeof(float));
+            memcpy(A_c + 16 * j, A + 16 * j, 16 * sizeof(float)); /* the rows are there */
         }
         memcpy(carry + 2 * P, theta, (size_t)P * sizeof(float));
         carry[3 * P + 1] = (float)n;

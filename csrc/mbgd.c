@@ -205,11 +205,18 @@ static inline int mbgd_sm_block(void)
     return !(e && e[0] == '0' && e[1] == '\0');
 }
 
+/* Where the softmax carry's rows start (mbgd.h): a multiple of 16 floats, on a cache line
+ * when the carry is on one */
+static inline int64_t mbgd_sm_rows_at(int64_t P)
+{
+    return (3 * P + 2 + 16 * MBGD_SM_BLOCK + 15) / 16 * 16;
+}
+
 int64_t mbgd_carry_size(int64_t n_features, int64_t n_outputs)
 {
     const int64_t P = n_outputs * (n_features + 1);
     if (n_outputs == 1) return 3 * P + 1;
-    return 3 * P + 2 + 16 * MBGD_SM_BLOCK + MBGD_SM_BLOCK * n_features;
+    return mbgd_sm_rows_at(P) + MBGD_SM_BLOCK * n_features;
 }
 
 /* The identity an order drawn beside the training starts from, written by both threads

@@ -31,8 +31,9 @@
  * (x_j . x_i)).  A call that ends inside a block leaves theta with every step applied and, in
  * the carry: W_s (K d values) at 0, theta as the call left it (P) at 2 P, 1 (valid) at 3 P,
  * the steps pending n at 3 P + 1, their lr c (16 values each, MBGD_SM_BLOCK of them) from
- * 3 P + 2, then their rows (d values each, MBGD_SM_BLOCK of them).  The next call goes on
- * with that block under the same condition as above.
+ * 3 P + 2, then their rows (d values each, MBGD_SM_BLOCK of them) from the next multiple of
+ * 16 (a run copies each row there as it reads it).  The next call goes on with that block
+ * under the same condition as above.
  *
  * The block between the CDEF markers is fed verbatim to cffi's cdef() by
  * build_ffi.py: it must hold plain declarations only (no preprocessor lines).

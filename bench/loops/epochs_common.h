@@ -136,9 +136,18 @@ static double epochs_time(const epochs_problem *e, epochs_train_fn train, const 
                           float *theta)
 {
     mbgd_data_f32 data = {X, e->y, NULL, e->n, NULL, NULL, NULL, 0};
-    mbgd_state_f32 st = {theta, NULL, NULL, NULL, 0};
+    mbgd_state_f32 st = {theta, NULL, NULL, NULL, 0, NULL};
     mbgd_slice sl = {e->rows, e->starts, e->lr, e->batch_loss, e->n_iter, 0};
     memset(theta, 0, (size_t)e->P * sizeof(float));
+    /* AB_CARRY=1: a state carry (csrc/mbgd.h, "The carry"; zeroed, so no epoch goes on from
+     * the one before), which b = 1 softmax runs in blocks need */
+    static float *carry;
+    const int64_t nc = e->K == 1 ? 3 * e->P + 1 : (3 * e->P + 2 + 64 + 15) / 16 * 16 + 4 * e->d;
+    if (getenv("AB_CARRY") != NULL &&
+        (carry || (carry = aligned_alloc(64, (size_t)(nc + 15) / 16 * 64)))) {
+        memset(carry, 0, (size_t)nc * sizeof(float));
+        st.carry = carry;
+    }
     const double t0 = now();
     const int status = train(&e->p, &data, &st, &sl);
     const double dt = now() - t0;
