@@ -2,7 +2,8 @@
 step_loops.c's library step the right weights, spread_prefetch.c's prefetch modes the same
 sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
-placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps,
+placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
+softmax blocks the weights of double steps one at a time,
 omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, math_ulp.c's e^t and ln s stay
 within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
@@ -67,6 +68,15 @@ def run_ok(*cmd, env=None):
                          env={**os.environ, **env} if env else None)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
+
+
+def run_where_it_can(exe, *args, cannot, lacks):
+    """run_ok(exe, *args), skipping the test when the program printed `cannot` (this CPU
+    lacks `lacks`)."""
+    out = run_ok(exe, *args)
+    if cannot in out:
+        pytest.skip(f"this CPU has not {lacks}")
+    return out
 
 
 def assert_refused(*cmd, says, env=None):
@@ -296,10 +306,21 @@ def test_cpu_scaling_build_and_run(build):
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_b1_chain_build_and_check(build):
     exe = build("b1_chain")
-    out = run_ok(exe, "20000", "64")  # exit status 0: every form's weights match double's to 1e-3
-    if "needs AVX2 and FMA" in out:
-        pytest.skip("this CPU has not AVX2 and FMA")
+    # exit status 0: every form's weights match double's to 1e-3
+    out = run_where_it_can(exe, "20000", "64", cannot="needs AVX2 and FMA", lacks="AVX2 and FMA")
     for name in ("after", "one ahead", "two ahead", "one ahead, kernel's extras"):
         m = re.search(rf"^{name} +([0-9.]+) +([0-9.]+) +([0-9.e+-]+)$", out, re.M)
         assert m and float(m.group(1)) > 0 and float(m.group(3)) <= 1e-3, out
     assert_refused(exe, "20000", "100", says="ROWS a power of two")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_sm_block_build_and_check(build):
+    exe = build("sm_block")
+    # exit status 0: the blocks' weights match double's to 1e-5
+    out = run_where_it_can(exe, "4000", "64", cannot="no AVX-512", lacks="AVX-512")
+    m = re.search(r"max \|W - W_double\| ([0-9.e+-]+) of max \|W\| ([0-9.e+-]+)", out)
+    assert m and float(m.group(1)) <= 1e-5 * float(m.group(2)), out
+    m = re.search(r"copied onto a line: ([0-9]+), read where they are: ([0-9]+)", out)
+    assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, out
+    assert_refused(exe, "4000", "8", says="rows >= 16")

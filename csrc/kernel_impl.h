@@ -3364,8 +3364,10 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
  * block (a step that made one not finite is then found by replaying the block's terms one at
  * a time: a weight that is not finite stays so).  The carry (mbgd.h, "The carry", softmax)
  * hands a block that a call ends inside to the next call, so where calls split a run does
- * not change its bits.  In L1 (K = 10, d = 256, bench/loops/sm_block.c) 284 cycles a sample
- * against 607 for softmax_step1's steps.
+ * not change its bits.  In L1 (K = 10, d = 256, rows 16 bytes past a line): the loop alone
+ * (bench/loops/sm_block.c) 306 cycles a sample in blocks of 4, 334 of 2, 388 of 8, against
+ * 578-760 for softmax_step1's steps (bench/loops/step_loops.c); train() out of cache,
+ * paired, 1.21-1.23x (docs/ab-session40-smblock.txt).
  */
 #define MBGD_HAVE_SM_BLOCK 1
 
@@ -3384,7 +3386,8 @@ MBGD_INLINE __m128 FN(sm_sum4)(__m512 a0, __m512 a1, __m512 a2, __m512 a3)
 /* u = W_s x in lanes k < KC (the others 0), and g[j] = xj[j] . x for j < NJ, in one pass over
  * x (KC, NJ constants: the accumulators stay in registers) that copies x into xc: NumPy
  * places rows 16 bytes past a cache line, and the copies the block's products and steps read
- * are on one (bench/loops/sm_block.c, d = 256, rows so placed: 1.36-1.39x) */
+ * are on one (bench/loops/sm_block.c, d = 256: 1.25-1.28x in L1, 1.16x out of cache; the
+ * library in ab_epochs, 1 thread, out of cache: 1.03-1.04x in either load order) */
 MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *restrict x,
                                const float *const *xj, float *g, float *restrict xc,
                                const int KC, const int NJ)
