@@ -74,20 +74,37 @@ def test_a_carry_is_not_taken_once_theta_has_changed(isa, monkeypatch):
     # the next call must start its run from z = w x + b, as with no carry at all
     run_on(isa, monkeypatch)
     X, y = make_problem("squared", 40, 16, dtype=np.float32, seed=3)
-    k = NativeKernel(Spec(loss="squared"), X, y)
-    rows, starts, lr = np.arange(40, dtype=np.int64), np.arange(41, dtype=np.int64), np.full(40, 0.01)
+    assert_a_changed_theta_drops_the_carry(Spec(loss="squared"), X, y, 20, 0.01)
+
+
+def assert_a_changed_theta_drops_the_carry(spec, X, y, first, lr):
+    """Two kernel calls over X's rows in order (the first `first` iterations, then the rest,
+    b = 1), theta changed between them: the same bits whether the carry the first left is
+    kept or zeroed (the second call must not take it)."""
+    n, d = X.shape
+    k = NativeKernel(spec, X, y)
+    rows, starts, lrs = np.arange(n, dtype=np.int64), np.arange(n + 1, dtype=np.int64), np.full(n, lr)
+    P = spec.n_outputs * (d + 1)
 
     def two_calls(drop_carry):
-        st = State.zeros(Spec(loss="squared"), 16, np.float32)
-        k.train_slice(st, rows, starts[:21], lr[:20], np.empty(20))
-        assert st.carry[-1] == 1
+        st = State.zeros(spec, d, np.float32)
+        k.train_slice(st, rows, starts[: first + 1], lrs[:first], np.empty(first))
+        assert st.carry[3 * P] == 1  # a carry left (for softmax, a block open)
         st.theta[0] += np.float32(0.5)
         if drop_carry:
             st.carry[:] = 0
-        k.train_slice(st, rows, starts[20:], lr[20:], np.empty(20))
+        k.train_slice(st, rows, starts[first:], lrs[first:], np.empty(n - first))
         return st.theta.tobytes()
 
     assert two_calls(False) == two_calls(True)
+
+
+def test_an_open_softmax_block_is_not_taken_once_theta_has_changed(monkeypatch):
+    # as for K = 1: local SGD averages theta between calls, and the next call must then start
+    # a fresh block from theta, as with no carry at all
+    run_on("avx512", monkeypatch)
+    X, y = make_problem("softmax", 42, 16, dtype=np.float32, seed=3, K=3)
+    assert_a_changed_theta_drops_the_carry(Spec(loss="softmax", n_outputs=3), X, y, 21, 0.05)
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
