@@ -271,9 +271,11 @@ def test_a_softmax_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(d
 def test_softmax_runs_in_blocks_match_the_numpy_twin(n, d, K, dtype, monkeypatch):
     # the blocks (float32, AVX-512; float64 takes each step as it comes) against the NumPy
     # twin's steps one at a time, and against the steps one at a time in C
-    # (MBGD_FAST_SM_BLOCK=0): n of 2, 3, a count that no block divides, and more
+    # (MBGD_FAST_SM_BLOCK=0): n of 2, 3, a count that no block divides, and more; odd n with
+    # a rate that changes every step
     X, y = make_problem("softmax", n, d, dtype=dtype, seed=n + d, K=K)
-    kw = dict(loss="softmax", batch_size=1, epochs=3, lr=0.05, seed=n)
+    lr = mf.schedules.InvScaling(0.05, power_t=0.5) if n % 2 else 0.05
+    kw = dict(loss="softmax", batch_size=1, epochs=3, lr=lr, seed=n)
     sm_blocks(monkeypatch, True)
     got = mf.train(X, y, backend="cpu", **kw)
     ref = mf.train(X, y, backend="numpy", **kw)
