@@ -3479,6 +3479,20 @@ static int FN(sm_first_bad)(const float *Wi, int64_t d, int64_t K, const float *
     return first;
 }
 
+/* The nj steps pending applied to Wi into Wo (sm_flush): 0, or -1 with slice->n_done the
+ * iteration of the first step that made a weight not finite (tj: the steps' iterations, -1
+ * for a step of the call before, which checked its weights) */
+MBGD_INLINE int FN(sm_apply)(const float *Wi, float *Wo, int64_t d, int64_t K,
+                             const float *const *xj, const float *A, const int64_t *tj, int nj,
+                             mbgd_slice *slice)
+{
+    if (isfinite(FN(sm_flush_nj)(Wi, Wo, d, K, xj, A, nj))) return 0;
+    int j = FN(sm_first_bad)(Wi, d, K, xj, A, nj);
+    if (j >= nj) j = nj - 1; /* (sm_flush's terms are sm_first_bad's: not reached) */
+    slice->n_done = tj[j] >= 0 ? tj[j] : 0;
+    return -1;
+}
+
 /* The K = KC run of sm_block_run (below): iterations from t on while each is a batch of one
  * row; returns the next iteration, or -1 when iteration slice->n_done diverged. */
 MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
@@ -3503,8 +3517,8 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     if (t == 0 && c->carry_in) { /* the block the call before ended inside */
         W = carry;
         n = (int)carry[3 * P + 1];
+        memcpy(A, A_c, (size_t)(16 * n) * sizeof(float));
         for (int j = 0; j < n; j++) {
-            memcpy(A + 16 * j, A_c + 16 * j, 16 * sizeof(float));
             xj[j] = rows_c + j * d;
             tj[j] = -1;
         }
@@ -3541,13 +3555,9 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             /* a product x_j . x_i or its term that overflowed (rows near 1e19, a tiny lr):
              * the steps pending applied, then z = W x + b as it is */
             float *to = W == theta ? carry : theta;
-            if (!isfinite(FN(sm_flush_nj)(W, to, d, K, xj, A, n))) {
-                const int j = FN(sm_first_bad)(W, d, K, xj, A, n);
-                slice->n_done = tj[j] >= 0 ? tj[j] : 0;
-                W = to;
-                break;
-            }
+            const int st = FN(sm_apply)(W, to, d, K, xj, A, tj, n, slice);
             W = to;
+            if (st) break;
             n = 0;
             z = _mm512_maskz_mov_ps(
                 km, _mm512_add_ps(FN(sm_pass_nj)(W, d, x, xj, g, rows_c, KC, 0), b));
@@ -3580,13 +3590,10 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         if (bad) n--; /* step t is not taken: the last finite weights are before it */
         if (n == MBGD_SM_BLOCK || (bad && n > 0)) {
             float *to = W == theta ? carry : theta; /* W_s kept until the block is checked */
-            if (!isfinite(FN(sm_flush_nj)(W, to, d, K, xj, A, n))) {
-                const int j = FN(sm_first_bad)(W, d, K, xj, A, n);
-                slice->n_done = tj[j] >= 0 ? tj[j] : 0;
+            if (FN(sm_apply)(W, to, d, K, xj, A, tj, n, slice))
                 bad = 1;
-            } else if (bad) {
+            else if (bad)
                 slice->n_done = t;
-            }
             W = to;
             n = 0;
         } else if (bad) {
@@ -3612,19 +3619,13 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             memcpy(carry, theta, (size_t)KD * sizeof(float));
             W = carry;
         }
-        if (!isfinite(FN(sm_flush_nj)(W, theta, d, K, xj, A, n))) {
-            const int j = FN(sm_first_bad)(W, d, K, xj, A, n);
-            slice->n_done = tj[j] >= 0 ? tj[j] : 0;
-            return -1;
-        }
+        if (FN(sm_apply)(W, theta, d, K, xj, A, tj, n, slice)) return -1;
     } else if (W != theta) {
         memcpy(theta, W, (size_t)KD * sizeof(float));
     }
     _mm512_mask_storeu_ps(theta + KD, km, b);
-    if (carries) { /* W = carry: W_s is there already */
-        for (int j = 0; j < n; j++) {
-            memcpy(A_c + 16 * j, A + 16 * j, 16 * sizeof(float)); /* the rows are there */
-        }
+    if (carries) { /* W = carry: W_s is there already, and the rows */
+        memcpy(A_c, A, (size_t)(16 * n) * sizeof(float));
         memcpy(carry + 2 * P, theta, (size_t)P * sizeof(float));
         carry[3 * P + 1] = (float)n;
         carry[3 * P] = 1.0f;
@@ -4030,7 +4031,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 
     /* the carry (mbgd.h): taken when it is valid and theta still holds the weights it was
      * left with, then marked used, so that only a call ending in a run of b = 1 steps in
-     * registers (direct_run) leaves a valid one */
+     * registers (direct_run) or, for softmax, inside a block (sm_block_run) leaves a valid
+     * one */
     if (state->carry) {
         if (state->carry[3 * P] == (REAL)1 &&
             memcmp(state->carry + 2 * P, state->theta, (size_t)P * sizeof(REAL)) == 0)

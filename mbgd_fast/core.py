@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import losses, outofcore
-from ._native import Diverged
+from ._native import Diverged, carry_size
 from .checkpoint import TrainState
 from ._validation import (
     CSR,
@@ -114,7 +114,7 @@ class State:
         K = spec.n_outputs
         carries = np.dtype(dtype) == np.float32 and (
             (K == 1 and n_features <= CARRY_MAX_FEATURES) or 2 <= K <= SM_CARRY_MAX_OUTPUTS)
-        carry = aligned_zeros(_native_carry_size(n_features, K), dtype) if carries else None
+        carry = aligned_zeros(carry_size(n_features, K), dtype) if carries else None
         return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg, carry)
 
     def assign(self, src):
@@ -877,10 +877,6 @@ CARRY_MAX_FEATURES = 32
 #: the most classes whose float32 softmax states carry a b = 1 run in blocks (csrc/mbgd.h)
 SM_CARRY_MAX_OUTPUTS = 16
 
-
-def _native_carry_size(n_features, n_outputs):
-    from ._native import carry_size
-    return carry_size(n_features, n_outputs)
 
 
 def epoch_order(rng, n, out=None, n_threads=1):
