@@ -870,8 +870,9 @@ def train(
 #: on other orders, so it is refused.
 ORDER_RULE = "fisher-yates from the front"
 #: how the kernels take z at b = 1 (recorded in checkpoints, which resume only their own rule):
-#: ahead of the previous step in runs with the weights in registers, carried across calls
-Z_RULE = "b = 1 runs: z ahead of the step, carried"
+#: ahead of the previous step in runs with the weights in registers, carried across calls;
+#: softmax's from the block's weights less the steps pending (csrc/mbgd.h), carried too
+Z_RULE = "b = 1 runs: z ahead of the step, carried; softmax in blocks of 4, carried"
 #: the longest rows (float32, K = 1) whose states carry a b = 1 run from call to call
 CARRY_MAX_FEATURES = 32
 #: the most classes whose float32 softmax states carry a b = 1 run in blocks (csrc/mbgd.h)
