@@ -3371,18 +3371,6 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
  */
 #define MBGD_HAVE_SM_BLOCK 1
 
-/* sum4x16's four sums of four vectors (lanes 0-3: the sums of a0 .. a3) */
-MBGD_INLINE __m128 FN(sm_sum4)(__m512 a0, __m512 a1, __m512 a2, __m512 a3)
-{
-#define MBGD_F2(a) _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1))
-#define MBGD_F1(h) _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1))
-    const __m128 s0 = MBGD_F1(MBGD_F2(a0)), s1 = MBGD_F1(MBGD_F2(a1)),
-                 s2 = MBGD_F1(MBGD_F2(a2)), s3 = MBGD_F1(MBGD_F2(a3));
-#undef MBGD_F1
-#undef MBGD_F2
-    return _mm_hadd_ps(_mm_hadd_ps(s0, s1), _mm_hadd_ps(s2, s3));
-}
-
 /* u = W_s x in lanes k < KC (the others 0), and g[j] = xj[j] . x for j < NJ, in one pass over
  * x (KC, NJ constants: the accumulators stay in registers) that copies x into xc: NumPy
  * places rows 16 bytes past a cache line, and the copies the block's products and steps read
@@ -3402,11 +3390,11 @@ MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *
             a[k] = _mm512_fmadd_ps(_mm512_loadu_ps(W + k * d + v), e, a[k]);
         for (int j = 0; j < NJ; j++) q[j] = _mm512_fmadd_ps(_mm512_loadu_ps(xj[j] + v), e, q[j]);
     }
-    if (NJ > 0) _mm_storeu_ps(g, FN(sm_sum4)(q[0], q[1], q[2], q[3]));
-    __m512 u = _mm512_castps128_ps512(FN(sm_sum4)(a[0], a[1], a[2], a[3]));
-    if (KC > 4) u = _mm512_insertf32x4(u, FN(sm_sum4)(a[4], a[5], a[6], a[7]), 1);
-    if (KC > 8) u = _mm512_insertf32x4(u, FN(sm_sum4)(a[8], a[9], a[10], a[11]), 2);
-    if (KC > 12) u = _mm512_insertf32x4(u, FN(sm_sum4)(a[12], a[13], a[14], a[15]), 3);
+    if (NJ > 0) _mm_storeu_ps(g, FN(sum4x16)(q[0], q[1], q[2], q[3]));
+    __m512 u = _mm512_castps128_ps512(FN(sum4x16)(a[0], a[1], a[2], a[3]));
+    if (KC > 4) u = _mm512_insertf32x4(u, FN(sum4x16)(a[4], a[5], a[6], a[7]), 1);
+    if (KC > 8) u = _mm512_insertf32x4(u, FN(sum4x16)(a[8], a[9], a[10], a[11]), 2);
+    if (KC > 12) u = _mm512_insertf32x4(u, FN(sum4x16)(a[12], a[13], a[14], a[15]), 3);
     return u;
 }
 
