@@ -243,8 +243,12 @@ PAIRED = {
               "with the weights in registers, z taken after the step, one ahead as the kernels "
               "take it, two or four ahead; one ahead with the kernel's extras (an index, y, lr "
               "and the loss through memory, finiteness checks); and one ahead's work with the "
-              "chain cut (each z eight samples old: not SGD, the work alone). Each form's "
-              "weights are checked against the same steps in double.", chain_table),
+              "chain cut (each z eight samples old: not SGD, the work alone); four ahead with "
+              "each row's four products given (made before the run, as a second thread could "
+              "make them beside the rows it packs) or made in a pass of their own every 64 "
+              "rows, with r chained by one multiply-add a sample (y and the rate folded in off "
+              "the chain), or both. Each form's weights are checked against the same steps in "
+              "double.", chain_table),
     "line": ("Paired rounds: X copied onto a cache line for its epochs",
              "The bench's X starts 16 bytes past a page, as NumPy places large arrays. Each "
              "round runs train() (2 threads) on it with the copy onto a cache line that train() "

@@ -1,7 +1,8 @@
 """b = 1's chain alone, in the run: bench/loops/b1_chain.c times the squared-loss step at
 d = 16 with rows in cache in each way of taking z (after the step, one ahead as the kernels
-do, two and four ahead, one ahead with the kernel's extras, and one ahead's work with the
-chain cut), in cycles a sample.  The report sets the one-ahead chain against the flat curve's
+do, two and four ahead, one ahead with the kernel's extras, one ahead's work with the
+chain cut, and four ahead with its products given, made a pass ahead or in the loop, r
+chained or not), in cycles a sample.  The report sets the one-ahead chain against the flat curve's
 best b: how fast b = 1 could run with nothing but its own rule's chain to wait on."""
 import re
 import subprocess
@@ -12,7 +13,8 @@ from test_loops import CC, _compile
 
 SAMPLES, ROWS = 2_000_000, 4096
 FORMS = ("after", "one ahead", "two ahead", "one ahead, kernel's extras", "four ahead",
-         "one ahead, chain cut")
+         "one ahead, chain cut", "four ahead, products given", "four ahead, given, r chained",
+         "four ahead, r chained", "four ahead, products a pass ahead")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

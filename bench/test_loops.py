@@ -3,7 +3,8 @@ step_loops.c's library step the right weights, spread_prefetch.c's prefetch mode
 sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
-softmax blocks the weights of double steps one at a time,
+softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
+threads the same bits as on one,
 omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, math_ulp.c's e^t and ln s stay
 within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
@@ -308,7 +309,9 @@ def test_b1_chain_build_and_check(build):
     exe = build("b1_chain")
     # exit status 0: every form's weights match double's to 1e-3
     out = run_where_it_can(exe, "20000", "64", cannot="needs AVX2 and FMA", lacks="AVX2 and FMA")
-    for name in ("after", "one ahead", "two ahead", "one ahead, kernel's extras"):
+    for name in ("after", "one ahead", "two ahead", "one ahead, kernel's extras", "four ahead",
+                 "four ahead, products given", "four ahead, given, r chained", "four ahead, r chained",
+                 "four ahead, products a pass ahead"):
         m = re.search(rf"^{name} +([0-9.]+) +([0-9.]+) +([0-9.e+-]+)$", out, re.M)
         assert m and float(m.group(1)) > 0 and float(m.group(3)) <= 1e-3, out
     assert_refused(exe, "20000", "100", says="ROWS a power of two")
@@ -323,4 +326,19 @@ def test_sm_block_build_and_check(build):
     assert m and float(m.group(1)) <= 1e-5 * float(m.group(2)), out
     m = re.search(r"copied onto a line: ([0-9]+), read where they are: ([0-9]+)", out)
     assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, out
+    assert_refused(exe, "4000", "8", says="rows >= 16")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_sm_split_build_and_check(build):
+    exe = build("sm_split")
+    # exit status 0: both thread counts' weights match double's to 1e-5, and each other's bits
+    out = run_where_it_can(exe, "4000", "64", cannot="no AVX-512", lacks="AVX-512")
+    m = re.search(r"1 thread ([0-9.e+-]+), 2 threads ([0-9.e+-]+) of max \|W\| ([0-9.e+-]+); "
+                  r"1 and 2 threads the same bits: yes", out)
+    assert m and max(float(m.group(1)), float(m.group(2))) <= 1e-5 * float(m.group(3)), out
+    m = re.search(r"sm_block ([0-9]+), split on 1 thread ([0-9]+), split on 2 threads ([0-9]+); "
+                  r"paired speed-up of 2 threads over sm_block ([0-9.]+) \(quartiles ([0-9.]+)-([0-9.]+)\)", out)
+    assert m and min(int(m.group(i)) for i in (1, 2, 3)) > 0, out
+    assert float(m.group(5)) <= float(m.group(4)) <= float(m.group(6)), out
     assert_refused(exe, "4000", "8", says="rows >= 16")

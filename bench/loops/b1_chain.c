@@ -18,6 +18,19 @@
  *   four ahead z_{t+1..t+4} kept as scalars: each made from the weights after the step four
  *              samples before it, then corrected by every step in between, f_l (x_l x_j + 1),
  *              the four products of a row with the next four summed together (hadd)
+ *   four ahead, products given
+ *              four ahead with each row's four products (x_t x_{t+l} + 1) read from an array
+ *              made before the run, as a second thread could make them beside the rows it
+ *              packs (session 41): what the chain and the rest of the work cost without them
+ *   four ahead, given, r chained
+ *              the same with y and the rate folded in off the chain, so that one multiply-add
+ *              per sample takes r_t to r_{t+1} (q_{t+1} = p_{t+1} - y_{t+1}, then
+ *              r_{t+1} = q_{t+1} - r_t (lr g1)): other roundings of z, the same SGD
+ *   four ahead, r chained
+ *              the same, its products made in the loop as four ahead makes them (one thread)
+ *   four ahead, products a pass ahead
+ *              four ahead with products given, made by this thread in a pass of their own
+ *              every 64 samples over the next 64 rows (gram4's sums), off the chain
  *   one ahead, chain cut
  *              one ahead's operations, each sample's z taken from the one made eight samples
  *              before (a ring): no longer SGD, but the same work without the chain from one
@@ -46,16 +59,20 @@
 
 #define D 16
 #define MAX_ROWS 65536
-#define N_FORMS 6
+#define N_FORMS 10
 
 static float *Xs, *Ys;
 static int64_t *Idx; /* Idx[k] = k: the rows through an index, as the kernel takes them */
 static double *Lr, *Bl;
+static float *Gv; /* Gv[4 k + l - 1] = x_k . x_{k+l} + 1, l = 1..4: what a second thread could
+                   * compute beside the rows it packs */
 static long n_rows, mask; /* n_rows a power of two */
 static float w_out[N_FORMS][D + 1];
 static const char *names[N_FORMS] = {"after", "one ahead", "two ahead",
                                      "one ahead, kernel's extras", "four ahead",
-                                     "one ahead, chain cut"};
+                                     "one ahead, chain cut", "four ahead, products given",
+                                     "four ahead, given, r chained", "four ahead, r chained",
+                                     "four ahead, products a pass ahead"};
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
@@ -92,42 +109,78 @@ static inline __m128 gram4(__m256 xa, __m256 xb, const float *n1, const float *n
                       _mm_set1_ps(1.0f));
 }
 
-__attribute__((noinline)) static void run_four(long n, float lr)
+/* the four-ahead forms: the products made here (4, 8), given (6, 7) or made a pass ahead (9),
+ * r chained (7, 8) or made from z (4, 6, 9) */
+static inline __attribute__((always_inline)) void four(int form, long n, float lr)
 {
+    const int given = form == 6 || form == 7, chained = form == 7 || form == 8;
+    float ga[64 * 4] __attribute__((aligned(64))); /* form 9: the products of the next 64 rows */
     __m256 w0 = _mm256_setzero_ps(), w1 = w0;
     float b = 0.0f;
     const __m256 l = _mm256_set1_ps(lr);
-    float p[5]; /* z_t complete, then the partial z of t + 1 .. t + 4 */
+    float p[5];
     for (int j = 0; j < 5; j++) {
         const float *xj = row(j);
         p[j] = _mm256_cvtss_f32(dot16(w0, w1, _mm256_loadu_ps(xj), _mm256_loadu_ps(xj + 8))) + b;
     }
     float z = p[0], p1 = p[1], p2 = p[2], p3 = p[3], p4 = p[4];
+    float r = z - Ys[0];
     const float *x = row(0);
     __m256 xa = _mm256_loadu_ps(x), xb = _mm256_loadu_ps(x + 8);
     for (long t = 0; t < n; t++) {
-        const __m128 g = gram4(xa, xb, row(t + 1), row(t + 2), row(t + 3), row(t + 4));
-        const float r = z - Ys[t & mask], f = lr * r;
+        if (form == 9 && (t & 63) == 0)
+            for (long k = t; k < t + 64; k++) {
+                const float *xk = row(k);
+                _mm_store_ps(ga + 4 * (k - t), gram4(_mm256_loadu_ps(xk), _mm256_loadu_ps(xk + 8), row(k + 1),
+                                                     row(k + 2), row(k + 3), row(k + 4)));
+            }
+        const __m128 g = given       ? _mm_loadu_ps(Gv + 4 * (t & mask))
+                         : form == 9 ? _mm_load_ps(ga + 4 * (t & 63))
+                                     : gram4(xa, xb, row(t + 1), row(t + 2), row(t + 3), row(t + 4));
         const float g1 = _mm_cvtss_f32(g), g2 = _mm_cvtss_f32(_mm_movehdup_ps(g)),
                     g3 = _mm_cvtss_f32(_mm_movehl_ps(g, g)),
                     g4 = _mm_cvtss_f32(_mm_shuffle_ps(g, g, _MM_SHUFFLE(3, 3, 3, 3)));
-        z = fmaf(-f, g1, p1);
-        p1 = fmaf(-f, g2, p2);
-        p2 = fmaf(-f, g3, p3);
-        p3 = fmaf(-f, g4, p4);
+        float rn = 0.0f;
+        if (!chained) {
+            r = z - Ys[t & mask];
+            const float f = lr * r;
+            z = fmaf(-f, g1, p1);
+            p1 = fmaf(-f, g2, p2);
+            p2 = fmaf(-f, g3, p3);
+            p3 = fmaf(-f, g4, p4);
+        } else { /* p1 .. p3 hold z - y of their samples; r_{t+1} one multiply-add from r_t */
+            rn = fmaf(-r, lr * g1, p1 - Ys[(t + 1) & mask]);
+            const float f = lr * r;
+            p1 = fmaf(-f, g2, p2);
+            p2 = fmaf(-f, g3, p3);
+            p3 = fmaf(-f, g4, p4);
+        }
         const __m256 rv = _mm256_set1_ps(r);
         w0 = _mm256_fnmadd_ps(l, _mm256_mul_ps(rv, xa), w0);
         w1 = _mm256_fnmadd_ps(l, _mm256_mul_ps(rv, xb), w1);
         b = fmaf(-lr, r, b);
+        if (chained) r = rn;
         const float *x5 = row(t + 5);
         p4 = _mm256_cvtss_f32(dot16(w0, w1, _mm256_loadu_ps(x5), _mm256_loadu_ps(x5 + 8))) + b;
         const float *x1 = row(t + 1);
         xa = _mm256_loadu_ps(x1);
         xb = _mm256_loadu_ps(x1 + 8);
     }
-    _mm256_storeu_ps(w_out[4], w0);
-    _mm256_storeu_ps(w_out[4] + 8, w1);
-    w_out[4][D] = b;
+    _mm256_storeu_ps(w_out[form], w0);
+    _mm256_storeu_ps(w_out[form] + 8, w1);
+    w_out[form][D] = b;
+}
+
+/* each form's loop compiled apart (the form a constant in it) */
+__attribute__((noinline)) static void run_four(int form, long n, float lr)
+{
+    switch (form) {
+    case 4: four(4, n, lr); break;
+    case 6: four(6, n, lr); break;
+    case 7: four(7, n, lr); break;
+    case 8: four(8, n, lr); break;
+    default: four(9, n, lr); break;
+    }
 }
 
 __attribute__((noinline)) static int run(int form, long n, float lr0)
@@ -231,7 +284,8 @@ int main(int argc, char **argv)
     Idx = malloc((size_t)n_rows * sizeof(int64_t));
     Lr = malloc((size_t)n_rows * sizeof(double));
     Bl = malloc((size_t)n_rows * sizeof(double));
-    if (!Xs || !Ys || !Idx || !Lr || !Bl) return 3;
+    Gv = malloc((size_t)n_rows * 4 * sizeof(float));
+    if (!Xs || !Ys || !Idx || !Lr || !Bl || !Gv) return 3;
     const float lr = 0.01f;
     srand(1);
     for (long i = 0; i < n_rows * D; i++) Xs[i] = ((float)rand() / (float)RAND_MAX - 0.5f) * 0.5f;
@@ -240,6 +294,13 @@ int main(int argc, char **argv)
         Idx[k] = k;
         Lr[k] = lr;
     }
+    for (long k = 0; k < n_rows; k++) /* the products as gram4 sums them */
+        for (int l = 1; l <= 4; l++) {
+            float q[8];
+            const float *a = row(k), *c = row(k + l);
+            for (int j = 0; j < 8; j++) q[j] = a[j] * c[j] + a[j + 8] * c[j + 8];
+            Gv[4 * k + l - 1] = (((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))) + 1.0f;
+        }
     double ref[D + 1];
     plain(n, lr, ref);
     const double hz = clock_hz();
@@ -252,8 +313,8 @@ int main(int argc, char **argv)
         double times[7];
         for (int k = 0; k < 7; k++) {
             const double t0 = now();
-            if (f == 4)
-                run_four(n, lr);
+            if (f == 4 || f >= 6)
+                run_four(f, n, lr);
             else if (run(f, n, lr)) {
                 printf("%s: not finite\n", names[f]);
                 return 1;

@@ -71,6 +71,15 @@ AVX512 static inline __m512 vexp(__m512 t)
     return _mm512_mul_ps(e, scale);
 }
 
+/* the K scores' sums of the accumulators a[0..K) in lanes 0..K, 0 in the others */
+AVX512 static inline __m512 scores_of(const __m512 *a)
+{
+    __m512 u = _mm512_castps128_ps512(sum4(a[0], a[1], a[2], a[3]));
+    u = _mm512_insertf32x4(u, sum4(a[4], a[5], a[6], a[7]), 1);
+    u = _mm512_insertf32x4(u, sum4(a[8], a[9], a[10], a[11]), 2);
+    return _mm512_maskz_mov_ps((__mmask16)((1u << KOUT) - 1), u);
+}
+
 /* u = W x (lanes < K), g[j] = xj[j] . x for j < NJ; x copied into xc when set */
 AVX512 static inline __attribute__((always_inline)) __m512
 pass(const float *W, const float *x, const float *const *xj, const int NJ, float *g, float *xc)
@@ -87,14 +96,13 @@ pass(const float *W, const float *x, const float *const *xj, const int NJ, float
     }
     if (NJ > 0) _mm_storeu_ps(g, sum4(q[0], q[1], q[2], q[3]));
     if (NJ > 4) _mm_storeu_ps(g + 4, sum4(q[4], q[5], q[6], q[7]));
-    __m512 u = _mm512_castps128_ps512(sum4(a[0], a[1], a[2], a[3]));
-    u = _mm512_insertf32x4(u, sum4(a[4], a[5], a[6], a[7]), 1);
-    u = _mm512_insertf32x4(u, sum4(a[8], a[9], a[10], a[11]), 2);
-    return _mm512_maskz_mov_ps((__mmask16)((1u << KOUT) - 1), u);
+    return scores_of(a);
 }
 
-/* W -= sum_j A_j[k] x_j over the block's M rows, two outputs a pass */
-AVX512 static void flush(float *W, const float *const *xj, const float *A)
+/* W -= sum_j A_j[k] x_j over the block's M rows, two outputs a pass, for the NC columns of W
+ * (rows LD apart) that the rows xj[j] start at */
+AVX512 static inline __attribute__((always_inline)) void
+flush_cols(float *W, const int LD, const int NC, const float *const *xj, const float *A)
 {
     for (int k0 = 0; k0 < KOUT; k0 += 2) {
         __m512 b0[M], b1[M];
@@ -102,19 +110,21 @@ AVX512 static void flush(float *W, const float *const *xj, const float *A)
             b0[j] = _mm512_set1_ps(A[16 * j + k0]);
             b1[j] = _mm512_set1_ps(A[16 * j + k0 + 1]);
         }
-        for (int v = 0; v < D / 16; v++) {
-            __m512 w0 = _mm512_loadu_ps(W + k0 * D + 16 * v),
-                   w1 = _mm512_loadu_ps(W + (k0 + 1) * D + 16 * v);
+        for (int v = 0; v < NC / 16; v++) {
+            __m512 w0 = _mm512_loadu_ps(W + k0 * LD + 16 * v),
+                   w1 = _mm512_loadu_ps(W + (k0 + 1) * LD + 16 * v);
             for (int j = 0; j < M; j++) {
                 const __m512 xv = _mm512_loadu_ps(xj[j] + 16 * v);
                 w0 = _mm512_fnmadd_ps(b0[j], xv, w0);
                 w1 = _mm512_fnmadd_ps(b1[j], xv, w1);
             }
-            _mm512_storeu_ps(W + k0 * D + 16 * v, w0);
-            _mm512_storeu_ps(W + (k0 + 1) * D + 16 * v, w1);
+            _mm512_storeu_ps(W + k0 * LD + 16 * v, w0);
+            _mm512_storeu_ps(W + (k0 + 1) * LD + 16 * v, w1);
         }
     }
 }
+
+AVX512 static void flush(float *W, const float *const *xj, const float *A) { flush_cols(W, D, D, xj, A); }
 
 static inline const float *row_of(long i) { return X + (long)perm[i % rows] * D; }
 
@@ -199,27 +209,29 @@ static double median_sorted(double *v, int n)
     return v[n / 2];
 }
 
-int main(int argc, char **argv)
+/* Reads [samples [rows]] (samples rounded down to a multiple of M into *n), checks the CPU, and
+ * makes the rows (X, 16 bytes past a line), their labels and their shuffled order (perm).
+ * Returns -1 to go on, else the exit status: 2 on bad arguments, 0 without AVX-512 (said),
+ * 3 when memory runs out. */
+static int setup(int argc, char **argv, const char *name, long *n)
 {
-    long n = argc > 1 ? atol(argv[1]) : 100000;
+    static int labels[16];
+    *n = argc > 1 ? atol(argv[1]) : 100000;
     rows = argc > 2 ? atol(argv[2]) : 16;
-    if (n < M || rows < 16) {
-        fprintf(stderr, "usage: sm_block [samples >= M [rows >= 16]]\n");
+    if (*n < M || rows < 16) {
+        fprintf(stderr, "usage: %s [samples >= M [rows >= 16]]\n", name);
         return 2;
     }
-    n = n / M * M;
+    *n = *n / M * M;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq")) {
         printf("no AVX-512\n");
         return 0;
     }
-    void *mx = NULL, *mw = NULL;
-    if (posix_memalign(&mx, 64, (size_t)(rows * D + 64) * sizeof(float)) ||
-        posix_memalign(&mw, 64, KOUT * D * sizeof(float)))
-        return 3;
-    float *X0 = mx, *W = mw;
-    int *pm = malloc((size_t)rows * sizeof(int)), labels[16];
-    if (pm == NULL) return 3;
+    void *mx = NULL;
+    int *pm = malloc((size_t)rows * sizeof(int));
+    if (pm == NULL || posix_memalign(&mx, 64, (size_t)(rows * D + 64) * sizeof(float))) return 3;
+    float *X0 = mx;
     X = X0 + 4; /* 16 bytes past a line, as NumPy places an array */
     srand(1);
     for (long i = 0; i < rows * D; i++) X0[i + 4] = (float)rand() / RAND_MAX - 0.5f;
@@ -232,6 +244,17 @@ int main(int argc, char **argv)
         pm[j] = t;
     }
     perm = pm, Y = labels;
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    long n;
+    const int st = setup(argc, argv, "sm_block", &n);
+    if (st >= 0) return st;
+    void *mw = NULL;
+    if (posix_memalign(&mw, 64, KOUT * D * sizeof(float))) return 3;
+    float *W = mw;
     float bias[16] = {0};
     memset(W, 0, KOUT * D * sizeof(float));
     { /* the check: 4,000 steps against the double loop's */
