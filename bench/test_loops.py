@@ -4,7 +4,7 @@ sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
 softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
-threads the same bits as on one,
+threads the same bits as on one, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
 omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, math_ulp.c's e^t and ln s stay
 within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
@@ -327,6 +327,18 @@ def test_sm_block_build_and_check(build):
     m = re.search(r"copied onto a line: ([0-9]+), read where they are: ([0-9]+)", out)
     assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, out
     assert_refused(exe, "4000", "8", says="rows >= 16")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_b1_pack4_build_and_check(build):
+    exe = build("b1_pack4")
+    # exit status 0: every form within 1e-3 of double steps, packed and alone the same bits
+    out = run_where_it_can(exe, "16384", "3", cannot="needs AVX2 and FMA", lacks="AVX2 and FMA")
+    for name in ("one ahead, alone", "one ahead, packed", "four ahead, alone", "four ahead, packed"):
+        m = re.search(rf"^{name} +([0-9.]+) +([0-9.]+) +([0-9.e+-]+)$", out, re.M)
+        assert m and float(m.group(1)) > 0 and float(m.group(3)) <= 1e-3, out
+    assert "packed and alone the same bits: yes" in out, out
+    assert_refused(exe, "100", says="N >= 8192")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

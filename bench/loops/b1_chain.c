@@ -109,6 +109,33 @@ static inline __m128 gram4(__m256 xa, __m256 xb, const float *n1, const float *n
                       _mm_set1_ps(1.0f));
 }
 
+/* four ahead's pieces, shared with b1_pack4.c: the products' four lanes; the partial z of the
+ * next three samples less this step's f = lr r, each f (x_t x_j + 1); and the step itself */
+static inline void lanes4(__m128 g, float *g1, float *g2, float *g3, float *g4)
+{
+    *g1 = _mm_cvtss_f32(g);
+    *g2 = _mm_cvtss_f32(_mm_movehdup_ps(g));
+    *g3 = _mm_cvtss_f32(_mm_movehl_ps(g, g));
+    *g4 = _mm_cvtss_f32(_mm_shuffle_ps(g, g, _MM_SHUFFLE(3, 3, 3, 3)));
+}
+
+static inline void shift3(float f, float g2, float g3, float g4, float *p1, float *p2, float *p3,
+                          float p4)
+{
+    *p1 = fmaf(-f, g2, *p2);
+    *p2 = fmaf(-f, g3, *p3);
+    *p3 = fmaf(-f, g4, p4);
+}
+
+static inline void step16(__m256 *w0, __m256 *w1, float *b, __m256 l, float lr, float r, __m256 xa,
+                          __m256 xb)
+{
+    const __m256 rv = _mm256_set1_ps(r);
+    *w0 = _mm256_fnmadd_ps(l, _mm256_mul_ps(rv, xa), *w0);
+    *w1 = _mm256_fnmadd_ps(l, _mm256_mul_ps(rv, xb), *w1);
+    *b = fmaf(-lr, r, *b);
+}
+
 /* the four-ahead forms: the products made here (4, 8), given (6, 7) or made a pass ahead (9),
  * r chained (7, 8) or made from z (4, 6, 9) */
 static inline __attribute__((always_inline)) void four(int form, long n, float lr)
@@ -137,28 +164,17 @@ static inline __attribute__((always_inline)) void four(int form, long n, float l
         const __m128 g = given       ? _mm_loadu_ps(Gv + 4 * (t & mask))
                          : form == 9 ? _mm_load_ps(ga + 4 * (t & 63))
                                      : gram4(xa, xb, row(t + 1), row(t + 2), row(t + 3), row(t + 4));
-        const float g1 = _mm_cvtss_f32(g), g2 = _mm_cvtss_f32(_mm_movehdup_ps(g)),
-                    g3 = _mm_cvtss_f32(_mm_movehl_ps(g, g)),
-                    g4 = _mm_cvtss_f32(_mm_shuffle_ps(g, g, _MM_SHUFFLE(3, 3, 3, 3)));
+        float g1, g2, g3, g4;
+        lanes4(g, &g1, &g2, &g3, &g4);
         float rn = 0.0f;
         if (!chained) {
             r = z - Ys[t & mask];
-            const float f = lr * r;
-            z = fmaf(-f, g1, p1);
-            p1 = fmaf(-f, g2, p2);
-            p2 = fmaf(-f, g3, p3);
-            p3 = fmaf(-f, g4, p4);
-        } else { /* p1 .. p3 hold z - y of their samples; r_{t+1} one multiply-add from r_t */
+            z = fmaf(-(lr * r), g1, p1);
+        } else { /* r_{t+1} one multiply-add from r_t */
             rn = fmaf(-r, lr * g1, p1 - Ys[(t + 1) & mask]);
-            const float f = lr * r;
-            p1 = fmaf(-f, g2, p2);
-            p2 = fmaf(-f, g3, p3);
-            p3 = fmaf(-f, g4, p4);
         }
-        const __m256 rv = _mm256_set1_ps(r);
-        w0 = _mm256_fnmadd_ps(l, _mm256_mul_ps(rv, xa), w0);
-        w1 = _mm256_fnmadd_ps(l, _mm256_mul_ps(rv, xb), w1);
-        b = fmaf(-lr, r, b);
+        shift3(lr * r, g2, g3, g4, &p1, &p2, &p3, p4);
+        step16(&w0, &w1, &b, l, lr, r, xa, xb);
         if (chained) r = rn;
         const float *x5 = row(t + 5);
         p4 = _mm256_cvtss_f32(dot16(w0, w1, _mm256_loadu_ps(x5), _mm256_loadu_ps(x5 + 8))) + b;
