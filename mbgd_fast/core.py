@@ -879,7 +879,6 @@ CARRY_MAX_FEATURES = 32
 SM_CARRY_MAX_OUTPUTS = 16
 
 
-
 def epoch_order(rng, n, out=None, n_threads=1):
     """A uniformly random order of the rows 0..n-1, decided by the seeded Generator ``rng``.
 

@@ -74,6 +74,9 @@ static const char *names[N_FORMS] = {"after", "one ahead", "two ahead",
                                      "four ahead, given, r chained", "four ahead, r chained",
                                      "four ahead, products a pass ahead"};
 
+/* the cached row t (steps_double takes it too) */
+static inline const float *row(long t) { return Xs + (t & mask) * D; }
+
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 /* a . b over two vectors of eight, summed as direct_run's sum8_all: the total in all lanes */
@@ -85,8 +88,6 @@ static inline __m256 dot16(__m256 a0, __m256 a1, __m256 b0, __m256 b1)
     return _mm256_add_ps(s2, _mm256_permute_ps(s2, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
-static inline const float *row(long t) { return Xs + (t & mask) * D; }
-
 /* x x' + 1 in every lane (the intercept's 1: direct_run's z_ahead with fit_b) */
 static inline __m256 gram1(__m256 a0, __m256 a1, __m256 b0, __m256 b1)
 {
@@ -96,17 +97,27 @@ static inline __m256 gram1(__m256 a0, __m256 a1, __m256 b0, __m256 b1)
 
 /* four ahead: z_{t+1..t+4} kept as scalars, each made from the weights after the step four
  * samples before it and then corrected by each step between, f_l (x_l . x_j + 1), with the
- * four products of a row with the next four summed together (hadd) */
-static inline __m128 gram4(__m256 xa, __m256 xb, const float *n1, const float *n2,
-                           const float *n3, const float *n4)
+ * four products of a row with the next four summed together (hadd).  gram4_regs takes the
+ * four rows in registers (r[2 l - 2], r[2 l - 1]: the row l ahead; b1_pack4.c's packer keeps
+ * them there), gram4 loads them from n1 .. n4: the same operations, so the same bits. */
+static inline __m128 gram4_regs(__m256 xa, __m256 xb, const __m256 *r)
 {
-    const __m256 q1 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(n1 + 8), _mm256_mul_ps(xa, _mm256_loadu_ps(n1)));
-    const __m256 q2 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(n2 + 8), _mm256_mul_ps(xa, _mm256_loadu_ps(n2)));
-    const __m256 q3 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(n3 + 8), _mm256_mul_ps(xa, _mm256_loadu_ps(n3)));
-    const __m256 q4 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(n4 + 8), _mm256_mul_ps(xa, _mm256_loadu_ps(n4)));
+    const __m256 q1 = _mm256_fmadd_ps(xb, r[1], _mm256_mul_ps(xa, r[0]));
+    const __m256 q2 = _mm256_fmadd_ps(xb, r[3], _mm256_mul_ps(xa, r[2]));
+    const __m256 q3 = _mm256_fmadd_ps(xb, r[5], _mm256_mul_ps(xa, r[4]));
+    const __m256 q4 = _mm256_fmadd_ps(xb, r[7], _mm256_mul_ps(xa, r[6]));
     const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(q1, q2), _mm256_hadd_ps(q3, q4));
     return _mm_add_ps(_mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)),
                       _mm_set1_ps(1.0f));
+}
+
+static inline __m128 gram4(__m256 xa, __m256 xb, const float *n1, const float *n2,
+                           const float *n3, const float *n4)
+{
+    const __m256 r[8] = {_mm256_loadu_ps(n1), _mm256_loadu_ps(n1 + 8), _mm256_loadu_ps(n2),
+                         _mm256_loadu_ps(n2 + 8), _mm256_loadu_ps(n3), _mm256_loadu_ps(n3 + 8),
+                         _mm256_loadu_ps(n4), _mm256_loadu_ps(n4 + 8)};
+    return gram4_regs(xa, xb, r);
 }
 
 /* four ahead's pieces, shared with b1_pack4.c: the products' four lanes; the partial z of the
@@ -266,19 +277,22 @@ __attribute__((noinline)) static int run(int form, long n, float lr0)
 }
 #pragma GCC pop_options
 
-/* the same n steps in double: z = w x + b over the weights after the last step */
-static void plain(long n, double lr, double *w)
+/* n SGD steps in double from w = 0 over the rows x_of(0 .. n-1) and their y y_of(.):
+ * z = w x + b over the weights after the last step (b1_pack4.c checks its forms with it too) */
+static void steps_double(long n, double lr, double *w, const float *(*x_of)(long), double (*y_of)(long))
 {
     for (int j = 0; j <= D; j++) w[j] = 0.0;
     for (long t = 0; t < n; t++) {
-        const float *x = row(t);
+        const float *x = x_of(t);
         double z = w[D];
         for (int j = 0; j < D; j++) z += w[j] * x[j];
-        const double r = z - Ys[t & mask];
+        const double r = z - y_of(t);
         for (int j = 0; j < D; j++) w[j] -= lr * r * x[j];
         w[D] -= lr * r;
     }
 }
+
+static double cached_y(long t) { return Ys[t & mask]; }
 
 int main(int argc, char **argv)
 {
@@ -318,7 +332,7 @@ int main(int argc, char **argv)
             Gv[4 * k + l - 1] = (((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))) + 1.0f;
         }
     double ref[D + 1];
-    plain(n, lr, ref);
+    steps_double(n, lr, ref, row, cached_y);
     const double hz = clock_hz();
     printf("b = 1, squared loss, d = %d, float32, %ld rows of %d bytes in turn, %ld samples; "
            "clock about %.2f GHz\n",

@@ -58,22 +58,11 @@ static counter ready, used, stop; /* rows [lo, ready) packed; the trainer's row;
 static long lo;
 static float *ring_x, *ring_g; /* slot q: row at ring_x + 16 q; y, g1..g4 at ring_g + 8 q */
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+/* the epoch's row s (steps_double takes it too) */
 static inline const float *xrow(long s) { return PX + order[s] * D; }
 
-/* gram4's products of the row (xa, xb) with four rows held in registers (r[2 l - 2], r[2 l - 1]:
- * the row l ahead): gram4's operations, so its bits */
-static inline __m128 gram4_regs(__m256 xa, __m256 xb, const __m256 *r)
-{
-    const __m256 q1 = _mm256_fmadd_ps(xb, r[1], _mm256_mul_ps(xa, r[0]));
-    const __m256 q2 = _mm256_fmadd_ps(xb, r[3], _mm256_mul_ps(xa, r[2]));
-    const __m256 q3 = _mm256_fmadd_ps(xb, r[5], _mm256_mul_ps(xa, r[4]));
-    const __m256 q4 = _mm256_fmadd_ps(xb, r[7], _mm256_mul_ps(xa, r[6]));
-    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(q1, q2), _mm256_hadd_ps(q3, q4));
-    return _mm_add_ps(_mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)),
-                      _mm_set1_ps(1.0f));
-}
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 
 /* the packer: rows from GAP on into the ring, with y and the products the form needs (four:
  * the next four rows kept in registers, each row loaded once) */
@@ -242,19 +231,8 @@ static void epoch(int f, float lr)
 }
 #pragma GCC pop_options
 
-/* the same steps in double, one at a time (the four-ahead forms stop 5 rows short) */
-static void steps_double(long n, double lr, double *w)
-{
-    for (int j = 0; j <= D; j++) w[j] = 0.0;
-    for (long s = 0; s < n; s++) {
-        const float *x = PX + order[s] * D;
-        double z = w[D];
-        for (int j = 0; j < D; j++) z += w[j] * x[j];
-        const double r = z - PY[order[s]];
-        for (int j = 0; j < D; j++) w[j] -= lr * r * x[j];
-        w[D] -= lr * r;
-    }
-}
+/* the epoch's y, for steps_double (b1_chain.c; the four-ahead forms stop 5 rows short) */
+static double epoch_y(long s) { return PY[order[s]]; }
 
 int main(int argc, char **argv)
 {
@@ -296,8 +274,8 @@ int main(int argc, char **argv)
     PY = y, order = ord;
     const float lr = 0.01f;
     double ref[D + 1], ref5[D + 1];
-    steps_double(N, lr, ref);
-    steps_double(N - 5, lr, ref5);
+    steps_double(N, lr, ref, xrow, epoch_y);
+    steps_double(N - 5, lr, ref5, xrow, epoch_y);
     const double hz = clock_hz();
     double *t = malloc((size_t)N_PFORMS * rounds * sizeof(double));
     if (!t) return 3;
