@@ -3350,7 +3350,7 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
 }
 #endif
 
-#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 /*
  * b = 1 softmax steps in blocks (sm_block_run): plain SGD, l2 = 0, no averaging, dense rows,
  * 2 <= K <= 16 outputs, d a multiple of 16.  The weights' steps are applied MBGD_SM_BLOCK
@@ -3371,6 +3371,7 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
  */
 #define MBGD_HAVE_SM_BLOCK 1
 
+#ifdef MBGD_AVX512_VARIANT
 /* u = W_s x in lanes k < KC (the others 0), and g[j] = xj[j] . x for j < NJ, in one pass over
  * x (KC, NJ constants: the accumulators stay in registers) that copies x into xc: NumPy
  * places rows 16 bytes past a cache line, and the copies the block's products and steps read
@@ -3439,6 +3440,85 @@ MBGD_INLINE float FN(sm_flush)(const float *Wi, float *Wo, int64_t d, int64_t K,
     return _mm512_reduce_add_ps(pr);
 }
 
+#else /* AVX2 */
+/* The AVX2 variant's pass (sm_pass above, on eight lanes): u[0] = W_s x in lanes k < KC of
+ * outputs 0-7, u[1] those of outputs 8-15 (the others 0), g[j] = xj[j] . x for j < NJ, in
+ * one pass over x that copies x into xc.  Each output's eight lane sums are added in
+ * sum4x8's tree. */
+MBGD_INLINE __m128 FN(sum4x8)(__m256 a, __m256 b, __m256 c, __m256 d)
+{
+    const __m256 u = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
+}
+
+MBGD_INLINE void FN(sm_pass)(const float *restrict W, int64_t d, const float *restrict x,
+                             const float *const *xj, float *g, float *restrict xc,
+                             const float *pfx, __m256 *u, const int KC, const int NJ)
+{
+    __m256 a[16], q[4];
+    for (int k = 0; k < 16; k++) a[k] = _mm256_setzero_ps();
+    for (int j = 0; j < 4; j++) q[j] = _mm256_setzero_ps();
+    for (int64_t v = 0; v < d; v += 8) {
+        __m256 e = _mm256_loadu_ps(x + v);
+        __asm__("" : "+x"(e)); /* the copy stays in this loop (GCC made it a memmove call of
+                                * its own: 6% of the run in L1) */
+        _mm256_storeu_ps(xc + v, e);
+        if ((v & 15) == 0) __builtin_prefetch(pfx + v, 0, MBGD_PREFETCH_LOCALITY);
+        for (int k = 0; k < KC; k++)
+            a[k] = _mm256_fmadd_ps(_mm256_loadu_ps(W + k * d + v), e, a[k]);
+        for (int j = 0; j < NJ; j++) q[j] = _mm256_fmadd_ps(_mm256_loadu_ps(xj[j] + v), e, q[j]);
+    }
+    __builtin_prefetch(pfx + d - 1, 0, MBGD_PREFETCH_LOCALITY); /* the row's last line */
+    if (NJ > 0) _mm_storeu_ps(g, FN(sum4x8)(q[0], q[1], q[2], q[3]));
+    u[0] = _mm256_set_m128(FN(sum4x8)(a[4], a[5], a[6], a[7]), FN(sum4x8)(a[0], a[1], a[2], a[3]));
+    u[1] = KC > 8 ? _mm256_set_m128(FN(sum4x8)(a[12], a[13], a[14], a[15]),
+                                    FN(sum4x8)(a[8], a[9], a[10], a[11]))
+                  : _mm256_setzero_ps();
+}
+
+MBGD_INLINE void FN(sm_pass_nj)(const float *restrict W, int64_t d, const float *restrict x,
+                                const float *const *xj, float *g, float *restrict xc,
+                                const float *pfx, __m256 *u, const int KC, int nj)
+{
+    switch (nj) {
+    case 0: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 0); break;
+    case 1: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 1); break;
+    case 2: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 2); break;
+    default: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 3); break;
+    }
+}
+
+/* sm_flush on eight lanes: Wo = Wi - sum_{j < NJ} A_j[k] xj[j], each weight's terms fused in
+ * turn, two outputs a pass; the sum of w - w over the new weights. */
+MBGD_INLINE float FN(sm_flush)(const float *Wi, float *Wo, int64_t d, int64_t K,
+                               const float *const *xj, const float *A, const int NJ)
+{
+    __m256 pr = _mm256_setzero_ps();
+    for (int64_t k0 = 0; k0 < K; k0 += 2) {
+        const int64_t k1 = k0 + 1 < K ? k0 + 1 : k0; /* K odd: the last output twice */
+        __m256 b0[4], b1[4];
+        for (int j = 0; j < NJ; j++) {
+            b0[j] = _mm256_set1_ps(A[16 * j + k0]);
+            b1[j] = _mm256_set1_ps(A[16 * j + k1]);
+        }
+        for (int64_t v = 0; v < d; v += 8) {
+            __m256 w0 = _mm256_loadu_ps(Wi + k0 * d + v), w1 = _mm256_loadu_ps(Wi + k1 * d + v);
+            for (int j = 0; j < NJ; j++) {
+                __m256 xv = _mm256_loadu_ps(xj[j] + v);
+                __asm__("" : "+x"(xv)); /* one load for both outputs (GCC took each x_j twice
+                                         * as an FMA's operand: ten loads for eight FMAs) */
+                w0 = _mm256_fnmadd_ps(b0[j], xv, w0);
+                w1 = _mm256_fnmadd_ps(b1[j], xv, w1);
+            }
+            _mm256_storeu_ps(Wo + k0 * d + v, w0);
+            _mm256_storeu_ps(Wo + k1 * d + v, w1);
+            pr = _mm256_add_ps(pr, _mm256_add_ps(_mm256_sub_ps(w0, w0), _mm256_sub_ps(w1, w1)));
+        }
+    }
+    return _mm256_cvtss_f32(FN(sum8_all)(pr));
+}
+#endif
+
 MBGD_INLINE float FN(sm_flush_nj)(const float *Wi, float *Wo, int64_t d, int64_t K,
                                   const float *const *xj, const float *A, int nj)
 {
@@ -3481,6 +3561,87 @@ MBGD_INLINE int FN(sm_apply)(const float *Wi, float *Wo, int64_t d, int64_t K,
     return -1;
 }
 
+/* The block the call before ended inside (the carry, mbgd.h), when this call's first
+ * iteration t = 0 goes on from it: its steps' terms into A, their rows into xj (the carry's
+ * copies), their iterations -1 (a call before) and *W = the carry's W_s; returns the steps
+ * pending (0 when the call does not go on from a carry). */
+MBGD_INLINE int FN(sm_carry_in)(const T_CTX *c, int64_t t, float *carry, int64_t d, int64_t K,
+                                float *A, const float **xj, int64_t *tj, float **W)
+{
+    const int64_t P = K * d + K;
+    if (t != 0 || !c->carry_in) return 0;
+    *W = carry;
+    const int n = (int)carry[3 * P + 1];
+    memcpy(A, carry + 3 * P + 2, (size_t)(16 * n) * sizeof(float));
+    for (int j = 0; j < n; j++) {
+        xj[j] = carry + mbgd_sm_rows_at(P) + j * d;
+        tj[j] = -1;
+    }
+    return n;
+}
+
+/* Step t, its terms written at A + 16 *n and its row copied at rows_c + *n d: pending unless
+ * bad (its loss or an intercept not finite: not taken, the last finite weights are before
+ * it), and the block applied into the other of theta and the carry when it is full or bad
+ * (*W: W_s, kept until the block is checked).  Returns 1 when the run stops at step t (bad,
+ * or applying the block made a weight not finite: slice->n_done is the step that did), else
+ * 0. */
+MBGD_INLINE int FN(sm_step_taken)(float **W, float *theta, float *carry, float *rows_c,
+                                  int64_t d, int64_t K, const float **xj, const float *A,
+                                  int64_t *tj, int *n, int64_t t, int bad, mbgd_slice *slice)
+{
+    xj[*n] = rows_c + *n * d; /* x, as the pass copied it */
+    tj[(*n)++] = t;
+    if (bad) (*n)--;
+    if (*n == MBGD_SM_BLOCK || (bad && *n > 0)) {
+        float *to = *W == theta ? carry : theta;
+        if (FN(sm_apply)(*W, to, d, K, xj, A, tj, *n, slice))
+            bad = 1;
+        else if (bad)
+            slice->n_done = t;
+        *W = to;
+        *n = 0;
+    } else if (bad) {
+        slice->n_done = t;
+    }
+    return bad;
+}
+
+/* The end of a run of blocks that stopped at iteration ret (-1: diverged, the weights left
+ * as they are: train() replays the epoch) with n steps pending on W_s = W: the steps into
+ * theta, then the intercepts b (K values), and (at the call's end, inside a block) the block
+ * into the carry.  Returns ret, or -1 when the steps made a weight not finite. */
+MBGD_INLINE int64_t FN(sm_block_end)(T_STATE *state, mbgd_slice *slice, float *W, int64_t d,
+                                     int64_t K, const float *const *xj, const float *A,
+                                     const int64_t *tj, int n, int64_t ret, const float *b)
+{
+    float *theta = state->theta, *carry = state->carry;
+    const int64_t KD = K * d, P = KD + K;
+    if (ret < 0) {
+        if (W != theta) memcpy(theta, W, (size_t)KD * sizeof(float));
+        return -1;
+    }
+    const int carries = ret == slice->n_iter && n > 0;
+    if (n > 0) {
+        if (W == theta) {
+            memcpy(carry, theta, (size_t)KD * sizeof(float));
+            W = carry;
+        }
+        if (FN(sm_apply)(W, theta, d, K, xj, A, tj, n, slice)) return -1;
+    } else if (W != theta) {
+        memcpy(theta, W, (size_t)KD * sizeof(float));
+    }
+    memcpy(theta + KD, b, (size_t)K * sizeof(float));
+    if (carries) { /* W = carry: W_s is there already, and the rows */
+        memcpy(carry + 3 * P + 2, A, (size_t)(16 * n) * sizeof(float));
+        memcpy(carry + 2 * P, theta, (size_t)P * sizeof(float));
+        carry[3 * P + 1] = (float)n;
+        carry[3 * P] = 1.0f;
+    }
+    return ret;
+}
+
+#ifdef MBGD_AVX512_VARIANT
 /* The K = KC run of sm_block_run (below): iterations from t on while each is a batch of one
  * row; returns the next iteration, or -1 when iteration slice->n_done diverged. */
 MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
@@ -3492,25 +3653,16 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
     float *theta = state->theta, *carry = state->carry;
-    float *const A_c = carry + 3 * P + 2, *const rows_c = carry + mbgd_sm_rows_at(P);
+    float *const rows_c = carry + mbgd_sm_rows_at(P);
     const __mmask16 km = (__mmask16)((1u << K) - 1u);
     const int fit_b = p->fit_intercept;
     float A[16 * MBGD_SM_BLOCK] __attribute__((aligned(64)));
     const float *xj[4] = {NULL, NULL, NULL, NULL};
     int64_t tj[4] = {0, 0, 0, 0}; /* the pending steps' iterations (-1: a call before) */
     float g[4];
-    int n = 0;             /* steps pending */
     float *W = theta;      /* W_s: theta, or the carry's copy */
     __m512 b = _mm512_maskz_loadu_ps(km, theta + KD);
-    if (t == 0 && c->carry_in) { /* the block the call before ended inside */
-        W = carry;
-        n = (int)carry[3 * P + 1];
-        memcpy(A, A_c, (size_t)(16 * n) * sizeof(float));
-        for (int j = 0; j < n; j++) {
-            xj[j] = rows_c + j * d;
-            tj[j] = -1;
-        }
-    }
+    int n = FN(sm_carry_in)(c, t, carry, d, K, A, xj, tj, &W); /* steps pending */
 #if MBGD_HAVE_HELPER
     int64_t published = starts[t];
 #else
@@ -3571,23 +3723,10 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         const double loss = (double)(sw * (LOG_SUM(ssum) - (v[y] - m))) + (double)zprobe;
         mbgd_put_loss(slice, t, loss);
         esum += loss;
-        xj[n] = rows_c + n * d; /* x, as the pass copied it */
-        tj[n++] = t;
         const float bprobe = _mm512_reduce_add_ps(_mm512_sub_ps(b, b));
-        int bad = !isfinite(loss) || !isfinite(bprobe);
-        if (bad) n--; /* step t is not taken: the last finite weights are before it */
-        if (n == MBGD_SM_BLOCK || (bad && n > 0)) {
-            float *to = W == theta ? carry : theta; /* W_s kept until the block is checked */
-            if (FN(sm_apply)(W, to, d, K, xj, A, tj, n, slice))
-                bad = 1;
-            else if (bad)
-                slice->n_done = t;
-            W = to;
-            n = 0;
-        } else if (bad) {
-            slice->n_done = t;
-        }
-        if (bad) break;
+        if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, K, xj, A, tj, &n, t,
+                              !isfinite(loss) || !isfinite(bprobe), slice))
+            break;
 #if MBGD_HAVE_HELPER
         if (h && (s + 1 - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
             __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
@@ -3596,30 +3735,151 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
 #endif
     }
     slice->loss_sum = esum;
-    if (ret < 0) { /* diverged: the weights as they are (train() replays the epoch) */
-        if (W != theta) memcpy(theta, W, (size_t)KD * sizeof(float));
-        return -1;
-    }
-    /* the steps pending: into theta, and (at the call's end) the block into the carry */
-    const int carries = ret == n_iter && n > 0;
-    if (n > 0) {
-        if (W == theta) {
-            memcpy(carry, theta, (size_t)KD * sizeof(float));
-            W = carry;
-        }
-        if (FN(sm_apply)(W, theta, d, K, xj, A, tj, n, slice)) return -1;
-    } else if (W != theta) {
-        memcpy(theta, W, (size_t)KD * sizeof(float));
-    }
-    _mm512_mask_storeu_ps(theta + KD, km, b);
-    if (carries) { /* W = carry: W_s is there already, and the rows */
-        memcpy(A_c, A, (size_t)(16 * n) * sizeof(float));
-        memcpy(carry + 2 * P, theta, (size_t)P * sizeof(float));
-        carry[3 * P + 1] = (float)n;
-        carry[3 * P] = 1.0f;
-    }
-    return ret;
+    float bv[16];
+    _mm512_storeu_ps(bv, b);
+    return FN(sm_block_end)(state, slice, W, d, K, xj, A, tj, n, ret, bv);
 }
+#else /* AVX2 */
+/* The largest of lanes k < K of z (lo: outputs 0-7, hi: 8-15; ml, mh: all bits set in the
+ * lanes k < K) */
+MBGD_INLINE float FN(sm_max16)(__m256 lo, __m256 hi, __m256 ml, __m256 mh)
+{
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    const __m256 m8 = _mm256_max_ps(_mm256_blendv_ps(ninf, lo, ml), _mm256_blendv_ps(ninf, hi, mh));
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(m8), _mm256_extractf128_ps(m8, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+}
+
+/* The sum of the sixteen lanes of lo and hi */
+MBGD_INLINE float FN(sm_sum16)(__m256 lo, __m256 hi)
+{
+    return _mm256_cvtss_f32(FN(sum8_all)(_mm256_add_ps(lo, hi)));
+}
+
+/* The K = KC run of sm_block_run on eight lanes (the AVX-512 variant's, above, with each
+ * sixteen-lane vector as two halves: outputs 0-7 and 8-15). */
+MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                   int64_t *avail, int64_t pf, mbgd_helper *h, const int KC)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K, r_end = c->r_end;
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    float *theta = state->theta, *carry = state->carry;
+    float *const rows_c = carry + mbgd_sm_rows_at(P);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mli = _mm256_cmpgt_epi32(_mm256_set1_epi32(KC), lane);
+    const __m256i mhi = _mm256_cmpgt_epi32(_mm256_set1_epi32(KC - 8), lane);
+    const __m256 ml = _mm256_castsi256_ps(mli), mh = _mm256_castsi256_ps(mhi);
+    const __m256 one = _mm256_set1_ps(1.0f), lo_e = _mm256_set1_ps(EXP_NONPOS_LO);
+    const int fit_b = p->fit_intercept;
+    float A[16 * MBGD_SM_BLOCK] __attribute__((aligned(64)));
+    const float *xj[4] = {NULL, NULL, NULL, NULL};
+    int64_t tj[4] = {0, 0, 0, 0}; /* the pending steps' iterations (-1: a call before) */
+    float g[4];
+    float *W = theta;      /* W_s: theta, or the carry's copy */
+    __m256 bl = _mm256_maskload_ps(theta + KD, mli), bh = _mm256_maskload_ps(theta + KD + 8, mhi);
+    int n = FN(sm_carry_in)(c, t, carry, d, K, A, xj, tj, &W); /* steps pending */
+#if MBGD_HAVE_HELPER
+    int64_t published = starts[t];
+#else
+    (void)h;
+#endif
+    double esum = slice->loss_sum;
+    int64_t ret = -1;
+    for (;; t++) {
+        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+            ret = t;
+            break;
+        }
+        const int64_t s = starts[t];
+        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+        const int64_t i = rows[s];
+        const float *x = X + i * d, *pfx = x; /* the row asked for during the pass */
+        if (s + pf < r_end) {
+            pfx = X + rows[s + pf] * d;
+            FN(prefetch_label)(data, rows[s + pf]);
+        }
+        const int64_t y = (int64_t)Y[i];
+        const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
+        __m256 u[2];
+        FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, pfx, u, KC, n);
+        __m256 zl = _mm256_add_ps(u[0], bl), zh = _mm256_add_ps(u[1], bh);
+        for (int j = 0; j < n; j++) { /* the step just taken last, the one term on the chain */
+            const __m256 gj = _mm256_set1_ps(g[j]);
+            zl = _mm256_fnmadd_ps(gj, _mm256_load_ps(A + 16 * j), zl);
+            zh = _mm256_fnmadd_ps(gj, _mm256_load_ps(A + 16 * j + 8), zh);
+        }
+        zl = _mm256_and_ps(zl, ml);
+        zh = _mm256_and_ps(zh, mh);
+        float zprobe = FN(sm_sum16)(_mm256_sub_ps(zl, zl), _mm256_sub_ps(zh, zh));
+        if (!isfinite(zprobe) && n > 0) {
+            /* a product x_j . x_i or its term that overflowed: the steps pending applied,
+             * then z = W x + b as it is */
+            float *to = W == theta ? carry : theta;
+            const int st = FN(sm_apply)(W, to, d, K, xj, A, tj, n, slice);
+            W = to;
+            if (st) break;
+            n = 0;
+            FN(sm_pass_nj)(W, d, x, xj, g, rows_c, x, u, KC, 0);
+            zl = _mm256_and_ps(_mm256_add_ps(u[0], bl), ml);
+            zh = _mm256_and_ps(_mm256_add_ps(u[1], bh), mh);
+            zprobe = FN(sm_sum16)(_mm256_sub_ps(zl, zl), _mm256_sub_ps(zh, zh));
+        }
+        const float m = FN(sm_max16)(zl, zh, ml, mh);
+        float e[16], v[16];
+        _mm256_storeu_ps(v, zl);
+        _mm256_storeu_ps(v + 8, zh);
+        const __m256 mv = _mm256_set1_ps(m);
+        _mm256_storeu_ps(e, _mm256_max_ps(_mm256_sub_ps(zl, mv), lo_e));
+        _mm256_storeu_ps(e + 8, _mm256_max_ps(_mm256_sub_ps(zh, mv), lo_e));
+#pragma omp simd
+        for (int l = 0; l < 16; l++) e[l] = EXP_NONPOS(e[l]);
+        const __m256 el = _mm256_and_ps(_mm256_loadu_ps(e), ml);
+        const __m256 eh = _mm256_and_ps(_mm256_loadu_ps(e + 8), mh);
+        const float ssum = FN(sm_sum16)(el, eh);
+        const __m256 rs = _mm256_set1_ps(1 / ssum), swv = _mm256_set1_ps(sw);
+        const __m256i yv = _mm256_set1_epi32((int)y);
+        const __m256 yl = _mm256_and_ps(one, _mm256_castsi256_ps(_mm256_cmpeq_epi32(lane, yv)));
+        const __m256 yh = _mm256_and_ps(
+            one, _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32(8)), yv)));
+        __m256 ql = _mm256_mul_ps(el, rs), qh = _mm256_mul_ps(eh, rs);
+        __asm__("" : "+x"(ql), "+x"(qh)); /* rounded before the class's 1 is taken off */
+        const __m256 cl = _mm256_mul_ps(_mm256_sub_ps(ql, yl), swv);
+        const __m256 ch = _mm256_mul_ps(_mm256_sub_ps(qh, yh), swv);
+        const __m256 lrv = _mm256_set1_ps(lr);
+        _mm256_store_ps(A + 16 * n, _mm256_and_ps(_mm256_mul_ps(cl, lrv), ml));
+        _mm256_store_ps(A + 16 * n + 8, _mm256_and_ps(_mm256_mul_ps(ch, lrv), mh));
+        if (fit_b) {
+            bl = _mm256_and_ps(_mm256_fnmadd_ps(lrv, cl, bl), ml);
+            bh = _mm256_and_ps(_mm256_fnmadd_ps(lrv, ch, bh), mh);
+        }
+        /* the loss as softmax_row gives it (NaN when a score is not finite: m and the sum) */
+        const double loss = (double)(sw * (LOG_SUM(ssum) - (v[y] - m))) + (double)zprobe;
+        mbgd_put_loss(slice, t, loss);
+        esum += loss;
+        const float bprobe = FN(sm_sum16)(_mm256_sub_ps(bl, bl), _mm256_sub_ps(bh, bh));
+        if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, K, xj, A, tj, &n, t,
+                              !isfinite(loss) || !isfinite(bprobe), slice))
+            break;
+#if MBGD_HAVE_HELPER
+        if (h && (s + 1 - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
+            __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
+            published = s + 1;
+        }
+#endif
+    }
+    slice->loss_sum = esum;
+    float bv[16];
+    _mm256_storeu_ps(bv, bl);
+    _mm256_storeu_ps(bv + 8, bh);
+    return FN(sm_block_end)(state, slice, W, d, K, xj, A, tj, n, ret, bv);
+}
+#endif
 
 /* sm_block_run: the run for K outputs (2 to 16) */
 MBGD_NOINLINE int64_t FN(sm_block_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,

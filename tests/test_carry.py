@@ -242,13 +242,15 @@ def sm_blocks(monkeypatch, on):
     monkeypatch.setenv("MBGD_FAST_SM_BLOCK", "1" if on else "0")
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("d,K", [(16, 2), (16, 3), (32, 16), (48, 5), (256, 10)])
-def test_a_softmax_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(d, K, monkeypatch,
+def test_a_softmax_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(d, K, isa,
+                                                                             monkeypatch,
                                                                              tmp_path):
     # b = 1 softmax steps applied four at a time, each score corrected for the steps pending
     # (csrc/mbgd.h, "The softmax carry"): where train() splits a run into calls must not
     # change its bits, blocks left open by a call going on in the next
-    run_on("avx512", monkeypatch)
+    run_on(isa, monkeypatch)
     sm_blocks(monkeypatch, True)
     path = tmp_path / "X.npy"
     n = 61  # not a multiple of the block: blocks run across epochs and calls
@@ -266,14 +268,16 @@ def test_a_softmax_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(d
         same_bits(mf.train(X, y, n_threads=2, **kw), whole)
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n,d,K", [(2, 16, 2), (3, 16, 3), (7, 64, 4), (45, 32, 10), (130, 256, 16)])
-def test_softmax_runs_in_blocks_match_the_numpy_twin(n, d, K, dtype, monkeypatch):
-    # the blocks (float32, AVX-512; float64 takes each step as it comes) against the NumPy
+def test_softmax_runs_in_blocks_match_the_numpy_twin(n, d, K, dtype, isa, monkeypatch):
+    # the blocks (float32, AVX2 or AVX-512; float64 takes each step as it comes) against the NumPy
     # twin's steps one at a time, and against the steps one at a time in C
     # (MBGD_FAST_SM_BLOCK=0): n of 2, 3, a count that no block divides, and more; odd n with
     # a rate that changes every step
     X, y = make_problem("softmax", n, d, dtype=dtype, seed=n + d, K=K)
+    run_on(isa, monkeypatch)
     lr = mf.schedules.InvScaling(0.05, power_t=0.5) if n % 2 else 0.05
     kw = dict(loss="softmax", batch_size=1, epochs=3, lr=lr, seed=n)
     sm_blocks(monkeypatch, True)
@@ -286,18 +290,19 @@ def test_softmax_runs_in_blocks_match_the_numpy_twin(n, d, K, dtype, monkeypatch
         np.testing.assert_allclose(got.coef, other.coef, rtol=tol, atol=tol)
         np.testing.assert_allclose(got.intercept, other.intercept, rtol=tol, atol=tol)
         np.testing.assert_allclose(got.batch_loss, other.batch_loss, rtol=tol, atol=tol)
-    if dtype == np.float32 and _native.isa() == "avx512" and n % 4:
+    if dtype == np.float32 and n % 4:
         # the run ended inside a block: the blocks ran
         assert got.state.carry[3 * K * (d + 1)] == 1
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("seed", [5, 6, 7, 8, 9])
 @pytest.mark.parametrize("lr", [2e38, 3e38])
-def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, monkeypatch):
+def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, isa, monkeypatch):
     # weights or losses that overflow inside a block (at iterations 5 to 84 here): the same
     # iteration as the steps one at a time give (a block's steps that made a weight not
     # finite are found by replaying its terms one at a time), and the same last weights
-    run_on("avx512", monkeypatch)
+    run_on(isa, monkeypatch)
     X, y = make_problem("softmax", 50, 16, dtype=np.float32, seed=seed, K=4)
     X = X * np.float32(0.1)
     kw = dict(loss="softmax", batch_size=1, epochs=3, lr=lr, seed=seed)
@@ -313,10 +318,11 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, m
     np.testing.assert_allclose(out[True].result.coef, out[False].result.coef, rtol=1e-5)
 
 
-def test_softmax_block_scores_that_overflow_are_taken_as_w_x_plus_b(monkeypatch):
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_softmax_block_scores_that_overflow_are_taken_as_w_x_plus_b(isa, monkeypatch):
     # x_j x_i of rows near 1e19 overflows float32 while the steps are tiny: such a score is
     # taken after the steps pending are applied, as W x + b, and training goes on
-    run_on("avx512", monkeypatch)
+    run_on(isa, monkeypatch)
     sm_blocks(monkeypatch, True)
     X, y = make_problem("softmax", 40, 16, dtype=np.float32, seed=4, K=3)
     X = X * np.float32(3e19)
