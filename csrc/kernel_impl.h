@@ -362,6 +362,14 @@ MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m2
 
 /* e0..e3 = the four rows' vectors at x_q + j, held in registers: folded into the FMAs as
  * memory operands, GCC loaded each of them once per FMA. */
+/* Half of a row ahead asked for through an AVX2 pass over n floats (the softmax blocks,
+ * MBGD_ASK_IN_PASS): a line every four vectors of eight, so the pass asks for 2 n bytes from
+ * ask (NULL: none), one line at a time rather than a row's seventeen lines at once (b = 1
+ * blocks on the Zen 3: 1.10x and 1/0.877, session 44). */
+#define MBGD_ASK(ask, j)                                                                       \
+    do {                                                                                       \
+        if ((ask) && ((j) & 31) == 0) __builtin_prefetch((ask) + 2 * (j), 0, MBGD_PREFETCH_LOCALITY); \
+    } while (0)
 #define MBGD_X4_REGS(j)                                                                        \
     __m256 e0 = _mm256_loadu_ps(x0 + (j)), e1 = _mm256_loadu_ps(x1 + (j));                     \
     __m256 e2 = _mm256_loadu_ps(x2 + (j)), e3 = _mm256_loadu_ps(x3 + (j));                     \
@@ -376,12 +384,13 @@ MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m2
 static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb,
                               const float *restrict x0, const float *restrict x1,
                               const float *restrict x2, const float *restrict x3, int64_t n,
-                              float *z, const float *bias)
+                              float *z, const float *bias, const char *ask)
 {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
+        MBGD_ASK(ask, j);
         const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j);
         MBGD_X4_REGS(j);
         a0 = _mm256_fmadd_ps(wa, e0, a0);
@@ -508,8 +517,9 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
  * (softmax_losses); GCC then chose the other way round, and those batches ran 0.93x (d = 256,
  * b = 256, K = 10, in L3, paired epochs), both inlined 0.98-0.99x, both out of line 1.02x. */
 MBGD_NOINLINE void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                              int64_t K, REAL *z)
+                              int64_t K, REAL *z, const char *const *ask)
 {
+    (void)ask; /* (MBGD_ASK_IN_PASS: the AVX2 float32 variant's) */
     int64_t k = 0;
     for (; k + 5 <= K; k += 5) FN(dotNx4)(W, b, k, 5, xs, d, z);
     switch (K - k) {
@@ -553,7 +563,7 @@ MBGD_INLINE void FN(dot1x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3,
  * of two for K = 10 against five of two: a whole softmax block's accumulate in L2 (d = 256)
  * 1.02x faster (session 30). */
 static inline void FN(dot3x4)(const float *restrict W, int64_t d, const float *const *xs,
-                              float *z, const float *bias)
+                              float *z, const float *bias, const char *ask)
 {
     const float *restrict Wa = W, *restrict Wb = W + d, *restrict Wc = W + 2 * d;
     const float *restrict x0 = xs[0], *restrict x1 = xs[1], *restrict x2 = xs[2],
@@ -563,6 +573,7 @@ static inline void FN(dot3x4)(const float *restrict W, int64_t d, const float *c
     __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
     int64_t j = 0;
     for (; j + 8 <= d; j += 8) {
+        MBGD_ASK(ask, j);
         const __m256 wa = _mm256_loadu_ps(Wa + j), wb = _mm256_loadu_ps(Wb + j),
                      wc = _mm256_loadu_ps(Wc + j);
         /* row q's vector in one register at a time (twelve accumulators and three weights) */
@@ -589,21 +600,24 @@ static inline void FN(dot3x4)(const float *restrict W, int64_t d, const float *c
  * way; with d not a multiple of 8, GCC compiles the inlined tails differently, and the last
  * bits may differ).  The last output of an odd K by dot, as with two per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                               int64_t K, REAL *z)
+                               int64_t K, REAL *z, const char *const *ask)
 {
-    int64_t k = 0;
+    int64_t k = 0, np = 0; /* passes so far: pass np asks for ask[np] (four of them) */
     const int64_t ke = K - K % 2;
-    for (; ke - k >= 3 && ke - k != 4; k += 3) FN(dot3x4)(W + k * d, d, xs, z + 4 * k, b + k);
-    for (; k + 2 <= K; k += 2)
-        FN(dot2x4)(W + k * d, W + (k + 1) * d, xs[0], xs[1], xs[2], xs[3], d, z + 4 * k, b + k);
+    for (; ke - k >= 3 && ke - k != 4; k += 3, np++)
+        FN(dot3x4)(W + k * d, d, xs, z + 4 * k, b + k, ask && np < 4 ? ask[np] : NULL);
+    for (; k + 2 <= K; k += 2, np++)
+        FN(dot2x4)(W + k * d, W + (k + 1) * d, xs[0], xs[1], xs[2], xs[3], d, z + 4 * k, b + k,
+                   ask && np < 4 ? ask[np] : NULL);
     if (k < K)
         for (int64_t q = 0; q < 4; q++) z[4 * k + q] = b[k] + FN(dot)(W + k * d, xs[q], d);
 }
 #else
 /* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: two outputs per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                               int64_t K, REAL *z)
+                               int64_t K, REAL *z, const char *const *ask)
 {
+    (void)ask; /* (MBGD_ASK_IN_PASS: the AVX2 float32 variant's) */
     for (int64_t q = 0; q < 4; q++)
         for (int64_t k = 0; k < K; k++) z[q * K + k] = b[k];
     int64_t k = 0;
@@ -617,6 +631,14 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
 /* Rows of a softmax batch whose gradient terms are added together (MBGD_ZROWS): each
  * element of the gradient sum is loaded and stored once per four rows, not per row. */
 #define MBGD_ZROWS 4
+
+/* The softmax blocks ask for their rows ahead through their passes (MBGD_ASK): the AVX2
+ * float32 variant's (scores4, terms4) */
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+#define MBGD_ASK_IN_PASS 1
+#else
+#define MBGD_ASK_IN_PASS 0
+#endif
 
 /* A_k += c_qk x_q for four outputs k and four rows q, rows in order (the same sums, in the
  * same order, as four calls of axpy4); row q's coefficient of output m is c[q ldc + m ldm]. */
@@ -659,7 +681,7 @@ static inline void FN(axpy1x4)(REAL *restrict A, const REAL *c, int64_t ldc,
  * eight.  In L1 (softmax_loops, K = 10, d = 256) 0.54-0.56 cycles per FMA against 0.62-0.63
  * (session 30). */
 static inline void FN(axpy2x4)(float *restrict Aa, float *restrict Ab, const float *c,
-                               const float *const *xs, int64_t n)
+                               const float *const *xs, int64_t n, const char *ask)
 {
     const float *restrict x0 = xs[0], *restrict x1 = xs[1], *restrict x2 = xs[2],
                 *restrict x3 = xs[3];
@@ -669,6 +691,7 @@ static inline void FN(axpy2x4)(float *restrict Aa, float *restrict Ab, const flo
                  b3 = _mm256_set1_ps(c[7]);
     int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
+        MBGD_ASK(ask, j);
         MBGD_X4_REGS(j);
         __m256 u = _mm256_loadu_ps(Aa + j), v = _mm256_loadu_ps(Ab + j);
         /* row q's term to both outputs: A + c_0 x_0 + c_1 x_1 + ..., in axpy4x4's order */
@@ -802,8 +825,9 @@ MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
  * without reading acc (which may hold anything). */
 MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                             const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                            int fresh) /* inlined: see scores4 */
+                            int fresh, const char *const *ask) /* inlined: see scores4 */
 {
+    (void)ask; /* (MBGD_ASK_IN_PASS: the AVX2 float32 variant's) */
     if (fresh)
         FN(terms4_in)(acc, c, K, xs, d, data, pf, 1);
     else
@@ -818,18 +842,20 @@ MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
 #define MBGD_TERMS4_FRESH 0
 static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                               const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                              int fresh)
+                              int fresh, const char *const *ask)
 {
     (void)fresh; /* not taken (MBGD_TERMS4_FRESH 0): the sums are cleared first */
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
-    int64_t k = 0;
-    for (; k + 2 <= K; k += 2) {
+    int64_t k = 0, np = 0; /* passes so far: pass np asks for ask[np] (four of them) */
+    for (; k + 2 <= K; k += 2, np++) {
         if (k == 4 && pf >= 0) FN(prefetch_sample)(data, pf, d);
-        FN(axpy2x4)(acc + k * d, acc + (k + 1) * d, c + 4 * k, xs, d);
+        FN(axpy2x4)(acc + k * d, acc + (k + 1) * d, c + 4 * k, xs, d,
+                    ask && np < 4 ? ask[np] : NULL);
     }
     if (K < 6 && pf >= 0) FN(prefetch_sample)(data, pf, d);
     if (k < K) FN(axpy1x4)(acc + k * d, c + 4 * k, 1, xs[0], xs[1], xs[2], xs[3], d);
 #else
+    (void)ask;
     const int64_t lq = K, lk = 1; /* c_qk at c[q lq + k lk] */
     int64_t m4 = 0;
     for (; m4 + 4 <= K; m4 += 4) {
@@ -1905,24 +1931,47 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
          * a few lines before each pass, 0.81x (docs/performance.md).  Without hardware
          * counters here the cause is a guess: a 68-line burst beyond the core's miss slots.
          * Without it at all these batches ran 0.80-0.81x; 4 or 16 rows ahead as 8, 2 rows
-         * 0.86-0.88x (session 29, docs/prefetch-builds-session29.txt). */
+         * 0.86-0.88x (session 29, docs/prefetch-builds-session29.txt).  The AVX2 float32
+         * variant (MBGD_ASK_IN_PASS) asks for them inside its passes instead, a line every
+         * four vectors, half a row a pass: on the Zen 3, out of cache, b = 256, 1.17x and
+         * 1/0.838 on 2 threads, 1.09x on 1, b = 1024 1/0.944, in cache 1.003x (session 44,
+         * ab_epochs, paired epochs; the same bits). */
         FN(sm_losses) ls;
         int nl = 0; /* rows in ls */
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
             const REAL *xs[MBGD_ZROWS];
             int64_t is[MBGD_ZROWS], ahead[MBGD_ZROWS];
+            /* MBGD_ASK_IN_PASS: the rows ahead asked for through the block's passes, half a
+             * row a pass (the scores' four passes rows ahead 0 and 1, the terms' first four
+             * rows 2 and 3), each row's last line and label at its point below */
+            const int in_pass = MBGD_ASK_IN_PASS && nr == MBGD_ZROWS && pf;
+            const char *ask[2 * MBGD_ZROWS];
             for (int64_t q = 0; q < nr; q++) {
                 ahead[q] = pf ? FN(row_ahead)(r + q + pf, r1, n0, n1) : -1;
-                if (q == 0 && ahead[q] >= 0) FN(prefetch_sample)(data, rows[ahead[q]], d);
                 is[q] = rows ? rows[r + q] : r + q;
                 xs[q] = X + is[q] * d;
+                if (in_pass) {
+                    const char *row = (const char *)(ahead[q] >= 0 ? X + rows[ahead[q]] * d : NULL);
+                    ask[2 * q] = row;
+                    ask[2 * q + 1] = row ? row + 2 * d : NULL;
+                }
             }
+#define MBGD_ASK_ROW(q)                                                                        \
+    do {                                                                                       \
+        if (!in_pass)                                                                          \
+            FN(prefetch_sample)(data, rows[ahead[q]], d);                                      \
+        else {                                                                                 \
+            FN(prefetch_label)(data, rows[ahead[q]]);                                          \
+            __builtin_prefetch(ask[2 * (q) + 1] + 2 * d - 1, 0, MBGD_PREFETCH_LOCALITY);       \
+        }                                                                                      \
+    } while (0)
+            if (nr > 0 && ahead[0] >= 0) MBGD_ASK_ROW(0);
             if (nr == MBGD_ZROWS) /* scores4 and axpy4x4 take four rows */
-                FN(scores4)(W, b, xs, d, K, zbuf);
+                FN(scores4)(W, b, xs, d, K, zbuf, in_pass ? ask : NULL);
             else
                 for (int64_t q = 0; q < nr; q++) FN(scores)(W, b, xs[q], d, K, zbuf + q * K);
-            if (nr > 1 && ahead[1] >= 0) FN(prefetch_sample)(data, rows[ahead[1]], d);
+            if (nr > 1 && ahead[1] >= 0) MBGD_ASK_ROW(1);
             if (nr == MBGD_ZROWS && FN(softmax4_takes)(K)) {
                 int64_t cls[4];
                 double csq4[4];
@@ -1957,10 +2006,12 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                     if (gsq_out && csq != 0) gsq += csq * ((double)FN(dot)(xs[q], xs[q], d) + fi);
                 }
             }
-            if (nr > 2 && ahead[2] >= 0) FN(prefetch_sample)(data, rows[ahead[2]], d);
+            if (nr > 2 && ahead[2] >= 0) MBGD_ASK_ROW(2);
             if (nr == MBGD_ZROWS) { /* the fourth row ahead mid-way through the sums */
-                FN(terms4)(acc, zbuf, K, xs, d, data, ahead[3] >= 0 ? rows[ahead[3]] : -1,
-                           fresh && r == r0);
+                if (in_pass && ahead[3] >= 0) MBGD_ASK_ROW(3);
+                FN(terms4)(acc, zbuf, K, xs, d, data,
+                           ahead[3] >= 0 && !in_pass ? rows[ahead[3]] : -1, fresh && r == r0,
+                           in_pass ? ask + 4 : NULL);
                 continue;
             }
             for (int64_t q = 0; q < nr; q++) { /* the last rows, one by one */
@@ -1973,6 +2024,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                     if (z[k] != 0) FN(axpy)(acc + k * d, z[k], xs[q], d);
             }
         }
+#undef MBGD_ASK_ROW
         *loss_out = FN(softmax_losses)(&ls, nl, lsum);
         if (gsq_out) *gsq_out = gsq;
         return;
@@ -4561,6 +4613,7 @@ done:
 #undef MBGD_STEP_LANES
 #undef MBGD_HALVE
 #undef MBGD_ZROWS
+#undef MBGD_ASK_IN_PASS
 #undef MBGD_SM4_K
 #undef MBGD_PAD
 #undef MBGD_LINE
