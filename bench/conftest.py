@@ -11,9 +11,22 @@ _ROWS = []
 N = 200_000
 
 
+def placed_as_numpy(X):
+    """A copy of X that starts 16 bytes past a 64-byte cache line, where NumPy's large arrays
+    usually land (an mmap'd page and malloc's 16-byte header).  Where an array lands otherwise
+    depends on the allocator's history: a 12.8 MB X once landed on a line, and the cells that
+    compare X's layout with a copy on a line (test_bench_paired.py) failed in CI."""
+    buf = np.empty(X.nbytes + 64 + 16, dtype=np.uint8)
+    at = (-buf.ctypes.data) % 64 + 16
+    out = buf[at : at + X.nbytes].view(X.dtype).reshape(X.shape)
+    out[...] = X
+    return out
+
+
 @pytest.fixture(scope="session")
 def dataset():
-    """(X, y) with N = 200,000 rows (larger than the caches together), cached per (d, dtype, loss)."""
+    """(X, y) with N = 200,000 rows (larger than the caches together), cached per (d, dtype,
+    loss); X starts 16 bytes past a cache line (placed_as_numpy)."""
     cache = {}
 
     def get(d, dtype=np.float32, loss="squared", n=N, classes=10):
@@ -31,7 +44,7 @@ def dataset():
                 y = np.where(z > 0, 1.0, -1.0)
             else:
                 y = z
-            cache[key] = (X, y.astype(dtype))
+            cache[key] = (placed_as_numpy(X), y.astype(dtype))
         return cache[key]
 
     return get

@@ -370,6 +370,15 @@ MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m2
     do {                                                                                       \
         if ((ask) && ((j) & 31) == 0) __builtin_prefetch((ask) + 2 * (j), 0, MBGD_PREFETCH_LOCALITY); \
     } while (0)
+/* After such a pass, its loop having stopped at j: the lines of [ask, ask + 2 n) it did not
+ * ask for (n not a multiple of 32: the half's last lines; j = 0: all of them, for the halves
+ * of a block with fewer passes than halves) */
+#define MBGD_ASK_REST(ask, j, n)                                                               \
+    do {                                                                                       \
+        if (ask)                                                                               \
+            for (int64_t o_ = 64 * (((j) + 31) / 32); o_ < 2 * (n); o_ += 64)                  \
+                __builtin_prefetch((ask) + o_, 0, MBGD_PREFETCH_LOCALITY);                     \
+    } while (0)
 #define MBGD_X4_REGS(j)                                                                        \
     __m256 e0 = _mm256_loadu_ps(x0 + (j)), e1 = _mm256_loadu_ps(x1 + (j));                     \
     __m256 e2 = _mm256_loadu_ps(x2 + (j)), e3 = _mm256_loadu_ps(x3 + (j));                     \
@@ -402,6 +411,7 @@ static inline void FN(dot2x4)(const float *restrict Wa, const float *restrict Wb
         b2 = _mm256_fmadd_ps(wb, e2, b2);
         b3 = _mm256_fmadd_ps(wb, e3, b3);
     }
+    MBGD_ASK_REST(ask, j, n);
     FN(dot2x4_end)(a0, a1, a2, a3, b0, b1, b2, b3, Wa, Wb, x0, x1, x2, x3, j, n, z, bias);
 }
 #else
@@ -590,6 +600,7 @@ static inline void FN(dot3x4)(const float *restrict W, int64_t d, const float *c
         MBGD_ROW3(3);
 #undef MBGD_ROW3
     }
+    MBGD_ASK_REST(ask, j, d);
     FN(dot2x4_end)(a0, a1, a2, a3, b0, b1, b2, b3, Wa, Wb, x0, x1, x2, x3, j, d, z, bias);
     FN(dot1x4_end)(c0, c1, c2, c3, Wc, xs, j, d, z + 8, bias[2]);
 }
@@ -609,6 +620,7 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
     for (; k + 2 <= K; k += 2, np++)
         FN(dot2x4)(W + k * d, W + (k + 1) * d, xs[0], xs[1], xs[2], xs[3], d, z + 4 * k, b + k,
                    ask && np < 4 ? ask[np] : NULL);
+    for (; ask && np < 4; np++) MBGD_ASK_REST(ask[np], 0, d); /* K < 8: fewer passes */
     if (k < K)
         for (int64_t q = 0; q < 4; q++) z[4 * k + q] = b[k] + FN(dot)(W + k * d, xs[q], d);
 }
@@ -704,6 +716,7 @@ static inline void FN(axpy2x4)(float *restrict Aa, float *restrict Ab, const flo
         _mm256_storeu_ps(Aa + j, u);
         _mm256_storeu_ps(Ab + j, v);
     }
+    MBGD_ASK_REST(ask, j, n);
     for (; j < n; j++) {
         Aa[j] = Aa[j] + c[0] * x0[j] + c[1] * x1[j] + c[2] * x2[j] + c[3] * x3[j];
         Ab[j] = Ab[j] + c[4] * x0[j] + c[5] * x1[j] + c[6] * x2[j] + c[7] * x3[j];
@@ -852,6 +865,7 @@ static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
         FN(axpy2x4)(acc + k * d, acc + (k + 1) * d, c + 4 * k, xs, d,
                     ask && np < 4 ? ask[np] : NULL);
     }
+    for (; ask && np < 4; np++) MBGD_ASK_REST(ask[np], 0, d); /* K < 8: fewer passes */
     if (K < 6 && pf >= 0) FN(prefetch_sample)(data, pf, d);
     if (k < K) FN(axpy1x4)(acc + k * d, c + 4 * k, 1, xs[0], xs[1], xs[2], xs[3], d);
 #else
