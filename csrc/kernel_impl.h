@@ -205,6 +205,14 @@ MBGD_INLINE void FN(dot4_tail)(const REAL *restrict W0, const REAL *restrict W1,
  * eight lanes each, summed as trees (an `omp simd reduction` here had summed its lanes
  * one by one, 32 serial adds per call). */
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+/* The lane sums of four vectors of eight, [sum a, sum b, sum c, sum d]: pairs within each
+ * 128-bit half (two rounds of hadd), then the two halves added. */
+MBGD_INLINE __m128 FN(sum4x8)(__m256 a, __m256 b, __m256 c, __m256 d)
+{
+    const __m256 u = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
+}
+
 /* The AVX2 float32 variant in intrinsics, with two accumulators per output (even and odd
  * vectors of x): with one, each output's FMAs waited on the previous one's latency, four
  * chains for two FMA pipes.  Sums in another order than the C loop below (other bits). */
@@ -239,10 +247,8 @@ static inline void FN(dot4)(const float *restrict W0, const float *restrict W1,
     a2 = _mm256_add_ps(a2, b2);
     a3 = _mm256_add_ps(a3, b3);
     /* the four lane sums side by side: s = [a0 a1 a2 a3] */
-    const __m256 m01 = _mm256_hadd_ps(a0, a1), m23 = _mm256_hadd_ps(a2, a3);
-    const __m256 t = _mm256_hadd_ps(m01, m23);
     float s[4];
-    _mm_storeu_ps(s, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+    _mm_storeu_ps(s, FN(sum4x8)(a0, a1, a2, a3));
     FN(dot4_tail)(W0, W1, W2, W3, x, j, n, s, z);
 }
 #else
@@ -1699,9 +1705,7 @@ MBGD_INLINE void FN(step_dot4)(float *restrict W, int64_t d, const float *restri
         j += 8;
     }
     for (int m = 0; m < 4; m++) a[m] = _mm256_add_ps(a[m], b[m]);
-    const __m256 m01 = _mm256_hadd_ps(a[0], a[1]), m23 = _mm256_hadd_ps(a[2], a[3]);
-    const __m256 t = _mm256_hadd_ps(m01, m23);
-    _mm_storeu_ps(s, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+    _mm_storeu_ps(s, FN(sum4x8)(a[0], a[1], a[2], a[3]));
     float lanes[8];
     _mm256_storeu_ps(lanes, pr);
     double p = 0.0;
@@ -3510,13 +3514,7 @@ MBGD_INLINE float FN(sm_flush)(const float *Wi, float *Wo, int64_t d, int64_t K,
 /* The AVX2 variant's pass (sm_pass above, on eight lanes): u[0] = W_s x in lanes k < KC of
  * outputs 0-7, u[1] those of outputs 8-15 (the others 0), g[j] = xj[j] . x for j < NJ, in
  * one pass over x that copies x into xc.  Each output's eight lane sums are added in
- * sum4x8's tree. */
-MBGD_INLINE __m128 FN(sum4x8)(__m256 a, __m256 b, __m256 c, __m256 d)
-{
-    const __m256 u = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
-    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
-}
-
+ * sum4x8's tree (dot4's). */
 MBGD_INLINE void FN(sm_pass)(const float *restrict W, int64_t d, const float *restrict x,
                              const float *const *xj, float *g, float *restrict xc,
                              const float *pfx, __m256 *u, const int KC, const int NJ)
