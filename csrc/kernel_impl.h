@@ -2383,6 +2383,7 @@ typedef struct T_CTX {
     REAL *theta1, *gsum1, *parts1;
     double *gloss1, *norms1;
     int sm_block; /* b = 1 softmax steps in blocks (FN(sm_block_run)) may run */
+    int k1_block; /* b = 1 steps of one output in blocks (FN(k1_block_run)) may run */
 } T_CTX;
 
 /* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
@@ -3583,9 +3584,32 @@ MBGD_INLINE float FN(sm_flush)(const float *Wi, float *Wo, int64_t d, int64_t K,
 }
 #endif
 
+/* K = 1 (k1_block_run, below): Wo = Wi - sum_{j < NJ} A_j xj[j] over d values, each weight's
+ * terms fused in turn as sm_flush takes them (fmaf(-A_j, x_j, w), j in order), eight lanes in
+ * both x86 variants; the sum of w - w over the new weights. */
+MBGD_INLINE float FN(k1_flush)(const float *Wi, float *Wo, int64_t d, const float *const *xj,
+                               const float *A, const int NJ)
+{
+    __m256 pr = _mm256_setzero_ps(), a[4];
+    for (int j = 0; j < NJ; j++) a[j] = _mm256_set1_ps(A[16 * j]);
+    for (int64_t v = 0; v < d; v += 8) {
+        __m256 w = _mm256_loadu_ps(Wi + v);
+        for (int j = 0; j < NJ; j++) w = _mm256_fnmadd_ps(a[j], _mm256_loadu_ps(xj[j] + v), w);
+        _mm256_storeu_ps(Wo + v, w);
+        pr = _mm256_add_ps(pr, _mm256_sub_ps(w, w));
+    }
+    return _mm256_cvtss_f32(FN(sum8_all)(pr));
+}
+
 MBGD_INLINE float FN(sm_flush_nj)(const float *Wi, float *Wo, int64_t d, int64_t K,
                                   const float *const *xj, const float *A, int nj)
 {
+    if (K == 1) switch (nj) { /* (k1_block_run's) */
+        case 1: return FN(k1_flush)(Wi, Wo, d, xj, A, 1);
+        case 2: return FN(k1_flush)(Wi, Wo, d, xj, A, 2);
+        case 3: return FN(k1_flush)(Wi, Wo, d, xj, A, 3);
+        default: return FN(k1_flush)(Wi, Wo, d, xj, A, 4);
+        }
     switch (nj) {
     case 1: return FN(sm_flush)(Wi, Wo, d, K, xj, A, 1);
     case 2: return FN(sm_flush)(Wi, Wo, d, K, xj, A, 2);
@@ -3703,6 +3727,42 @@ MBGD_INLINE int64_t FN(sm_block_end)(T_STATE *state, mbgd_slice *slice, float *W
         carry[3 * P] = 1.0f;
     }
     return ret;
+}
+
+/* The loop head of the b = 1 runs in blocks (the AVX2 sm_block_k, k1_block_run):
+ * iteration t's row in the slice, or -1 when t is not a batch of one row (the run ends
+ * there).  Waits for the order's rows up to s + pf while a thread draws them, asks for row
+ * s + pf's label and points *pfx at its values (the pass asks for them), or at row s's own
+ * past the slice's end. */
+MBGD_INLINE int64_t FN(block_row)(const T_CTX *c, const mbgd_slice *slice, int64_t t,
+                                  int64_t *avail, int64_t pf, const float **pfx)
+{
+    const int64_t *starts = slice->starts, *rows = slice->rows, r_end = c->r_end;
+    if (t == slice->n_iter || starts[t + 1] - starts[t] != 1) return -1;
+    const int64_t s = starts[t];
+    if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
+        *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+    *pfx = c->data->X + rows[s] * c->p->n_features;
+    if (s + pf < r_end) {
+        *pfx = c->data->X + rows[s + pf] * c->p->n_features;
+        FN(prefetch_label)(c->data, rows[s + pf]);
+    }
+    return s;
+}
+
+/* The trainer's progress (rows of the slice done: s + 1 after iteration t) to the helper,
+ * every MBGD_HELPER_PUBLISH rows and at the slice's last iteration */
+MBGD_INLINE void FN(block_publish)(mbgd_helper *h, int64_t s, int64_t *published, int64_t t,
+                                   int64_t n_iter)
+{
+#if MBGD_HAVE_HELPER
+    if (h && (s + 1 - *published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
+        __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
+        *published = s + 1;
+    }
+#else
+    (void)h, (void)s, (void)published, (void)t, (void)n_iter;
+#endif
 }
 
 #ifdef MBGD_AVX512_VARIANT
@@ -3829,7 +3889,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K, r_end = c->r_end;
+    const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K;
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
     float *theta = state->theta, *carry = state->carry;
@@ -3847,27 +3907,18 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     float *W = theta;      /* W_s: theta, or the carry's copy */
     __m256 bl = _mm256_maskload_ps(theta + KD, mli), bh = _mm256_maskload_ps(theta + KD + 8, mhi);
     int n = FN(sm_carry_in)(c, t, carry, d, K, A, xj, tj, &W); /* steps pending */
-#if MBGD_HAVE_HELPER
     int64_t published = starts[t];
-#else
-    (void)h;
-#endif
     double esum = slice->loss_sum;
     int64_t ret = -1;
     for (;; t++) {
-        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+        const float *pfx; /* the row asked for during the pass */
+        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx);
+        if (s < 0) {
             ret = t;
             break;
         }
-        const int64_t s = starts[t];
-        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
-            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
         const int64_t i = rows[s];
-        const float *x = X + i * d, *pfx = x; /* the row asked for during the pass */
-        if (s + pf < r_end) {
-            pfx = X + rows[s + pf] * d;
-            FN(prefetch_label)(data, rows[s + pf]);
-        }
+        const float *x = X + i * d;
         const int64_t y = (int64_t)Y[i];
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
         __m256 u[2];
@@ -3930,12 +3981,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, K, xj, A, tj, &n, t,
                               !isfinite(loss) || !isfinite(bprobe), slice))
             break;
-#if MBGD_HAVE_HELPER
-        if (h && (s + 1 - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
-            __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
-            published = s + 1;
-        }
-#endif
+        FN(block_publish)(h, s, &published, t, n_iter);
     }
     slice->loss_sum = esum;
     float bv[16];
@@ -3958,6 +4004,140 @@ MBGD_NOINLINE int64_t FN(sm_block_run)(const T_CTX *c, T_STATE *state, mbgd_slic
     default: return t;
     }
 #undef MBGD_SMK
+}
+
+/*
+ * b = 1 steps of one output in blocks (k1_block_run): sm_block_run's algorithm for K = 1 and
+ * any loss of one output (squared, Huber, epsilon-insensitive, hinge, logistic, ...), plain
+ * SGD, l2 = 0, no averaging, dense rows, d > 32 (shorter rows run in registers: direct_run)
+ * and a multiple of 16.  Each sample's z is taken from the weights w_s where its block began,
+ * less the block's steps not yet applied:
+ *     z_i = w_s . x_i + b - sum_{s <= j < i} a_j (x_j . x_i),  a_j = lr_j dl_j sw_j,
+ * the value w_{i-1} . x_i + b has in exact arithmetic, with other last bits; the block's
+ * steps then go in as one pass over w (k1_flush).  Step by step, each sample's dot product
+ * waited on the step before it (its last stores) and each step on its dot product's lane sum;
+ * here the samples of a block take their products from the same w_s, and the chain between
+ * samples is a few scalar multiply-adds.  The checks, the carry (mbgd.h: the softmax
+ * carry's layout for K = 1) and the helper's progress are sm_block_run's.
+ */
+#define MBGD_HAVE_K1_BLOCK 1
+
+/* u = w_s . x and g[j] = xj[j] . x for j < NJ, in one pass over x (16 values a turn, two
+ * accumulators each) that copies x into xc and asks for the row pfx ahead a line every 16
+ * values (d a multiple of 16) */
+MBGD_INLINE float FN(k1_pass)(const float *restrict W, int64_t d, const float *restrict x,
+                              const float *const *xj, float *g, float *restrict xc,
+                              const float *pfx, const int NJ)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, q0[4], q1[4];
+    for (int j = 0; j < 4; j++) q0[j] = q1[j] = a0;
+    for (int64_t v = 0; v < d; v += 16) {
+        __m256 e0 = _mm256_loadu_ps(x + v), e1 = _mm256_loadu_ps(x + v + 8);
+        __asm__("" : "+x"(e0), "+x"(e1)); /* the copy stays in this loop (sm_pass) */
+        _mm256_storeu_ps(xc + v, e0);
+        _mm256_storeu_ps(xc + v + 8, e1);
+        __builtin_prefetch(pfx + v, 0, MBGD_PREFETCH_LOCALITY);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(W + v), e0, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(W + v + 8), e1, a1);
+        for (int j = 0; j < NJ; j++) {
+            q0[j] = _mm256_fmadd_ps(_mm256_loadu_ps(xj[j] + v), e0, q0[j]);
+            q1[j] = _mm256_fmadd_ps(_mm256_loadu_ps(xj[j] + v + 8), e1, q1[j]);
+        }
+    }
+    __builtin_prefetch(pfx + d - 1, 0, MBGD_PREFETCH_LOCALITY); /* the row's last line */
+    for (int j = 0; j < NJ; j++)
+        g[j] = _mm256_cvtss_f32(FN(sum8_all)(_mm256_add_ps(q0[j], q1[j])));
+    return _mm256_cvtss_f32(FN(sum8_all)(_mm256_add_ps(a0, a1)));
+}
+
+MBGD_INLINE float FN(k1_pass_nj)(const float *restrict W, int64_t d, const float *restrict x,
+                                 const float *const *xj, float *g, float *restrict xc,
+                                 const float *pfx, int nj)
+{
+    switch (nj) {
+    case 0: return FN(k1_pass)(W, d, x, xj, g, xc, pfx, 0);
+    case 1: return FN(k1_pass)(W, d, x, xj, g, xc, pfx, 1);
+    case 2: return FN(k1_pass)(W, d, x, xj, g, xc, pfx, 2);
+    default: return FN(k1_pass)(W, d, x, xj, g, xc, pfx, 3);
+    }
+}
+
+/* Iterations from t on while each is a batch of one row; returns the next iteration, or -1
+ * when iteration slice->n_done diverged (sm_block_k's contract). */
+MBGD_NOINLINE int64_t FN(k1_block_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,
+                                       int64_t t, int64_t *avail, int64_t pf, mbgd_helper *h)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t d = p->n_features, P = d + 1;
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    const int loss_kind = p->loss, fit_b = p->fit_intercept;
+    float *theta = state->theta, *carry = state->carry;
+    float *const rows_c = carry + mbgd_sm_rows_at(P);
+    float A[16 * MBGD_SM_BLOCK] __attribute__((aligned(64)));
+    const float *xj[4] = {NULL, NULL, NULL, NULL};
+    int64_t tj[4] = {0, 0, 0, 0}; /* the pending steps' iterations (-1: a call before) */
+    float g[4];
+    float *W = theta; /* w_s: theta, or the carry's copy */
+    float b = theta[d];
+    int n = FN(sm_carry_in)(c, t, carry, d, 1, A, xj, tj, &W); /* steps pending */
+    int64_t published = starts[t];
+    double esum = slice->loss_sum;
+    int64_t ret = -1;
+    for (;; t++) {
+        const float *pfx; /* the row asked for during the pass */
+        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx);
+        if (s < 0) {
+            ret = t;
+            break;
+        }
+        const int64_t i = rows[s];
+        const float *x = X + i * d;
+        const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
+        float z = FN(k1_pass_nj)(W, d, x, xj, g, rows_c + n * d, pfx, n) + b;
+        for (int j = 0; j < n; j++) z = fmaf(-g[j], A[16 * j], z); /* the last step last */
+        float zprobe = z - z;
+        if (!isfinite(zprobe) && n > 0) {
+            /* a product x_j . x_i or its term that overflowed: the steps pending applied,
+             * then z = w . x + b as it is */
+            float *to = W == theta ? carry : theta;
+            const int st = FN(sm_apply)(W, to, d, 1, xj, A, tj, n, slice);
+            W = to;
+            if (st) break;
+            n = 0;
+            z = FN(k1_pass_nj)(W, d, x, xj, g, rows_c, x, 0) + b;
+            zprobe = z - z;
+        }
+        float dl;
+        const float lv = sw * FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl);
+        const float cz = sw * dl;
+        A[16 * n] = lr * cz;
+        if (fit_b) b -= lr * cz;
+        const double loss = (double)lv + (double)zprobe;
+        mbgd_put_loss(slice, t, loss);
+        esum += loss;
+        if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, 1, xj, A, tj, &n, t,
+                              !isfinite(loss) || !isfinite(b - b), slice))
+            break;
+        FN(block_publish)(h, s, &published, t, n_iter);
+    }
+    slice->loss_sum = esum;
+    return FN(sm_block_end)(state, slice, W, d, 1, xj, A, tj, n, ret, &b);
+}
+
+/* The b = 1 run in blocks from iteration t (k1_block_run, or sm_block_run for softmax), and
+ * the state's step and the slice's n_done after it (the iteration it stopped at, or the one
+ * that diverged): returns the next iteration, or -1 when one diverged. */
+MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                    int64_t *avail, int64_t pf, mbgd_helper *h, int64_t step0)
+{
+    const int64_t next = c->p->n_outputs == 1 ? FN(k1_block_run)(c, state, slice, t, avail, pf, h)
+                                              : FN(sm_block_run)(c, state, slice, t, avail, pf, h);
+    if (next >= 0) slice->n_done = next;
+    state->step = step0 + slice->n_done;
+    return next;
 }
 #endif
 
@@ -4037,8 +4217,24 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #ifdef MBGD_HAVE_SM_BLOCK
     /* b = 1 softmax steps in blocks (FN(sm_block_run)): alone, no L2, no averaging, d a
      * multiple of 16, K <= 16, a carry to hand a block on with */
-    const int sm_run = c->sm_block && direct && K >= 2 && K <= 16 && p->l2 == 0.0 &&
-                       p->average_start < 0 && T == 1 && d % 16 == 0 && state->carry != NULL;
+    const int sm_ok = c->sm_block && direct && K >= 2 && K <= 16 && p->l2 == 0.0 &&
+                      p->average_start < 0 && d % 16 == 0 && state->carry != NULL;
+    const int sm_run = sm_ok && T == 1;
+#endif
+#ifdef MBGD_HAVE_K1_BLOCK
+    /* b = 1 steps of one output in blocks (FN(k1_block_run)): alone, no L2, no averaging,
+     * rows longer than direct_run's and a multiple of 16, a carry (the softmax carry's
+     * layout) to hand a block on with */
+    const int k1_ok = c->k1_block && direct && K == 1 && d > 32 && d % 16 == 0 &&
+                      p->l2 == 0.0 && p->average_start < 0 && state->carry != NULL;
+    const int k1_run = k1_ok && T == 1;
+#endif
+    /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
+     * ones, a last row) in the same blocks while the others wait: the bits of one thread */
+#ifdef MBGD_HAVE_K1_BLOCK
+    const int block_team = T > 1 && (k1_ok || sm_ok);
+#else
+    const int block_team = 0;
 #endif
     for (int64_t t = 0; t < n_iter; t++) {
         const int64_t s = starts[t], nb = starts[t + 1] - s;
@@ -4072,25 +4268,30 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             continue;
         }
 #endif
-#ifdef MBGD_HAVE_SM_BLOCK
-        if (sm_run && one_row) {
-            const int64_t next = FN(sm_block_run)(c, state, slice, t, &avail, pf, h);
-            if (next < 0) {
-                state->step = step0 + slice->n_done;
-                return MBGD_EDIVERGED;
-            }
+#ifdef MBGD_HAVE_K1_BLOCK
+        if ((k1_run || sm_run) && one_row) {
+            const int64_t next = FN(blocks_from)(c, state, slice, t, &avail, pf, h, step0);
+            if (next < 0) return MBGD_EDIVERGED;
             pen_abs = 0.0; /* the weights are finite: as the probe of a step leaves it */
-            state->step = step0 + next;
-            slice->n_done = next;
             t = next - 1;
             continue;
         }
 #endif
         if (one_row || (small && n_groups(nb, KD) == 1)) {
             int st = MBGD_OK;
-            if (tid == 0)
+            int64_t next = t + 1; /* the iteration after those thread 0 runs now */
+            if (block_team && one_row)
+                while (next < n_iter && starts[next + 1] - starts[next] == 1) next++;
+            if (tid == 0 && block_team && one_row) {
+#ifdef MBGD_HAVE_K1_BLOCK
+                if (FN(blocks_from)(c, state, slice, t, &avail, pf, NULL, step0) < 0)
+                    st = MBGD_EDIVERGED;
+                pen_abs = 0.0; /* the weights are finite */
+#endif
+            } else if (tid == 0) {
                 st = FN(iterate_alone)(c, p, data, state, slice, t, s, nb, step, one_row, pf,
                                        &pen_sq, &pen_abs);
+            }
             if (T > 1) { /* the outcome and the new norms, to the others */
                 if (tid == 0) {
                     shared->status = st;
@@ -4106,6 +4307,10 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                 mbgd_barrier_wait(c->bar, T, &gen, &spin); /* all have read them */
             }
             if (st != MBGD_OK) return st;
+            if (block_team && one_row) { /* the blocks ran to next */
+                t = next - 1;
+                continue;
+            }
         } else {
             c->s = s;
             c->nb = nb;
@@ -4261,6 +4466,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.p = p;
 #ifdef MBGD_HAVE_SM_BLOCK
     c.sm_block = mbgd_sm_block();
+    c.k1_block = mbgd_k1_block();
 #endif
     c.data = data;
     c.rows = slice->rows;

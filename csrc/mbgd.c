@@ -205,6 +205,15 @@ static inline int mbgd_sm_block(void)
     return !(e && e[0] == '0' && e[1] == '\0');
 }
 
+/* b = 1 steps of one output in blocks (FN(k1_block_run) in kernel_impl.h), from
+ * MBGD_FAST_K1_BLOCK at every call (the paired measurements and the tests switch it between
+ * calls): 0 off (each step as iterate_alone takes it), else on. */
+static inline int mbgd_k1_block(void)
+{
+    const char *e = getenv("MBGD_FAST_K1_BLOCK");
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
 /* Where the softmax carry's rows start (mbgd.h): a multiple of 16 floats, on a cache line
  * when the carry is on one */
 static inline int64_t mbgd_sm_rows_at(int64_t P)
@@ -215,7 +224,7 @@ static inline int64_t mbgd_sm_rows_at(int64_t P)
 int64_t mbgd_carry_size(int64_t n_features, int64_t n_outputs)
 {
     const int64_t P = n_outputs * (n_features + 1);
-    if (n_outputs == 1) return 3 * P + 1;
+    if (n_outputs == 1 && n_features <= 32) return 3 * P + 1; /* direct_run's; longer: k1_block_run's */
     return mbgd_sm_rows_at(P) + MBGD_SM_BLOCK * n_features;
 }
 

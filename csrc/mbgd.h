@@ -33,7 +33,9 @@
  * the steps pending n at 3 P + 1, their lr c (16 values each, MBGD_SM_BLOCK of them) from
  * 3 P + 2, then their rows (d values each, MBGD_SM_BLOCK of them) from the next multiple of
  * 16 (a run copies each row there as it reads it).  The next call goes on with that block
- * under the same condition as above.
+ * under the same condition as above.  One output with rows longer than 32 values (float32,
+ * d a multiple of 16 and up to 4096) runs its b = 1 steps in the same blocks and carries them
+ * in the same layout with K = 1 (k1_block_run in kernel_impl.h).
  *
  * The block between the CDEF markers is fed verbatim to cffi's cdef() by
  * build_ffi.py: it must hold plain declarations only (no preprocessor lines).

@@ -102,7 +102,8 @@ class State:
     avg: Optional[np.ndarray] = None
     #: what a kernel call that ends in a run of b = 1 steps hands the next one (csrc/mbgd.h,
     #: "The carry"): 3 P + 1 values, for float32 rows of up to CARRY_MAX_FEATURES values, K = 1;
-    #: for softmax with up to SM_CARRY_MAX_OUTPUTS classes, float32, the softmax carry
+    #: for softmax with up to SM_CARRY_MAX_OUTPUTS classes, float32, the softmax carry, and
+    #: that layout for K = 1 with longer rows (multiples of 16, up to K1_CARRY_MAX_FEATURES)
     carry: Optional[np.ndarray] = None
 
     @classmethod
@@ -113,7 +114,8 @@ class State:
         avg = aligned_zeros(P, dtype) if spec.average_start >= 0 else None
         K = spec.n_outputs
         carries = np.dtype(dtype) == np.float32 and (
-            (K == 1 and n_features <= CARRY_MAX_FEATURES) or 2 <= K <= SM_CARRY_MAX_OUTPUTS)
+            (K == 1 and n_features <= CARRY_MAX_FEATURES) or 2 <= K <= SM_CARRY_MAX_OUTPUTS
+            or (K == 1 and n_features % 16 == 0 and n_features <= K1_CARRY_MAX_FEATURES))
         carry = aligned_zeros(carry_size(n_features, K), dtype) if carries else None
         return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg, carry)
 
@@ -872,11 +874,16 @@ ORDER_RULE = "fisher-yates from the front"
 #: how the kernels take z at b = 1 (recorded in checkpoints, which resume only their own rule):
 #: ahead of the previous step in runs with the weights in registers, carried across calls;
 #: softmax's from the block's weights less the steps pending (csrc/mbgd.h), carried too
-Z_RULE = "b = 1 runs: z ahead of the step, carried; softmax in blocks of 4, carried"
+Z_RULE = ("b = 1 runs: z ahead of the step, carried; softmax, and one output with rows of 48"
+          " or more, in blocks of 4, carried")
 #: the longest rows (float32, K = 1) whose states carry a b = 1 run from call to call
 CARRY_MAX_FEATURES = 32
 #: the most classes whose float32 softmax states carry a b = 1 run in blocks (csrc/mbgd.h)
 SM_CARRY_MAX_OUTPUTS = 16
+#: the longest rows (float32, K = 1, a multiple of 16 longer than CARRY_MAX_FEATURES) whose
+#: states carry a b = 1 run in blocks (csrc/mbgd.h): beyond it the carry's four rows would
+#: cost more memory than the blocks save time
+K1_CARRY_MAX_FEATURES = 4096
 
 
 def epoch_order(rng, n, out=None, n_threads=1):

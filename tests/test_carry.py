@@ -108,11 +108,13 @@ def test_an_open_softmax_block_is_not_taken_once_theta_has_changed(monkeypatch):
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
-def test_z_ahead_that_overflows_is_taken_as_w_x_plus_b(isa, monkeypatch):
+@pytest.mark.parametrize("d", [16, 48])
+def test_z_ahead_that_overflows_is_taken_as_w_x_plus_b(d, isa, monkeypatch):
     # x x' of rows near 1e19 overflows float32 while w x stays finite (a tiny lr): such a z
-    # is taken as w x + b, so training goes on as the NumPy twin does, no divergence
+    # is taken as w x + b (d = 48: in a block, after the steps pending are applied), so
+    # training goes on as the NumPy twin does, no divergence
     run_on(isa, monkeypatch)
-    X, y = make_problem("hinge", 40, 16, dtype=np.float32, seed=4)
+    X, y = make_problem("hinge", 40, d, dtype=np.float32, seed=4)
     X = X * np.float32(3e19)
     kw = dict(loss="hinge", batch_size=1, epochs=2, lr=1e-40, seed=4)
     got, ref = mf.train(X, y, backend="cpu", **kw), mf.train(X, y, backend="numpy", **kw)
@@ -306,9 +308,15 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, i
     X, y = make_problem("softmax", 50, 16, dtype=np.float32, seed=seed, K=4)
     X = X * np.float32(0.1)
     kw = dict(loss="softmax", batch_size=1, epochs=3, lr=lr, seed=seed)
+    assert_blocks_diverge_as_steps(X, y, kw, lambda on: sm_blocks(monkeypatch, on))
+
+
+def assert_blocks_diverge_as_steps(X, y, kw, blocks):
+    """train(X, y, **kw) diverges with the blocks on (blocks(True)) at the iteration, with the
+    message and the last finite weights, that it does with each step as it comes."""
     out = {}
     for on in (True, False):
-        sm_blocks(monkeypatch, on)
+        blocks(on)
         with pytest.raises(mf.DivergenceError) as ei:
             mf.train(X, y, **kw)
         out[on] = ei.value
@@ -330,3 +338,121 @@ def test_softmax_block_scores_that_overflow_are_taken_as_w_x_plus_b(isa, monkeyp
     got, ref = mf.train(X, y, backend="cpu", **kw), mf.train(X, y, backend="numpy", **kw)
     assert np.isfinite(got.batch_loss).all() and got.n_iter == 80
     np.testing.assert_allclose(got.batch_loss, ref.batch_loss, rtol=1e-4)
+
+
+def k1_blocks(monkeypatch, on):
+    monkeypatch.setenv("MBGD_FAST_K1_BLOCK", "1" if on else "0")
+
+
+K1_LOSSES = ("squared", "huber", "epsilon_insensitive", "hinge", "logistic")
+
+
+def test_long_float32_single_output_states_carry_blocks():
+    # one output, rows of 48 to 4096 values in multiples of 16: the softmax carry's layout
+    # with K = 1 (the b = 1 steps in blocks, k1_block_run)
+    spec = Spec(loss="squared")
+    for d in (48, 256, 4096):
+        assert State.zeros(spec, d, np.float32).carry.shape == (_native.carry_size(d, 1),)
+    assert _native.carry_size(48, 1) == 224 + 4 * 48  # the rows from 3 P + 2 + 64 rounded up to 16
+    for d in (33, 50, 4112):
+        assert State.zeros(spec, d, np.float32).carry is None
+    assert State.zeros(spec, 256, np.float64).carry is None
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("d", [48, 64, 256])
+def test_a_single_output_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(
+        d, isa, monkeypatch, tmp_path):
+    # b = 1 steps of one output with rows past 32 values, four at a time, each z corrected
+    # for the steps pending (k1_block_run): where train() splits a run into calls must not
+    # change its bits
+    run_on(isa, monkeypatch)
+    k1_blocks(monkeypatch, True)
+    path = tmp_path / "X.npy"
+    n = 61  # not a multiple of the block: blocks run across epochs and calls
+    P = d + 1
+    for loss in K1_LOSSES:
+        X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
+        np.save(path, X)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+        for fit_intercept, weights in ((True, None), (False, sw)):
+            kw = dict(loss=loss, batch_size=1, epochs=3, lr=0.01, seed=d,
+                      fit_intercept=fit_intercept, sample_weight=weights)
+            whole = mf.train(X, y, **kw)  # one kernel call per epoch
+            assert whole.state.carry[3 * P] == 1 and whole.state.carry[3 * P + 1] == 3 * n % 4
+            splits_keep_bits(X, y, path, tmp_path, whole, kw, more=(1,))
+            same_bits(mf.train(X, y, n_threads=2, **kw), whole)
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,d", [(1, 48), (2, 48), (3, 64), (7, 64), (45, 256), (130, 256)])
+@pytest.mark.parametrize("loss", K1_LOSSES)
+def test_single_output_runs_in_blocks_match_the_numpy_twin(loss, n, d, dtype, isa, monkeypatch):
+    # the blocks (float32, AVX2 or AVX-512; float64 takes each step as it comes) against the
+    # NumPy twin's steps one at a time and the steps one at a time in C (MBGD_FAST_K1_BLOCK=0):
+    # batches of 1 over n of 1, 2, a count that no block divides, and more; odd n with a rate
+    # that changes every step
+    X, y = make_problem(loss, n, d, dtype=dtype, seed=n + d)
+    run_on(isa, monkeypatch)
+    lr = mf.schedules.InvScaling(0.01, power_t=0.5) if n % 2 else 0.01
+    kw = dict(loss=loss, batch_size=1, epochs=3, lr=lr, seed=n)
+    k1_blocks(monkeypatch, True)
+    got = mf.train(X, y, backend="cpu", **kw)
+    ref = mf.train(X, y, backend="numpy", **kw)
+    k1_blocks(monkeypatch, False)
+    each = mf.train(X, y, backend="cpu", **kw)
+    tol = 1e-4 if dtype == np.float32 else 1e-12  # test_parity's (squared loss's residuals)
+    for other in (ref, each):
+        np.testing.assert_allclose(got.coef, other.coef, rtol=tol, atol=tol)
+        np.testing.assert_allclose(got.intercept, other.intercept, rtol=tol, atol=tol)
+        np.testing.assert_allclose(got.batch_loss, other.batch_loss, rtol=tol, atol=tol)
+    if dtype == np.float32 and 3 * n % 4:
+        assert got.state.carry[3 * (d + 1)] == 1  # the run ended inside a block: blocks ran
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("seed", [5, 6, 7])
+@pytest.mark.parametrize("loss,lr", [("squared", 1e18), ("squared", 3e37), ("hinge", 3e38)])
+def test_single_output_runs_in_blocks_diverge_where_steps_one_at_a_time_do(loss, lr, seed, isa,
+                                                                          monkeypatch):
+    # a loss or weights that overflow inside a block: the same iteration as the steps one at
+    # a time give, the same message, and the same last finite weights
+    run_on(isa, monkeypatch)
+    X, y = make_problem(loss, 50, 48, dtype=np.float32, seed=seed)
+    kw = dict(loss=loss, batch_size=1, epochs=3, lr=lr, seed=seed)
+    assert_blocks_diverge_as_steps(X, y, kw, lambda on: k1_blocks(monkeypatch, on))
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+def test_a_single_output_block_is_not_taken_once_theta_has_changed(isa, monkeypatch):
+    run_on(isa, monkeypatch)
+    k1_blocks(monkeypatch, True)
+    X, y = make_problem("squared", 42, 48, dtype=np.float32, seed=3)
+    assert_a_changed_theta_drops_the_carry(Spec(loss="squared"), X, y, 21, 0.01)
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("loss,K", [("squared", 1), ("softmax", 10)])
+def test_one_row_batches_between_a_teams_give_one_threads_bits(loss, K, isa, monkeypatch):
+    # batches of 256 rows (a team on 2 or 3 threads) with runs of one-row batches between
+    # them (1, 3 and 2 in a row): thread 0 runs those in the blocks one thread runs them in,
+    # so every bit is one thread's (weights, losses, the carry's verdict)
+    run_on(isa, monkeypatch)
+    d = 256
+    spec = dict(loss=loss, n_outputs=K)
+    sizes = [256, 1, 256, 1, 1, 1, 256, 1, 1]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n = int(starts[-1])
+    X, y = make_problem(loss, n, d, dtype=np.float32, seed=K, **({"K": K} if K > 1 else {}))
+    rows = np.random.default_rng(K).permutation(n).astype(np.int64)
+    lrs = np.full(len(sizes), 0.01)
+    out = []
+    for t in (1, 2, 3):
+        k = NativeKernel(Spec(n_threads=t, **spec), X, y)
+        st = State.zeros(Spec(**spec), d, np.float32)
+        loss_out = np.empty(len(sizes))
+        k.train_slice(st, rows, starts, lrs, loss_out)
+        out.append((st.theta.tobytes(), loss_out.tobytes(), st.carry[3 * K * (d + 1)]))
+    assert out[0][2] == 1  # the slice ended inside a block
+    assert out[1] == out[0] and out[2] == out[0]
