@@ -3742,11 +3742,9 @@ MBGD_INLINE int64_t FN(block_row)(const T_CTX *c, const mbgd_slice *slice, int64
     const int64_t s = starts[t];
     if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
         *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
-    *pfx = c->data->X + rows[s] * c->p->n_features;
-    if (s + pf < r_end) {
-        *pfx = c->data->X + rows[s + pf] * c->p->n_features;
-        FN(prefetch_label)(c->data, rows[s + pf]);
-    }
+    const int ahead = s + pf < r_end;
+    if (ahead) FN(prefetch_label)(c->data, rows[s + pf]);
+    *pfx = c->data->X + rows[ahead ? s + pf : s] * c->p->n_features;
     return s;
 }
 
@@ -3845,8 +3843,8 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         if (fit_b) b = _mm512_maskz_mov_ps(km, _mm512_fnmadd_ps(_mm512_set1_ps(lr), cv, b));
         /* the loss as softmax_row gives it (NaN when a score is not finite: m and the sum) */
         const double loss = (double)(sw * (LOG_SUM(ssum) - (v[y] - m))) + (double)zprobe;
-        mbgd_put_loss(slice, t, loss);
-        esum += loss;
+        slice->batch_loss[t] = loss;
+        esum += loss; /* slice->loss_sum's, in a register */
         const float bprobe = _mm512_reduce_add_ps(_mm512_sub_ps(b, b));
         if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, K, xj, A, tj, &n, t,
                               !isfinite(loss) || !isfinite(bprobe), slice))
@@ -3975,8 +3973,8 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         }
         /* the loss as softmax_row gives it (NaN when a score is not finite: m and the sum) */
         const double loss = (double)(sw * (LOG_SUM(ssum) - (v[y] - m))) + (double)zprobe;
-        mbgd_put_loss(slice, t, loss);
-        esum += loss;
+        slice->batch_loss[t] = loss;
+        esum += loss; /* slice->loss_sum's, in a register */
         const float bprobe = FN(sm_sum16)(_mm256_sub_ps(bl, bl), _mm256_sub_ps(bh, bh));
         if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, K, xj, A, tj, &n, t,
                               !isfinite(loss) || !isfinite(bprobe), slice))
@@ -4116,8 +4114,8 @@ MBGD_NOINLINE int64_t FN(k1_block_run)(const T_CTX *c, T_STATE *state, mbgd_slic
         A[16 * n] = lr * cz;
         if (fit_b) b -= lr * cz;
         const double loss = (double)lv + (double)zprobe;
-        mbgd_put_loss(slice, t, loss);
-        esum += loss;
+        slice->batch_loss[t] = loss;
+        esum += loss; /* slice->loss_sum's, in a register */
         if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, 1, xj, A, tj, &n, t,
                               !isfinite(loss) || !isfinite(b - b), slice))
             break;

@@ -142,8 +142,8 @@ static double epochs_time(const epochs_problem *e, epochs_train_fn train, const 
     /* AB_CARRY=1: a state carry (csrc/mbgd.h, "The carry"; zeroed, so no epoch goes on from
      * the one before), which b = 1 runs in blocks (softmax, one output past 32 values) need */
     static float *carry;
-    const int64_t nc = e->K == 1 && e->d <= 32 ? 3 * e->P + 1 /* (mbgd_carry_size) */
-                                                : (3 * e->P + 2 + 64 + 15) / 16 * 16 + 4 * e->d;
+    /* the blocks' layout (mbgd_carry_size), at least as long as K = 1's 3 P + 1 at d <= 32 */
+    const int64_t nc = (3 * e->P + 2 + 64 + 15) / 16 * 16 + 4 * e->d;
     if (getenv("AB_CARRY") != NULL &&
         (carry || (carry = aligned_alloc(64, (size_t)(nc + 15) / 16 * 64)))) {
         memset(carry, 0, (size_t)nc * sizeof(float));
