@@ -705,6 +705,12 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
              "helper", "off", False),
             ("pack-", "Packer of b = 1 runs (d = 16, 2 threads, shuffled): MBGD_FAST_PACK=0 vs the "
                       "default", "packer", "off", False),
+            ("bpacksquared-", "Block packer of b = 1 runs in blocks, squared loss (d = 256, 2 threads, "
+                              "shuffled): MBGD_FAST_PACK=0 (the helper) vs the default", "packer",
+             "off", False),
+            ("bpacksoftmax-", "Block packer of b = 1 runs in blocks, softmax K = 10 (d = 256, 2 threads, "
+                              "shuffled): MBGD_FAST_PACK=0 (the helper) vs the default", "packer",
+             "off", False),
             ("incache-", "Arithmetic alone (d = 256, 1 thread, 2,048 rows in cache): softmax (K = 10) "
                          "vs squared", "loss", "squared", True)):
         side = {(r["b"], r["system"][len(prefix):]): r for r in rows if r["system"].startswith(prefix)}

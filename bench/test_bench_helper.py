@@ -3,7 +3,9 @@ each slice takes it or not by timing), in the same run.
 
 d = 256, float32, 2 threads, N = 200,000 rows shuffled every epoch, b in {1, 4, 16}: batches
 too small to split between threads, where the second thread either idles (off) or runs ahead
-of the first prefetching the upcoming rows (on).  All give the same bits (checked here).
+of the first prefetching the upcoming rows (on).  All give the same bits (checked here).  The
+block packer, which takes the second thread at b = 1 by default (test_bench_pack.py), is off
+here (MBGD_FAST_PACK=0), so that b = 1 measures the helper.
 """
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ HELPER_NAMES = {"0": "off", "1": "on", None: "timed"}
 @pytest.mark.parametrize("helper", ["0", "1", None])
 @pytest.mark.parametrize("b", [1, 4, 16])
 def test_prefetch_helper(benchmark, record, dataset, monkeypatch, b, helper):
+    monkeypatch.setenv("MBGD_FAST_PACK", "0")
     if helper is None:
         monkeypatch.delenv("MBGD_FAST_HELPER", raising=False)
     else:

@@ -2339,7 +2339,47 @@ typedef struct {
     int on;             /* its verdict: pack (set by the trainer's thread before it trains) */
     int64_t lo;         /* the first row packed */
     float *x, *yp;      /* slot q: x at x + 8 NV q; y at yp[2 q], x_s . x_{s+1} at yp[2 q + 1] */
+    int64_t slots;      /* the block packer's ring: rows of d values (a power of two), or 0 */
 } mbgd_pack;
+
+/* The runs in blocks (k1_block_run, sm_block_run) on two threads: the second thread copies
+ * each row, in the order's turn, into a ring of about MBGD_BPACK_BYTES (FN(pack_block_rows)),
+ * and the trainer reads the ring in order instead of shuffled rows of X: the same values, so
+ * the same bits.  Its rows only, not its y (the trainer's own reads, asked for ahead as
+ * before), and only rows of up to MBGD_BPACK_MAX_ROW bytes.  The ring's other sizes follow
+ * its number of slots S: the packer starts S / 4 rows ahead of the trainer, stays S / 8 slots
+ * clear of its last report, and publishes every MBGD_BPACK_PUBLISH rows; the trainer reports
+ * every S / 16 rows. */
+#ifndef MBGD_BPACK_BYTES
+#define MBGD_BPACK_BYTES (512 * 1024)
+#endif
+#define MBGD_BPACK_MAX_ROW 4096
+#define MBGD_BPACK_PUBLISH 8
+#define MBGD_BPACK_LOOK 8
+
+/* The packer's wait while the ring is full: row s may be packed once the trainer's last
+ * report (*used, looked at again while it waits) is less than `room` rows behind it.
+ * Returns 0 when the trainer stopped first. */
+static inline int mbgd_pack_room(mbgd_pack *pk, int64_t s, int64_t *used, int64_t room)
+{
+    int64_t spins = 0;
+    while (s - *used >= room) {
+        if (__atomic_load_n(&pk->stop.v, __ATOMIC_ACQUIRE)) return 0;
+        if (spins++ < MBGD_SPINS_OWN_CORE)
+            MBGD_PAUSE();
+        else
+            MBGD_YIELD();
+        *used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
+    }
+    return 1;
+}
+
+/* The trainer's view of the block packer's ring: rows [lo, ready) as last seen, looked at
+ * again from row look on */
+typedef struct {
+    mbgd_pack *pk; /* NULL: not packed */
+    int64_t lo, ready, look;
+} mbgd_pack_view;
 #endif
 
 /* Everything one iteration's phases share. */
@@ -3175,15 +3215,7 @@ MBGD_INLINE void FN(pack_run)(mbgd_pack *pk, const T_DATA *data, const int64_t *
     for (int64_t r = s; r < s + pf && r < r_end; r++) FN(prefetch_sample)(data, rows[r], d);
     mbgd_vec4 x = FN(vec4_load_row)(X + rows[s] * d, NV, TAIL, m);
     for (; s < r_end; s++) {
-        int64_t spins = 0;
-        while (s - used >= MBGD_PACK_SLOTS - MBGD_PACK_MARGIN) { /* the ring is full */
-            if (__atomic_load_n(&pk->stop.v, __ATOMIC_ACQUIRE)) return;
-            if (spins++ < MBGD_SPINS_OWN_CORE)
-                MBGD_PAUSE();
-            else
-                MBGD_YIELD();
-            used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
-        }
+        if (!mbgd_pack_room(pk, s, &used, MBGD_PACK_SLOTS - MBGD_PACK_MARGIN)) return;
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
         const int64_t q = s & (MBGD_PACK_SLOTS - 1);
         FN(vec4_store)(pk->x + q * 8 * NV, &x, NV);
@@ -3729,23 +3761,87 @@ MBGD_INLINE int64_t FN(sm_block_end)(T_STATE *state, mbgd_slice *slice, float *W
     return ret;
 }
 
+/* Row s's values in the block packer's ring (mbgd_pack_view), or NULL where the packer has
+ * not got to it: the count of rows packed looked at again once row s + ahead is past it
+ * (every MBGD_BPACK_LOOK rows at most), and the trainer's progress reported every S / 16
+ * rows. */
+MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t ahead, int64_t d)
+{
+    mbgd_pack *const pk = pv->pk;
+    if (pk == NULL) return NULL;
+    const int64_t S = pk->slots;
+    if (s + ahead >= pv->ready && s >= pv->look) {
+        pv->ready = __atomic_load_n(&pk->ready.v, __ATOMIC_ACQUIRE);
+        if (pv->ready >= 0) pv->lo = pk->lo;
+        pv->look = s + MBGD_BPACK_LOOK;
+    }
+    if ((s & (S / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
+    return s >= pv->lo && s < pv->ready ? pk->x + (s & (S - 1)) * d : NULL;
+}
+
+/* The trainer's view of c->pack when it is the block packer's and on, else none */
+MBGD_INLINE mbgd_pack_view FN(pack_view)(const T_CTX *c)
+{
+    mbgd_pack_view pv;
+    pv.pk = c->pack && c->pack->on && c->pack->slots > 0 ? c->pack : NULL;
+    pv.lo = INT64_MAX;
+    pv.ready = -1;
+    pv.look = 0;
+    return pv;
+}
+
 /* The loop head of the b = 1 runs in blocks (the AVX2 sm_block_k, k1_block_run):
  * iteration t's row in the slice, or -1 when t is not a batch of one row (the run ends
- * there).  Waits for the order's rows up to s + pf while a thread draws them, asks for row
- * s + pf's label and points *pfx at its values (the pass asks for them), or at row s's own
- * past the slice's end. */
+ * there).  Waits for the order's rows up to s + pf while a thread draws them, points *x at
+ * row s's values (in the block packer's ring where packed, else in X), asks for row
+ * s + pf's label and points *pfx at its values (the pass asks for them: the ring's slot once
+ * packed), or at row s's own past the slice's end. */
 MBGD_INLINE int64_t FN(block_row)(const T_CTX *c, const mbgd_slice *slice, int64_t t,
-                                  int64_t *avail, int64_t pf, const float **pfx)
+                                  int64_t *avail, int64_t pf, const float **pfx,
+                                  const float **x, mbgd_pack_view *pv)
 {
     const int64_t *starts = slice->starts, *rows = slice->rows, r_end = c->r_end;
+    const int64_t d = c->p->n_features;
     if (t == slice->n_iter || starts[t + 1] - starts[t] != 1) return -1;
     const int64_t s = starts[t];
     if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
         *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+    const float *xp = FN(packed_row)(pv, s, pf, d);
+    *x = xp ? xp : c->data->X + rows[s] * d;
     const int ahead = s + pf < r_end;
     if (ahead) FN(prefetch_label)(c->data, rows[s + pf]);
-    *pfx = c->data->X + rows[ahead ? s + pf : s] * c->p->n_features;
+    if (xp && ahead && s + pf < pv->ready)
+        *pfx = pv->pk->x + ((s + pf) & (pv->pk->slots - 1)) * d;
+    else
+        *pfx = c->data->X + rows[ahead ? s + pf : s] * d;
     return s;
+}
+
+/* The second thread's part in a run of b = 1 steps in blocks on two threads (FN(train)):
+ * rows [s0, r_end) of rows into the ring (mbgd_pack, slots of d values), s0 S / 4 rows past
+ * where the trainer is, never more than S - S / 8 rows ahead of its last report; stops when
+ * it stops. */
+MBGD_NOINLINE void FN(pack_block_rows)(mbgd_pack *pk, const T_DATA *data, const int64_t *rows,
+                                       int64_t r0, int64_t r_end, int64_t d)
+{
+    const int64_t S = pk->slots, pf = FN(prefetch_distance)(d);
+    const float *X = data->X;
+    int64_t used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
+    int64_t s = (used > r0 ? used : r0) + S / 4;
+    if (s >= r_end) return;
+    pk->lo = s;
+    __atomic_store_n(&pk->ready.v, s, __ATOMIC_RELEASE);
+    for (int64_t r = s; r < s + pf && r < r_end; r++) FN(prefetch_row)(X, rows[r], d);
+    for (; s < r_end; s++) {
+        if (!mbgd_pack_room(pk, s, &used, S - S / 8)) return;
+        if (s + pf < r_end) FN(prefetch_row)(X, rows[s + pf], d);
+        memcpy(pk->x + (s & (S - 1)) * d, X + rows[s] * d, (size_t)d * sizeof(float));
+        if ((s + 1) % MBGD_BPACK_PUBLISH == 0) {
+            __atomic_store_n(&pk->ready.v, s + 1, __ATOMIC_RELEASE);
+            if (__atomic_load_n(&pk->stop.v, __ATOMIC_RELAXED)) return;
+        }
+    }
+    __atomic_store_n(&pk->ready.v, r_end, __ATOMIC_RELEASE);
 }
 
 /* The trainer's progress (rows of the slice done: s + 1 after iteration t) to the helper,
@@ -3785,6 +3881,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     float *W = theta;      /* W_s: theta, or the carry's copy */
     __m512 b = _mm512_maskz_loadu_ps(km, theta + KD);
     int n = FN(sm_carry_in)(c, t, carry, d, K, A, xj, tj, &W); /* steps pending */
+    mbgd_pack_view pv = FN(pack_view)(c);
 #if MBGD_HAVE_HELPER
     int64_t published = starts[t];
 #else
@@ -3800,9 +3897,16 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         const int64_t s = starts[t];
         if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
-        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
+        const float *xp = FN(packed_row)(&pv, s, pf, d); /* row s in the packer's ring */
+        if (s + pf < r_end) {
+            if (xp && s + pf < pv.ready) { /* its slot, and the row's label */
+                FN(prefetch_row)(pv.pk->x, (s + pf) & (pv.pk->slots - 1), d);
+                FN(prefetch_label)(data, rows[s + pf]);
+            } else
+                FN(prefetch_sample)(data, rows[s + pf], d);
+        }
         const int64_t i = rows[s];
-        const float *x = X + i * d;
+        const float *x = xp ? xp : X + i * d;
         const int64_t y = (int64_t)Y[i];
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
         const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, KC, n);
@@ -3889,7 +3993,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     const T_DATA *data = c->data;
     const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K;
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
-    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float *Y = data->y, *SW = data->sample_weight;
     float *theta = state->theta, *carry = state->carry;
     float *const rows_c = carry + mbgd_sm_rows_at(P);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -3906,17 +4010,17 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     __m256 bl = _mm256_maskload_ps(theta + KD, mli), bh = _mm256_maskload_ps(theta + KD + 8, mhi);
     int n = FN(sm_carry_in)(c, t, carry, d, K, A, xj, tj, &W); /* steps pending */
     int64_t published = starts[t];
+    mbgd_pack_view pv = FN(pack_view)(c);
     double esum = slice->loss_sum;
     int64_t ret = -1;
     for (;; t++) {
-        const float *pfx; /* the row asked for during the pass */
-        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx);
+        const float *pfx, *x; /* the row asked for during the pass, and row s */
+        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx, &x, &pv);
         if (s < 0) {
             ret = t;
             break;
         }
         const int64_t i = rows[s];
-        const float *x = X + i * d;
         const int64_t y = (int64_t)Y[i];
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
         __m256 u[2];
@@ -4069,7 +4173,7 @@ MBGD_NOINLINE int64_t FN(k1_block_run)(const T_CTX *c, T_STATE *state, mbgd_slic
     const T_DATA *data = c->data;
     const int64_t d = p->n_features, P = d + 1;
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
-    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float *Y = data->y, *SW = data->sample_weight;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
     const int loss_kind = p->loss, fit_b = p->fit_intercept;
     float *theta = state->theta, *carry = state->carry;
@@ -4082,17 +4186,17 @@ MBGD_NOINLINE int64_t FN(k1_block_run)(const T_CTX *c, T_STATE *state, mbgd_slic
     float b = theta[d];
     int n = FN(sm_carry_in)(c, t, carry, d, 1, A, xj, tj, &W); /* steps pending */
     int64_t published = starts[t];
+    mbgd_pack_view pv = FN(pack_view)(c);
     double esum = slice->loss_sum;
     int64_t ret = -1;
     for (;; t++) {
-        const float *pfx; /* the row asked for during the pass */
-        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx);
+        const float *pfx, *x; /* the row asked for during the pass, and row s */
+        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx, &x, &pv);
         if (s < 0) {
             ret = t;
             break;
         }
         const int64_t i = rows[s];
-        const float *x = X + i * d;
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
         float z = FN(k1_pass_nj)(W, d, x, xj, g, rows_c + n * d, pfx, n) + b;
         for (int j = 0; j < n; j++) z = fmaf(-g[j], A[16 * j], z); /* the last step last */
@@ -4557,11 +4661,29 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     }
 
     st = MBGD_OK;
+    /* b = 1 runs in blocks (k1_block_run, sm_block_run: their conditions in iterate_in) on
+     * two threads: the second packs the rows for the first (mbgd_pack's block packer, after
+     * drawing the order when it draws it), in place of the prefetch helper.  MBGD_FAST_PACK
+     * as for the packer of direct_run's rows. */
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_SM_BLOCK)
+    const int bpack_mode = mbgd_pack_mode();
+    const int blocks = FN(direct_step)(p, data) && p->l2 == 0.0 && p->average_start < 0 &&
+                       d % 16 == 0 && state->carry != NULL &&
+                       ((K == 1 && c.k1_block && d > 32) ||
+                        (p->loss == MBGD_LOSS_SOFTMAX && c.sm_block && K >= 2 && K <= 16));
+    const int bpack = blocks && !team && p->n_threads >= 2 && max_nb == 1 &&
+                      d * (int64_t)sizeof(float) <= MBGD_BPACK_MAX_ROW &&
+                      starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
+                      bpack_mode != 0;
+#else
+    const int bpack = 0, bpack_mode = 0;
+#endif
+    (void)bpack_mode;
 #if MBGD_HAVE_HELPER
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
      * is split (one group, one update chunk), so the second thread would otherwise idle, and
      * rows are long enough for their fetch to dominate */
-    const int may_help = p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
+    const int may_help = !bpack && p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
                          d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW &&
                          starts[n_iter] - starts[0] >= 16;
     const int helper_mode = may_help ? mbgd_helper_mode() : 0;
@@ -4600,13 +4722,14 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     const int pack = 0, pack_mode = 0;
 #endif
     (void)pack_mode, (void)pack;
+    const int any_pack = pack || bpack;
     if (bg != NULL && !draw_aside && !team_aside) {
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads,
                                      MBGD_VARIANT_ISA);
         if (st != MBGD_OK) goto done;
     }
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
-    if (draw_aside || team_aside || pack) {
+    if (draw_aside || team_aside || any_pack) {
         mbgd_counter drawn;
         memset(&drawn, 0, sizeof drawn);
         /* the order's identity written by both threads (fy_init), for batches of one row:
@@ -4622,19 +4745,33 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         c.until_drawn = team_aside ? data->n_samples : 0;
         mbgd_pack pk;
         memset(&pk, 0, sizeof pk);
+#if MBGD_HAVE_HELPER
+        /* the block packer's second thread, when the cores hand lines over slowly: the
+         * prefetch helper (mbgd_helper), as without the packer */
+        mbgd_helper hb;
+        memset(&hb, 0, sizeof hb);
+        hb.done.v = starts[0];
+#endif
         pk.ready.v = -1;
         pk.used.v = starts[0];
         if (pack) { /* rows of 8 NV floats, NV = (d + 7) / 8 (direct_run's) */
             pk.x = mbgd_alloc_lines((size_t)(MBGD_PACK_SLOTS * ((d + 7) / 8 * 8)) * sizeof(float));
             pk.yp = mbgd_alloc_lines((size_t)(2 * MBGD_PACK_SLOTS) * sizeof(float));
             c.pack = pk.x && pk.yp ? &pk : NULL; /* without its ring, no packer */
+        } else if (bpack) { /* S rows of d values, S a power of two */
+            int64_t S = 16;
+            while (2 * S * d * (int64_t)sizeof(float) <= MBGD_BPACK_BYTES) S *= 2;
+            pk.slots = S;
+            pk.x = mbgd_alloc_lines((size_t)(S * d) * sizeof(float));
+            c.pack = pk.x ? &pk : NULL;
         }
 #pragma omp parallel num_threads(2)
         {
             const int tid = omp_get_thread_num();
             /* the packer while the cores hand lines over fast (mbgd_handoff_fast) */
-            int packs = c.pack != NULL && omp_get_num_threads() == 2;
-            if (packs && pack_mode != 2)
+            const int mode = bpack ? bpack_mode : pack_mode;
+            int packs = c.pack != NULL && omp_get_num_threads() == 2 && mode != 3;
+            if (packs && mode != 2)
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
             if (tid == 0) pk.on = packs;
             const int two = omp_get_num_threads() == 2, share = two && fy_share;
@@ -4644,13 +4781,26 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             /* the first thread writes blocks of the identity the draw starts from, rather
              * than wait for the drawing thread to write all of it */
             if (tid == 0 && share) fy_init((int64_t *)slice->rows, data->n_samples, &fi);
+#ifdef MBGD_HAVE_SM_BLOCK
+            if (tid == 1 && packs && bpack)
+                FN(pack_block_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);
+#endif
 #ifdef MBGD_HAVE_DIRECT_RUN
-            if (tid == 1 && packs)
+            if (tid == 1 && packs && !bpack)
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);
 #endif
+#if MBGD_HAVE_HELPER
+            mbgd_helper *const hp = bpack && two && !packs ? &hb : NULL;
+            if (tid == 1 && hp) FN(helper_run)(hp, data, slice->rows, starts[0], starts[n_iter], d);
+#else
+            mbgd_helper *const hp = NULL;
+#endif
             if (tid == 0) {
-                st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
+                st = FN(iterate)(&c, state, slice, hp, pen_sq, pen_abs);
                 __atomic_store_n(&pk.stop.v, 1, __ATOMIC_RELEASE);
+#if MBGD_HAVE_HELPER
+                __atomic_store_n(&hb.stop.v, 1, __ATOMIC_RELEASE);
+#endif
             }
         }
         mbgd_free_lines(pk.x);

@@ -178,13 +178,15 @@ static int mbgd_handoff_fast(mbgd_counter *ball, int tid, double max_ns)
 }
 #endif
 
-/* The packer of b = 1 runs (mbgd_pack in kernel_impl.h), from MBGD_FAST_PACK at every call
+/* The packers of b = 1 runs (mbgd_pack in kernel_impl.h), from MBGD_FAST_PACK at every call
  * (the paired measurements switch it between calls): 0 off; 2 on whatever the handoff between
- * the cores takes (for the tests); else 1, on while it is quick (mbgd_handoff_fast). */
+ * the cores takes, 3 never on though their threads start (what a slow handoff leaves: the
+ * block packer's helper in its place), both for the tests; else 1, on while the handoff is
+ * quick (mbgd_handoff_fast). */
 static int mbgd_pack_mode(void)
 {
     const char *e = getenv("MBGD_FAST_PACK");
-    if (e && (e[0] == '0' || e[0] == '2') && e[1] == '\0') return e[0] - '0';
+    if (e && (e[0] == '0' || e[0] == '2' || e[0] == '3') && e[1] == '\0') return e[0] - '0';
     return 1;
 }
 

@@ -456,3 +456,40 @@ def test_one_row_batches_between_a_teams_give_one_threads_bits(loss, K, isa, mon
         out.append((st.theta.tobytes(), loss_out.tobytes(), st.carry[3 * K * (d + 1)]))
     assert out[0][2] == 1  # the slice ended inside a block
     assert out[1] == out[0] and out[2] == out[0]
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("loss,d,K", [("softmax", 64, 10), ("softmax", 48, 3), ("squared", 48, 1),
+                                      ("hinge", 256, 1), ("logistic", 64, 1)])
+def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, isa, monkeypatch):
+    # on two threads a b = 1 run in blocks (k1_block_run, sm_block_run) of at least 16,384
+    # rows has its rows copied into a ring by the second thread (the block packer, after it
+    # draws the order when it does); the trainer reads them there where they are ready and
+    # from X where not, and with the packer off (mode 3: what a slow handoff leaves) the
+    # second thread is the prefetch helper: one thread's bits every way, for drawn and given
+    # orders, sample weights, calls split mid-run (eval_every: the carry), and (squared loss,
+    # whose steps grow with z) a run that diverges
+    run_on(isa, monkeypatch)
+    n = 20000
+    X, y = make_problem(loss, n, d, dtype=np.float32, seed=d + K, **({"K": K} if K > 1 else {}))
+    sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+    for extra in ({}, {"shuffle": False}, {"fit_intercept": False}, {"eval_every": 15001},
+                  {"sample_weight": sw}):
+        kw = dict(loss=loss, batch_size=1, epochs=2, lr=0.01, seed=d, **extra)
+        monkeypatch.delenv("MBGD_FAST_PACK", raising=False)
+        one = mf.train(X, y, n_threads=1, **kw)
+        for mode in ("2", "3", "1"):  # packing whatever the handoff takes; never; the default
+            monkeypatch.setenv("MBGD_FAST_PACK", mode)
+            same_bits(mf.train(X, y, n_threads=2, **kw), one)
+    if loss != "squared":
+        return
+    X = X.copy()
+    X[17000] = 3e18  # finite, but its step overflows the weights: divergence at that row
+    got = []
+    monkeypatch.setenv("MBGD_FAST_PACK", "2")
+    for threads in (1, 2):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, loss=loss, batch_size=1, epochs=1, lr=0.01, shuffle=False,
+                     n_threads=threads)
+        got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
+    assert got[0] == got[1] and 17000 <= got[0][0] <= 17004
