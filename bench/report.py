@@ -274,7 +274,7 @@ def paired_tables(paired, say):
             say("")
 
 
-SIDE = ("isa-", "helper-", "pack-", "incache-", "regressor-", "classifier-", "kernel-alone")  # side tables, not systems of the main curves
+SIDE = ("isa-", "helper-", "pack-", "bpack", "incache-", "regressor-", "classifier-", "kernel-alone")  # side tables, not systems of the main curves
 
 
 def fit_systems(rows):
