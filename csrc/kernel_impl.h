@@ -4229,6 +4229,21 @@ MBGD_NOINLINE int64_t FN(k1_block_run)(const T_CTX *c, T_STATE *state, mbgd_slic
     return FN(sm_block_end)(state, slice, W, d, 1, xj, A, tj, n, ret, &b);
 }
 
+/* Whether batches of one row run in blocks: k1_block_run (one output, rows longer than
+ * direct_run's) or sm_block_run (softmax, 2 to 16 classes), both for the direct step (dense
+ * rows, plain SGD, no L1), no L2, no averaging, d a multiple of 16, and a carry (the softmax
+ * carry's layout) to hand a block on with.  Alone, or in a team's thread 0 (iterate_in),
+ * and what the block packer packs for (train). */
+MBGD_INLINE int FN(blocks_take)(const T_CTX *c, const T_STATE *state)
+{
+    const mbgd_params *p = c->p;
+    const int64_t d = p->n_features, K = p->n_outputs;
+    if (!FN(direct_step)(p, c->data) || p->l2 != 0.0 || p->average_start >= 0 || d % 16 != 0 ||
+        state->carry == NULL)
+        return 0;
+    return K == 1 ? c->k1_block && d > 32 : c->sm_block && K >= 2 && K <= 16;
+}
+
 /* The b = 1 run in blocks from iteration t (k1_block_run, or sm_block_run for softmax), and
  * the state's step and the slice's n_done after it (the iteration it stopped at, or the one
  * that diverged): returns the next iteration, or -1 when one diverged. */
@@ -4317,18 +4332,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                     h == NULL && d <= 32;
 #endif
 #ifdef MBGD_HAVE_SM_BLOCK
-    /* b = 1 softmax steps in blocks (FN(sm_block_run)): alone, no L2, no averaging, d a
-     * multiple of 16, K <= 16, a carry to hand a block on with */
-    const int sm_ok = c->sm_block && direct && K >= 2 && K <= 16 && p->l2 == 0.0 &&
-                      p->average_start < 0 && d % 16 == 0 && state->carry != NULL;
+    /* b = 1 softmax steps in blocks (FN(sm_block_run)), alone (FN(blocks_take)) */
+    const int sm_ok = K >= 2 && FN(blocks_take)(c, state);
     const int sm_run = sm_ok && T == 1;
 #endif
 #ifdef MBGD_HAVE_K1_BLOCK
-    /* b = 1 steps of one output in blocks (FN(k1_block_run)): alone, no L2, no averaging,
-     * rows longer than direct_run's and a multiple of 16, a carry (the softmax carry's
-     * layout) to hand a block on with */
-    const int k1_ok = c->k1_block && direct && K == 1 && d > 32 && d % 16 == 0 &&
-                      p->l2 == 0.0 && p->average_start < 0 && state->carry != NULL;
+    /* b = 1 steps of one output in blocks (FN(k1_block_run)), alone (FN(blocks_take)) */
+    const int k1_ok = K == 1 && FN(blocks_take)(c, state);
     const int k1_run = k1_ok && T == 1;
 #endif
     /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
@@ -4665,20 +4675,19 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * two threads: the second packs the rows for the first (mbgd_pack's block packer, after
      * drawing the order when it draws it), in place of the prefetch helper.  MBGD_FAST_PACK
      * as for the packer of direct_run's rows. */
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+    const int pack_mode = mbgd_pack_mode(); /* both packers' */
+#else
+    const int pack_mode = 0;
+#endif
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_SM_BLOCK)
-    const int bpack_mode = mbgd_pack_mode();
-    const int blocks = FN(direct_step)(p, data) && p->l2 == 0.0 && p->average_start < 0 &&
-                       d % 16 == 0 && state->carry != NULL &&
-                       ((K == 1 && c.k1_block && d > 32) ||
-                        (p->loss == MBGD_LOSS_SOFTMAX && c.sm_block && K >= 2 && K <= 16));
-    const int bpack = blocks && !team && p->n_threads >= 2 && max_nb == 1 &&
+    const int bpack = FN(blocks_take)(&c, state) && !team && p->n_threads >= 2 && max_nb == 1 &&
                       d * (int64_t)sizeof(float) <= MBGD_BPACK_MAX_ROW &&
                       starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
-                      bpack_mode != 0;
+                      pack_mode != 0;
 #else
-    const int bpack = 0, bpack_mode = 0;
+    const int bpack = 0;
 #endif
-    (void)bpack_mode;
 #if MBGD_HAVE_HELPER
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
      * is split (one group, one update chunk), so the second thread would otherwise idle, and
@@ -4713,23 +4722,21 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * d = 8, whose one-vector rows the trainer loads faster itself (packed, 0.88-0.99x by
      * hand); MBGD_FAST_PACK=0 turns it off, 2 packs whatever the handoff takes */
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_DIRECT_RUN)
-    const int pack_mode = mbgd_pack_mode();
     const int pack = !team && !helper && registers && p->n_threads >= 2 && max_nb == 1 &&
                      d != 8 && data->sample_weight == NULL &&
                      starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
                      pack_mode != 0;
 #else
-    const int pack = 0, pack_mode = 0;
+    const int pack = 0;
 #endif
     (void)pack_mode, (void)pack;
-    const int any_pack = pack || bpack;
     if (bg != NULL && !draw_aside && !team_aside) {
         st = mbgd_permutation_bitgen((int64_t *)slice->rows, data->n_samples, bg, p->n_threads,
                                      MBGD_VARIANT_ISA);
         if (st != MBGD_OK) goto done;
     }
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
-    if (draw_aside || team_aside || any_pack) {
+    if (draw_aside || team_aside || pack || bpack) {
         mbgd_counter drawn;
         memset(&drawn, 0, sizeof drawn);
         /* the order's identity written by both threads (fy_init), for batches of one row:
@@ -4769,9 +4776,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         {
             const int tid = omp_get_thread_num();
             /* the packer while the cores hand lines over fast (mbgd_handoff_fast) */
-            const int mode = bpack ? bpack_mode : pack_mode;
-            int packs = c.pack != NULL && omp_get_num_threads() == 2 && mode != 3;
-            if (packs && mode != 2)
+            int packs = c.pack != NULL && omp_get_num_threads() == 2 && pack_mode != 3;
+            if (packs && pack_mode != 2)
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
             if (tid == 0) pk.on = packs;
             const int two = omp_get_num_threads() == 2, share = two && fy_share;
