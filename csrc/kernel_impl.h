@@ -451,6 +451,23 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
 #endif
 
 #if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+/* A row ahead asked for through an AVX-512 pass over n floats of a softmax block
+ * (MBGD_ASK_IN_PASS; the AVX2 variant's MBGD_ASK on sixteen lanes): a line every vector of
+ * sixteen, so the pass asks for 4 n bytes from ask (NULL: none), the row's halves ask[2 np]
+ * and ask[2 np + 1] of the block's list, which lie end to end.  After the pass, stopped at j:
+ * the lines it did not ask for (j = 0: all of them, for a block with fewer passes than rows). */
+#define MBGD_ASK_PASS(ask, np) ((ask) && (np) < 2 ? (ask)[2 * (np)] : NULL)
+#define MBGD_ASK16(ask, j)                                                                     \
+    do {                                                                                       \
+        if (ask) __builtin_prefetch((ask) + 4 * (j), 0, MBGD_PREFETCH_LOCALITY);               \
+    } while (0)
+#define MBGD_ASK16_REST(ask, j, n)                                                             \
+    do {                                                                                       \
+        if (ask)                                                                               \
+            for (int64_t o_ = 4 * (j); o_ < 4 * (n); o_ += 64)                                 \
+                __builtin_prefetch((ask) + o_, 0, MBGD_PREFETCH_LOCALITY);                     \
+    } while (0)
+
 /* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
  * loaded once into a register. */
 MBGD_INLINE void FN(x4_load)(const float *const *xs, int64_t j, __mmask16 t, __m512 *e)
@@ -500,7 +517,8 @@ MBGD_INLINE __m128 FN(sum4x16)(__m512 a, __m512 b, __m512 c, __m512 d)
  * loads per pass, a horizontal sum of each and 64 cycles of dependent FMAs per call left
  * half the FMA pipes' time unused. */
 MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, int64_t k0,
-                            const int NO, const float *const *xs, int64_t n, float *z)
+                            const int NO, const float *const *xs, int64_t n, float *z,
+                            const char *ask)
 {
     __m512 acc[5][4], e[4];
 #pragma GCC unroll 5
@@ -508,11 +526,13 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
         acc[m][0] = acc[m][1] = acc[m][2] = acc[m][3] = _mm512_setzero_ps();
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) { /* whole vectors: masked, 1.04x slower in L1 */
+        MBGD_ASK16(ask, j);
         FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++)
             FN(fma_x4)(acc[m], _mm512_loadu_ps(W + (k0 + m) * n + j), e);
     }
+    MBGD_ASK16_REST(ask, j, n);
     if (j < n) {
         const __mmask16 t = FN(lanes_left)(j, n);
         FN(x4_load)(xs, j, t, e);
@@ -535,16 +555,18 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
 MBGD_NOINLINE void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
                               int64_t K, REAL *z, const char *const *ask)
 {
-    (void)ask; /* (MBGD_ASK_IN_PASS: the AVX2 float32 variant's) */
-    int64_t k = 0;
-    for (; k + 5 <= K; k += 5) FN(dotNx4)(W, b, k, 5, xs, d, z);
+    int64_t k = 0, np = 0; /* passes so far: pass np asks for row ask[2 np] (two of them) */
+    for (; k + 5 <= K; k += 5, np++) FN(dotNx4)(W, b, k, 5, xs, d, z, MBGD_ASK_PASS(ask, np));
+    const char *a = MBGD_ASK_PASS(ask, np);
     switch (K - k) {
-    case 1: FN(dotNx4)(W, b, k, 1, xs, d, z); break;
-    case 2: FN(dotNx4)(W, b, k, 2, xs, d, z); break;
-    case 3: FN(dotNx4)(W, b, k, 3, xs, d, z); break;
-    case 4: FN(dotNx4)(W, b, k, 4, xs, d, z); break;
+    case 1: FN(dotNx4)(W, b, k, 1, xs, d, z, a); break;
+    case 2: FN(dotNx4)(W, b, k, 2, xs, d, z, a); break;
+    case 3: FN(dotNx4)(W, b, k, 3, xs, d, z, a); break;
+    case 4: FN(dotNx4)(W, b, k, 4, xs, d, z, a); break;
     default: break;
     }
+    if (k < K) np++;
+    for (; ask && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
 }
 #elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
 /* One output's four sums as dot2x4_end sums each (lane8_sum's tree), the tail from x[j]
@@ -635,7 +657,7 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
                                int64_t K, REAL *z, const char *const *ask)
 {
-    (void)ask; /* (MBGD_ASK_IN_PASS: the AVX2 float32 variant's) */
+    (void)ask; /* (MBGD_ASK_IN_PASS: the x86 float32 variants') */
     for (int64_t q = 0; q < 4; q++)
         for (int64_t k = 0; k < K; k++) z[q * K + k] = b[k];
     int64_t k = 0;
@@ -652,7 +674,7 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
 
 /* The softmax blocks ask for their rows ahead through their passes (MBGD_ASK): the AVX2
  * float32 variant's (scores4, terms4) */
-#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 #define MBGD_ASK_IN_PASS 1
 #else
 #define MBGD_ASK_IN_PASS 0
@@ -789,7 +811,8 @@ MBGD_INLINE __m512 FN(terms_x4)(const __m512 *c, const __m512 *e, __m512 v)
  * n mod 16 != 0.  The same sums in the same order as axpy4x4 and axpy1x4 (the same bits);
  * in L1 (softmax_loops, K = 10, d = 256) 22-23 ns a row against their 29. */
 MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
-                             const int NO, const float *const *xs, int64_t n, const int fresh)
+                             const int NO, const float *const *xs, int64_t n, const int fresh,
+                             const char *ask)
 {
     __m512 cf[5][4], e[4];
 #pragma GCC unroll 5
@@ -797,6 +820,7 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
         for (int q = 0; q < 4; q++) cf[m][q] = _mm512_set1_ps(c[4 * (k0 + m) + q]);
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) { /* A_k in whole vectors: masked, this loop ran 0.65x */
+        MBGD_ASK16(ask, j);
         FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++) {
@@ -804,6 +828,7 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
             _mm512_storeu_ps(a, FN(terms_x4)(cf[m], e, fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(a)));
         }
     }
+    MBGD_ASK16_REST(ask, j, n);
     if (j < n) {
         const __mmask16 t = FN(lanes_left)(j, n);
         FN(x4_load)(xs, j, t, e);
@@ -817,21 +842,24 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
 
 MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
                                const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                               const int fresh)
+                               const int fresh, const char *const *ask)
 {
-    int64_t k = 0;
-    for (; k + 5 <= K; k += 5) {
+    int64_t k = 0, np = 0; /* passes so far: pass np asks for row ask[2 np] (two of them) */
+    for (; k + 5 <= K; k += 5, np++) {
         if (k == 5 && pf >= 0) FN(prefetch_sample)(data, pf, d);
-        FN(axpyNx4)(acc, c, k, 5, xs, d, fresh);
+        FN(axpyNx4)(acc, c, k, 5, xs, d, fresh, MBGD_ASK_PASS(ask, np));
     }
     if (K < 10 && pf >= 0) FN(prefetch_sample)(data, pf, d);
+    const char *a = MBGD_ASK_PASS(ask, np);
     switch (K - k) {
-    case 1: FN(axpyNx4)(acc, c, k, 1, xs, d, fresh); break;
-    case 2: FN(axpyNx4)(acc, c, k, 2, xs, d, fresh); break;
-    case 3: FN(axpyNx4)(acc, c, k, 3, xs, d, fresh); break;
-    case 4: FN(axpyNx4)(acc, c, k, 4, xs, d, fresh); break;
+    case 1: FN(axpyNx4)(acc, c, k, 1, xs, d, fresh, a); break;
+    case 2: FN(axpyNx4)(acc, c, k, 2, xs, d, fresh, a); break;
+    case 3: FN(axpyNx4)(acc, c, k, 3, xs, d, fresh, a); break;
+    case 4: FN(axpyNx4)(acc, c, k, 4, xs, d, fresh, a); break;
     default: break;
     }
+    if (k < K) np++;
+    for (; ask && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
 }
 
 /* Whether terms4 takes `fresh` (the sums written, not added to: a group's first block). */
@@ -846,11 +874,10 @@ MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                             const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
                             int fresh, const char *const *ask) /* inlined: see scores4 */
 {
-    (void)ask; /* (MBGD_ASK_IN_PASS: the AVX2 float32 variant's) */
     if (fresh)
-        FN(terms4_in)(acc, c, K, xs, d, data, pf, 1);
+        FN(terms4_in)(acc, c, K, xs, d, data, pf, 1, ask);
     else
-        FN(terms4_in)(acc, c, K, xs, d, data, pf, 0);
+        FN(terms4_in)(acc, c, K, xs, d, data, pf, 0, ask);
 }
 #else
 /* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs, c_qk where
@@ -1949,20 +1976,24 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
          * a few lines before each pass, 0.81x (docs/performance.md).  Without hardware
          * counters here the cause is a guess: a 68-line burst beyond the core's miss slots.
          * Without it at all these batches ran 0.80-0.81x; 4 or 16 rows ahead as 8, 2 rows
-         * 0.86-0.88x (session 29, docs/prefetch-builds-session29.txt).  The AVX2 float32
-         * variant (MBGD_ASK_IN_PASS) asks for them inside its passes instead, a line every
-         * four vectors, half a row a pass: on the Zen 3, out of cache, b = 256, 1.17x and
-         * 1/0.838 on 2 threads, 1.09x on 1, b = 1024 1/0.944, in cache 1.003x (session 44,
-         * ab_epochs, paired epochs; the same bits). */
+         * 0.86-0.88x (session 29, docs/prefetch-builds-session29.txt).  The x86 float32
+         * variants (MBGD_ASK_IN_PASS) ask for them inside their passes instead: the AVX2
+         * one a line every four vectors, half a row a pass (on the Zen 3, out of cache,
+         * b = 256, 1.17x and 1/0.838 on 2 threads, 1.09x on 1, b = 1024 1/0.944, in cache
+         * 1.003x; session 44), the AVX-512 one a line every vector, a row a pass (on the
+         * Zen 4, b = 256, 1.30-1.34x on 1 thread, 1.17-1.27x on 2, b = 1024 1.12-1.16x;
+         * session 47, docs/ab-session47-ask.txt); ab_epochs, paired epochs, the same bits. */
         FN(sm_losses) ls;
         int nl = 0; /* rows in ls */
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
             const REAL *xs[MBGD_ZROWS];
             int64_t is[MBGD_ZROWS], ahead[MBGD_ZROWS];
-            /* MBGD_ASK_IN_PASS: the rows ahead asked for through the block's passes, half a
-             * row a pass (the scores' four passes rows ahead 0 and 1, the terms' first four
-             * rows 2 and 3), each row's last line and label at its point below */
+            /* MBGD_ASK_IN_PASS: the rows ahead asked for through the block's passes, listed
+             * as half rows (AVX2: half a row a pass, the scores' four passes rows ahead 0 and
+             * 1, the terms' first four rows 2 and 3; AVX-512: a row a pass, the scores' two
+             * rows 0 and 1, the terms' two rows 2 and 3), each row's last line and label at
+             * its point below */
             const int in_pass = MBGD_ASK_IN_PASS && nr == MBGD_ZROWS && pf;
             const char *ask[2 * MBGD_ZROWS];
             for (int64_t q = 0; q < nr; q++) {
@@ -3479,10 +3510,13 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
  * x (KC, NJ constants: the accumulators stay in registers) that copies x into xc: NumPy
  * places rows 16 bytes past a cache line, and the copies the block's products and steps read
  * are on one (bench/loops/sm_block.c, d = 256: 1.25-1.28x in L1, 1.16x out of cache; the
- * library in ab_epochs, 1 thread, out of cache: 1.03-1.04x in either load order) */
+ * library in ab_epochs, 1 thread, out of cache: 1.03-1.04x in either load order).  The pass
+ * asks for the row ahead, pfx, a line every sixteen values, as the AVX2 variant's does, not
+ * all its lines at the loop's head: on the Zen 4 (ab_epochs, K = 10, d = 256, out of cache)
+ * 1.15-1.21x on 1 thread, 1.08-1.14x on 2, the same bits (docs/ab-session47-ask.txt) */
 MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *restrict x,
                                const float *const *xj, float *g, float *restrict xc,
-                               const int KC, const int NJ)
+                               const float *pfx, const int KC, const int NJ)
 {
     __m512 a[16], q[4];
     for (int k = 0; k < 16; k++) a[k] = _mm512_setzero_ps();
@@ -3490,10 +3524,12 @@ MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *
     for (int64_t v = 0; v < d; v += 16) {
         const __m512 e = _mm512_loadu_ps(x + v);
         _mm512_storeu_ps(xc + v, e);
+        __builtin_prefetch(pfx + v, 0, MBGD_PREFETCH_LOCALITY);
         for (int k = 0; k < KC; k++)
             a[k] = _mm512_fmadd_ps(_mm512_loadu_ps(W + k * d + v), e, a[k]);
         for (int j = 0; j < NJ; j++) q[j] = _mm512_fmadd_ps(_mm512_loadu_ps(xj[j] + v), e, q[j]);
     }
+    __builtin_prefetch(pfx + d - 1, 0, MBGD_PREFETCH_LOCALITY); /* the row's last line */
     if (NJ > 0) _mm_storeu_ps(g, FN(sum4x16)(q[0], q[1], q[2], q[3]));
     __m512 u = _mm512_castps128_ps512(FN(sum4x16)(a[0], a[1], a[2], a[3]));
     if (KC > 4) u = _mm512_insertf32x4(u, FN(sum4x16)(a[4], a[5], a[6], a[7]), 1);
@@ -3504,13 +3540,13 @@ MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *
 
 MBGD_INLINE __m512 FN(sm_pass_nj)(const float *restrict W, int64_t d, const float *restrict x,
                                   const float *const *xj, float *g, float *restrict xc,
-                                  const int KC, int nj)
+                                  const float *pfx, const int KC, int nj)
 {
     switch (nj) {
-    case 0: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 0);
-    case 1: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 1);
-    case 2: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 2);
-    default: return FN(sm_pass)(W, d, x, xj, g, xc, KC, 3);
+    case 0: return FN(sm_pass)(W, d, x, xj, g, xc, pfx, KC, 0);
+    case 1: return FN(sm_pass)(W, d, x, xj, g, xc, pfx, KC, 1);
+    case 2: return FN(sm_pass)(W, d, x, xj, g, xc, pfx, KC, 2);
+    default: return FN(sm_pass)(W, d, x, xj, g, xc, pfx, KC, 3);
     }
 }
 
@@ -3790,7 +3826,7 @@ MBGD_INLINE mbgd_pack_view FN(pack_view)(const T_CTX *c)
     return pv;
 }
 
-/* The loop head of the b = 1 runs in blocks (the AVX2 sm_block_k, k1_block_run):
+/* The loop head of the b = 1 runs in blocks (sm_block_k, k1_block_run):
  * iteration t's row in the slice, or -1 when t is not a batch of one row (the run ends
  * there).  Waits for the order's rows up to s + pf while a thread draws them, points *x at
  * row s's values (in the block packer's ring where packed, else in X), asks for row
@@ -3867,9 +3903,9 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K, r_end = c->r_end;
+    const int64_t d = p->n_features, K = KC, KD = K * d, P = KD + K;
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
-    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float *Y = data->y, *SW = data->sample_weight;
     float *theta = state->theta, *carry = state->carry;
     float *const rows_c = carry + mbgd_sm_rows_at(P);
     const __mmask16 km = (__mmask16)((1u << K) - 1u);
@@ -3882,34 +3918,20 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     __m512 b = _mm512_maskz_loadu_ps(km, theta + KD);
     int n = FN(sm_carry_in)(c, t, carry, d, K, A, xj, tj, &W); /* steps pending */
     mbgd_pack_view pv = FN(pack_view)(c);
-#if MBGD_HAVE_HELPER
     int64_t published = starts[t];
-#else
-    (void)h;
-#endif
     double esum = slice->loss_sum;
     int64_t ret = -1;
     for (;; t++) {
-        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+        const float *pfx, *x; /* the row asked for during the pass, and row s */
+        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx, &x, &pv);
+        if (s < 0) {
             ret = t;
             break;
         }
-        const int64_t s = starts[t];
-        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
-            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
-        const float *xp = FN(packed_row)(&pv, s, pf, d); /* row s in the packer's ring */
-        if (s + pf < r_end) {
-            if (xp && s + pf < pv.ready) { /* its slot, and the row's label */
-                FN(prefetch_row)(pv.pk->x, (s + pf) & (pv.pk->slots - 1), d);
-                FN(prefetch_label)(data, rows[s + pf]);
-            } else
-                FN(prefetch_sample)(data, rows[s + pf], d);
-        }
         const int64_t i = rows[s];
-        const float *x = xp ? xp : X + i * d;
         const int64_t y = (int64_t)Y[i];
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
-        const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, KC, n);
+        const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, pfx, KC, n);
         __m512 z = _mm512_maskz_mov_ps(km, _mm512_add_ps(u, b));
         for (int j = 0; j + 1 < n; j++)
             z = _mm512_fnmadd_ps(_mm512_set1_ps(g[j]), _mm512_load_ps(A + 16 * j), z);
@@ -3926,7 +3948,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             if (st) break;
             n = 0;
             z = _mm512_maskz_mov_ps(
-                km, _mm512_add_ps(FN(sm_pass_nj)(W, d, x, xj, g, rows_c, KC, 0), b));
+                km, _mm512_add_ps(FN(sm_pass_nj)(W, d, x, xj, g, rows_c, x, KC, 0), b));
             zprobe = _mm512_reduce_add_ps(_mm512_sub_ps(z, z));
         }
         const float m = _mm512_mask_reduce_max_ps(km, z);
@@ -3953,12 +3975,7 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         if (FN(sm_step_taken)(&W, theta, carry, rows_c, d, K, xj, A, tj, &n, t,
                               !isfinite(loss) || !isfinite(bprobe), slice))
             break;
-#if MBGD_HAVE_HELPER
-        if (h && (s + 1 - published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
-            __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
-            published = s + 1;
-        }
-#endif
+        FN(block_publish)(h, s, &published, t, n_iter);
     }
     slice->loss_sum = esum;
     float bv[16];
