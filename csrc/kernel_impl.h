@@ -3550,31 +3550,51 @@ MBGD_INLINE __m512 FN(sm_pass_nj)(const float *restrict W, int64_t d, const floa
     }
 }
 
-/* Wo = Wi - sum_{j < NJ} A_j[k] xj[j] for the K outputs (each weight's terms fused in turn:
- * fmaf(-A_j[k], x_j, w)), two outputs a pass; returns the sum of w - w over the new weights
- * (0, or NaN when one is not finite).  Wo may be Wi. */
+/* Wo = Wi - sum_{j < NJ} A_j[k] xj[j] for outputs [k0, k0 + NO) (NO at most 5; each weight's
+ * terms fused in turn: fmaf(-A_j[k], x_j, w)), each x_j vector loaded once for the NO
+ * outputs; pr plus w - w over the new weights. */
+MBGD_INLINE __m512 FN(sm_flush_rows)(const float *Wi, float *Wo, int64_t d, int64_t k0,
+                                     const int NO, const float *const *xj, const float *A,
+                                     const int NJ, __m512 pr)
+{
+    __m512 bb[5][4];
+    for (int m = 0; m < NO; m++)
+        for (int j = 0; j < NJ; j++) bb[m][j] = _mm512_set1_ps(A[16 * j + k0 + m]);
+    for (int64_t v = 0; v < d; v += 16) {
+        __m512 w[5];
+        for (int m = 0; m < NO; m++) w[m] = _mm512_loadu_ps(Wi + (k0 + m) * d + v);
+        for (int j = 0; j < NJ; j++) {
+            __m512 xv = _mm512_loadu_ps(xj[j] + v);
+            __asm__("" : "+v"(xv)); /* one load for the NO outputs */
+            for (int m = 0; m < NO; m++) w[m] = _mm512_fnmadd_ps(bb[m][j], xv, w[m]);
+        }
+        for (int m = 0; m < NO; m++) {
+            _mm512_storeu_ps(Wo + (k0 + m) * d + v, w[m]);
+            pr = _mm512_add_ps(pr, _mm512_sub_ps(w[m], w[m]));
+        }
+    }
+    return pr;
+}
+
+/* Wo = Wi - sum_{j < NJ} A_j[k] xj[j] for the K outputs, five a pass (sm_flush_rows); returns
+ * the sum of w - w over the new weights (0, or NaN when one is not finite).  Wo may be Wi.
+ * Five outputs a pass load each row's vector once for five weights, where two a pass loaded
+ * it five times for K = 10: on the Zen 4 (K = 10, d = 256, blocks of four in L1) 715 cycles a
+ * block against 860; the library in ab_epochs (b = 1), the two load orders' ratios 0.97 and
+ * 1.11 on 1 thread, 1.06 and 1.07 on 2, 0.99 and 1.08 in cache, the same bits
+ * (docs/ab-session47-flush5.txt). */
 MBGD_INLINE float FN(sm_flush)(const float *Wi, float *Wo, int64_t d, int64_t K,
                                const float *const *xj, const float *A, const int NJ)
 {
     __m512 pr = _mm512_setzero_ps();
-    for (int64_t k0 = 0; k0 < K; k0 += 2) {
-        const int64_t k1 = k0 + 1 < K ? k0 + 1 : k0; /* K odd: the last output twice */
-        __m512 b0[4], b1[4];
-        for (int j = 0; j < NJ; j++) {
-            b0[j] = _mm512_set1_ps(A[16 * j + k0]);
-            b1[j] = _mm512_set1_ps(A[16 * j + k1]);
-        }
-        for (int64_t v = 0; v < d; v += 16) {
-            __m512 w0 = _mm512_loadu_ps(Wi + k0 * d + v), w1 = _mm512_loadu_ps(Wi + k1 * d + v);
-            for (int j = 0; j < NJ; j++) {
-                const __m512 xv = _mm512_loadu_ps(xj[j] + v);
-                w0 = _mm512_fnmadd_ps(b0[j], xv, w0);
-                w1 = _mm512_fnmadd_ps(b1[j], xv, w1);
-            }
-            _mm512_storeu_ps(Wo + k0 * d + v, w0);
-            _mm512_storeu_ps(Wo + k1 * d + v, w1);
-            pr = _mm512_add_ps(pr, _mm512_add_ps(_mm512_sub_ps(w0, w0), _mm512_sub_ps(w1, w1)));
-        }
+    int64_t k = 0;
+    for (; k + 5 <= K; k += 5) pr = FN(sm_flush_rows)(Wi, Wo, d, k, 5, xj, A, NJ, pr);
+    switch (K - k) {
+    case 1: pr = FN(sm_flush_rows)(Wi, Wo, d, k, 1, xj, A, NJ, pr); break;
+    case 2: pr = FN(sm_flush_rows)(Wi, Wo, d, k, 2, xj, A, NJ, pr); break;
+    case 3: pr = FN(sm_flush_rows)(Wi, Wo, d, k, 3, xj, A, NJ, pr); break;
+    case 4: pr = FN(sm_flush_rows)(Wi, Wo, d, k, 4, xj, A, NJ, pr); break;
+    default: break;
     }
     return _mm512_reduce_add_ps(pr);
 }
