@@ -6,6 +6,8 @@
  * variant are compiled too, through `#pragma GCC target`, and mbgd.c picks one
  * at run time (mbgd_resolve_isa), so one build runs on any x86-64 CPU.  Each variant knows
  * its own instruction set as MBGD_VARIANT_ISA (enum mbgd_isa: what the dispatch resolved).
+ * The AVX-512 variant is compiled twice, the second time (avx512l2) with its prefetches
+ * hinted for L2 (mbgd_l2_hint in mbgd.c).
  */
 #define ISA generic
 #define MBGD_VARIANT_ISA MBGD_ISA_GENERIC
@@ -31,8 +33,17 @@
 #define MBGD_AVX512_VARIANT 1
 #define MBGD_VARIANT_ISA MBGD_ISA_AVX512
 #include "kernel_impl.h"
+#undef ISA
+/* The AVX-512 variant again with the rows asked for into L2 (prefetcht2) rather than L1
+ * (prefetcht0): what mbgd_l2_hint picks on the Zen 4 (docs/ab-session47-l2hint.txt) */
+#pragma push_macro("MBGD_PREFETCH_LOCALITY")
+#undef MBGD_PREFETCH_LOCALITY
+#define MBGD_PREFETCH_LOCALITY 1
+#define ISA avx512l2
+#include "kernel_impl.h"
+#undef ISA
+#pragma pop_macro("MBGD_PREFETCH_LOCALITY")
 #undef MBGD_VARIANT_ISA
 #undef MBGD_AVX512_VARIANT
-#undef ISA
 #pragma GCC pop_options
 #endif

@@ -334,6 +334,44 @@ int mbgd_resolve_isa(int requested)
     return requested < best ? requested : best;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+/* Whether this is AMD's family 19h (Zen 3 and Zen 4; of the two only Zen 4 runs AVX-512),
+ * asked of cpuid once (a virtual machine's cpuid exits to the host: microseconds). */
+static int mbgd_amd_family_19h(void)
+{
+    static int known = -1; /* -1: not asked yet */
+    int h = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (h >= 0) return h;
+    unsigned a, b, c, d;
+    h = 0;
+    if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u && d == 0x69746e65u &&
+        c == 0x444d4163u && __get_cpuid(1, &a, &b, &c, &d)) { /* "AuthenticAMD" */
+        unsigned family = (a >> 8) & 0xfu;
+        if (family == 0xfu) family += (a >> 20) & 0xffu;
+        h = family == 0x19u;
+    }
+    __atomic_store_n(&known, h, __ATOMIC_RELAXED);
+    return h;
+}
+#else
+static int mbgd_amd_family_19h(void) { return 0; }
+#endif
+
+/* Whether AVX-512 calls run the variant whose prefetches ask for the rows into L2
+ * (prefetcht2, isa_variants.h's avx512l2) rather than L1: from MBGD_FAST_L2_HINT at every call
+ * (the paired measurements and the tests switch it between calls): 0 off, 1 on, else on AMD's
+ * family 19h (the Zen 4).  There, train() with the L2 hint (ab_epochs, d = 256, both load
+ * orders) ran squared loss's b = 256 on 2 threads 1.21x and 1.56x, b = 1 1.33-1.40x, d = 16
+ * b = 256 1.36-1.39x (docs/ab-session47-l2hint.txt); sessions 29-37 had found the hint no
+ * faster on the Zen 3 and Zen 5 machines (0.89-1.03x).  The same bits either way. */
+int mbgd_l2_hint(void)
+{
+    const char *e = getenv("MBGD_FAST_L2_HINT");
+    if (e && (e[0] == '0' || e[0] == '1') && e[1] == '\0') return e[0] - '0';
+    return mbgd_amd_family_19h();
+}
+
 int mbgd_has_openmp(void)
 {
 #ifdef _OPENMP
@@ -1050,7 +1088,7 @@ static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
         int st_ = mbgd_check_params(p);                                              \
         if (st_ != MBGD_OK) return st_;                                              \
         switch (mbgd_resolve_isa((p)->isa)) {                                        \
-        case MBGD_ISA_AVX512: return fn##_avx512 args;                               \
+        case MBGD_ISA_AVX512: return mbgd_l2_hint() ? fn##_avx512l2 args : fn##_avx512 args; \
         case MBGD_ISA_AVX2: return fn##_avx2 args;                                   \
         default: return fn##_generic args;                                           \
         }                                                                            \
@@ -1122,7 +1160,9 @@ int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows,
         return MBGD_EINVAL;
     switch (mbgd_resolve_isa(isa)) {
 #ifdef MBGD_MULTI_ISA
-    case MBGD_ISA_AVX512: return probe_read_f32_avx512(X, n_features, rows, n_rows, n_threads, sum);
+    case MBGD_ISA_AVX512:
+        return mbgd_l2_hint() ? probe_read_f32_avx512l2(X, n_features, rows, n_rows, n_threads, sum)
+                              : probe_read_f32_avx512(X, n_features, rows, n_rows, n_threads, sum);
     case MBGD_ISA_AVX2: return probe_read_f32_avx2(X, n_features, rows, n_rows, n_threads, sum);
 #endif
     default: return probe_read_f32_generic(X, n_features, rows, n_rows, n_threads, sum);

@@ -193,6 +193,12 @@ def isa() -> str:
     return ffi.string(lib.mbgd_isa_name(lib.mbgd_resolve_isa(requested_isa()))).decode()
 
 
+def l2_hint() -> bool:
+    """Whether AVX-512 kernels ask for the rows ahead into L2 rather than L1 (MBGD_FAST_L2_HINT
+    0 or 1, else on the Zen 4); the same results either way."""
+    return bool(lib.mbgd_l2_hint())
+
+
 def carry_size(n_features, n_outputs) -> int:
     """Length of a state's carry (csrc/mbgd.h, "The carry"): K = 1, or softmax's."""
     return int(lib.mbgd_carry_size(n_features, n_outputs))

@@ -493,3 +493,30 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
                      n_threads=threads)
         got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
     assert got[0] == got[1] and 17000 <= got[0][0] <= 17004
+
+
+@pytest.mark.parametrize("loss,d,K,b", [("squared", 256, 1, 1), ("squared", 256, 1, 256),
+                                        ("softmax", 64, 10, 1), ("softmax", 256, 10, 256),
+                                        ("logistic", 16, 1, 1), ("hinge", 48, 1, 4)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_l2_prefetch_hint_gives_the_same_bits(loss, d, K, b, dtype, monkeypatch):
+    # AVX-512 calls run a second build of the AVX-512 kernels whose prefetches ask for the
+    # rows into L2 (MBGD_FAST_L2_HINT=1, the Zen 4's default) rather than L1 (0): the same
+    # operations, so the same bits, on 1 and 2 threads (the block packer and the prefetch
+    # helper included: 20,000 rows), drawn orders and a call split mid-epoch
+    run_on("avx512", monkeypatch)
+    monkeypatch.setenv("MBGD_FAST_L2_HINT", "0")
+    assert not _native.l2_hint()
+    monkeypatch.setenv("MBGD_FAST_L2_HINT", "1")
+    assert _native.l2_hint()
+    n = 20000
+    X, y = make_problem(loss, n, d, dtype=dtype, seed=d + K, **({"K": K} if K > 1 else {}))
+    for threads in (1, 2):
+        for extra in ({}, {"eval_every": 15001 // b}):
+            kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.1 / d, seed=d, n_threads=threads,
+                      **extra)
+            got = []
+            for hint in ("0", "1"):
+                monkeypatch.setenv("MBGD_FAST_L2_HINT", hint)
+                got.append(mf.train(X, y, **kw))
+            same_bits(got[1], got[0])
