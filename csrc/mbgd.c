@@ -361,10 +361,10 @@ static int mbgd_amd_family_19h(void) { return 0; }
 /* Whether AVX-512 calls run the variant whose prefetches ask for the rows into L2
  * (prefetcht2, isa_variants.h's avx512l2) rather than L1: from MBGD_FAST_L2_HINT at every call
  * (the paired measurements and the tests switch it between calls): 0 off, 1 on, else on AMD's
- * family 19h (the Zen 4).  There, train() with the L2 hint (ab_epochs, d = 256, both load
- * orders) ran squared loss's b = 256 on 2 threads 1.21x and 1.56x, b = 1 1.33-1.40x, d = 16
- * b = 256 1.36-1.39x (docs/ab-session47-l2hint.txt); sessions 29-37 had found the hint no
- * faster on the Zen 3 and Zen 5 machines (0.89-1.03x).  The same bits either way. */
+ * family 19h (the Zen 4).  There, paired train() calls with the L2 hint (d = 256) ran squared
+ * loss 1.39x / 1.57x at b = 1 on 1 / 2 threads, 1.27-1.29x at b = 256 and 4096, d = 16 b = 256
+ * 1.74x, softmax 1.04-1.19x (docs/ab-session47-l2hint.txt); sessions 29-37 had found the hint
+ * no faster on the Zen 3 and Zen 5 machines (0.89-1.03x).  The same bits either way. */
 int mbgd_l2_hint(void)
 {
     const char *e = getenv("MBGD_FAST_L2_HINT");
