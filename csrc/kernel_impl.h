@@ -326,6 +326,17 @@ MBGD_INLINE void FN(dot2x4_tail)(const REAL *restrict Wa, const REAL *restrict W
 /* W_m . x_q for two outputs m and four rows q in one pass: each loaded element of W serves
  * four rows (eight accumulators of eight lanes, summed as trees).  The portable dot2x4 adds
  * them to z[q ldz + m]; the AVX2 float32 one writes bias[m] + them to z[4 m + q]. */
+/* The lines of [ask + o0, ask + o1) asked for, one at a time (ask NULL: none): the softmax
+ * passes' asks for the rows ahead after their loops (MBGD_ASK_REST, MBGD_ASK16_REST) */
+#ifndef MBGD_ASK_LINES
+#define MBGD_ASK_LINES(ask, o0, o1)                                                            \
+    do {                                                                                       \
+        if (ask)                                                                               \
+            for (int64_t o_ = (o0); o_ < (o1); o_ += 64)                                       \
+                __builtin_prefetch((ask) + o_, 0, MBGD_PREFETCH_LOCALITY);                     \
+    } while (0)
+#endif
+
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
 /* The end of the AVX2 dot2x4, whose scores are interleaved by output as scores4 leaves them
  * for softmax4: the eight accumulators' lane sums (eight lanes each, lane8_sum's trees side by
@@ -379,12 +390,7 @@ MBGD_INLINE void FN(dot2x4_end)(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m2
 /* After such a pass, its loop having stopped at j: the lines of [ask, ask + 2 n) it did not
  * ask for (n not a multiple of 32: the half's last lines; j = 0: all of them, for the halves
  * of a block with fewer passes than halves) */
-#define MBGD_ASK_REST(ask, j, n)                                                               \
-    do {                                                                                       \
-        if (ask)                                                                               \
-            for (int64_t o_ = 64 * (((j) + 31) / 32); o_ < 2 * (n); o_ += 64)                  \
-                __builtin_prefetch((ask) + o_, 0, MBGD_PREFETCH_LOCALITY);                     \
-    } while (0)
+#define MBGD_ASK_REST(ask, j, n) MBGD_ASK_LINES(ask, 64 * (((j) + 31) / 32), 2 * (n))
 #define MBGD_X4_REGS(j)                                                                        \
     __m256 e0 = _mm256_loadu_ps(x0 + (j)), e1 = _mm256_loadu_ps(x1 + (j));                     \
     __m256 e2 = _mm256_loadu_ps(x2 + (j)), e3 = _mm256_loadu_ps(x3 + (j));                     \
@@ -461,12 +467,7 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
     do {                                                                                       \
         if (ask) __builtin_prefetch((ask) + 4 * (j), 0, MBGD_PREFETCH_LOCALITY);               \
     } while (0)
-#define MBGD_ASK16_REST(ask, j, n)                                                             \
-    do {                                                                                       \
-        if (ask)                                                                               \
-            for (int64_t o_ = 4 * (j); o_ < 4 * (n); o_ += 64)                                 \
-                __builtin_prefetch((ask) + o_, 0, MBGD_PREFETCH_LOCALITY);                     \
-    } while (0)
+#define MBGD_ASK16_REST(ask, j, n) MBGD_ASK_LINES(ask, 4 * (j), 4 * (n))
 
 /* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
  * loaded once into a register. */
