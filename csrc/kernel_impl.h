@@ -1937,6 +1937,152 @@ static inline double FN(softmax_losses)(FN(sm_losses) *ls, int n, double lsum)
     return lsum;
 }
 
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32) && defined(MBGD_SKEW_ROWS)
+#define MBGD_HAVE_SKEW_REGS 1
+/* dot_lanes with the lines of the row at ask (d floats) asked for through it, two every 32
+ * values, then the rest and its last byte (prefetch_part's lines): against all of them before
+ * the row in hand's dot product, in skew_regs at d = 256 (paired epochs, the same bits), b = 256
+ * 1.07-1.09x on 2 threads and 1.00x on 1.  Not in dot_lanes itself: the other skewed rows ask
+ * for theirs at the top (their terms' loads and stores between). */
+MBGD_INLINE FN(lanes) FN(dot_lanes_ask)(const float *restrict a, const float *restrict b,
+                                        int64_t n, const char *ask)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __builtin_prefetch(ask + 4 * j, 0, MBGD_PREFETCH_LOCALITY);
+        __builtin_prefetch(ask + 4 * j + 64, 0, MBGD_PREFETCH_LOCALITY);
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16), s1);
+    }
+    for (int64_t o = 4 * j; o < 4 * n; o += 64)
+        __builtin_prefetch(ask + o, 0, MBGD_PREFETCH_LOCALITY);
+    __builtin_prefetch(ask + 4 * n - 1, 0, MBGD_PREFETCH_LOCALITY);
+    return (FN(lanes)){{s0, s1}};
+}
+#endif
+
+#ifdef MBGD_SKEW_ROWS
+/* accumulate's skewed rows' first row (r0): the row pf ahead asked for and row r0's lanes into
+ * *prev; returns its index. */
+MBGD_INLINE int64_t FN(skew_first)(const T_DATA *data, const REAL *W, const int64_t *rows,
+                                   int64_t r0, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
+                                   int64_t d, FN(lanes) *prev)
+{
+    const int64_t a0 = pf ? FN(row_ahead)(r0 + pf, r1, n0, n1) : -1;
+    if (a0 >= 0) FN(prefetch_sample)(data, rows[a0], d);
+    *prev = FN(dot_lanes)(W, data->X + rows[r0] * d, d);
+    return rows[r0];
+}
+
+/* The skewed rows' next row r: the row pf ahead asked for, all its lines at once, or with ASK
+ * through row r's dot product (dot_lanes_ask), and row r's lanes into *cur; returns its index.
+ * Past the group (r = r1), the row before's (ip, prev) again. */
+MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64_t *rows,
+                                  int64_t r, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
+                                  int64_t d, const int ASK, int64_t ip, FN(lanes) prev,
+                                  FN(lanes) *cur)
+{
+    if (r >= r1) {
+        *cur = prev;
+        return ip;
+    }
+    const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
+    const int64_t i = rows[r];
+#ifdef MBGD_HAVE_SKEW_REGS
+    if (ASK && a >= 0) {
+        FN(prefetch_label)(data, rows[a]);
+        *cur = FN(dot_lanes_ask)(W, data->X + i * d, d, (const char *)(data->X + rows[a] * d));
+        return i;
+    }
+#endif
+    if (!ASK && a >= 0) FN(prefetch_sample)(data, rows[a], d);
+    *cur = FN(dot_lanes)(W, data->X + i * d, d);
+    return i;
+}
+#endif
+
+#ifdef MBGD_HAVE_SKEW_REGS
+/* accumulate's skewed rows (below) for one output and d = 16 NV, 2 MBGD_LANES <= d <= 256,
+ * with the sums in NV vector registers across the group, not in memory: each row's terms are
+ * NV FMAs, where axpy loaded and stored the sums too, and the row ahead asked for through the
+ * next row's dot product (dot_lanes_ask).  Each element's operations are axpy's (acc + c x,
+ * fused, skipped when c is 0) in the same order, and z is dot_lanes' and dot_tail's: the same
+ * bits.  Against the skewed rows below, on the Zen 4 (ab_epochs, paired epochs, N = 200,000,
+ * squared loss, both load orders, "same weights: yes"; docs/ab-session48-regs.txt): the sums
+ * in registers alone, d = 256 b = 256 1.15-1.19x on 2 threads and 1.10-1.11x on 1; with the
+ * asks too, b = 256 1.12-1.19x on 2 threads and 1.11-1.14x on 1, b = 1024 / 4096 1.14-1.26x,
+ * b = 4 1.10-1.11x, d = 128 1.22-1.25x.  Rows with a tail past whole vectors (d = 100, 120:
+ * a masked last vector) ran 0.92-0.95x, so they keep the loop below. */
+MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, const float *W,
+                                   float b0, const int64_t *rows, int64_t r0, int64_t r1,
+                                   int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
+                                   float *accb, double *lsum_out, const int NV)
+{
+    const int64_t d = p->n_features, j = d / MBGD_LANES * MBGD_LANES;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    const int loss_kind = p->loss;
+    __m512 A[16];
+#pragma GCC unroll 16
+    for (int k = 0; k < NV; k++) A[k] = _mm512_setzero_ps();
+    float ab = accb[0];
+    double lsum = 0.0;
+    FN(lanes) prev;
+    int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, &prev);
+    for (int64_t r = r0 + 1; r <= r1; r++) {
+        FN(lanes) cur;
+        const int64_t i =
+            FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, ip, prev, &cur);
+        const float *x = X + ip * d;
+        const float sw = SW ? SW[ip] : 1.0f;
+        const float z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b0;
+        float dl;
+        lsum += (double)(sw * FN(row_loss)(loss_kind, z, Y[ip], delta, epsilon, &dl)) +
+                (double)(z - z);
+        const float c = sw * dl;
+        if (c != 0) {
+            const __m512 cv = _mm512_set1_ps(c);
+#pragma GCC unroll 16
+            for (int k = 0; k < NV; k++)
+                A[k] = _mm512_fmadd_ps(cv, _mm512_loadu_ps(x + 16 * k), A[k]);
+            ab += c;
+        }
+        prev = cur;
+        ip = i;
+    }
+#pragma GCC unroll 16
+    for (int k = 0; k < NV; k++) _mm512_storeu_ps(acc + 16 * k, A[k]);
+    accb[0] = ab;
+    *lsum_out += lsum;
+}
+
+MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const float *W,
+                                 float b0, const int64_t *rows, int64_t r0, int64_t r1,
+                                 int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
+                                 float *accb, double *lsum)
+{
+    const int64_t d = p->n_features;
+#define MBGD_CALL(m) FN(skew_regs_run)(p, data, W, b0, rows, r0, r1, n0, n1, pf, acc, accb, lsum, m)
+    switch (d / 16) {
+    case 4: MBGD_CALL(4); break;
+    case 5: MBGD_CALL(5); break;
+    case 6: MBGD_CALL(6); break;
+    case 7: MBGD_CALL(7); break;
+    case 8: MBGD_CALL(8); break;
+    case 9: MBGD_CALL(9); break;
+    case 10: MBGD_CALL(10); break;
+    case 11: MBGD_CALL(11); break;
+    case 12: MBGD_CALL(12); break;
+    case 13: MBGD_CALL(13); break;
+    case 14: MBGD_CALL(14); break;
+    case 15: MBGD_CALL(15); break;
+    default: MBGD_CALL(16); break;
+    }
+#undef MBGD_CALL
+}
+#endif
+
 /*
  * Phase A for one group: acc (P,) = sum over rows r in [r0, r1) of
  * sw_i dl_i [x_i, 1] with i = rows[r] (or r when rows is NULL), and the sum of
@@ -2109,20 +2255,18 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
      * 1.07-1.18x; the AVX2 variant 1.05-1.06x and 1.01-1.02x; docs/ab-session34-skew.txt).
      * The generic (SSE2) variant ran 0.87-0.93x so, and keeps the loop below, as float64 does
      * (not measured). */
+#ifdef MBGD_HAVE_SKEW_REGS
+    else if (rows && r1 > r0 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0 && K == 1 &&
+             !gsq_out)
+        FN(skew_regs)(p, data, W, b[0], rows, r0, r1, n0, n1, pf, acc, accb, &lsum);
+#endif
     else if (rows && r1 > r0 && d >= 2 * MBGD_LANES) {
-        int64_t ip = rows[r0];
-        const int64_t a0 = pf ? FN(row_ahead)(r0 + pf, r1, n0, n1) : -1;
-        if (a0 >= 0) FN(prefetch_sample)(data, rows[a0], d);
-        FN(lanes) prev = FN(dot_lanes)(W, X + ip * d, d);
+        FN(lanes) prev;
+        int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, &prev);
         for (int64_t r = r0 + 1; r <= r1; r++) {
-            FN(lanes) cur = prev;
-            int64_t i = ip;
-            if (r < r1) {
-                const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
-                if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
-                i = rows[r];
-                cur = FN(dot_lanes)(W, X + i * d, d);
-            }
+            FN(lanes) cur;
+            const int64_t i =
+                FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 0, ip, prev, &cur);
             const REAL *x = X + ip * d;
             const REAL sw = SW ? SW[ip] : (REAL)1;
             const int64_t j = d / MBGD_LANES * MBGD_LANES;

@@ -366,8 +366,10 @@ def test_batches_of_rows_of_64_to_256_values_skewed(isa, n_threads, monkeypatch)
     """float32 rows of 64 to 256 values (K = 1) in batches run skewed in the x86 variants
     (accumulate: a row's products, then the row before's sum, loss and terms), with the
     products' lanes in registers across the two parts; the generic variant and float64 keep
-    the plain loop.  Whole lanes only (64, 128, 256), a tail of eight (72), eight and one by one
-    (100, 201), one by one (65); squared, logistic and hinge loss; b = 2, 7 (weighted, no
+    the plain loop; the AVX-512 one keeps the sums in registers across a group when d is a
+    multiple of 16 (skew_regs: 64, 80, 128, 240, 256).  Whole lanes only (64, 128, 256), a tail
+    of sixteen (80, 240), of eight (72), eight and one by one (100, 201), one by one (65);
+    squared, logistic and hinge loss; b = 2, 7 (weighted, no
     intercept), and N; and mf.gradient and the noise sums over given rows, repeats included:
     the NumPy twin's numbers."""
     from mbgd_fast import _native
@@ -379,7 +381,7 @@ def test_batches_of_rows_of_64_to_256_values_skewed(isa, n_threads, monkeypatch)
         pytest.skip(f"this CPU does not run {isa}")
     n = 50
     for dtype in (np.float32, np.float64):
-        for d in (64, 65, 72, 100, 128, 201, 256):
+        for d in (64, 65, 72, 80, 100, 128, 201, 240, 256):
             X, y = make_problem("squared", n, d, dtype=dtype, seed=d)
             sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
             for loss in ("squared", "logistic", "hinge"):
