@@ -705,8 +705,9 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
              "helper", "off", False),
             ("pack-", "Packer of b = 1 runs (d = 16, 2 threads, shuffled): MBGD_FAST_PACK=0 vs the "
                       "default", "packer", "off", False),
-            ("bpacksquared-", "Block packer of b = 1 runs in blocks, squared loss (d = 256, 2 threads, "
-                              "shuffled): MBGD_FAST_PACK=0 (the helper) vs the default", "packer",
+            ("bpacksquared-", "Block packer of b = 1 runs in blocks and of batches of one group (b = 4), "
+                              "squared loss (d = 256, 2 threads, shuffled): MBGD_FAST_PACK=0 (the "
+                              "helper) vs the default", "packer",
              "off", False),
             ("bpacksoftmax-", "Block packer of b = 1 runs in blocks, softmax K = 10 (d = 256, 2 threads, "
                               "shuffled): MBGD_FAST_PACK=0 (the helper) vs the default", "packer",

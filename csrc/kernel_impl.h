@@ -1937,6 +1937,98 @@ static inline double FN(softmax_losses)(FN(sm_losses) *ls, int n, double lsum)
     return lsum;
 }
 
+/*
+ * The rows of a run of b = 1 steps, packed by a second thread for the one that trains
+ * (FN(pack_rows), read by FN(direct_run)): row s's values as the trainer loads them, its y,
+ * and x_s . x_{s+1}, in slot s mod MBGD_PACK_SLOTS of a ring.  The trainer then reads one
+ * sequential stream instead of a shuffled row, its y and its index, and one of its two dot
+ * products per step is done: the same values, so the same bits.  Where the packer has not
+ * got to a row yet, the trainer loads it itself.  Every line of the ring crosses from one core
+ * to the other, so it packs only while they hand lines over fast (mbgd_handoff_fast): on
+ * this machine the kernel alone ran 1.12-1.52x at d = 4-32 in a good phase, and without the
+ * test 0.63-0.92x in a bad one (docs/pack-session21.txt, and by hand).
+ */
+#ifndef MBGD_PACK_DEFINED
+#define MBGD_PACK_DEFINED
+#define MBGD_PACK_SLOTS 4096    /* rows in the ring (a power of two) */
+#define MBGD_PACK_MARGIN 512    /* slots the packer leaves between itself and the trainer */
+#define MBGD_PACK_GAP 1024      /* rows ahead of the trainer the packer starts at */
+#define MBGD_PACK_PUBLISH 64    /* rows the packer publishes at a time */
+#define MBGD_PACK_USED 256      /* rows between the trainer's reports (a power of two) */
+#define MBGD_PACK_LOOK 64       /* rows between the trainer's looks at the packer's count */
+#define MBGD_PACK_MIN (1 << 14) /* the fewest rows in a slice worth a packer */
+#define MBGD_PACK_HANDOFF_NS 60 /* the slowest one-way handoff between the cores it packs at */
+typedef struct {
+    mbgd_counter ready; /* rows [lo, ready) are packed; -1 until lo is set (release) */
+    mbgd_counter used;  /* a row the trainer has reached, every MBGD_PACK_USED rows (release) */
+    mbgd_counter stop;  /* 1 once the trainer is done */
+    mbgd_counter ball;  /* the two threads' handoff test (mbgd_handoff_fast) */
+    int on;             /* its verdict: pack (set by the trainer's thread before it trains) */
+    int64_t lo;         /* the first row packed */
+    float *x, *yp;      /* slot q: x at x + 8 NV q; y at yp[2 q], x_s . x_{s+1} at yp[2 q + 1] */
+    int64_t slots;      /* the block packer's ring: rows of d values (a power of two), or 0 */
+} mbgd_pack;
+
+/* The runs in blocks (k1_block_run, sm_block_run) on two threads: the second thread copies
+ * each row, in the order's turn, into a ring of about MBGD_BPACK_BYTES (FN(pack_block_rows)),
+ * and the trainer reads the ring in order instead of shuffled rows of X: the same values, so
+ * the same bits.  Its rows only, not its y (the trainer's own reads, asked for ahead as
+ * before), and only rows of up to MBGD_BPACK_MAX_ROW bytes.  The ring's other sizes follow
+ * its number of slots S: the packer starts S / 4 rows ahead of the trainer, stays S / 8 slots
+ * clear of its last report, and publishes every MBGD_BPACK_PUBLISH rows; the trainer reports
+ * every S / 16 rows. */
+#ifndef MBGD_BPACK_BYTES
+#define MBGD_BPACK_BYTES (512 * 1024)
+#endif
+#define MBGD_BPACK_MAX_ROW 4096
+#define MBGD_BPACK_PUBLISH 8
+#define MBGD_BPACK_LOOK 8
+
+/* The packer's wait while the ring is full: row s may be packed once the trainer's last
+ * report (*used, looked at again while it waits) is less than `room` rows behind it.
+ * Returns 0 when the trainer stopped first. */
+static inline int mbgd_pack_room(mbgd_pack *pk, int64_t s, int64_t *used, int64_t room)
+{
+    int64_t spins = 0;
+    while (s - *used >= room) {
+        if (__atomic_load_n(&pk->stop.v, __ATOMIC_ACQUIRE)) return 0;
+        if (spins++ < MBGD_SPINS_OWN_CORE)
+            MBGD_PAUSE();
+        else
+            MBGD_YIELD();
+        *used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
+    }
+    return 1;
+}
+
+/* The trainer's view of the block packer's ring: rows [lo, ready) as last seen, looked at
+ * again from row look on */
+typedef struct {
+    mbgd_pack *pk; /* NULL: not packed */
+    int64_t lo, ready, look;
+} mbgd_pack_view;
+#endif
+
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
+/* Row s's values in the block packer's ring (mbgd_pack_view), or NULL where the packer has
+ * not got to it: the count of rows packed looked at again once row s + ahead is past it
+ * (every MBGD_BPACK_LOOK rows at most), and the trainer's progress reported every S / 16
+ * rows. */
+MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t ahead, int64_t d)
+{
+    mbgd_pack *const pk = pv->pk;
+    if (pk == NULL) return NULL;
+    const int64_t S = pk->slots;
+    if (s + ahead >= pv->ready && s >= pv->look) {
+        pv->ready = __atomic_load_n(&pk->ready.v, __ATOMIC_ACQUIRE);
+        if (pv->ready >= 0) pv->lo = pk->lo;
+        pv->look = s + MBGD_BPACK_LOOK;
+    }
+    if ((s & (S / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
+    return s >= pv->lo && s < pv->ready ? pk->x + (s & (S - 1)) * d : NULL;
+}
+#endif
+
 #if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32) && defined(MBGD_SKEW_ROWS)
 #define MBGD_HAVE_SKEW_REGS 1
 /* dot_lanes with the lines of the row at ask (d floats) asked for through it, two every 32
@@ -1963,25 +2055,42 @@ MBGD_INLINE FN(lanes) FN(dot_lanes_ask)(const float *restrict a, const float *re
 #endif
 
 #ifdef MBGD_SKEW_ROWS
-/* accumulate's skewed rows' first row (r0): the row pf ahead asked for and row r0's lanes into
- * *prev; returns its index. */
+/* Where the skewed rows find row r's values: in the block packer's ring once packed (pv set:
+ * skew_regs' rows on two threads, FN(train)), else in X. */
+MBGD_INLINE const REAL *FN(skew_row)(const T_DATA *data, const int64_t *rows, int64_t r,
+                                     int64_t pf, int64_t d, mbgd_pack_view *pv)
+{
+#ifdef MBGD_HAVE_SKEW_REGS
+    const float *q = pv ? FN(packed_row)(pv, r, pf, d) : NULL;
+    if (q) return q;
+#else
+    (void)pf, (void)pv;
+#endif
+    return data->X + rows[r] * d;
+}
+
+/* accumulate's skewed rows' first row (r0): the row pf ahead asked for, row r0's values at
+ * *x and its lanes into *prev; returns its index. */
 MBGD_INLINE int64_t FN(skew_first)(const T_DATA *data, const REAL *W, const int64_t *rows,
                                    int64_t r0, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
-                                   int64_t d, FN(lanes) *prev)
+                                   int64_t d, mbgd_pack_view *pv, const REAL **x,
+                                   FN(lanes) *prev)
 {
     const int64_t a0 = pf ? FN(row_ahead)(r0 + pf, r1, n0, n1) : -1;
     if (a0 >= 0) FN(prefetch_sample)(data, rows[a0], d);
-    *prev = FN(dot_lanes)(W, data->X + rows[r0] * d, d);
+    *x = FN(skew_row)(data, rows, r0, pf, d, pv);
+    *prev = FN(dot_lanes)(W, *x, d);
     return rows[r0];
 }
 
 /* The skewed rows' next row r: the row pf ahead asked for, all its lines at once, or with ASK
- * through row r's dot product (dot_lanes_ask), and row r's lanes into *cur; returns its index.
- * Past the group (r = r1), the row before's (ip, prev) again. */
+ * through row r's dot product (dot_lanes_ask; its slot in the ring once packed), row r's
+ * values at *x and its lanes into *cur; returns its index.  Past the group (r = r1), the row
+ * before's (ip, prev; *x as it is) again. */
 MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64_t *rows,
                                   int64_t r, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
-                                  int64_t d, const int ASK, int64_t ip, FN(lanes) prev,
-                                  FN(lanes) *cur)
+                                  int64_t d, const int ASK, mbgd_pack_view *pv, int64_t ip,
+                                  FN(lanes) prev, const REAL **x, FN(lanes) *cur)
 {
     if (r >= r1) {
         *cur = prev;
@@ -1989,15 +2098,19 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
     }
     const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
     const int64_t i = rows[r];
+    *x = FN(skew_row)(data, rows, r, pf, d, pv);
 #ifdef MBGD_HAVE_SKEW_REGS
     if (ASK && a >= 0) {
+        const float *q = pv && a >= pv->lo && a < pv->ready
+                             ? pv->pk->x + (a & (pv->pk->slots - 1)) * d
+                             : data->X + rows[a] * d;
         FN(prefetch_label)(data, rows[a]);
-        *cur = FN(dot_lanes_ask)(W, data->X + i * d, d, (const char *)(data->X + rows[a] * d));
+        *cur = FN(dot_lanes_ask)(W, *x, d, (const char *)q);
         return i;
     }
 #endif
     if (!ASK && a >= 0) FN(prefetch_sample)(data, rows[a], d);
-    *cur = FN(dot_lanes)(W, data->X + i * d, d);
+    *cur = FN(dot_lanes)(W, *x, d);
     return i;
 }
 #endif
@@ -2017,10 +2130,11 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
 MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, const float *W,
                                    float b0, const int64_t *rows, int64_t r0, int64_t r1,
                                    int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
-                                   float *accb, double *lsum_out, const int NV)
+                                   float *accb, double *lsum_out, mbgd_pack_view *pv,
+                                   const int NV)
 {
     const int64_t d = p->n_features, j = d / MBGD_LANES * MBGD_LANES;
-    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float *Y = data->y, *SW = data->sample_weight;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
     const int loss_kind = p->loss;
     __m512 A[16];
@@ -2029,12 +2143,13 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
     float ab = accb[0];
     double lsum = 0.0;
     FN(lanes) prev;
-    int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, &prev);
+    const float *xp;
+    int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, pv, &xp, &prev);
     for (int64_t r = r0 + 1; r <= r1; r++) {
         FN(lanes) cur;
+        const float *x = xp;
         const int64_t i =
-            FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, ip, prev, &cur);
-        const float *x = X + ip * d;
+            FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, pv, ip, prev, &xp, &cur);
         const float sw = SW ? SW[ip] : 1.0f;
         const float z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b0;
         float dl;
@@ -2060,10 +2175,11 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
 MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const float *W,
                                  float b0, const int64_t *rows, int64_t r0, int64_t r1,
                                  int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
-                                 float *accb, double *lsum)
+                                 float *accb, double *lsum, mbgd_pack_view *pv)
 {
     const int64_t d = p->n_features;
-#define MBGD_CALL(m) FN(skew_regs_run)(p, data, W, b0, rows, r0, r1, n0, n1, pf, acc, accb, lsum, m)
+#define MBGD_CALL(m)                                                                               \
+    FN(skew_regs_run)(p, data, W, b0, rows, r0, r1, n0, n1, pf, acc, accb, lsum, pv, m)
     switch (d / 16) {
     case 4: MBGD_CALL(4); break;
     case 5: MBGD_CALL(5); break;
@@ -2090,12 +2206,13 @@ MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const
  * [n0, n1): the rows the same thread runs next (the following rows when one thread runs
  * the groups in order; its next group, or its group of the next batch, when threads take
  * turns), so they are in flight while this group finishes, in this core's caches; `warm`
- * also prefetches the group's first rows.
+ * also prefetches the group's first rows.  pv (or NULL): the block packer's ring, where
+ * skew_regs reads the rows it holds.
  */
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
                            const int64_t *rows, int64_t r0, int64_t r1, int64_t n0, int64_t n1,
                            int warm, REAL *restrict acc, REAL *zbuf, double *loss_out,
-                           double *gsq_out)
+                           double *gsq_out, mbgd_pack_view *pv)
 {
     double gsq = 0.0; /* sum of |g_i|^2 = sum_k c_ik^2 (|x_i|^2 + fit_intercept), when asked */
     const double fi = (double)p->fit_intercept;
@@ -2258,16 +2375,17 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
 #ifdef MBGD_HAVE_SKEW_REGS
     else if (rows && r1 > r0 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0 && K == 1 &&
              !gsq_out)
-        FN(skew_regs)(p, data, W, b[0], rows, r0, r1, n0, n1, pf, acc, accb, &lsum);
+        FN(skew_regs)(p, data, W, b[0], rows, r0, r1, n0, n1, pf, acc, accb, &lsum, pv);
 #endif
     else if (rows && r1 > r0 && d >= 2 * MBGD_LANES) {
         FN(lanes) prev;
-        int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, &prev);
+        const REAL *xp;
+        int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, NULL, &xp, &prev);
         for (int64_t r = r0 + 1; r <= r1; r++) {
             FN(lanes) cur;
-            const int64_t i =
-                FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 0, ip, prev, &cur);
-            const REAL *x = X + ip * d;
+            const REAL *x = xp;
+            const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 0, NULL, ip,
+                                            prev, &xp, &cur);
             const REAL sw = SW ? SW[ip] : (REAL)1;
             const int64_t j = d / MBGD_LANES * MBGD_LANES;
             const REAL z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b[0];
@@ -2486,77 +2604,6 @@ static int FN(check_data)(const mbgd_params *p, const T_DATA *data)
     return MBGD_OK;
 }
 
-/*
- * The rows of a run of b = 1 steps, packed by a second thread for the one that trains
- * (FN(pack_rows), read by FN(direct_run)): row s's values as the trainer loads them, its y,
- * and x_s . x_{s+1}, in slot s mod MBGD_PACK_SLOTS of a ring.  The trainer then reads one
- * sequential stream instead of a shuffled row, its y and its index, and one of its two dot
- * products per step is done: the same values, so the same bits.  Where the packer has not
- * got to a row yet, the trainer loads it itself.  Every line of the ring crosses from one core
- * to the other, so it packs only while they hand lines over fast (mbgd_handoff_fast): on
- * this machine the kernel alone ran 1.12-1.52x at d = 4-32 in a good phase, and without the
- * test 0.63-0.92x in a bad one (docs/pack-session21.txt, and by hand).
- */
-#ifndef MBGD_PACK_DEFINED
-#define MBGD_PACK_DEFINED
-#define MBGD_PACK_SLOTS 4096    /* rows in the ring (a power of two) */
-#define MBGD_PACK_MARGIN 512    /* slots the packer leaves between itself and the trainer */
-#define MBGD_PACK_GAP 1024      /* rows ahead of the trainer the packer starts at */
-#define MBGD_PACK_PUBLISH 64    /* rows the packer publishes at a time */
-#define MBGD_PACK_USED 256      /* rows between the trainer's reports (a power of two) */
-#define MBGD_PACK_LOOK 64       /* rows between the trainer's looks at the packer's count */
-#define MBGD_PACK_MIN (1 << 14) /* the fewest rows in a slice worth a packer */
-#define MBGD_PACK_HANDOFF_NS 60 /* the slowest one-way handoff between the cores it packs at */
-typedef struct {
-    mbgd_counter ready; /* rows [lo, ready) are packed; -1 until lo is set (release) */
-    mbgd_counter used;  /* a row the trainer has reached, every MBGD_PACK_USED rows (release) */
-    mbgd_counter stop;  /* 1 once the trainer is done */
-    mbgd_counter ball;  /* the two threads' handoff test (mbgd_handoff_fast) */
-    int on;             /* its verdict: pack (set by the trainer's thread before it trains) */
-    int64_t lo;         /* the first row packed */
-    float *x, *yp;      /* slot q: x at x + 8 NV q; y at yp[2 q], x_s . x_{s+1} at yp[2 q + 1] */
-    int64_t slots;      /* the block packer's ring: rows of d values (a power of two), or 0 */
-} mbgd_pack;
-
-/* The runs in blocks (k1_block_run, sm_block_run) on two threads: the second thread copies
- * each row, in the order's turn, into a ring of about MBGD_BPACK_BYTES (FN(pack_block_rows)),
- * and the trainer reads the ring in order instead of shuffled rows of X: the same values, so
- * the same bits.  Its rows only, not its y (the trainer's own reads, asked for ahead as
- * before), and only rows of up to MBGD_BPACK_MAX_ROW bytes.  The ring's other sizes follow
- * its number of slots S: the packer starts S / 4 rows ahead of the trainer, stays S / 8 slots
- * clear of its last report, and publishes every MBGD_BPACK_PUBLISH rows; the trainer reports
- * every S / 16 rows. */
-#ifndef MBGD_BPACK_BYTES
-#define MBGD_BPACK_BYTES (512 * 1024)
-#endif
-#define MBGD_BPACK_MAX_ROW 4096
-#define MBGD_BPACK_PUBLISH 8
-#define MBGD_BPACK_LOOK 8
-
-/* The packer's wait while the ring is full: row s may be packed once the trainer's last
- * report (*used, looked at again while it waits) is less than `room` rows behind it.
- * Returns 0 when the trainer stopped first. */
-static inline int mbgd_pack_room(mbgd_pack *pk, int64_t s, int64_t *used, int64_t room)
-{
-    int64_t spins = 0;
-    while (s - *used >= room) {
-        if (__atomic_load_n(&pk->stop.v, __ATOMIC_ACQUIRE)) return 0;
-        if (spins++ < MBGD_SPINS_OWN_CORE)
-            MBGD_PAUSE();
-        else
-            MBGD_YIELD();
-        *used = __atomic_load_n(&pk->used.v, __ATOMIC_ACQUIRE);
-    }
-    return 1;
-}
-
-/* The trainer's view of the block packer's ring: rows [lo, ready) as last seen, looked at
- * again from row look on */
-typedef struct {
-    mbgd_pack *pk; /* NULL: not packed */
-    int64_t lo, ready, look;
-} mbgd_pack_view;
-#endif
 
 /* Everything one iteration's phases share. */
 typedef struct T_CTX {
@@ -2600,6 +2647,9 @@ typedef struct T_CTX {
     double *gloss1, *norms1;
     int sm_block; /* b = 1 softmax steps in blocks (FN(sm_block_run)) may run */
     int k1_block; /* b = 1 steps of one output in blocks (FN(k1_block_run)) may run */
+    /* the trainer's view of the block packer's ring for batches (skew_regs), or NULL: set
+     * in iterate_in, its own */
+    mbgd_pack_view *bpv;
 } T_CTX;
 
 /* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
@@ -2683,7 +2733,8 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
 #endif
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0 && g == first,
                    c->parts + g * MBGD_PAD(c->P),
-                   c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL);
+                   c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL,
+                   c->bpv);
 }
 
 /* Optimizer step on n elements: w, optimizer buffers m, v, summed gradient gs. */
@@ -2995,7 +3046,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         double lsum;
         REAL *th = state->theta;
         FN(accumulate)(p, data, th, slice->rows, s, s + nb, s + nb, c->r_end, 0, c->parts,
-                       c->zbuf, &lsum, NULL);
+                       c->zbuf, &lsum, NULL, c->bpv);
         c->lr = (REAL)slice->lr[t];
         c->scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)nb);
         FN(step_segment)(c, th, c->parts, NULL, NULL, KD, 0, 0);
@@ -3962,24 +4013,6 @@ MBGD_INLINE int64_t FN(sm_block_end)(T_STATE *state, mbgd_slice *slice, float *W
     return ret;
 }
 
-/* Row s's values in the block packer's ring (mbgd_pack_view), or NULL where the packer has
- * not got to it: the count of rows packed looked at again once row s + ahead is past it
- * (every MBGD_BPACK_LOOK rows at most), and the trainer's progress reported every S / 16
- * rows. */
-MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t ahead, int64_t d)
-{
-    mbgd_pack *const pk = pv->pk;
-    if (pk == NULL) return NULL;
-    const int64_t S = pk->slots;
-    if (s + ahead >= pv->ready && s >= pv->look) {
-        pv->ready = __atomic_load_n(&pk->ready.v, __ATOMIC_ACQUIRE);
-        if (pv->ready >= 0) pv->lo = pk->lo;
-        pv->look = s + MBGD_BPACK_LOOK;
-    }
-    if ((s & (S / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
-    return s >= pv->lo && s < pv->ready ? pk->x + (s & (S - 1)) * d : NULL;
-}
-
 /* The trainer's view of c->pack when it is the block packer's and on, else none */
 MBGD_INLINE mbgd_pack_view FN(pack_view)(const T_CTX *c)
 {
@@ -4461,6 +4494,13 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 {
     T_CTX local = *shared, *c = &local; /* this thread's copy of the iteration's fields */
     local.sm_t = -1;
+#ifdef MBGD_HAVE_SKEW_REGS
+    /* batches whose rows the block packer packs (FN(train)): skew_regs reads them there */
+    mbgd_pack_view bview = FN(pack_view)(c);
+    local.bpv = T == 1 && bview.pk ? &bview : NULL;
+#else
+    local.bpv = NULL;
+#endif
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
     const int64_t d = p->n_features, K = p->n_outputs, KD = c->KD, P = c->P;
@@ -4863,8 +4903,18 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     const int pack_mode = 0;
 #endif
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS && defined(MBGD_HAVE_SM_BLOCK)
-    const int bpack = FN(blocks_take)(&c, state) && !team && p->n_threads >= 2 && max_nb == 1 &&
-                      d * (int64_t)sizeof(float) <= MBGD_BPACK_MAX_ROW &&
+#ifdef MBGD_HAVE_SKEW_REGS
+    /* batches of one group whose rows skew_regs runs (one output, dense, d = 16 NV from 64 to
+     * 256): the same packer, the trainer's accumulate reading its ring.  Against the helper
+     * (paired train() epochs, N = 200,000, docs/ab-session48-bpack.txt): in quiet rounds d = 256
+     * b = 4 1.55x, b = 16 1.44x, d = 128 b = 16 1.59x; in slow ones 1.02-1.17x */
+    const int batch_rows = K == 1 && !sparse && d % 16 == 0 && d >= 64 && d <= 256 &&
+                           max_g == 1 && max_nb >= 2;
+#else
+    const int batch_rows = 0;
+#endif
+    const int bpack = ((FN(blocks_take)(&c, state) && max_nb == 1) || batch_rows) && !team &&
+                      p->n_threads >= 2 && d * (int64_t)sizeof(float) <= MBGD_BPACK_MAX_ROW &&
                       starts[n_iter] - starts[0] >= MBGD_PACK_MIN && omp_get_num_procs() >= 2 &&
                       pack_mode != 0;
 #else
@@ -5125,7 +5175,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
             FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
                            n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_PAD(P),
                            zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
-                           sq_grad ? gsq + g : NULL);
+                           sq_grad ? gsq + g : NULL, NULL);
     }
 
     const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;

@@ -495,6 +495,29 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
     assert got[0] == got[1] and 17000 <= got[0][0] <= 17004
 
 
+@pytest.mark.parametrize("loss,d,b", [("squared", 256, 4), ("hinge", 256, 16), ("logistic", 64, 7),
+                                      ("squared", 128, 2)])
+def test_batch_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, b, monkeypatch):
+    # on two threads, batches of one group whose rows skew_regs runs (AVX-512 float32, one
+    # output, d a multiple of 16 from 64 to 256), in slices of at least 16,384 rows, have
+    # their rows copied into the block packer's ring by the second thread; the trainer's
+    # accumulate reads them there where they are ready, from X where not (and the helper
+    # instead with the packer off): one thread's bits every way, for drawn and given orders,
+    # sample weights, a last batch of fewer rows, and calls split mid-epoch
+    run_on("avx512", monkeypatch)
+    n = 20003
+    X, y = make_problem(loss, n, d, dtype=np.float32, seed=d + b)
+    sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+    for extra in ({}, {"shuffle": False}, {"fit_intercept": False}, {"eval_every": 3001},
+                  {"sample_weight": sw}):
+        kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01 / b, seed=d, **extra)
+        monkeypatch.delenv("MBGD_FAST_PACK", raising=False)
+        one = mf.train(X, y, n_threads=1, **kw)
+        for mode in ("2", "3", "1"):  # packing whatever the handoff takes; never; the default
+            monkeypatch.setenv("MBGD_FAST_PACK", mode)
+            same_bits(mf.train(X, y, n_threads=2, **kw), one)
+
+
 @pytest.mark.parametrize("loss,d,K,b", [("squared", 256, 1, 1), ("squared", 256, 1, 256),
                                         ("softmax", 64, 10, 1), ("softmax", 256, 10, 256),
                                         ("logistic", 16, 1, 1), ("hinge", 48, 1, 4)])
