@@ -536,7 +536,10 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                 if bound:
                     limit.append(f"d={d}: {bound}")
     line("1 -> 2 threads >= 1.6x at b >= 256, d >= 256 (paired)", cells, ok, "; ".join(limit))
-    # each loss within 1.5x of squared loss: paired, and the unpaired cells (incache: above)
+    # each loss within 1.5x of squared loss: paired, and the unpaired cells (incache: above).
+    # The verdict is the paired cells' where there are any: the unpaired ones are timed minutes
+    # apart, and the machine's phase moves a 2-thread cell by up to 2x between them (session 48:
+    # logistic b = 256 unpaired 2.00-2.12x in two runs where its paired cost read 1.15-1.21x)
     unpaired = {(r["b"], r["loss"]): r["sps"] for r in rows if r["system"] == "mbgd_fast/2t"
                 and r["d"] == 256 and r["dtype"] == "float32"}
     for loss in ("logistic", "hinge", "softmax"):
@@ -554,11 +557,13 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                         f"b={b} {q['cost'][loss][b]:.2f}x")))
                     if bound:
                         limit.append(f"b={b}: {bound}")
+        judged = ok is not None
         for b in (1, 256):
             if (b, loss) in unpaired and (b, "squared") in unpaired:
                 v = unpaired[(b, "squared")] / unpaired[(b, loss)]
-                ok = (ok is not False) and v <= 1.5
-                cells.append(f"b={b} {_x(v, 1.5)}")
+                if not judged:
+                    ok = (ok is not False) and v <= 1.5
+                cells.append(f"b={b} {_x(v, 1.5)}" + (" (apart: not judged)" if judged else ""))
         line(f"{loss}: cost per sample <= 1.5x squared loss's (d = 256, 2 threads)", cells, ok,
              "; ".join(limit))
     return verdicts

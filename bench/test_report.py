@@ -89,6 +89,25 @@ def test_targets_met_and_missed_with_what_bounds_the_misses(tmp_path):
     assert "| logistic: cost per sample <= 1.5x squared loss's (d = 256, 2 threads) | - | not measured |" in text
 
 
+def test_a_loss_is_judged_by_its_paired_cost_where_there_is_one(tmp_path):
+    # logistic paired at 1.2x, its unpaired cells (timed apart) at 2.0x: met on the paired
+    # cost, the unpaired shown as not judged; without the paired cells, the unpaired decide
+    d = 256
+    cells = [timed("mbgd_fast", d, b, 1e7, threads=2) for b in (1, 256)]
+    cells += [timed("mbgd_fast", d, b, 5e6, threads=2, loss="logistic") for b in (1, 256)]
+    paired = bench(dict(backend="paired-loss", d=d, threads=2, rounds=3,
+                        cost={"squared": {"1": 1.0, "256": 1.0},
+                              "logistic": {"1": 1.1, "256": 1.2}},
+                        sps={f"{loss} b={b}": 1e7 for loss in ("squared", "logistic")
+                             for b in (1, 256)}), 1.0)
+    verdicts, text = judge(tmp_path, cells + [paired])
+    assert verdict(verdicts, "logistic") is True
+    assert "b=256 1.20x (paired); b=1 2.00x (apart: not judged)" in text
+    verdicts, text = judge(tmp_path, cells)
+    assert verdict(verdicts, "logistic") is False
+    assert "b=1 2.00x; b=256 2.00x" in text
+
+
 def test_a_slow_run_misses_bandwidth_and_the_loop_with_their_bounds(tmp_path):
     verdicts, text = run(tmp_path, 2.4e7)  # 24.6 GB/s: 61% of 40; 4x the loop
     assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is False
