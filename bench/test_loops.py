@@ -5,8 +5,8 @@ statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
 softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
 threads the same bits as on one, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
-omp_fork_join.c, handoff.c, overlap.c and cpu_scaling.c run, math_ulp.c's e^t and ln s stay
-within 2 ulps, and ab_epochs.c
+omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, math_ulp.c's e^t
+and ln s stay within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
 import os
 import re
@@ -279,6 +279,22 @@ def test_overlap_build_and_run(build):
                       out, re.M)
         assert m and 0 < float(m.group(3)) <= float(m.group(2)), out
     assert_refused(exe, "4000", "60", "2", says="multiple of 64")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_page_blocks_build_and_run(build):
+    # three orders of the same rows, read and trained on (one round, one thread): it runs,
+    # and prints a speed for each order and mode, the shuffled order's 1.000x of itself
+    exe = build("page_blocks")
+    out = subprocess.run([str(exe), "1", "1"], capture_output=True, text=True)
+    if out.returncode == 4:
+        pytest.skip("this CPU does not run AVX-512")
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith(("read ", "batch"))]
+    assert len(lines) == 6
+    for ln in lines:
+        assert re.search(r"\d+\.\d GB/s  \d+\.\d{3}x$", ln), ln
+    assert [ln.split()[-1] for ln in lines if "shuffled" in ln] == ["1.000x", "1.000x"]
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
