@@ -2172,6 +2172,13 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
     *lsum_out += lsum;
 }
 
+/* Whether skew_regs runs a group of dense rows of d values with K outputs (accumulate's
+ * choice, and what the block packer packs batches for: FN(train)). */
+MBGD_INLINE int FN(skew_regs_takes)(int64_t d, int64_t K)
+{
+    return K == 1 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0;
+}
+
 MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const float *W,
                                  float b0, const int64_t *rows, int64_t r0, int64_t r1,
                                  int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
@@ -2373,8 +2380,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
      * The generic (SSE2) variant ran 0.87-0.93x so, and keeps the loop below, as float64 does
      * (not measured). */
 #ifdef MBGD_HAVE_SKEW_REGS
-    else if (rows && r1 > r0 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0 && K == 1 &&
-             !gsq_out)
+    else if (rows && r1 > r0 && FN(skew_regs_takes)(d, K) && !gsq_out)
         FN(skew_regs)(p, data, W, b[0], rows, r0, r1, n0, n1, pf, acc, accb, &lsum, pv);
 #endif
     else if (rows && r1 > r0 && d >= 2 * MBGD_LANES) {
@@ -4908,8 +4914,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * 256): the same packer, the trainer's accumulate reading its ring.  Against the helper
      * (paired train() epochs, N = 200,000, docs/ab-session48-bpack.txt): in quiet rounds d = 256
      * b = 4 1.55x, b = 16 1.44x, d = 128 b = 16 1.59x; in slow ones 1.02-1.17x */
-    const int batch_rows = K == 1 && !sparse && d % 16 == 0 && d >= 64 && d <= 256 &&
-                           max_g == 1 && max_nb >= 2;
+    const int batch_rows = !sparse && FN(skew_regs_takes)(d, K) && max_g == 1 && max_nb >= 2;
 #else
     const int batch_rows = 0;
 #endif

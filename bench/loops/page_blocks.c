@@ -34,7 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
+
+#include "clock_common.h"
 
 #define N 200000
 #define D 256
@@ -47,13 +48,6 @@ static const int64_t *order;
 static float W[D + 16] __attribute__((aligned(64)));
 static float part[2][D + 16] __attribute__((aligned(64)));
 static double sink;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static uint64_t rs = 88172645463325252ull;
 static uint64_t xr(void)
@@ -145,12 +139,6 @@ static void evict(void)
     for (size_t i = 0; i < ((size_t)256 << 20); i += 64) junk[i]++;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     if (!__builtin_cpu_supports("avx512f")) {
@@ -209,8 +197,8 @@ int main(int argc, char **argv)
         for (int ord = 0; ord < 3; ord++) {
             double v[64], u[64];
             for (int r = 0; r < R; r++) v[r] = g[ord][m][r] / g[0][m][r], u[r] = g[ord][m][r];
-            qsort(v, (size_t)R, sizeof(double), cmp);
-            qsort(u, (size_t)R, sizeof(double), cmp);
+            qsort(v, (size_t)R, sizeof(double), cmp_double);
+            qsort(u, (size_t)R, sizeof(double), cmp_double);
             printf("%-5s %-13s %5.1f GB/s  %.3fx\n", m ? "batch" : "read", names[ord], u[R / 2], v[R / 2]);
         }
     return sink == 12345.0;
