@@ -2001,6 +2001,12 @@ static inline int mbgd_pack_room(mbgd_pack *pk, int64_t s, int64_t *used, int64_
     return 1;
 }
 
+/* Row s's slot in the block packer's ring (rows of d values) */
+static inline float *mbgd_pack_slot(const mbgd_pack *pk, int64_t s, int64_t d)
+{
+    return pk->x + (s & (pk->slots - 1)) * d;
+}
+
 /* The trainer's view of the block packer's ring: rows [lo, ready) as last seen, looked at
  * again from row look on */
 typedef struct {
@@ -2025,7 +2031,7 @@ MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t a
         pv->look = s + MBGD_BPACK_LOOK;
     }
     if ((s & (S / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
-    return s >= pv->lo && s < pv->ready ? pk->x + (s & (S - 1)) * d : NULL;
+    return s >= pv->lo && s < pv->ready ? mbgd_pack_slot(pk, s, d) : NULL;
 }
 #endif
 
@@ -2102,7 +2108,7 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
 #ifdef MBGD_HAVE_SKEW_REGS
     if (ASK && a >= 0) {
         const float *q = pv && a >= pv->lo && a < pv->ready
-                             ? pv->pk->x + (a & (pv->pk->slots - 1)) * d
+                             ? mbgd_pack_slot(pv->pk, a, d)
                              : data->X + rows[a] * d;
         FN(prefetch_label)(data, rows[a]);
         *cur = FN(dot_lanes_ask)(W, *x, d, (const char *)q);
@@ -4051,7 +4057,7 @@ MBGD_INLINE int64_t FN(block_row)(const T_CTX *c, const mbgd_slice *slice, int64
     const int ahead = s + pf < r_end;
     if (ahead) FN(prefetch_label)(c->data, rows[s + pf]);
     if (xp && ahead && s + pf < pv->ready)
-        *pfx = pv->pk->x + ((s + pf) & (pv->pk->slots - 1)) * d;
+        *pfx = mbgd_pack_slot(pv->pk, s + pf, d);
     else
         *pfx = c->data->X + rows[ahead ? s + pf : s] * d;
     return s;
@@ -4075,7 +4081,7 @@ MBGD_NOINLINE void FN(pack_block_rows)(mbgd_pack *pk, const T_DATA *data, const 
     for (; s < r_end; s++) {
         if (!mbgd_pack_room(pk, s, &used, S - S / 8)) return;
         if (s + pf < r_end) FN(prefetch_row)(X, rows[s + pf], d);
-        memcpy(pk->x + (s & (S - 1)) * d, X + rows[s] * d, (size_t)d * sizeof(float));
+        memcpy(mbgd_pack_slot(pk, s, d), X + rows[s] * d, (size_t)d * sizeof(float));
         if ((s + 1) % MBGD_BPACK_PUBLISH == 0) {
             __atomic_store_n(&pk->ready.v, s + 1, __ATOMIC_RELEASE);
             if (__atomic_load_n(&pk->stop.v, __ATOMIC_RELAXED)) return;
