@@ -4,7 +4,7 @@ sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
 softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
-threads the same bits as on one, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
+threads the same bits as on one (sm_lag.c's too, with a block of lag), b1_pack4.c's packed b = 1 steps the same bits as unpacked,
 omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, math_ulp.c's e^t
 and ln s stay within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
@@ -379,3 +379,26 @@ def test_sm_split_build_and_check(build):
     assert m and min(int(m.group(i)) for i in (1, 2, 3)) > 0, out
     assert float(m.group(5)) <= float(m.group(4)) <= float(m.group(6)), out
     assert_refused(exe, "4000", "8", says="rows >= 16")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_sm_lag_build_and_check(build):
+    exe = build("sm_lag")
+    # exit status 0: both thread counts' weights match double's to 1e-5, and each other's bits
+    for mode in ("0", "3"):
+        out = run_where_it_can(exe, "4000", "64", cannot="no AVX-512", lacks="AVX-512") if mode == "0" else \
+            run_ok(exe, "4000", "64", env={"SM_LAG_MODE": mode})
+        if "no AVX-512" in out:
+            pytest.skip("this CPU has not AVX-512")
+        m = re.search(r"1 thread ([0-9.e+-]+), 2 threads ([0-9.e+-]+) of max \|W\| ([0-9.e+-]+); "
+                      r"1 and 2 threads the same bits: yes", out)
+        assert m and max(float(m.group(1)), float(m.group(2))) <= 1e-5 * float(m.group(3)), out
+        m = re.search(r"sm_block ([0-9]+), split on 2 threads ([0-9]+), lag on 1 thread ([0-9]+), lag on 2 "
+                      r"threads ([0-9]+); paired speed-up of the lag on 2 threads over sm_block ([0-9.]+) "
+                      r"\(quartiles ([0-9.]+)-([0-9.]+)\), over the split ([0-9.]+) \(quartiles ([0-9.]+)-([0-9.]+)\)",
+                      out)
+        assert m and min(int(m.group(i)) for i in (1, 2, 3, 4)) > 0, out
+        assert float(m.group(6)) <= float(m.group(5)) <= float(m.group(7)), out
+        assert float(m.group(9)) <= float(m.group(8)) <= float(m.group(10)), out
+    assert_refused(exe, "4000", "8", says="rows >= 16")
+    assert_refused(exe, "4000", "64", says="SM_LAG_MODE must be", env={"SM_LAG_MODE": "7"})

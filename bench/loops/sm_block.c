@@ -20,6 +20,7 @@
  * quartiles over 15 rounds.  Compile with -DM=2 or -DM=8 for other blocks (at most 8).
  * Prints "no AVX-512" and exits 0 on a CPU without it; 2 on bad arguments.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #define _POSIX_C_SOURCE 200112L
 #include <immintrin.h>
 #include <math.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "clock_common.h"
 
@@ -35,13 +37,19 @@
 #endif
 #define D 256
 #define KOUT 10
+#ifndef PFH
+#define PFH 3 /* the rows asked for into L1 (prefetcht0); -DPFH=1: into L2 (prefetcht2) */
+#endif
+#ifndef PF
 #define PF 8
+#endif
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,fma")))
 
 static const float *X;
 static const int *perm, *Y;
 static long rows;
 static int copy_rows; /* the block reads rows copied onto a line */
+static int huge_rows; /* setup asks for 2 MiB pages for X, as NumPy does for large arrays (sm_lag.c) */
 static float xcopy[M][D] __attribute__((aligned(64)));
 
 AVX512 static inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3)
@@ -128,6 +136,27 @@ AVX512 static void flush(float *W, const float *const *xj, const float *A) { flu
 
 static inline const float *row_of(long i) { return X + (long)perm[i % rows] * D; }
 
+/* Sample i's softmax on its scores z (lanes < K): a = lr (softmax(z) - onehot(y_i)) stored at
+ * Ap, the intercepts *b stepped by it; returns the sample's loss (sm_split.c and sm_lag.c run
+ * the same chain) */
+AVX512 static inline __attribute__((always_inline)) double chain_step(__m512 z, long i, float lr, float *Ap, __m512 *b)
+{
+    const __mmask16 km = (__mmask16)((1u << KOUT) - 1);
+    const float mx = _mm512_mask_reduce_max_ps(km, z);
+    const __m512 t = _mm512_max_ps(_mm512_sub_ps(z, _mm512_set1_ps(mx)), _mm512_set1_ps(-87.0f));
+    const __m512 e = _mm512_maskz_mov_ps(km, vexp(t));
+    const float s = _mm512_reduce_add_ps(e);
+    const __m512 q = _mm512_mul_ps(e, _mm512_set1_ps(1.0f / s));
+    const int y = Y[perm[i % rows] % 16];
+    const __m512 c = _mm512_mask_sub_ps(q, (__mmask16)(1u << y), q, _mm512_set1_ps(1.0f));
+    const __m512 a = _mm512_mul_ps(c, _mm512_set1_ps(lr));
+    _mm512_store_ps(Ap, a);
+    *b = _mm512_sub_ps(*b, a);
+    float zz[16];
+    _mm512_storeu_ps(zz, z);
+    return logf(s) - (zz[y] - mx);
+}
+
 /* n samples (a multiple of M) from W, bias; returns the summed loss */
 AVX512 static double run(float *W, float *bias, long n, float lr)
 {
@@ -142,8 +171,8 @@ AVX512 static double run(float *W, float *bias, long n, float lr)
             const long i = i0 + p;
             const float *x = row_of(i);
             const char *ahead = (const char *)row_of(i + PF);
-            for (int o = 0; o < D * 4; o += 64) __builtin_prefetch(ahead + o, 0, 3);
-            __builtin_prefetch(ahead + D * 4 - 1, 0, 3);
+            for (int o = 0; o < D * 4; o += 64) __builtin_prefetch(ahead + o, 0, PFH);
+            __builtin_prefetch(ahead + D * 4 - 1, 0, PFH);
             float *xc = copy_rows ? xcopy[p] : NULL;
             __m512 u;
             switch (p) {
@@ -161,20 +190,8 @@ AVX512 static double run(float *W, float *bias, long n, float lr)
                 z = _mm512_fnmadd_ps(_mm512_set1_ps(g[j]), _mm512_load_ps(A + 16 * j), z);
             if (p > 0) /* the step just taken: the one term on the chain */
                 z = _mm512_fnmadd_ps(_mm512_set1_ps(g[p - 1]), _mm512_load_ps(A + 16 * (p - 1)), z);
-            const float mx = _mm512_mask_reduce_max_ps(km, z);
-            const __m512 t = _mm512_max_ps(_mm512_sub_ps(z, _mm512_set1_ps(mx)), _mm512_set1_ps(-87.0f));
-            const __m512 e = _mm512_maskz_mov_ps(km, vexp(t));
-            const float s = _mm512_reduce_add_ps(e);
-            const __m512 q = _mm512_mul_ps(e, _mm512_set1_ps(1.0f / s));
-            const int y = Y[perm[i % rows] % 16];
-            const __m512 c = _mm512_mask_sub_ps(q, (__mmask16)(1u << y), q, _mm512_set1_ps(1.0f));
-            const __m512 a = _mm512_mul_ps(c, _mm512_set1_ps(lr));
-            _mm512_store_ps(A + 16 * p, a);
-            b = _mm512_sub_ps(b, a);
+            lsum += chain_step(z, i, lr, A + 16 * p, &b);
             xj[p] = xc ? xc : x;
-            float zz[16];
-            _mm512_storeu_ps(zz, z);
-            lsum += logf(s) - (zz[y] - mx);
         }
         flush(W, xj, A);
     }
@@ -230,7 +247,11 @@ static int setup(int argc, char **argv, const char *name, long *n)
     }
     void *mx = NULL;
     int *pm = malloc((size_t)rows * sizeof(int));
-    if (pm == NULL || posix_memalign(&mx, 64, (size_t)(rows * D + 64) * sizeof(float))) return 3;
+    if (pm == NULL || posix_memalign(&mx, huge_rows ? (size_t)1 << 21 : 64, (size_t)(rows * D + 64) * sizeof(float)))
+        return 3;
+#ifdef MADV_HUGEPAGE
+    if (huge_rows) madvise(mx, (size_t)(rows * D + 64) * sizeof(float), MADV_HUGEPAGE); /* before the writes */
+#endif
     float *X0 = mx;
     X = X0 + 4; /* 16 bytes past a line, as NumPy places an array */
     srand(1);

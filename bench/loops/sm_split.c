@@ -45,6 +45,17 @@ static struct {
     char pad[56];
 } ready[2] __attribute__((aligned(64))); /* blocks half h has published */
 
+/* Spins until *v >= target (the other thread's count of blocks published) */
+static inline void wait_until(long *v, long target)
+{
+    for (long spins = 0; __atomic_load_n(v, __ATOMIC_ACQUIRE) < target; spins++) {
+        if (spins < 4096)
+            __builtin_ia32_pause();
+        else
+            sched_yield(); /* the other thread may need this core */
+    }
+}
+
 AVX512 static inline __attribute__((always_inline)) void
 half_pass(const float *Wh, const float *x, const float *const *xj, const int NJ, float *u,
           float *g)
@@ -77,8 +88,8 @@ AVX512 static void block_partials(const float *Wh, int h, long i0, int par)
     for (int p = 0; p < M; p++) {
         const float *x = row_of(i0 + p) + h * H;
         const char *ahead = (const char *)(row_of(i0 + p + PF) + h * H);
-        for (int b = 0; b < H * 4; b += 64) __builtin_prefetch(ahead + b, 0, 3);
-        __builtin_prefetch(ahead + H * 4 - 1, 0, 3);
+        for (int b = 0; b < H * 4; b += 64) __builtin_prefetch(ahead + b, 0, PFH);
+        __builtin_prefetch(ahead + H * 4 - 1, 0, PFH);
         float *g = o->g + p * (p - 1) / 2;
         switch (p) {
         case 0: half_pass(Wh, x, xj, 0, o->u[p], g); break;
@@ -109,11 +120,7 @@ AVX512 static double run_split(float *W0, float *W1, float *bias, long n, float 
             for (int h = h0; h < h1; h++) block_partials(Wh[h], h, i0, par);
             if (T == 2) { /* hand this half's partials over, take the other's */
                 __atomic_store_n(&ready[tid].v, blk + 1, __ATOMIC_RELEASE);
-                for (long spins = 0; __atomic_load_n(&ready[1 - tid].v, __ATOMIC_ACQUIRE) < blk + 1; spins++)
-                    if (spins < 4096)
-                        __builtin_ia32_pause();
-                    else
-                        sched_yield(); /* the other thread may need this core */
+                wait_until(&ready[1 - tid].v, blk + 1);
             }
             const part_t *P0 = &box[0][par], *P1 = &box[1][par];
             for (int p = 0; p < M; p++) {
@@ -122,20 +129,7 @@ AVX512 static double run_split(float *W0, float *W1, float *bias, long n, float 
                 const float *g0 = P0->g + p * (p - 1) / 2, *g1 = P1->g + p * (p - 1) / 2;
                 for (int j = 0; j < p; j++)
                     z = _mm512_fnmadd_ps(_mm512_set1_ps(g0[j] + g1[j]), _mm512_load_ps(A + 16 * j), z);
-                const float mx = _mm512_mask_reduce_max_ps(km, z);
-                const __m512 t = _mm512_max_ps(_mm512_sub_ps(z, _mm512_set1_ps(mx)), _mm512_set1_ps(-87.0f));
-                const __m512 e = _mm512_maskz_mov_ps(km, vexp(t));
-                const float s = _mm512_reduce_add_ps(e);
-                const __m512 q = _mm512_mul_ps(e, _mm512_set1_ps(1.0f / s));
-                const long i = i0 + p;
-                const int y = Y[perm[i % rows] % 16];
-                const __m512 c = _mm512_mask_sub_ps(q, (__mmask16)(1u << y), q, _mm512_set1_ps(1.0f));
-                const __m512 a = _mm512_mul_ps(c, _mm512_set1_ps(lr));
-                _mm512_store_ps(A + 16 * p, a);
-                b = _mm512_sub_ps(b, a);
-                float zz[16];
-                _mm512_storeu_ps(zz, z);
-                lsum += logf(s) - (zz[y] - mx);
+                lsum += chain_step(z, i0 + p, lr, A + 16 * p, &b);
             }
             for (int h = h0; h < h1; h++) {
                 const float *xh[M];
@@ -160,36 +154,54 @@ static void join(float *W, const float *W0, const float *W1)
     }
 }
 
+/* The check: 4,000 steps of `run_halves` (run_split, or sm_lag.c's run_lag) on 1 and on 2
+ * threads from zero halves W0, W1 against the double loop's, joined into Wt and Wj; prints the
+ * errors and returns 1 when they exceed 1e-5 of the largest weight or 1 and 2 threads differ
+ * in any bit, else 0 */
+typedef double (*run_halves_fn)(float *W0, float *W1, float *bias, long n, float lr, int T);
+static int check_halves(run_halves_fn run_halves, float *W0, float *W1, float *Wt, float *Wj)
+{
+    static double Wd[KOUT * D], bd[KOUT];
+    const long nc = 4000 / M * M;
+    float b1[16] = {0}, b2[16] = {0};
+    ref(Wd, bd, nc, 1e-3);
+    double mag = 0, err[2] = {0, 0};
+    for (int i = 0; i < KOUT * D; i++) mag = fmax(mag, fabs(Wd[i]));
+    for (int T = 1; T <= 2; T++) {
+        memset(W0, 0, KOUT * H * sizeof(float));
+        memset(W1, 0, KOUT * H * sizeof(float));
+        run_halves(W0, W1, T == 1 ? b1 : b2, nc, 1e-3f, T);
+        join(T == 1 ? Wt : Wj, W0, W1);
+        for (int i = 0; i < KOUT * D; i++) err[T - 1] = fmax(err[T - 1], fabs((T == 1 ? Wt : Wj)[i] - Wd[i]));
+    }
+    const int same = memcmp(Wt, Wj, KOUT * D * sizeof(float)) == 0 && memcmp(b1, b2, sizeof b1) == 0;
+    printf("M = %d, %ld rows: check, max |W - W_double| 1 thread %.3g, 2 threads %.3g of max |W| %.3g; "
+           "1 and 2 threads the same bits: %s\n", M, rows, err[0], err[1], mag, same ? "yes" : "no");
+    return !(err[0] <= 1e-5 * mag && err[1] <= 1e-5 * mag) || !same;
+}
+
+/* W (K x D) and the halves W0, W1 allocated, then check_halves of `run_halves`: -1 to go on,
+ * else the exit status (3: out of memory; 1: the check failed) */
+static int alloc_and_check(run_halves_fn run_halves, float **W, float **W0, float **W1)
+{
+    static float Wt[KOUT * D], Wj[KOUT * D];
+    void *mw = NULL, *m0 = NULL, *m1 = NULL;
+    if (posix_memalign(&mw, 64, KOUT * D * sizeof(float)) || posix_memalign(&m0, 64, KOUT * H * sizeof(float)) ||
+        posix_memalign(&m1, 64, KOUT * H * sizeof(float)))
+        return 3;
+    *W = mw, *W0 = m0, *W1 = m1;
+    return check_halves(run_halves, *W0, *W1, Wt, Wj) ? 1 : -1;
+}
+
+#ifndef SM_SPLIT_NO_MAIN /* sm_lag.c takes the split without its main */
 int main(int argc, char **argv)
 {
     long n;
     const int st = setup(argc, argv, "sm_split", &n);
     if (st >= 0) return st;
-    void *mw = NULL, *m0 = NULL, *m1 = NULL, *mj = NULL;
-    if (posix_memalign(&mw, 64, KOUT * D * sizeof(float)) || posix_memalign(&m0, 64, KOUT * H * sizeof(float)) ||
-        posix_memalign(&m1, 64, KOUT * H * sizeof(float)) || posix_memalign(&mj, 64, KOUT * D * sizeof(float)))
-        return 3;
-    float *W = mw, *W0 = m0, *W1 = m1, *Wj = mj;
-    { /* the check: 4,000 steps on 1 and on 2 threads against the double loop's */
-        static double Wd[KOUT * D], bd[KOUT];
-        static float Wt[KOUT * D];
-        const long nc = 4000 / M * M;
-        float b1[16] = {0}, b2[16] = {0};
-        ref(Wd, bd, nc, 1e-3);
-        double mag = 0, err[2] = {0, 0};
-        for (int i = 0; i < KOUT * D; i++) mag = fmax(mag, fabs(Wd[i]));
-        for (int T = 1; T <= 2; T++) {
-            memset(W0, 0, KOUT * H * sizeof(float));
-            memset(W1, 0, KOUT * H * sizeof(float));
-            run_split(W0, W1, T == 1 ? b1 : b2, nc, 1e-3f, T);
-            join(T == 1 ? Wt : Wj, W0, W1);
-            for (int i = 0; i < KOUT * D; i++) err[T - 1] = fmax(err[T - 1], fabs((T == 1 ? Wt : Wj)[i] - Wd[i]));
-        }
-        const int same = memcmp(Wt, Wj, sizeof Wt) == 0 && memcmp(b1, b2, sizeof b1) == 0;
-        printf("M = %d, %ld rows: check, max |W - W_double| 1 thread %.3g, 2 threads %.3g of max |W| %.3g; "
-               "1 and 2 threads the same bits: %s\n", M, rows, err[0], err[1], mag, same ? "yes" : "no");
-        if (!(err[0] <= 1e-5 * mag && err[1] <= 1e-5 * mag) || !same) return 1;
-    }
+    float *W, *W0, *W1;
+    const int cs = alloc_and_check(run_split, &W, &W0, &W1);
+    if (cs >= 0) return cs;
     memset(W, 0, KOUT * D * sizeof(float));
     memset(W0, 0, KOUT * H * sizeof(float));
     memset(W1, 0, KOUT * H * sizeof(float));
@@ -218,3 +230,4 @@ int main(int argc, char **argv)
            hz * 1e-9, cb, c1, c2, ratio[7], ratio[3], ratio[11]);
     return 0;
 }
+#endif
