@@ -386,8 +386,7 @@ def test_sm_lag_build_and_check(build):
     exe = build("sm_lag")
     # exit status 0: both thread counts' weights match double's to 1e-5, and each other's bits
     for mode in ("0", "3"):
-        out = run_where_it_can(exe, "4000", "64", cannot="no AVX-512", lacks="AVX-512") if mode == "0" else \
-            run_ok(exe, "4000", "64", env={"SM_LAG_MODE": mode})
+        out = run_ok(exe, "4000", "64", env={"SM_LAG_MODE": mode})
         if "no AVX-512" in out:
             pytest.skip("this CPU has not AVX-512")
         m = re.search(r"1 thread ([0-9.e+-]+), 2 threads ([0-9.e+-]+) of max \|W\| ([0-9.e+-]+); "

@@ -136,6 +136,14 @@ AVX512 static void flush(float *W, const float *const *xj, const float *A) { flu
 
 static inline const float *row_of(long i) { return X + (long)perm[i % rows] * D; }
 
+/* The lines of the `bytes` bytes at `ahead` asked for (PFH), the last one by its last byte:
+ * a row 16 bytes past a line spans one line more */
+static inline void ask_ahead(const char *ahead, int bytes)
+{
+    for (int o = 0; o < bytes; o += 64) __builtin_prefetch(ahead + o, 0, PFH);
+    __builtin_prefetch(ahead + bytes - 1, 0, PFH);
+}
+
 /* Sample i's softmax on its scores z (lanes < K): a = lr (softmax(z) - onehot(y_i)) stored at
  * Ap, the intercepts *b stepped by it; returns the sample's loss (sm_split.c and sm_lag.c run
  * the same chain) */
@@ -171,8 +179,7 @@ AVX512 static double run(float *W, float *bias, long n, float lr)
             const long i = i0 + p;
             const float *x = row_of(i);
             const char *ahead = (const char *)row_of(i + PF);
-            for (int o = 0; o < D * 4; o += 64) __builtin_prefetch(ahead + o, 0, PFH);
-            __builtin_prefetch(ahead + D * 4 - 1, 0, PFH);
+            ask_ahead(ahead, D * 4);
             float *xc = copy_rows ? xcopy[p] : NULL;
             __m512 u;
             switch (p) {

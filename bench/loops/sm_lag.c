@@ -88,8 +88,7 @@ AVX512 static inline void lag_partials(const float *Wh, int h, long m, int p)
     const long i = m * M + p;
     const float *x = row_of(i) + h * H;
     const char *ahead = (const char *)(row_of(i + PF) + h * H);
-    for (int b = 0; b < H * 4; b += 64) __builtin_prefetch(ahead + b, 0, PFH);
-    __builtin_prefetch(ahead + H * 4 - 1, 0, PFH);
+    ask_ahead(ahead, H * 4);
     const float *xp[M], *xj[M];
     for (int j = 0; j < M; j++) {
         xp[j] = xring[h][(m - 1) & 3][j];
@@ -109,6 +108,14 @@ AVX512 static inline void lag_partials(const float *Wh, int h, long m, int p)
     }
 }
 
+/* block blk's steps (lr c at Ab) into half h's weights Wh, from its rows' copies */
+AVX512 static inline void lag_flush(float *Wh, int h, long blk, const float *Ab)
+{
+    const float *xh[M];
+    for (int p = 0; p < M; p++) xh[p] = xring[h][blk & 3][p];
+    flush_cols(Wh, H, H, xh, Ab);
+}
+
 /* n samples (a multiple of M) from the halves W0, W1 and bias on T threads (1 or 2); returns
  * thread 0's summed loss */
 AVX512 static double run_lag(float *W0, float *W1, float *bias, long n, float lr, int T)
@@ -126,11 +133,7 @@ AVX512 static double run_lag(float *W0, float *W1, float *bias, long n, float lr
         __m512 b = _mm512_maskz_loadu_ps(km, bias);
         for (long m = 0; m <= nb; m++) {
             if (m >= 2) /* block m-2's steps into this thread's half */
-                for (int h = h0; h < h1; h++) {
-                    const float *xh[M];
-                    for (int p = 0; p < M; p++) xh[p] = xring[h][(m - 2) & 3][p];
-                    flush_cols(Wh[h], H, H, xh, A[(m - 2) & 3]);
-                }
+                for (int h = h0; h < h1; h++) lag_flush(Wh[h], h, m - 2, A[(m - 2) & 3]);
             for (int p = 0; p < M; p++) {
                 if (m < nb && mode != 2)
                     for (int h = h0; h < h1; h++) lag_partials(Wh[h], h, m, p);
@@ -154,11 +157,7 @@ AVX512 static double run_lag(float *W0, float *W1, float *bias, long n, float lr
             }
             if (m < nb && T == 2) __atomic_store_n(&lready[tid].v, m + 1, __ATOMIC_RELEASE);
         }
-        for (int h = h0; h < h1; h++) { /* the last block's steps */
-            const float *xh[M];
-            for (int p = 0; p < M; p++) xh[p] = xring[h][(nb - 1) & 3][p];
-            flush_cols(Wh[h], H, H, xh, A[(nb - 1) & 3]);
-        }
+        for (int h = h0; h < h1; h++) lag_flush(Wh[h], h, nb - 1, A[(nb - 1) & 3]); /* the last block's steps */
         if (tid == 0) {
             loss0 = lsum;
             _mm512_mask_storeu_ps(bias, km, b);
@@ -171,8 +170,7 @@ int main(int argc, char **argv)
 {
     long n;
     const char *md = getenv("SM_LAG_MODE");
-    const int timed_mode = md ? atoi(md) : 0; /* mode stays 0 through the check */
-    if (timed_mode < 0 || timed_mode > 3 || (md && (md[0] < '0' || md[0] > '3' || md[1]))) {
+    if (md && (md[0] < '0' || md[0] > '3' || md[1])) {
         fprintf(stderr, "SM_LAG_MODE must be 0, 1, 2 or 3\n");
         return 2;
     }
@@ -184,7 +182,7 @@ int main(int argc, char **argv)
     if (st2 >= 0) return st2;
     memset(W, 0, KOUT * D * sizeof(float));
     float bias[16] = {0}, bias2[16] = {0}, bias3[16] = {0};
-    mode = timed_mode;
+    mode = md ? md[0] - '0' : 0; /* 0 through the check */
     const double hz = clock_hz();
     double tb[15], ts[15], t1[15], t2[15], rb[15], rs[15];
     for (int r = 0; r < 15; r++)

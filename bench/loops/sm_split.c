@@ -88,8 +88,7 @@ AVX512 static void block_partials(const float *Wh, int h, long i0, int par)
     for (int p = 0; p < M; p++) {
         const float *x = row_of(i0 + p) + h * H;
         const char *ahead = (const char *)(row_of(i0 + p + PF) + h * H);
-        for (int b = 0; b < H * 4; b += 64) __builtin_prefetch(ahead + b, 0, PFH);
-        __builtin_prefetch(ahead + H * 4 - 1, 0, PFH);
+        ask_ahead(ahead, H * 4);
         float *g = o->g + p * (p - 1) / 2;
         switch (p) {
         case 0: half_pass(Wh, x, xj, 0, o->u[p], g); break;
