@@ -4,7 +4,8 @@ sums, check_rows.c's label checks the plain loop's
 statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
 softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
-threads the same bits as on one (sm_lag.c's too, with a block of lag), b1_pack4.c's packed b = 1 steps the same bits as unpacked,
+threads the same bits as on one (sm_lag.c's too, with a block of lag), sm_cls.c's softmax
+batches split over two threads by classes the library's own bits, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
 omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, math_ulp.c's e^t
 and ln s stay within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself)."""
@@ -22,7 +23,8 @@ CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 
 # The programs that include all of csrc/mbgd.c, and the shared library the A/B drivers load:
 # the ones that take longest to compile.
-HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "check_rows", "spread_prefetch", "lib")
+HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "check_rows", "spread_prefetch", "sm_cls",
+         "lib")
 
 
 @pytest.fixture(scope="module")
@@ -401,3 +403,29 @@ def test_sm_lag_build_and_check(build):
         assert float(m.group(9)) <= float(m.group(8)) <= float(m.group(10)), out
     assert_refused(exe, "4000", "8", says="rows >= 16")
     assert_refused(exe, "4000", "64", says="SM_LAG_MODE must be", env={"SM_LAG_MODE": "7"})
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_sm_cls_build_and_check(build):
+    exe = build("sm_cls")
+    # exit status 0: an epoch of the class split gives the library's weights and batch losses,
+    # bit for bit (d = 48: a masked last vector; one block handed at a time, read at once)
+    for args, env in ((("4000", "64", "64", "3"), None),
+                      (("3000", "48", "128", "3"), {"CLS_GRAIN": "1", "CLS_L": "1", "CLS_PF": "0"})):
+        out = run_ok(exe, *args, env=env)
+        if "no AVX-512" in out:
+            pytest.skip("this CPU has not AVX-512")
+        assert ("weights the same bits (max relative difference 0), batch losses the same bits"
+                in out), out
+        cells = re.findall(r"^(.+?)\s+([0-9.]+) ns a sample \(median of 3\)$", out, re.M)
+        assert len(cells) == 6 and all(float(v) > 0 for _, v in cells), out
+        ratios = re.findall(r"([0-9.]+) \(quartiles ([0-9.]+)-([0-9.]+)\)", out)
+        assert len(ratios) == 5, out
+        assert all(float(lo) <= float(m) <= float(hi) for m, lo, hi in ratios), out
+        w = re.search(r"waiting ([0-9.]+)% \(thread 0\) and ([0-9.]+)% \(thread 1\)", out)
+        assert w and all(0 <= float(w.group(i)) <= 100 for i in (1, 2)), out
+    assert_refused(exe, "4000", "64", "64", says="usage")
+    assert_refused(exe, "3000", "256", "100", "3", says="not a multiple of 4")
+    assert_refused(exe, "9000", "16", "8192", "3", says="b at most 4096")
+    assert_refused(exe, "4000", "64", "64", "3", says="CLS_L: an integer in [4, 16]",
+                   env={"CLS_L": "2"})
