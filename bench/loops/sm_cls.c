@@ -10,30 +10,36 @@
  * those scores of every row of the batch (the library's dotNx4 over its five), the terms of
  * those outputs (axpyNx4) into its own groups' sums, adds them over the groups in the
  * library's tree and steps its own rows of W and its own intercepts (step_segment).  Nothing
- * of W or of the sums crosses the cores.  What crosses is four numbers a row: the softmax
- * needs every output's score, so the threads hand each other, per block of four rows, the
- * maximum over their outputs, then thread 0 its part of the sum of e^(z_k - max) over
- * outputs 0-4 and thread 1 the whole sum (thread 1 adds its e^ to thread 0's part, in the
- * library's order: the same bits).  Each hand-off is read L blocks after it is made
- * (CLS_L, default 2), so neither thread waits on the other while both keep pace; a batch
- * ends with the pipeline drained (a few hand-offs), not with two barriers.
+ * of W or of the sums crosses the cores, and there is no barrier.  What crosses is the
+ * scores: the softmax needs all ten of a row, so each thread copies its five of each block of
+ * four rows into a shared ring and says so every CLS_GRAIN blocks (default 4); each reads
+ * the other's CLS_L blocks later (default 2 CLS_GRAIN) and runs the library's softmax4 over
+ * all ten (both threads run every row's softmax).  A batch ends when the last hand-off is
+ * read.  (A first form handed over each block's maxima, then thread 0's part of the sum of
+ * e^(z - max), then the whole sum, so that each thread took the exponentials of its own
+ * outputs alone: three hand-offs a block, and by hand 150 ns a sample out of cache against
+ * the library's 89; not kept.)  CLS_PF (0-8, default 2): the rows of the block that many
+ * ahead are asked for into L2, a row in each of four places.
  *
  * It includes csrc/mbgd.c, so the baseline is the library's mbgd_train_f32 (its AVX-512
  * variant with rows asked for into L2, as it runs on the Zen 4), and the class split uses
- * the library's own pieces: dotNx4, axpyNx4, its e^t and ln s, n_groups and the group tree,
- * step_segment.  Each row gets softmax4's operations in its order, so one epoch of each
- * from zero must give the same weights and batch losses, bit for bit (checked; exit 1 if
- * not).  What it leaves out: sample weights, penalties, other optimizers, averaging, the
- * divergence check, groups whose row count is not a multiple of 4 (refused), K other than 10.
+ * the library's own pieces: dotNx4, softmax4, axpyNx4, its ln s, n_groups and the group
+ * tree, step_segment, in the library's order, so one epoch of each from zero must give the
+ * same weights and batch losses, bit for bit (checked; exit 1 if not).  What it leaves out:
+ * sample weights, penalties, other optimizers, averaging, the divergence check, groups whose
+ * row count is not a multiple of 4 (refused), K other than 10, b over 4,096 (refused).
  *
  *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -w -Icsrc \
  *      bench/loops/sm_cls.c -o /tmp/sm_cls -lm && /tmp/sm_cls 200000 256 256 15
  *
  * Arguments: N d b rounds.  X (N x d float32) starts 16 bytes past a cache line, as NumPy
- * places it, rows shuffled once (epochs_common.h).  Each round times one epoch of: the
- * library's softmax on 2 threads, the class split on 2 threads, the library's squared loss on
- * 2 threads (the issue's yardstick), in turn; prints medians and the per-round ratios'
- * medians and quartiles.  CLS_L (1-8) sets the lag, CLS_PF (0-8) the blocks asked for ahead.
+ * places it, rows shuffled once (epochs_common.h).  Each round times one epoch of each cell
+ * in turn: the library's softmax, the class split and the library's squared loss (the
+ * issue's yardstick) on 2 threads; thread 0's half of the split alone on one thread (no
+ * waits: not SGD); the epoch's rows read with nothing else on 2 threads, every row by both
+ * (as the split reads them) or each thread half of each batch (as the row split does).
+ * Prints each cell's median, the share of time each thread of the split waited, and the
+ * per-round ratios' medians and quartiles.
  */
 #define _GNU_SOURCE
 #include "../../csrc/mbgd.c"
@@ -51,7 +57,7 @@ typedef CF(mbgd_ctx) cls_ctx;
 #define KC 10     /* outputs */
 #define KH 5      /* a thread's */
 #define RING 2048 /* blocks of four rows in the shared rings */
-#define ZR 32     /* a thread's blocks in flight (3 L + 1 at most) */
+#define ZR 32     /* a thread's blocks in flight (CLS_L + 1 at most) */
 #define BMAX 4096 /* rows a batch */
 #define NCELL 6   /* timed cells a round */
 #define CLS_PAD(n) ((((n) + 15) / 16 + 1) * 16) /* a group's sums, in floats: whole lines */
