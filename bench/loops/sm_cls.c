@@ -21,18 +21,21 @@
  * the library's 89; not kept.)  CLS_PF (0-8, default 2): the rows of the block that many
  * ahead are asked for into L2, a row in each of four places.
  *
- * It includes csrc/mbgd.c, so the baseline is the library's mbgd_train_f32 (its AVX-512
- * variant with rows asked for into L2, as it runs on the Zen 4), and the class split uses
- * the library's own pieces: dotNx4, softmax4, axpyNx4, its ln s, n_groups and the group
+ * The baseline is the library's mbgd_train_f32 from a build of csrc/mbgd.c loaded at run time
+ * (LIB: the installed extension mbgd_fast/_mbgd.abi3.so, or a shared object built as
+ * ab_epochs.c's are), its AVX-512 variant with rows asked for into L2 as it runs on the Zen 4.
+ * The program includes csrc/mbgd.c for the class split's pieces alone (with -fwhole-program
+ * the rest of the library is not compiled: seconds, not minutes), the library's own: dotNx4, softmax4, axpyNx4, its ln s, n_groups and the group
  * tree, step_segment, in the library's order, so one epoch of each from zero must give the
  * same weights and batch losses, bit for bit (checked; exit 1 if not).  What it leaves out:
  * sample weights, penalties, other optimizers, averaging, the divergence check, groups whose
  * row count is not a multiple of 4 (refused), K other than 10, b over 4,096 (refused).
  *
- *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -w -Icsrc \
- *      bench/loops/sm_cls.c -o /tmp/sm_cls -lm && /tmp/sm_cls 200000 256 256 15
+ *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -w -fwhole-program -Icsrc \
+ *      bench/loops/sm_cls.c -o /tmp/sm_cls -lm -ldl && \
+ *   /tmp/sm_cls mbgd_fast/_mbgd.abi3.so 200000 256 256 15
  *
- * Arguments: N d b rounds.  X (N x d float32) starts 16 bytes past a cache line, as NumPy
+ * Arguments: LIB N d b rounds.  X (N x d float32) starts 16 bytes past a cache line, as NumPy
  * places it, rows shuffled once (epochs_common.h).  Each round times one epoch of each cell
  * in turn: the library's softmax, the class split and the library's squared loss (the
  * issue's yardstick) on 2 threads; thread 0's half of the split alone on one thread (no
@@ -44,6 +47,7 @@
 #define _GNU_SOURCE
 #include "../../csrc/mbgd.c"
 
+#include <dlfcn.h>
 #include <stdio.h>
 
 #include "epochs_common.h"
@@ -262,10 +266,19 @@ static void quartiles(double *v, int n, double *q)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s N d b rounds\n", argv[0]);
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s LIB N d b rounds\n", argv[0]);
         return 2;
     }
+    /* lazily: the extension's Python entry points are never called, and resolve only then */
+    void *lib = dlopen(argv[1], RTLD_LAZY | RTLD_LOCAL);
+    epochs_train_fn train = lib ? (epochs_train_fn)dlsym(lib, "mbgd_train_f32") : NULL;
+    epochs_perm_fn perm = lib ? (epochs_perm_fn)dlsym(lib, "mbgd_permutation") : NULL;
+    if (train == NULL || perm == NULL) {
+        fprintf(stderr, "LIB %s: %s\n", argv[1], lib ? "no mbgd_train_f32 or mbgd_permutation" : dlerror());
+        return 2;
+    }
+    argv++;
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512dq") ||
         !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512vl")) {
         printf("sm_cls: no AVX-512 on this CPU, nothing timed\n");
@@ -282,7 +295,7 @@ int main(int argc, char **argv)
     }
     const int GR = env_int("CLS_GRAIN", 1, 8, 4), L = env_int("CLS_L", GR, 16, 2 * GR),
               PFB = env_int("CLS_PF", 0, 8, 2);
-    if (epochs_setup(&e, mbgd_permutation) != 0 || epochs_setup(&q, mbgd_permutation) != 0)
+    if (epochs_setup(&e, perm) != 0 || epochs_setup(&q, perm) != 0)
         return 3;
     for (int64_t t = 0; t < e.n_iter; t++) { /* every group a whole number of blocks */
         const int64_t nb = e.starts[t + 1] - e.starts[t], G = n_groups(nb, e.K * e.d);
@@ -308,7 +321,7 @@ int main(int argc, char **argv)
         parts[h] = aligned_alloc(64, (size_t)(MBGD_MAX_GROUPS * CLS_PAD(e.P)) * sizeof(float));
     if (!X || !th[0] || !th[1] || !th[2] || !sh || !loss_lib || !parts[0] || !parts[1]) return 3;
     /* the check: one epoch of each from zero */
-    if (epochs_time(&e, mbgd_train_f32, X, th[0]) < 0) return 3;
+    if (epochs_time(&e, train, X, th[0]) < 0) return 3;
     memcpy(loss_lib, e.batch_loss, (size_t)e.n_iter * sizeof(double));
     cls_epoch(&e, X, th[1], parts, sh, L, GR, PFB, 0);
     double maxrel = 0.0;
@@ -329,9 +342,9 @@ int main(int argc, char **argv)
         for (int k = 0; k < NCELL; k++) {
             const int c = (k + (r < 0 ? 0 : r)) % NCELL; /* the cells in turn, rotated */
             double dt;
-            if (c == 0) dt = epochs_time(&e, mbgd_train_f32, X, th[0]);
+            if (c == 0) dt = epochs_time(&e, train, X, th[0]);
             else if (c == 1) dt = cls_epoch(&e, X, th[1], parts, sh, L, GR, PFB, 0);
-            else if (c == 2) dt = epochs_time(&q, mbgd_train_f32, X, th[2]);
+            else if (c == 2) dt = epochs_time(&q, train, X, th[2]);
             else if (c == 3) dt = cls_epoch(&e, X, th[1], parts, sh, L, GR, PFB, 1);
             else dt = read_epoch(&e, X, c == 4);
             if (dt < 0) return 3;
