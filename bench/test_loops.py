@@ -439,3 +439,4 @@ def test_sm_cls_build_and_check(build):
     assert_refused(exe, so, "9000", "16", "8192", "3", says="b at most 4096")
     assert_refused(exe, so, "4000", "64", "64", "3", says="CLS_L: an integer in [4, 16]",
                    env={"CLS_L": "2"})
+    assert_refused(exe, so, "4000", "64", "64", "3", says="no penalty", env={"AB_L2": "0.01"})

@@ -78,7 +78,8 @@ typedef struct {
     cls_counter c_z[2];
 } cls_shared;
 
-/* Ticks each thread spent waiting in the timed epochs (rdtsc), and in them all. */
+/* Ticks each thread of the split spent waiting, and in all, over its epochs on two threads
+ * (the check's included; rdtsc). */
 static uint64_t cls_waited[2], cls_ran[2];
 
 static void cls_wait(const cls_counter *c, int64_t need, int h)
@@ -191,6 +192,7 @@ static void cls_thread(const epochs_problem *e, const float *X, float *theta, cl
                 }
                 lsum += gl;
             }
+            /* the penalty terms as iterate_in adds them: 0 (no penalty; main refuses AB_L2) */
             e->batch_loss[t] = lsum * (1.0 / (double)nb) + 0.5 * e->p.l2 * 0.0 + e->p.l1 * 0.0;
         }
         J0 += NB;
@@ -297,6 +299,10 @@ int main(int argc, char **argv)
               PFB = env_int("CLS_PF", 0, 8, 2);
     if (epochs_setup(&e, perm) != 0 || epochs_setup(&q, perm) != 0)
         return 3;
+    if (e.p.l2 != 0.0) {
+        fprintf(stderr, "sm_cls: no penalty (AB_L2 must be unset)\n");
+        return 2;
+    }
     for (int64_t t = 0; t < e.n_iter; t++) { /* every group a whole number of blocks */
         const int64_t nb = e.starts[t + 1] - e.starts[t], G = n_groups(nb, e.K * e.d);
         for (int64_t g = 0; g <= G; g++)
