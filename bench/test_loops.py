@@ -8,7 +8,8 @@ threads the same bits as on one (sm_lag.c's too, with a block of lag), sm_cls.c'
 batches split over two threads by classes the library's own bits, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
 omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, math_ulp.c's e^t
 and ln s stay within 2 ulps, and ab_epochs.c
-pairs two builds of csrc/mbgd.c (here one build against itself)."""
+pairs two builds of csrc/mbgd.c (here one build against itself: the installed extension where
+it is in place)."""
 import os
 import re
 import shutil
@@ -21,9 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 
 
-# The programs that include all of csrc/mbgd.c, and the shared library the A/B drivers load:
-# the ones that take longest to compile.
-HEAVY = ("softmax_loops", "step_loops", "epoch_offset", "check_rows", "spread_prefetch", "lib")
+# The programs that include all of csrc/mbgd.c (compiled side by side: -fwhole-program drops
+# the library's public functions they never call, 1-3 s each on the Zen 4).
+HEAVY = ("softmax_loops", "step_loops", "check_rows", "spread_prefetch")
 # Programs that include csrc/mbgd.c for a few of its pieces and call none of its public
 # functions: with -fwhole-program the rest of the library is dropped (seconds to compile).
 PIECES = ("sm_cls",)
@@ -164,15 +165,16 @@ def test_step_loops_build_and_check(build):
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
 @pytest.mark.parametrize("loss", ["0", "9"])
-def test_epoch_offset_build_and_check(build, loss):
-    exe = build("epoch_offset")
+def test_epoch_offset_build_and_check(tmp_path, shared_lib, loss):
+    exe = ab_driver("epoch_offset", tmp_path)
     # exit status 0: both placements of X trained to the same weights
-    out = run_ok(exe, "3000", "64", "7", "2", "3", loss)
+    out = run_ok(exe, shared_lib, "3000", "64", "7", "2", "3", loss)
     for off in (0, 16):
         m = re.search(rf"offset {off:2d} bytes: ([0-9.e+]+) samples/s, ([0-9.]+) ns per row", out)
         assert m and float(m.group(1)) > 0, out
     assert "same weights: yes" in out
-    assert_refused(exe, "3000", "64", "0", "1", "3", says="1 <= b <= N")
+    assert_refused(exe, shared_lib, "3000", "64", "0", "1", "3", says="1 <= b <= N")
+    assert_refused(exe, tmp_path / "none.so", "3000", "64", "7", "2", "3", says="none.so")
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
@@ -199,8 +201,14 @@ def _compile_lib(name, tmp_path):
 
 @pytest.fixture(scope="module")
 def shared_lib(_builds):
-    """csrc/mbgd.c built once as a shared object, as the A/B drivers load it."""
-    return _builds("lib")
+    """A build of csrc/mbgd.c as the A/B drivers and epoch_offset load it: the installed
+    extension where it is in place (pip install -e .), else csrc/mbgd.c built here once as a
+    shared object (at -O1).  Loading the extension spares the tests
+    that build; epoch_offset, which had compiled the whole library in, took 2.5 min."""
+    import mbgd_fast
+
+    so = os.path.join(os.path.dirname(mbgd_fast.__file__), "_mbgd.abi3.so")
+    return so if os.path.isfile(so) else _builds("lib")
 
 
 def ab_driver(name, tmp_path):

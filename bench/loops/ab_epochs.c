@@ -79,8 +79,10 @@ int main(int argc, char **argv)
     int (*resolve)(int) = NULL;
     isa_name_fn isa_name = NULL;
     for (int c = 0; c < 2; c++) {
-        /* RTLD_LOCAL: each build's own calls resolve inside it */
-        void *h = dlopen(argv[1 + c], RTLD_NOW | RTLD_LOCAL);
+        /* RTLD_LOCAL: each build's own calls resolve inside it; RTLD_LAZY: an installed
+         * extension (mbgd_fast/_mbgd.abi3.so) loads too, its Python entry points unresolved
+         * and never called */
+        void *h = dlopen(argv[1 + c], RTLD_LAZY | RTLD_LOCAL);
         if (h == NULL || (train[c] = (epochs_train_fn)dlsym(h, "mbgd_train_f32")) == NULL) {
             fprintf(stderr, "%s: %s\n", argv[1 + c], dlerror());
             return 2;

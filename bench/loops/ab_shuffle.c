@@ -47,7 +47,9 @@ int main(int argc, char **argv)
                            0x14057b7ef767814fULL}; /* inc odd */
     mbgd_pcg64 g[2] = {g0, g0};
     for (int c = 0; c < 2; c++) {
-        void *h = dlopen(argv[1 + c], RTLD_NOW | RTLD_LOCAL);
+        /* RTLD_LAZY: an installed extension (mbgd_fast/_mbgd.abi3.so) loads too, its Python
+         * entry points unresolved and never called */
+        void *h = dlopen(argv[1 + c], RTLD_LAZY | RTLD_LOCAL);
         pcg_fn pcg = NULL;
         if (h == NULL || (perm[c] = (perm_fn)dlsym(h, "mbgd_permutation")) == NULL ||
             (threads && ((perm_bg[c] = (perm_bitgen_fn)dlsym(h, "mbgd_permutation_bitgen")) == NULL ||

@@ -62,7 +62,9 @@ int main(int argc, char **argv)
     train_fn tr[2];
     resolve_fn resolve = NULL;
     for (int c = 0; c < 2; c++) {
-        void *h = dlopen(argv[1 + c], RTLD_NOW | RTLD_LOCAL);
+        /* RTLD_LAZY: an installed extension (mbgd_fast/_mbgd.abi3.so) loads too, its Python
+         * entry points unresolved and never called */
+        void *h = dlopen(argv[1 + c], RTLD_LAZY | RTLD_LOCAL);
         if (h == NULL || (tr[c] = (train_fn)dlsym(h, "mbgd_train_f32")) == NULL) {
             fprintf(stderr, "%s: %s\n", argv[1 + c], dlerror());
             return 2;
