@@ -866,6 +866,21 @@ MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
 /* Whether terms4 takes `fresh` (the sums written, not added to: a group's first block). */
 #undef MBGD_TERMS4_FRESH
 #define MBGD_TERMS4_FRESH 1
+/* Whether a training step's softmax group of K rows or more sums the terms of its first K - 1
+ * outputs alone and sets the last output's sums to minus theirs (accumulate): each row's
+ * c_k = sw (p_k - [k = y]) sum to 0 over k, so the last output's gradient is minus the
+ * others' up to rounding, which is then relative to the whole gradient's size rather than
+ * to each entry's (mbgd_gradient, whose callers may read tiny entries, sums every output's
+ * terms).  At K = 10 the terms' passes take five and four outputs, not five and five.
+ * Paired epochs (bench/loops/ab_epochs.c, one build switched on the params' isa, d = 256,
+ * K = 10, both load orders, docs/ab-session52-derive.txt, a slow phase): 1.012 / 1.021x at
+ * b = 256 on 2 threads out of cache, 0.985 / 1.001x at b = 1024, 1.029 / 1.007x at b = 4096,
+ * 0.995 / 1.035x on 1 thread, 1.013 / 1.029x in the caches on 1 (1.02-1.07x by hand before
+ * it): a small gain, for about 5% fewer multiply-adds a row.  Session 43 measured the same
+ * in the AVX2 variant, whose passes take two outputs: nine outputs left a pass of one, which
+ * cost what the pair did (0.97-0.98x), so that variant sums all K. */
+#undef MBGD_SM_DERIVE
+#define MBGD_SM_DERIVE 1
 
 /* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs (c_qk at c[4 k + q],
  * as softmax4 leaves them), five outputs per pass; the sample `pf` (when not -1) is
@@ -887,6 +902,8 @@ MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
  * others; the sample `pf` (when not -1) is prefetched mid-way through. */
 #undef MBGD_TERMS4_FRESH
 #define MBGD_TERMS4_FRESH 0
+#undef MBGD_SM_DERIVE
+#define MBGD_SM_DERIVE 0
 static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                               const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
                               int fresh, const char *const *ask)
@@ -2220,12 +2237,14 @@ MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const
  * the groups in order; its next group, or its group of the next batch, when threads take
  * turns), so they are in flight while this group finishes, in this core's caches; `warm`
  * also prefetches the group's first rows.  pv (or NULL): the block packer's ring, where
- * skew_regs reads the rows it holds.
+ * skew_regs reads the rows it holds.  `steps`: the sums are a training step's, whose softmax
+ * groups may derive their last output's sums (MBGD_SM_DERIVE); mbgd_gradient's keep each
+ * output's terms to its own entries' relative precision.
  */
 static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL *theta,
                            const int64_t *rows, int64_t r0, int64_t r1, int64_t n0, int64_t n1,
                            int warm, REAL *restrict acc, REAL *zbuf, double *loss_out,
-                           double *gsq_out, mbgd_pack_view *pv)
+                           double *gsq_out, int steps, mbgd_pack_view *pv)
 {
     double gsq = 0.0; /* sum of |g_i|^2 = sum_k c_ik^2 (|x_i|^2 + fit_intercept), when asked */
     const double fi = (double)p->fit_intercept;
@@ -2245,6 +2264,11 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
     const int fresh = p->loss == MBGD_LOSS_SOFTMAX && MBGD_TERMS4_FRESH && r1 - r0 >= MBGD_ZROWS;
     memset(fresh ? accb : acc, 0, (size_t)(fresh ? K : KD + K) * sizeof(REAL));
     if (p->loss == MBGD_LOSS_SOFTMAX) {
+        /* outputs whose terms are summed row by row: K - 1 when the last one's sums are
+         * derived from theirs (MBGD_SM_DERIVE; groups of fewer than K rows would spend more
+         * on the derivation than its skipped terms save) */
+        const int derive = MBGD_SM_DERIVE && steps && K >= 2 && r1 - r0 >= K;
+        const int64_t Kt = K - derive;
         /* rows in blocks of MBGD_ZROWS: each row's scores and c_k = sw dl_k into zbuf, then
          * the block's gradient terms added in one pass over the sums.  The rows pf ahead
          * are asked for one at a time through the block (before the scores, after them,
@@ -2335,7 +2359,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             if (nr > 2 && ahead[2] >= 0) MBGD_ASK_ROW(2);
             if (nr == MBGD_ZROWS) { /* the fourth row ahead mid-way through the sums */
                 if (in_pass && ahead[3] >= 0) MBGD_ASK_ROW(3);
-                FN(terms4)(acc, zbuf, K, xs, d, data,
+                FN(terms4)(acc, zbuf, Kt, xs, d, data,
                            ahead[3] >= 0 && !in_pass ? rows[ahead[3]] : -1, fresh && r == r0,
                            in_pass ? ask + 4 : NULL);
                 continue;
@@ -2343,12 +2367,21 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             for (int64_t q = 0; q < nr; q++) { /* the last rows, one by one */
                 const REAL *z = zbuf + q * K;
                 int64_t m4 = 0;
-                for (; m4 + 4 <= K; m4 += 4)
+                for (; m4 + 4 <= Kt; m4 += 4)
                     FN(axpy4)(acc + m4 * d, acc + (m4 + 1) * d, acc + (m4 + 2) * d,
                               acc + (m4 + 3) * d, z + m4, xs[q], d);
-                for (int64_t k = m4; k < K; k++)
+                for (int64_t k = m4; k < Kt; k++)
                     if (z[k] != 0) FN(axpy)(acc + k * d, z[k], xs[q], d);
             }
+        }
+        if (derive) { /* last = -(acc_0 + acc_1 + ... + acc_{K-2}), added in that order */
+            REAL *last = acc + (K - 1) * d;
+            memcpy(last, acc, (size_t)d * sizeof(REAL));
+            for (int64_t k = 1; k < K - 1; k++) {
+                const REAL *restrict a = acc + k * d;
+                for (int64_t j = 0; j < d; j++) last[j] += a[j];
+            }
+            for (int64_t j = 0; j < d; j++) last[j] = -last[j];
         }
 #undef MBGD_ASK_ROW
         *loss_out = FN(softmax_losses)(&ls, nl, lsum);
@@ -2746,7 +2779,7 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0 && g == first,
                    c->parts + g * MBGD_PAD(c->P),
                    c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL,
-                   c->bpv);
+                   1, c->bpv);
 }
 
 /* Optimizer step on n elements: w, optimizer buffers m, v, summed gradient gs. */
@@ -3058,7 +3091,7 @@ MBGD_INLINE int FN(iterate_alone)(T_CTX *c, const mbgd_params *p, const T_DATA *
         double lsum;
         REAL *th = state->theta;
         FN(accumulate)(p, data, th, slice->rows, s, s + nb, s + nb, c->r_end, 0, c->parts,
-                       c->zbuf, &lsum, NULL, c->bpv);
+                       c->zbuf, &lsum, NULL, 1, c->bpv);
         c->lr = (REAL)slice->lr[t];
         c->scale = p->reduction_sum ? (REAL)1 : (REAL)(1.0 / (double)nb);
         FN(step_segment)(c, th, c->parts, NULL, NULL, KD, 0, 0);
@@ -5186,7 +5219,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
             FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
                            n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_PAD(P),
                            zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
-                           sq_grad ? gsq + g : NULL, NULL);
+                           sq_grad ? gsq + g : NULL, 0, NULL);
     }
 
     const double scale = p->reduction_sum ? 1.0 : 1.0 / (double)n_rows;

@@ -209,6 +209,38 @@ def _softmax_blocks_of_four_rows(K, d, dtype):
         np.testing.assert_allclose(getattr(a, name), getattr(r, name), rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("isa", ["avx2", None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [2, 3, 10])
+def test_softmax_groups_of_k_rows_derive_the_last_outputs_sums(K, dtype, isa, monkeypatch):
+    """The AVX-512 float32 variant's training steps' softmax groups of K rows or more sum the
+    terms of the first K - 1 outputs alone and set the last output's sums to minus theirs
+    (MBGD_SM_DERIVE; the AVX2 variant and float64 sum all K): batches of one group of K - 1,
+    K and K + 1 rows and of all rows, weighted with rows of weight 0, with and without an
+    intercept, against the NumPy twin; and mf.gradient over all rows, which sums every
+    output's terms.  Rows of 57 values (vectors and a masked tail) and 32.  A last row left
+    unwritten, of the wrong sign or added to the terms it replaces fails."""
+    if isa:
+        monkeypatch.setenv("MBGD_FAST_ISA", isa)
+    n = 4 * K + 3
+    for d in (57, 32):
+        X, y = make_problem("softmax", n, d, dtype=dtype, seed=K + d, K=K)
+        sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+        sw[::4] = 0.0
+        for b in sorted({max(K - 1, 2), K, K + 1, n}):
+            for fit_intercept in (True, False):
+                kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.05, sample_weight=sw,
+                          seed=K, fit_intercept=fit_intercept)
+                assert_same_run(mf.train(X, y, backend="cpu", **kw),
+                                mf.train(X, y, backend="numpy", **kw), dtype)
+        coef = np.random.default_rng(K + d).standard_normal((K, d)) * 0.3
+        a, r = (mf.gradient(X, y, coef, np.ones(K), loss="softmax", sample_weight=sw,
+                            backend=be) for be in ("cpu", "numpy"))
+        tol = 1e-10 if dtype == np.float64 else 1e-5
+        for u, v in zip(a, r):
+            np.testing.assert_allclose(u, v, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("isa", ["generic", None])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("K", [3, 10])
