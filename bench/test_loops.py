@@ -425,15 +425,17 @@ def test_sm_cls_build_and_check(build):
         pytest.skip("no built extension in place")
     exe = build("sm_cls")
     # exit status 0: an epoch of the class split gives the installed library's weights and
-    # batch losses, bit for bit (d = 48: a masked last vector; one block handed at a time,
+    # batch losses within rounding (d = 48: a masked last vector; one block handed at a time,
     # read at once)
     for args, env in ((("4000", "64", "64", "3"), None),
                       (("3000", "48", "128", "3"), {"CLS_GRAIN": "1", "CLS_L": "1", "CLS_PF": "0"})):
         out = run_ok(exe, so, *args, env=env)
         if "no AVX-512" in out:
             pytest.skip("this CPU has not AVX-512")
-        assert ("weights the same bits (max relative difference 0), batch losses the same bits"
-                in out), out
+        # the library derives its softmax groups' last output's sums (session 52), the split
+        # does not: within rounding, not the same bits
+        assert "check, one epoch from zero: weights" in out, out
+        assert "within 1e-4 and 1e-5" in out, out
         cells = re.findall(r"^(.+?)\s+([0-9.]+) ns a sample \(median of 3\)$", out, re.M)
         assert len(cells) == 6 and all(float(v) > 0 for _, v in cells), out
         ratios = re.findall(r"([0-9.]+) \(quartiles ([0-9.]+)-([0-9.]+)\)", out)
