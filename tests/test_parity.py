@@ -219,7 +219,7 @@ def test_softmax_groups_of_k_rows_derive_the_last_outputs_sums(K, dtype, isa, mo
     K and K + 1 rows and of all rows, weighted with rows of weight 0, with and without an
     intercept, against the NumPy twin; and mf.gradient over all rows, which sums every
     output's terms.  Rows of 57 values (vectors and a masked tail) and 32.  A last row left
-    unwritten, of the wrong sign or added to the terms it replaces fails."""
+    unwritten or of the wrong sign fails."""
     if isa:
         monkeypatch.setenv("MBGD_FAST_ISA", isa)
     n = 4 * K + 3
