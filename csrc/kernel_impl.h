@@ -2154,7 +2154,7 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
                                    float b0, const int64_t *rows, int64_t r0, int64_t r1,
                                    int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
                                    float *accb, double *lsum_out, mbgd_pack_view *pv,
-                                   const int NV)
+                                   const int NV, const int SQ)
 {
     const int64_t d = p->n_features, j = d / MBGD_LANES * MBGD_LANES;
     const float *Y = data->y, *SW = data->sample_weight;
@@ -2175,9 +2175,15 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
             FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, pv, ip, prev, &xp, &cur);
         const float sw = SW ? SW[ip] : 1.0f;
         const float z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b0;
+        /* SQ: squared loss as a constant, so row_loss's switch folds away (the same
+         * operations, the same bits) and the logistic case's calls leave the loop; against the
+         * switch for every loss (ab_epochs, N = 200,000, both load orders,
+         * docs/ab-session53-sq.txt): d = 256 b = 256 / 1024 / 4096 on 2 threads 1.01-1.10x,
+         * 1 thread 1.04-1.06x; other losses as before */
         float dl;
-        lsum += (double)(sw * FN(row_loss)(loss_kind, z, Y[ip], delta, epsilon, &dl)) +
-                (double)(z - z);
+        const float l =
+            FN(row_loss)(SQ ? MBGD_LOSS_SQUARED : loss_kind, z, Y[ip], delta, epsilon, &dl);
+        lsum += (double)(sw * l) + (double)(z - z);
         const float c = sw * dl;
         if (c != 0) {
             const __m512 cv = _mm512_set1_ps(c);
@@ -2208,23 +2214,29 @@ MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const
                                  float *accb, double *lsum, mbgd_pack_view *pv)
 {
     const int64_t d = p->n_features;
-#define MBGD_CALL(m)                                                                               \
-    FN(skew_regs_run)(p, data, W, b0, rows, r0, r1, n0, n1, pf, acc, accb, lsum, pv, m)
-    switch (d / 16) {
-    case 4: MBGD_CALL(4); break;
-    case 5: MBGD_CALL(5); break;
-    case 6: MBGD_CALL(6); break;
-    case 7: MBGD_CALL(7); break;
-    case 8: MBGD_CALL(8); break;
-    case 9: MBGD_CALL(9); break;
-    case 10: MBGD_CALL(10); break;
-    case 11: MBGD_CALL(11); break;
-    case 12: MBGD_CALL(12); break;
-    case 13: MBGD_CALL(13); break;
-    case 14: MBGD_CALL(14); break;
-    case 15: MBGD_CALL(15); break;
-    default: MBGD_CALL(16); break;
+#define MBGD_CALL(m, sq)                                                                           \
+    FN(skew_regs_run)(p, data, W, b0, rows, r0, r1, n0, n1, pf, acc, accb, lsum, pv, m, sq)
+#define MBGD_SWITCH(sq)                                                                            \
+    switch (d / 16) {                                                                              \
+    case 4: MBGD_CALL(4, sq); break;                                                               \
+    case 5: MBGD_CALL(5, sq); break;                                                               \
+    case 6: MBGD_CALL(6, sq); break;                                                               \
+    case 7: MBGD_CALL(7, sq); break;                                                               \
+    case 8: MBGD_CALL(8, sq); break;                                                               \
+    case 9: MBGD_CALL(9, sq); break;                                                               \
+    case 10: MBGD_CALL(10, sq); break;                                                             \
+    case 11: MBGD_CALL(11, sq); break;                                                             \
+    case 12: MBGD_CALL(12, sq); break;                                                             \
+    case 13: MBGD_CALL(13, sq); break;                                                             \
+    case 14: MBGD_CALL(14, sq); break;                                                             \
+    case 15: MBGD_CALL(15, sq); break;                                                             \
+    default: MBGD_CALL(16, sq); break;                                                             \
     }
+    if (p->loss == MBGD_LOSS_SQUARED)
+        MBGD_SWITCH(1)
+    else
+        MBGD_SWITCH(0)
+#undef MBGD_SWITCH
 #undef MBGD_CALL
 }
 #endif
@@ -3531,7 +3543,8 @@ MBGD_NOINLINE void FN(pack_rows)(mbgd_pack *pk, const T_DATA *data, const int64_
 MBGD_INLINE double FN(group_sums)(const mbgd_params *p, const T_DATA *data, const int64_t *rows,
                                   int64_t r0, int64_t r1, int64_t lim, int64_t n0, int64_t n1,
                                   int64_t pf, const mbgd_vec4 *w, float b0, mbgd_vec4 *g,
-                                  float *gb, const int NV, const int TAIL, const int WEIGHTED)
+                                  float *gb, const int NV, const int TAIL, const int WEIGHTED,
+                                  const int SQ)
 {
     const int64_t d = TAIL ? p->n_features : NV * 8;
     const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
@@ -3547,7 +3560,12 @@ MBGD_INLINE double FN(group_sums)(const mbgd_params *p, const T_DATA *data, cons
         const int64_t i = rows[r];
         const mbgd_vec4 x = FN(vec4_load_row)(X + i * d, NV, TAIL, m);
         const float z = _mm256_cvtss_f32(FN(z_exact)(w, b0, &x, d, NV, TAIL));
-        float dl, lv = FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl), cz = dl;
+        /* SQ: squared loss as a constant, row_loss's switch folded away (the same bits):
+         * d = 16 b = 256 / 1024 / 4096 on 2 threads 1.06-1.16x, b = 4 to 256 on 1 or 2
+         * 1.04-1.14x (ab_epochs, both load orders, docs/ab-session53-sq.txt) */
+        float dl, lv = FN(row_loss)(SQ ? MBGD_LOSS_SQUARED : loss_kind, z, Y[i], delta, epsilon,
+                                    &dl);
+        float cz = dl;
         if (WEIGHTED) {
             lv *= SW[i];
             cz *= SW[i];
@@ -3573,7 +3591,7 @@ MBGD_INLINE double FN(group_sums)(const mbgd_params *p, const T_DATA *data, cons
  * one thread. */
 MBGD_INLINE void FN(phase_a_run)(const T_CTX *c, int64_t g, int64_t r0, int64_t r1, int64_t n0,
                                  int64_t n1, int64_t pf, const int NV, const int TAIL,
-                                 const int WEIGHTED)
+                                 const int WEIGHTED, const int SQ)
 {
     const int64_t d = TAIL ? c->p->n_features : NV * 8;
     const mbgd_tail tl = FN(tail_of)(d), *m = &tl; /* unused without TAIL */
@@ -3582,7 +3600,7 @@ MBGD_INLINE void FN(phase_a_run)(const T_CTX *c, int64_t g, int64_t r0, int64_t 
     float accb;
     float *parts = c->parts + g * MBGD_PAD(c->P);
     c->gloss[g * MBGD_LINE] = FN(group_sums)(c->p, c->data, c->rows, r0, r1, r1, n0, n1, pf, &w,
-                                             c->theta[d], &acc, &accb, NV, TAIL, WEIGHTED);
+                                             c->theta[d], &acc, &accb, NV, TAIL, WEIGHTED, SQ);
     FN(vec4_store)(parts, &acc, NV); /* NV * 8 <= MBGD_PAD(P) values */
     parts[d] = accb;
 }
@@ -3595,7 +3613,9 @@ MBGD_NOINLINE void FN(phase_a_regs)(const T_CTX *c, int64_t g, int64_t r0, int64
     if (warm) /* as accumulate's: rows nobody prefetched, a parallel group's first */
         for (int64_t r = r0; r < r0 + pf && r < r1; r++)
             FN(prefetch_sample)(c->data, c->rows[r], d);
-#define MBGD_RUN(m, tl, sw) FN(phase_a_run)(c, g, r0, r1, n0, n1, pf, m, tl, sw)
+    const int sq = c->p->loss == MBGD_LOSS_SQUARED; /* group_sums without row_loss's switch */
+#define MBGD_RUN(m, tl, sw) (sq ? FN(phase_a_run)(c, g, r0, r1, n0, n1, pf, m, tl, sw, 1)          \
+                                : FN(phase_a_run)(c, g, r0, r1, n0, n1, pf, m, tl, sw, 0))
 #define MBGD_CALL(m, sw) (tail ? MBGD_RUN(m, 1, sw) : MBGD_RUN(m, 0, sw))
 #define MBGD_CALLS(sw)                                                                             \
     switch ((d + 7) / 8) {                                                                         \
@@ -3625,7 +3645,7 @@ MBGD_NOINLINE void FN(phase_a_regs)(const T_CTX *c, int64_t g, int64_t r0, int64
  */
 MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                   int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
-                                  const int NV, const int TAIL, const int WEIGHTED)
+                                  const int NV, const int TAIL, const int WEIGHTED, const int SQ)
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
@@ -3660,7 +3680,7 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             const int64_t r0 = s + nb * q / G, r1 = s + nb * (q + 1) / G;
             /* the groups' losses in order, as iterate_in adds them */
             lsum += FN(group_sums)(p, data, rows, r0, r1, e, e, r_end, pf, &w, b0, &g, &gb, NV,
-                                   TAIL, WEIGHTED);
+                                   TAIL, WEIGHTED, SQ);
             if (G > 1) { /* NV * 8 <= ld values, zeros past d; then the intercept's at d */
                 FN(vec4_store)(parts + q * ld, &g, NV);
                 parts[q * ld + d] = gb;
@@ -3706,7 +3726,8 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
     int64_t next;
     const int tail = c->p->n_features % 8 != 0;
 #define MBGD_DIRECT(m, tl, sw)                                                                     \
-    (!one_row ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, tl, sw)          \
+    (!one_row ? (sq ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, tl, sw, 1) \
+                    : FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, tl, sw, 0)) \
      : sq     ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 1)       \
               : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 0))
 #define MBGD_CALL(m, sw) (tail ? MBGD_DIRECT(m, 1, sw) : MBGD_DIRECT(m, 0, sw))
