@@ -3710,10 +3710,45 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     return ret;
 }
 
+/* next = RUN(NV, TAIL, WEIGHTED), the constants of c's rows (tail: d not a multiple of 8), for
+ * small_registers and run_registers */
+#define MBGD_REGISTER_CALL(RUN, m, sw) (tail ? RUN(m, 1, sw) : RUN(m, 0, sw))
+#define MBGD_REGISTER_CALLS(RUN, sw)                                                               \
+    switch ((c->p->n_features + 7) / 8) {                                                          \
+    case 1: next = MBGD_REGISTER_CALL(RUN, 1, sw); break;                                          \
+    case 2: next = MBGD_REGISTER_CALL(RUN, 2, sw); break;                                          \
+    case 3: next = MBGD_REGISTER_CALL(RUN, 3, sw); break;                                          \
+    default: next = MBGD_REGISTER_CALL(RUN, 4, sw); break;                                         \
+    }
+#define MBGD_REGISTER_RUNS(RUN)                                                                    \
+    if (c->data->sample_weight) MBGD_REGISTER_CALLS(RUN, 1) else MBGD_REGISTER_CALLS(RUN, 0)
+
+/* run_registers' runs of batches of 2 or more rows (small_run), with the squared loss as a
+ * constant too (SQ), in a function of their own.  With their SQ instances inlined into
+ * run_registers beside direct_run's (d494489), b = 1 ran 0.54-0.77x on 1 thread (d = 8, 16,
+ * 32) and 0.69-0.88x on 2 (d = 16) in direct_run's unchanged source; apart, b = 1 runs as
+ * before SQ (0.97-1.07x 3ed3675's) and small batches keep SQ's gain (d = 16 b = 16 and 256 on
+ * 1 thread 1.01-1.18x 3ed3675's).  ab_epochs, paired epochs, both load orders,
+ * docs/ab-session54-small.txt. */
+MBGD_NOINLINE int64_t FN(small_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice,
+                                         int64_t t, int64_t *avail, int64_t pf, double pen_sq,
+                                         double pen_abs)
+{
+    const int sq = c->p->loss == MBGD_LOSS_SQUARED;
+    int64_t next;
+    const int tail = c->p->n_features % 8 != 0;
+#define MBGD_SMALL(m, tl, sw)                                                                      \
+    (sq ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 1)              \
+        : FN(small_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 0))
+    MBGD_REGISTER_RUNS(MBGD_SMALL)
+#undef MBGD_SMALL
+    return next;
+}
+
 /* From iteration t, a run of b = 1 iterations (one_row: direct_run) or of batches of 2 or
- * more rows (small_run), with the number of vectors, the tail, the weighting (and for direct_run
- * the squared loss) as constants: their 48 instances apart from iterate_in, which then inlines
- * as before
+ * more rows (small_run, through small_registers), with the number of vectors, the tail, the
+ * weighting and the squared loss as constants: their instances apart from iterate_in, which
+ * then inlines as before
  * (inlined there, they had slowed d = 256 b = 1 on 2 threads, a path they do not take, by
  * 3-5%: docs/ab-session16.txt).  On a 64-byte boundary: code added before it had moved it
  * 32 bytes past one, and its loops with it, which ran small batches at d = 16 0.96x on 1 and 2
@@ -3726,24 +3761,16 @@ FN(run_registers)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t, 
     int64_t next;
     const int tail = c->p->n_features % 8 != 0;
 #define MBGD_DIRECT(m, tl, sw)                                                                     \
-    (!one_row ? (sq ? FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, tl, sw, 1) \
-                    : FN(small_run)(c, state, slice, t, avail, pf, pen_sq, *pen_abs, m, tl, sw, 0)) \
+    (!one_row ? FN(small_registers)(c, state, slice, t, avail, pf, pen_sq, *pen_abs)                \
      : sq     ? FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 1)       \
               : FN(direct_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, tl, sw, 0))
-#define MBGD_CALL(m, sw) (tail ? MBGD_DIRECT(m, 1, sw) : MBGD_DIRECT(m, 0, sw))
-#define MBGD_CALLS(sw)                                                                             \
-    switch ((c->p->n_features + 7) / 8) {                                                          \
-    case 1: next = MBGD_CALL(1, sw); break;                                                        \
-    case 2: next = MBGD_CALL(2, sw); break;                                                        \
-    case 3: next = MBGD_CALL(3, sw); break;                                                        \
-    default: next = MBGD_CALL(4, sw); break;                                                       \
-    }
-    if (c->data->sample_weight) MBGD_CALLS(1) else MBGD_CALLS(0)
-#undef MBGD_CALLS
-#undef MBGD_CALL
+    MBGD_REGISTER_RUNS(MBGD_DIRECT)
 #undef MBGD_DIRECT
     return next;
 }
+#undef MBGD_REGISTER_RUNS
+#undef MBGD_REGISTER_CALLS
+#undef MBGD_REGISTER_CALL
 #endif
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
