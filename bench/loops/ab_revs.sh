@@ -122,3 +122,23 @@ softmax_pairs() {
     unset AB_ISA
     echo "handoff after: $("$W/handoff" 20000 | tail -1)"
 }
+# `squared_cells BASE NEW` builds both revisions, then pairs them in both load orders (`both`,
+# 11 rounds, N = 200,000 shuffled, squared loss) over the cells the issue's targets read and
+# the paths that run them: b = 1 at d = 8, 16 and 32 on 1 thread and d = 16 and 256 on 2 (the
+# runs with the weights in registers, and k1 blocks), d = 16 b = 16 and 256 on 1 thread (small
+# runs), b = 256, 1024 and 4096 on 2 threads at d = 16 and 256 (phase A's groups, skew_regs),
+# and d = 256 b = 256 on 1 thread; the handoff before each cell.  Session 53's change was
+# measured at b >= 4 only and slowed b = 1 by up to 1.9x (docs/ab-session54-small.txt): a
+# kernel change runs these before it is kept.
+squared_cells() {
+    local base=$1 new=$2 cell
+    build_revs "$base" "$new"
+    for cell in "8 1 1" "16 1 1" "32 1 1" "16 1 2" "256 1 2" "16 16 1" "16 256 1" \
+                "16 256 2" "16 1024 2" "16 4096 2" "256 256 2" "256 1024 2" "256 4096 2" \
+                "256 256 1"; do
+        echo "handoff: $("$W/handoff" 20000 | tail -1)"
+        # shellcheck disable=SC2086
+        set -- $cell
+        both "$W/$base.so" "$W/$new.so" 200000 "$1" "$2" "$3" 11
+    done
+}
