@@ -1,36 +1,25 @@
-#!/bin/sh
+#!/bin/bash
 # Session 54: run_registers' small batches (small_run, with session 53's SQ) moved into a
 # function of their own (small_registers), paired epochs of the kernel alone
 # (bench/loops/ab_epochs.c), run from the repository root:
-#   sh docs/ab-session54-small.sh > docs/ab-session54-small.txt 2>&1
+#   bash docs/ab-session54-small.sh > docs/ab-session54-small.txt 2>&1
 # B is the working tree's csrc/; A is csrc/ at d494489 (session 53's SQ, whose 16 small_run
 # instances sat inlined in run_registers beside direct_run's), then at 3ed3675 (before SQ).
 # Each cell in both load orders (A B, then B A: the second B/A is the inverse of the change's
 # speed-up), 11 rounds; N = 200,000 rows shuffled once, squared loss; bench/loops/handoff.c's
 # one-way cross-core hand-off before each cell tells the machine's phase.
-set -e
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
-cc -O2 -std=gnu99 -Icsrc bench/loops/ab_epochs.c -o "$T/ab_epochs" -ldl
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$T/handoff"
-for base in d494489 3ed3675; do
-    mkdir -p "$T/$base"
-    git archive "$base" csrc | tar -x -C "$T/$base"
-done
-cc $F "$T/d494489/csrc/mbgd.c" -o "$T/d494489.so" -lm &
-cc $F "$T/3ed3675/csrc/mbgd.c" -o "$T/3ed3675.so" -lm &
-wait
-cc $F csrc/mbgd.c -o "$T/b.so" -lm
+. bench/loops/ab_revs.sh
+build_revs d494489 3ed3675
+cc $F csrc/mbgd.c -o "$W/b.so" -lm
 echo "B: the working tree's csrc/ ($(git rev-parse --short HEAD), $(git status --short csrc | wc -l) files changed)"
 for base in d494489 3ed3675; do
     echo "==== A: csrc/ at $base"
     for cell in "16 1 1" "16 1 2" "8 1 1" "32 1 1" "16 16 1" "16 256 1" "16 4096 2"; do
         set -- $cell
-        "$T/handoff" 200000 | tail -1
+        "$W/handoff" 200000 | tail -1
         echo "-- d=$1 b=$2 threads=$3: A B"
-        "$T/ab_epochs" "$T/$base.so" "$T/b.so" 200000 "$1" "$2" "$3" 11 | tail -3
+        "$W/ab_epochs" "$W/$base.so" "$W/b.so" 200000 "$1" "$2" "$3" 11 | tail -3
         echo "-- d=$1 b=$2 threads=$3: B A"
-        "$T/ab_epochs" "$T/b.so" "$T/$base.so" 200000 "$1" "$2" "$3" 11 | tail -3
+        "$W/ab_epochs" "$W/b.so" "$W/$base.so" 200000 "$1" "$2" "$3" 11 | tail -3
     done
 done

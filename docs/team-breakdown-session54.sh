@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Session 54: where a team's batch goes at d = 256 on 2 threads (squared loss, N = 200,000 rows
 # shuffled once, the kernel alone: bench/loops/ab_epochs.c with one instrumented build as both
 # A and B).  docs/not-kept/team-timing-session54.patch times, per thread and batch, phase A
@@ -6,23 +6,16 @@
 # from that barrier to the next batch's phase A (phase B, the step, the loss); the build's
 # destructor prints the totals.  b = 256, 1024 and N in turn, three times over, so that
 # neighbouring cells share the machine's phase; bench/loops/handoff.c before each cell.
-#   sh docs/team-breakdown-session54.sh > docs/team-breakdown-session54.txt 2>&1
-set -e
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-F="-O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -fPIC -fwrapv -w -shared"
-cc -O2 -std=gnu99 -Icsrc bench/loops/ab_epochs.c -o "$T/ab_epochs" -ldl
-cc -O2 -fopenmp -Icsrc bench/loops/handoff.c -o "$T/handoff"
-mkdir -p "$T/ws"
-git archive HEAD csrc | tar -x -C "$T/ws"
-(cd "$T/ws" && patch -p1 -s < "$OLDPWD/docs/not-kept/team-timing-session54.patch")
-cc $F "$T/ws/csrc/mbgd.c" -o "$T/ws.so" -lm
+#   bash docs/team-breakdown-session54.sh > docs/team-breakdown-session54.txt 2>&1
+. bench/loops/ab_revs.sh
+git archive HEAD csrc | tar -x -C "$W/src" && mv "$W/src/csrc" "$W/src/head"
+build_patch head team-timing-session54
 echo "instrumented build of csrc/ at $(git rev-parse --short HEAD); 5 rounds (10 epochs) a cell"
 echo "per thread: phase A ns a row (rows of the batch it runs), then wait and between as % of its batch"
 for rep in 1 2 3; do
     for b in 256 1024 200000; do
-        h=$("$T/handoff" 200000 | tail -1)
-        "$T/ab_epochs" "$T/ws.so" "$T/ws.so" 200000 256 "$b" 2 5 > "$T/out" 2>&1
+        h=$("$W/handoff" 200000 | tail -1)
+        "$W/ab_epochs" "$W/team-timing-session54.so" "$W/team-timing-session54.so" 200000 256 "$b" 2 5 > "$W/out" 2>&1
         awk -v b="$b" -v h="$h" -v rep="$rep" '
             /^tid [01]: batches/ {
                 t = $2; sub(":", "", t)
@@ -44,7 +37,7 @@ for rep in 1 2 3; do
                            a[t] * 1000 / rows, 100 * w[t] / tot, 100 * o[t] / tot
                 }
                 printf "\n"
-            }' "$T/out"
-        grep "group#" "$T/out" | tr '\n' ';' | sed 's/;$/\n/'
+            }' "$W/out"
+        grep "group#" "$W/out" | tr '\n' ';' | sed 's/;$/\n/'
     done
 done
