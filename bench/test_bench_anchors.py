@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from test_bench_train import BATCH_SIZES, DIMS, half_mse, lr_for, numpy_rows
+from test_bench_train import BATCH_SIZES, DIMS, evict_caches, half_mse, lr_for, numpy_rows
 
 try:
     import torch
@@ -48,7 +48,7 @@ def test_torch_sgd(benchmark, record, dataset, b, d, fused):
     order = np.random.default_rng(0).permutation(len(X))
     benchmark.group = f"train d={d}"
     w, b0 = benchmark.pedantic(torch_loop, args=(X, y, order, b, n_rows, lr_for(d), fused),
-                               rounds=3, warmup_rounds=1)
+                               setup=evict_caches, rounds=3, warmup_rounds=1)
     start, end = half_mse(X, y, np.zeros(d, np.float32), 0.0), half_mse(X, y, w, b0)
     record(backend=f"torch-{'fused' if fused else 'foreach'}", threads=torch.get_num_threads(),
            b=b, d=d, samples=n_rows, iters=-(-n_rows // b),
@@ -74,7 +74,7 @@ def test_sklearn_sgd_fit_b1(benchmark, record, dataset, d):
                                            eta0=lr_for(d), penalty=None, random_state=0).fit(X, y)
 
     benchmark.group = f"train d={d}"
-    est = benchmark.pedantic(fit, rounds=3, warmup_rounds=1)
+    est = benchmark.pedantic(fit, setup=evict_caches, rounds=3, warmup_rounds=1)
     start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
     end = half_mse(X, y, est.coef_.astype(np.float32), est.intercept_[0])
     record(backend="sklearn-fit", threads=1, b=1, d=d, samples=len(X), iters=len(X),
@@ -99,7 +99,7 @@ def test_sklearn_partial_fit(benchmark, record, dataset, b, d):
         return est
 
     benchmark.group = f"train d={d}"
-    est = benchmark.pedantic(run, rounds=3, warmup_rounds=1)
+    est = benchmark.pedantic(run, setup=evict_caches, rounds=3, warmup_rounds=1)
     start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
     end = half_mse(X, y, est.coef_.astype(np.float32), est.intercept_[0])
     record(backend="sklearn-partial_fit", threads=1, b=b, d=d, samples=n_rows,

@@ -17,7 +17,7 @@ import pytest
 
 import mbgd_fast as mf
 
-from test_bench_train import half_mse, lr_for
+from test_bench_train import evict_caches, half_mse, lr_for
 
 _RESULTS = {}
 
@@ -29,7 +29,8 @@ def test_pack(benchmark, record, dataset, monkeypatch, pack):
     X, y = dataset(d)
     benchmark.group = "pack b=1"
     res = benchmark.pedantic(mf.train, args=(X, y), kwargs=dict(batch_size=1, epochs=1,
-                             lr=lr_for(d), seed=0, n_threads=2), rounds=5, warmup_rounds=1)
+                             lr=lr_for(d), seed=0, n_threads=2), setup=evict_caches, rounds=5,
+                             warmup_rounds=1)
     _RESULTS[pack] = res.coef.tobytes()
     other = _RESULTS.get("1" if pack == "0" else "0")
     same = other is None or other == res.coef.tobytes()

@@ -20,7 +20,7 @@ import pytest
 import mbgd_fast as mf
 from mbgd_fast import _native
 
-from test_bench_train import BATCH_SIZES, DIMS, half_mse, lr_for
+from test_bench_train import BATCH_SIZES, DIMS, evict_caches, half_mse, lr_for
 
 THREADS = [1, 2]
 ROUNDS = 15
@@ -40,13 +40,14 @@ HANDOFF_TRIPS = 10_000
 SLOW_HANDOFF_NS = 60.0
 
 
-def paired_rounds(benchmark, cells, run, rounds, handoffs=None):
+def paired_rounds(benchmark, cells, run, rounds, handoffs=None, prepare=None):
     """Runs run(cell, r) for every cell once per round r, back to back, in reverse order every
     other round, timing each call (run's own checks after its result are not timed: run returns
     a function that makes them, or None): {cell: seconds, one per round}.  With ``handoffs`` (a
     list), each round first appends the cross-core handoff in ns (the median of three
     _native.handoff_ns probes, untimed), so that a ratio can be told apart by the machine's
-    phase (phase_split)."""
+    phase (phase_split).  Before each call the caches are emptied of X (evict_caches, untimed),
+    and with ``prepare``, prepare(cell) runs untimed just before it."""
     secs = {c: [] for c in cells}
 
     def one_round():
@@ -54,6 +55,9 @@ def paired_rounds(benchmark, cells, run, rounds, handoffs=None):
         if handoffs is not None:
             handoffs.append(float(np.median([_native.handoff_ns(HANDOFF_TRIPS) for _ in range(3)])))
         for c in (cells if r % 2 == 0 else cells[::-1]):
+            evict_caches()
+            if prepare is not None:
+                prepare(c)
             t0 = time.perf_counter()
             after = run(c, r)
             secs[c].append(time.perf_counter() - t0)
@@ -385,6 +389,83 @@ def test_paired_shuffled_read_on_a_line(benchmark, record, dataset, d):
            ratio={f"{t}t": float(np.median(sec[("as placed", t)] / sec[("on a line", t)]))
                   for t in THREADS},
            check=f"every read's sum ~ {expect:.6g}: {ok}", ok=bool(ok))
+    assert ok
+
+
+BIG_BATCHES = [256, 1024, 4096]
+BIG_ROUNDS = 15
+GIB = 1 << 30
+
+
+@pytest.mark.parametrize("d", DIMS)
+def test_paired_big_batches(benchmark, record, dataset, d):
+    """The two targets at b >= 256 on 2 threads, each side of them in the same round: train()
+    on 2 threads, the NumPy loop (test_bench_train.py's, over as many rows as there) and the
+    read bandwidth (a NumPy sum over 1 GiB on 2 threads, test_bench_bandwidth.py's), in turn.
+    In test_bench_train.py and test_bench_bandwidth.py these cells run minutes apart, and the
+    machine's memory rate moves by a third in minutes (docs/team-breakdown-session54.txt):
+    the NumPy loop at d = 256 b = 1024 read 2.1e6 to 4.4e6 samples/s over this machine's runs.
+    Each ratio here is the median over rounds of that round's: train()'s samples/s against the
+    NumPy loop's, and the bytes of X train() reads a second against the sum's.
+"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_bench_train import numpy_loop, numpy_rows
+
+    X, y = dataset(d)
+    n = len(X)
+    order = np.random.default_rng(0).permutation(n)
+    big = np.ones(GIB // 4, dtype=np.float32)
+    parts = np.array_split(big, 2)
+    pool = ThreadPoolExecutor(2)
+    sums, ends, loops = [], [], {}
+
+    def run(cell, r):
+        if cell == "sum":
+            total = sum(pool.map(lambda a: float(a.sum(dtype=np.float32)), parts))
+            return lambda: sums.append(total)
+        kind, b = cell
+        if kind == "numpy":
+            w, b0 = numpy_loop(X, y, order, b, numpy_rows(b, n), lr_for(d))
+            return lambda: loops.setdefault(b, (w, b0))
+        res = mf.train(X, y, batch_size=b, epochs=1, lr=lr_for(d), seed=r, n_threads=2)
+        return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))
+
+    benchmark.group = f"paired big batches d={d}"
+    cells = ["sum"] + [(k, b) for b in BIG_BATCHES for k in ("numpy", "train")]
+    handoffs = []
+    try:
+        sec = paired_rounds(benchmark, cells, run, BIG_ROUNDS, handoffs)
+    finally:
+        pool.shutdown()
+    # the NumPy loop's weights: the same as train()'s over its rows in its order (as in
+    # test_bench_train.py); train()'s: its loss below the zero weights'
+    same = {}
+    for b, (w, b0) in loops.items():
+        m = numpy_rows(b, n)
+        ref = mf.train(X[order[:m]], y[order[:m]], batch_size=b, epochs=1, lr=lr_for(d),
+                       shuffle=False)
+        same[b] = bool(np.allclose(ref.coef, w, rtol=1e-3, atol=1e-4))
+    row_bytes = d * X.itemsize
+
+    def ratios(sec):
+        return {"numpy": {str(b): float(np.median((sec[("numpy", b)] / numpy_rows(b, n)) /
+                                                  (sec[("train", b)] / n)))
+                          for b in BIG_BATCHES},
+                "bandwidth": {str(b): float(np.median((n * row_bytes / sec[("train", b)]) /
+                                                      (big.nbytes / sec["sum"])))
+                              for b in BIG_BATCHES}}
+
+    sps = {f"{k} b={b}": (n if k == "train" else numpy_rows(b, n)) / float(np.median(sec[(k, b)]))
+           for k, b in cells[1:]}
+    start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
+    ok = (all(s == big.size for s in sums) and all(same.values()) and max(ends) < start)
+    record(backend="paired-big", d=d, threads=2, rows=n, rounds=len(sec["sum"]), **ratios(sec),
+           sum_gbs=big.nbytes / float(np.median(sec["sum"])) / 1e9, sps=sps,
+           phase=phase_split(handoffs, sec, ratios),
+           check=(f"the sums {big.size}: {all(s == big.size for s in sums)}; the NumPy loop's "
+                  f"weights train()'s: {same}; loss {start:.3g} -> at most {max(ends):.3g}"),
+           ok=bool(ok))
     assert ok
 
 

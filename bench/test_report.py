@@ -387,3 +387,30 @@ def test_b1_parts_and_chain_tables_and_the_flat_curve_bound(tmp_path):
     assert "The draw beside the training: +0.200 ms; train()'s Python around the call: +0.250 ms" in full
     assert "### b = 1's chain alone" in full
     assert "| one ahead, chain cut | 9.7 | 2.31 |" in full
+
+
+def test_bandwidth_and_the_loop_are_judged_by_their_paired_rounds_where_there_are_some(tmp_path):
+    # the apart cells at 82% of the sum and 5.33x the loop (met), the paired rounds at 40% and
+    # 3x: missed on the paired rounds, the apart cells shown as not judged; without the paired
+    # rounds, the apart cells decide (test_targets_met_and_missed_with_what_bounds_the_misses)
+    verdicts, _ = run(tmp_path, 3.2e7)
+    cells = json.loads((tmp_path / "run.json").read_text())["benchmarks"]
+    big = bench(dict(backend="paired-big", d=256, threads=2, rows=200_000, rounds=3,
+                     numpy={"256": 3.0, "1024": 3.5, "4096": 5.5},
+                     bandwidth={"256": 0.4, "1024": 0.45, "4096": 0.75}, sum_gbs=30.0,
+                     sps={}), 1.0)
+    verdicts, text = judge(tmp_path, cells + [big])
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is False
+    assert ("d=256 40% / 45% / 75% (paired, the sum at 30.0 GB/s in those rounds); "
+            "d=256 82% / 82% (apart: not judged)") in text
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 5x") is False
+    assert "d=256 3.00x / 3.50x / 5.50x (paired); d=256 5.33x / 5.33x (apart: not judged)" in text
+    # paired rounds that meet both decide for the apart cells that miss
+    verdicts, _ = run(tmp_path, 2.4e7)
+    cells = json.loads((tmp_path / "run.json").read_text())["benchmarks"]
+    big["extra_info"].update(numpy={"256": 5.1, "1024": 5.2, "4096": 6.0},
+                             bandwidth={"256": 0.71, "1024": 0.8, "4096": 0.9})
+    verdicts, text = judge(tmp_path, cells + [big])
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is True
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 5x") is True
+    assert "d=256 61% / 61% (apart: not judged)" in text
