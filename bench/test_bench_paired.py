@@ -40,14 +40,28 @@ HANDOFF_TRIPS = 10_000
 SLOW_HANDOFF_NS = 60.0
 
 
-def paired_rounds(benchmark, cells, run, rounds, handoffs=None, prepare=None):
+#: seconds each cell of a settled round (paired_rounds' settle) waits before its calls: the
+#: NumPy loop's OpenBLAS threads spin on after its last call and take a core from the cell
+#: timed next (train() at d = 256 b = 4096 on 2 threads 2.60x the time right after the loop
+#: at b = 4096, 1.48x 0.05 s after it, 0.93x 0.2 s after; docs/paired-settle-session55.txt)
+SETTLE_S = 0.25
+#: untimed calls a settled cell makes before its timed one: after a wait, a 2-thread call here
+#: took 1.47-2.28x the time of the fourth to eighth in a row, the second 1.24-1.31x (d = 16
+#: b = 1 and 4096, d = 256 b = 4096; docs/paired-settle-session55.txt)
+WARM_CALLS = 2
+
+
+def paired_rounds(benchmark, cells, run, rounds, handoffs=None, prepare=None, settle=False):
     """Runs run(cell, r) for every cell once per round r, back to back, in reverse order every
     other round, timing each call (run's own checks after its result are not timed: run returns
     a function that makes them, or None): {cell: seconds, one per round}.  With ``handoffs`` (a
     list), each round first appends the cross-core handoff in ns (the median of three
     _native.handoff_ns probes, untimed), so that a ratio can be told apart by the machine's
     phase (phase_split).  Before each call the caches are emptied of X (evict_caches, untimed),
-    and with ``prepare``, prepare(cell) runs untimed just before it."""
+    and with ``prepare``, prepare(cell) runs untimed just before it.  With ``settle``, each
+    cell first waits SETTLE_S and makes WARM_CALLS untimed calls of its own (the caches emptied
+    before each), so that the timed call runs as pytest-benchmark's rounds run, after warm-up
+    calls, back to back."""
     secs = {c: [] for c in cells}
 
     def one_round():
@@ -55,6 +69,11 @@ def paired_rounds(benchmark, cells, run, rounds, handoffs=None, prepare=None):
         if handoffs is not None:
             handoffs.append(float(np.median([_native.handoff_ns(HANDOFF_TRIPS) for _ in range(3)])))
         for c in (cells if r % 2 == 0 else cells[::-1]):
+            if settle:
+                time.sleep(SETTLE_S)
+                for _ in range(WARM_CALLS):
+                    evict_caches()
+                    run(c, r)
             evict_caches()
             if prepare is not None:
                 prepare(c)
@@ -406,8 +425,9 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     machine's memory rate moves by a third in minutes (docs/team-breakdown-session54.txt):
     the NumPy loop at d = 256 b = 1024 read 2.1e6 to 4.4e6 samples/s over this machine's runs.
     Each ratio here is the median over rounds of that round's: train()'s samples/s against the
-    NumPy loop's, and the bytes of X train() reads a second against the sum's.
-"""
+    NumPy loop's, and the bytes of X train() reads a second against the sum's.  The rounds
+    settle (paired_rounds): each timed call after a wait and warm-up calls of its own, the
+    caches emptied before each, as the cells timed apart run after their warm-up."""
     from concurrent.futures import ThreadPoolExecutor
 
     from test_bench_train import numpy_loop, numpy_rows
@@ -435,7 +455,7 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     cells = ["sum"] + [(k, b) for b in BIG_BATCHES for k in ("numpy", "train")]
     handoffs = []
     try:
-        sec = paired_rounds(benchmark, cells, run, BIG_ROUNDS, handoffs)
+        sec = paired_rounds(benchmark, cells, run, BIG_ROUNDS, handoffs, settle=True)
     finally:
         pool.shutdown()
     # the NumPy loop's weights: the same as train()'s over its rows in its order (as in
