@@ -193,7 +193,9 @@ def test_paired_sklearn_b1(benchmark, record, dataset, d):
     """b = 1 against scikit-learn's SGDRegressor(max_iter=1).fit, one epoch each (the target
     "b = 1: 5x scikit-learn at d = 256, 2x at d = 16"): train() on 1 and 2 threads and the
     fit in each round, back to back; a ratio is the median over rounds of that round's
-    fit seconds against train()'s."""
+    fit seconds against train()'s.  The rounds settle (paired_rounds): the fit runs on one
+    thread for 50-250 ms, and the 2-thread call right after it paid the second vCPU's
+    wake-up."""
     sklearn_lm = pytest.importorskip("sklearn.linear_model")
     X, y = dataset(d)
     ends = {}
@@ -217,7 +219,7 @@ def test_paired_sklearn_b1(benchmark, record, dataset, d):
 
     benchmark.group = f"paired sklearn d={d}"
     cells = ["sklearn"] + THREADS
-    per_round = paired_rounds(benchmark, cells, run, SKLEARN_ROUNDS)
+    per_round = paired_rounds(benchmark, cells, run, SKLEARN_ROUNDS, settle=True)
     ratio = {str(t): float(np.median(per_round["sklearn"] / per_round[t])) for t in THREADS}
     n = len(X)
     sps = {("sklearn" if c == "sklearn" else f"{c}t"): n / float(np.median(per_round[c]))
