@@ -51,17 +51,16 @@ SETTLE_S = 0.25
 WARM_CALLS = 2
 
 
-def paired_rounds(benchmark, cells, run, rounds, handoffs=None, prepare=None, settle=False):
+def paired_rounds(benchmark, cells, run, rounds, handoffs=None, settle=False):
     """Runs run(cell, r) for every cell once per round r, back to back, in reverse order every
     other round, timing each call (run's own checks after its result are not timed: run returns
     a function that makes them, or None): {cell: seconds, one per round}.  With ``handoffs`` (a
     list), each round first appends the cross-core handoff in ns (the median of three
     _native.handoff_ns probes, untimed), so that a ratio can be told apart by the machine's
-    phase (phase_split).  Before each call the caches are emptied of X (evict_caches, untimed),
-    and with ``prepare``, prepare(cell) runs untimed just before it.  With ``settle``, each
-    cell first waits SETTLE_S and makes WARM_CALLS untimed calls of its own (the caches emptied
-    before each), so that the timed call runs as pytest-benchmark's rounds run, after warm-up
-    calls, back to back."""
+    phase (phase_split).  Before each call the caches are emptied of X (evict_caches, untimed).
+    With ``settle``, each cell first waits SETTLE_S and makes WARM_CALLS untimed calls of its
+    own (the caches emptied before each), so that the timed call runs as pytest-benchmark's
+    rounds run, after warm-up calls, back to back."""
     secs = {c: [] for c in cells}
 
     def one_round():
@@ -75,8 +74,6 @@ def paired_rounds(benchmark, cells, run, rounds, handoffs=None, prepare=None, se
                     evict_caches()
                     run(c, r)
             evict_caches()
-            if prepare is not None:
-                prepare(c)
             t0 = time.perf_counter()
             after = run(c, r)
             secs[c].append(time.perf_counter() - t0)
@@ -425,7 +422,8 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     read bandwidth (a NumPy sum over 1 GiB on 2 threads, test_bench_bandwidth.py's), in turn.
     In test_bench_train.py and test_bench_bandwidth.py these cells run minutes apart, and the
     machine's memory rate moves by a third in minutes (docs/team-breakdown-session54.txt):
-    the NumPy loop at d = 256 b = 1024 read 2.1e6 to 4.4e6 samples/s over this machine's runs.
+    the NumPy loop at d = 256 b = 1024 read 2.09e6 to 5.11e6 samples/s over this machine's
+    twelve runs (sessions 46-55).
     Each ratio here is the median over rounds of that round's: train()'s samples/s against the
     NumPy loop's, and the bytes of X train() reads a second against the sum's.  The rounds
     settle (paired_rounds): each timed call after a wait and warm-up calls of its own, the

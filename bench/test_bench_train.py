@@ -3,7 +3,8 @@
     python -m pytest bench --benchmark-json bench/out/bench.json && python -m bench.report bench/out/bench.json
 
 N = 200,000 rows, float32, d in {16, 256}, b in {1, 4, ..., 4096}, rows shuffled
-every epoch, the caches emptied of X before each timed call (evict_caches).  mbgd_fast runs whole epochs; the NumPy loop
+every epoch, the caches emptied of X before each timed call (evict_caches).  mbgd_fast
+runs whole epochs; the NumPy loop
 (``Xb = X[idx]; r = Xb @ w - yb; w -= lr * Xb.T @ r / b``) runs the first
 ``max(50 b, 20000)`` rows of the epoch (capped at N), since its b = 1 epoch takes
 seconds; throughput is samples per second in both.
