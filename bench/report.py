@@ -254,8 +254,9 @@ PAIRED = {
     "sklearn": ("Paired rounds: b = 1 against scikit-learn",
                 "Each round runs scikit-learn's SGDRegressor(max_iter=1, learning_rate="
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "
-                "to back; a ratio is the median over the rounds of that round's fit seconds "
-                "against train()'s (bench/test_bench_paired.py).", sklearn_table),
+                "to back (since session 55 each timed call after a 0.25 s wait and two untimed "
+                "calls of its own); a ratio is the median over the rounds of that round's fit "
+                "seconds against train()'s (bench/test_bench_paired.py).", sklearn_table),
     "b1": ("Paired rounds: what b = 1 on 2 threads is made of",
            "Each round runs the kernel alone (its order given) on 1 and 2 threads, the same "
            "call drawing its own order, and train(), one epoch each, back to back "
