@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from test_bench_train import evict_caches
+from test_bench_train import evict_caches, threaded_sum
 
 GIB = 1 << 30
 
@@ -25,7 +25,7 @@ def test_read_bandwidth(benchmark, big, threads):
     pool = ThreadPoolExecutor(threads)
 
     def read():
-        return sum(pool.map(lambda a: float(a.sum(dtype=np.float32)), parts))
+        return threaded_sum(pool, parts)
 
     benchmark.group = "bandwidth"
     total = benchmark.pedantic(read, rounds=5, warmup_rounds=1)

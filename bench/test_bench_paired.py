@@ -430,7 +430,7 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     caches emptied before each, as the cells timed apart run after their warm-up."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from test_bench_train import numpy_loop, numpy_rows
+    from test_bench_train import numpy_loop, numpy_rows, threaded_sum
 
     X, y = dataset(d)
     n = len(X)
@@ -442,7 +442,7 @@ def test_paired_big_batches(benchmark, record, dataset, d):
 
     def run(cell, r):
         if cell == "sum":
-            total = sum(pool.map(lambda a: float(a.sum(dtype=np.float32)), parts))
+            total = threaded_sum(pool, parts)
             return lambda: sums.append(total)
         kind, b = cell
         if kind == "numpy":

@@ -37,6 +37,12 @@ EVICT_BYTES = 128 << 20
 _EVICT = {}
 
 
+def threaded_sum(pool, parts):
+    """The float32 sums of parts, one a thread of pool (NumPy releases the GIL), added up: the
+    bench's read of memory on several threads (the bandwidth, evict_caches)."""
+    return sum(pool.map(lambda a: float(a.sum(dtype=np.float32)), parts))
+
+
 def evict_caches():
     """Reads EVICT_BYTES of a buffer of its own on 2 threads, so that the next timed call finds
     no X in the caches: the targets are for data out of cache (issue 3).  An X of d = 16 (12.8
@@ -50,7 +56,7 @@ def evict_caches():
         buf = np.ones(EVICT_BYTES // 4, dtype=np.float32)
         _EVICT["parts"] = np.array_split(buf, 2)
         _EVICT["pool"] = ThreadPoolExecutor(2)
-    total = sum(_EVICT["pool"].map(lambda a: float(a.sum(dtype=np.float32)), _EVICT["parts"]))
+    total = threaded_sum(_EVICT["pool"], _EVICT["parts"])
     assert total == EVICT_BYTES // 4
 
 

@@ -7,7 +7,10 @@
 # instances sat inlined in run_registers beside direct_run's), then at 3ed3675 (before SQ).
 # Each cell in both load orders (A B, then B A: the second B/A is the inverse of the change's
 # speed-up), 11 rounds; N = 200,000 rows shuffled once, squared loss; bench/loops/handoff.c's
-# one-way cross-core hand-off before each cell tells the machine's phase.
+# one-way cross-core hand-off before each cell tells the machine's phase.  The .txt was printed
+# when the loop below ran ab_epochs itself in both orders keeping each output's last three
+# lines; it now calls ab_revs.sh's `both` (the same pairings, each printed whole with its
+# command line).
 . bench/loops/ab_revs.sh
 build_revs d494489 3ed3675
 cc $F csrc/mbgd.c -o "$W/b.so" -lm
@@ -17,9 +20,6 @@ for base in d494489 3ed3675; do
     for cell in "16 1 1" "16 1 2" "8 1 1" "32 1 1" "16 16 1" "16 256 1" "16 4096 2"; do
         set -- $cell
         "$W/handoff" 200000 | tail -1
-        echo "-- d=$1 b=$2 threads=$3: A B"
-        "$W/ab_epochs" "$W/$base.so" "$W/b.so" 200000 "$1" "$2" "$3" 11 | tail -3
-        echo "-- d=$1 b=$2 threads=$3: B A"
-        "$W/ab_epochs" "$W/b.so" "$W/$base.so" 200000 "$1" "$2" "$3" 11 | tail -3
+        both "$W/$base.so" "$W/b.so" 200000 "$1" "$2" "$3" 11
     done
 done
