@@ -47,13 +47,25 @@ def parse_case(text):
     return dict(loss=loss, b=b, n=n, epochs=epochs, threads=threads, d=d)
 
 
-def time_cases(cases, repeats):
-    """In a worker: samples/s of each case (median of `repeats` train() calls)."""
+def time_cases(cases, repeats, evict_mib=0):
+    """In a worker: samples/s of each case (median of `repeats` train() calls).  evict_mib > 0:
+    before each timed call, that many MiB of a buffer of the worker's own are read on 2 threads
+    (untimed), so the call finds X out of the caches, as the bench's cells do (evict_caches)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
     import mbgd_fast as mf
 
     rng = np.random.default_rng(0)
+    if evict_mib > 0:
+        parts = np.array_split(np.ones((evict_mib << 20) // 4, dtype=np.float32), 2)
+        pool = ThreadPoolExecutor(2)
+
+    def evict():
+        if evict_mib > 0:
+            total = sum(pool.map(lambda a: float(a.sum(dtype=np.float32)), parts))
+            assert total == (evict_mib << 20) // 4
     out = {"module": mf.__file__, "rates": {}}
     for text in cases:
         c = parse_case(text)
@@ -66,6 +78,7 @@ def time_cases(cases, repeats):
             y = X[:, 0].copy()
         times = []
         for _ in range(repeats):
+            evict()
             t0 = time.perf_counter()
             mf.train(X, y, batch_size=c["b"], epochs=c["epochs"], lr=1e-3, loss=c["loss"],
                      n_threads=c["threads"], shuffle=c["n"] > 10_000)
@@ -98,7 +111,7 @@ def stage(builds, root):
     return dirs
 
 
-def run(builds, cases, rounds, repeats, log=print):
+def run(builds, cases, rounds, repeats, log=print, evict_mib=0):
     """{label: {case: [samples/s per round]}}, the builds run in turn each round."""
     for text in cases:
         parse_case(text)
@@ -109,7 +122,8 @@ def run(builds, cases, rounds, repeats, log=print):
             for label, _ in builds:
                 env = dict(os.environ, PYTHONPATH=dirs[label])
                 cmd = [sys.executable, os.path.abspath(__file__), "--worker",
-                       "--repeats", str(repeats)] + [a for c in cases for a in ("--case", c)]
+                       "--repeats", str(repeats), "--evict", str(evict_mib)]
+                cmd += [a for c in cases for a in ("--case", c)]
                 proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
                 if proc.returncode != 0:
                     raise RuntimeError(f"build {label!r}, round {r + 1}: worker failed:\n"
@@ -147,13 +161,19 @@ def main(argv=None):
     ap.add_argument("--case", action="append", required=True, help="loss:b:N:epochs:threads:d")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--evict", type=int, default=0, metavar="MIB",
+                    help="read this many MiB before each timed call, so that X is out of the "
+                         "caches (e.g. 128: four times a 32 MiB L3); 0 (the default): calls "
+                         "back to back")
     ap.add_argument("--json", help="also write the per-round samples/s here")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeats < 1 or args.rounds < 1:
         ap.error("--rounds and --repeats must be >= 1")
+    if args.evict < 0:
+        ap.error("--evict must be >= 0")
     if args.worker:
-        print(json.dumps(time_cases(args.case, args.repeats)))
+        print(json.dumps(time_cases(args.case, args.repeats, args.evict)))
         return 0
     builds = []
     for item in args.builds:
@@ -166,7 +186,7 @@ def main(argv=None):
     if len(builds) < 2:
         ap.error("give two or more builds (LABEL=PATH)")
     try:
-        results = run(builds, args.case, args.rounds, args.repeats)
+        results = run(builds, args.case, args.rounds, args.repeats, evict_mib=args.evict)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         ap.error(str(e))
     print(summary(results))

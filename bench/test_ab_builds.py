@@ -55,7 +55,17 @@ def test_a_build_may_be_a_whole_package_folder(tmp_path, capsys):
         ab_builds.stage([("old", str(pkg))], str(tmp_path / "stage2"))
 
 
+def test_evict_before_each_timed_call():
+    """--evict's read runs in the worker before each call (its sum is checked there) and the
+    rates come back as without it."""
+    got = ab_builds.time_cases(["squared:4:600:1:1:8", "squared:1:700:1:2:16"], 2, evict_mib=1)
+    assert got["module"] == mbgd_fast.__file__
+    assert set(got["rates"]) == {"squared:4:600:1:1:8", "squared:1:700:1:2:16"}
+    assert all(v > 0 for v in got["rates"].values())
+
+
 @pytest.mark.parametrize("args, needle", [
+    (["a=/x.so", "b=/y.so", "--case", "squared:1:10:1:1:4", "--evict", "-1"], "--evict"),
     (["a=/x.so", "a=/y.so", "--case", "squared:1:10:1:1:4"], "given twice"),
     (["a=/x.so", "--case", "squared:1:10:1:1:4"], "two or more builds"),
     (["a=/no/such.so", "b=/no/such2.so", "--case", "squared:1:10:1:1:4"], "no file"),

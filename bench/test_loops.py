@@ -281,6 +281,24 @@ def test_ab_epochs_pairs_instruction_sets(tmp_path, shared_lib, monkeypatch):
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_ab_epochs_sets_a_variable_per_build_and_evicts(tmp_path, shared_lib, monkeypatch):
+    """AB_SETENV=NAME=a,b sets NAME before each build's epochs (one build against itself, a
+    switch the kernels read at every call: the same bits), says so, and refuses a malformed
+    value; AB_EVICT=MiB reads that much before each epoch and changes no result."""
+    lib = shared_lib
+    exe = ab_driver("ab_epochs", tmp_path)
+    monkeypatch.setenv("AB_EVICT", "2")
+    monkeypatch.setenv("AB_SETENV", "MBGD_FAST_PACK=0,2")
+    out = run_ok(exe, lib, lib, "20000", "16", "1", "2", "3")
+    assert "AB_SETENV=MBGD_FAST_PACK=0,2 (A: the first value, B: the second)" in out, out
+    assert "same weights: yes (max relative difference 0)" in out, out
+    paired_speed(out)
+    for bad in ("MBGD_FAST_PACK", "MBGD_FAST_PACK=0", "=0,2", "MBGD_FAST_PACK=0,2,1"):
+        monkeypatch.setenv("AB_SETENV", bad)
+        assert_refused(exe, lib, lib, "3000", "32", "7", "1", "3", says="AB_SETENV")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_overlap_build_and_run(build):
     exe = build("overlap")
     out = run_ok(exe, "4000", "64", "2")

@@ -25,7 +25,11 @@
  * starts them A and B bytes past one (e.g. 0,16: what a weight vector off a 32-byte boundary
  * costs one build); AB_ISA=A,B runs each build's named variant (auto, generic, avx2, avx512;
  * e.g. one build twice as avx2,avx512); AB_L2=x trains with an L2 penalty x (default none);
- * AB_SEQ=1 runs the rows in order, not shuffled (what the shuffle costs).
+ * AB_SEQ=1 runs the rows in order, not shuffled (what the shuffle costs); AB_EVICT=128 reads
+ * 128 MiB before each epoch (untimed) so that it finds X out of the caches, as the bench does;
+ * AB_SETENV=NAME=a,b sets the variable NAME to a before each of A's epochs and to b before
+ * each of B's (e.g. one build twice, MBGD_FAST_PACK=0,2: a switch the kernels read at every
+ * call, measured within one file).
  *
  * Two files can read apart with the same bytes in them: in session 19 a copy of a build
  * (cp, cmp: identical) ran 1.08-1.11x the original in both load orders, run after run, while
@@ -63,6 +67,28 @@ static int32_t isa_choice(int c, isa_name_fn isa_name)
     }
     fprintf(stderr, "AB_ISA: each of the two is auto, generic, avx2 or avx512\n");
     exit(2);
+}
+
+/* AB_SETENV=NAME=a,b: NAME set to a (c = 0) or b (c = 1); 0, or 2 after saying what is wrong */
+static int setenv_choice(int c)
+{
+    const char *s = getenv("AB_SETENV");
+    if (s == NULL) return 0;
+    const char *eq = strchr(s, '='), *comma = eq ? strchr(eq + 1, ',') : NULL;
+    if (eq == NULL || eq == s || comma == NULL || strchr(comma + 1, ',') != NULL) {
+        fprintf(stderr, "AB_SETENV: NAME=a,b\n");
+        return 2;
+    }
+    char name[128], val[128];
+    const char *v0 = c ? comma + 1 : eq + 1;
+    const size_t nn = (size_t)(eq - s), nv = c ? strlen(comma + 1) : (size_t)(comma - eq - 1);
+    if (nn >= sizeof name || nv >= sizeof val) {
+        fprintf(stderr, "AB_SETENV: too long\n");
+        return 2;
+    }
+    memcpy(name, s, nn), name[nn] = '\0';
+    memcpy(val, v0, nv), val[nv] = '\0';
+    return setenv(name, val, 1) == 0 ? 0 : 2;
 }
 
 int main(int argc, char **argv)
@@ -106,6 +132,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < 2; k++) {
             const int c = (r & 1) ? 1 - k : k; /* A B, B A, A B, ... */
             e.p.isa = isa[c];
+            if (setenv_choice(c) != 0) return 2;
             const double dt = epochs_time(&e, train[c], X, theta[c]);
             if (dt < 0) return 3;
             if (r >= 0) secs[c][r] = dt;
@@ -125,6 +152,7 @@ int main(int argc, char **argv)
     }
     printf("N=%lld d=%lld b=%lld threads=%d loss=%s rounds=%d\n", (long long)e.n, (long long)e.d,
            (long long)e.b, e.threads, e.loss == MBGD_LOSS_SOFTMAX ? "softmax" : "squared", rounds);
+    if (getenv("AB_SETENV")) printf("AB_SETENV=%s (A: the first value, B: the second)\n", getenv("AB_SETENV"));
     if (getenv("AB_ISA")) {
         printf("variants: A %s, B %s (cpu runs up to %s)\n", isa_name(isa[0]), isa_name(isa[1]),
                isa_name(resolve(MBGD_ISA_AUTO)));

@@ -130,6 +130,31 @@ static int epochs_setup(epochs_problem *e, epochs_perm_fn perm)
     return 0;
 }
 
+/* AB_EVICT=MiB (unset or 0: none): before each timed epoch, that many MiB of a buffer of its
+ * own are read (untimed, one thread), so the epoch finds X, y and the order out of the caches,
+ * as the bench's cells do (evict_caches in bench/test_bench_train.py).  An X of 200,000 x 16
+ * (12.8 MB) otherwise stays in this machine's 32 MiB L3 from one epoch to the next. */
+static void epochs_evict(void)
+{
+    static float *buf;
+    static size_t n;
+    static volatile float sink;
+    if (buf == NULL) {
+        const char *s = getenv("AB_EVICT");
+        const long mib = s ? atol(s) : 0;
+        if (mib <= 0) return;
+        n = (size_t)mib << 18; /* floats */
+        if ((buf = malloc(n * sizeof(float))) == NULL) return;
+        for (size_t i = 0; i < n; i++) buf[i] = 1.0f;
+    }
+    float acc[16] = {0};
+    for (size_t i = 0; i < n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] += buf[i + k];
+    float t = 0.0f;
+    for (int k = 0; k < 16; k++) t += acc[k];
+    sink = t;
+}
+
 /* One epoch of `train` on X from theta = 0 (P floats): its seconds, or -1 (and the status
  * said) when train fails. */
 static double epochs_time(const epochs_problem *e, epochs_train_fn train, const float *X,
@@ -149,6 +174,7 @@ static double epochs_time(const epochs_problem *e, epochs_train_fn train, const 
         memset(carry, 0, (size_t)nc * sizeof(float));
         st.carry = carry;
     }
+    epochs_evict();
     const double t0 = now();
     const int status = train(&e->p, &data, &st, &sl);
     const double dt = now() - t0;
