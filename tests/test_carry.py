@@ -163,6 +163,37 @@ def test_a_small_batch_gives_the_same_bits_on_either_path(d, isa, monkeypatch):
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
+@pytest.mark.parametrize("d", [5, 8, 16, 32])
+def test_rows_fitted_exactly_give_the_same_bits_on_either_path(d, isa, monkeypatch):
+    # y = X w exactly in float32: once the weights fit, many rows end with r = z - y exactly 0,
+    # where direct_run keeps the weights by a blend rather than a branch (squared loss); its
+    # bits must stay those of the steps one call at a time (iterate_alone, which skips a step
+    # whose c is 0), and near the NumPy twin's
+    run_on(isa, monkeypatch)
+    rng = np.random.default_rng(d)
+    n = 6000
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    w = rng.standard_normal(d).astype(np.float32)
+    y = np.array([np.float32(X[i] @ w) for i in range(n)], dtype=np.float32) + np.float32(0.5)
+    spec = Spec(loss="squared", n_threads=1)
+    k = NativeKernel(spec, X, y)
+    rows = rng.permutation(n).astype(np.int64)
+    starts = np.arange(n + 1, dtype=np.int64)
+    lr = np.full(n, 0.25 / d)
+    one, each = State.zeros(spec, d, np.float32), State.zeros(spec, d, np.float32)
+    loss_one, loss_each = np.empty(n), np.empty(n)
+    k.train_slice(one, rows, starts, lr, loss_one)
+    for t in range(n):
+        k.train_slice(each, rows, starts[t : t + 2], lr[t : t + 1], loss_each[t : t + 1])
+    assert np.mean(loss_one == 0) > 0.05  # the rows this test is about
+    assert one.theta.tobytes() == each.theta.tobytes()
+    assert loss_one.tobytes() == loss_each.tobytes()
+    kw = dict(loss="squared", batch_size=1, epochs=1, lr=0.25 / d, shuffle=False)
+    got, ref = mf.train(X, y, **kw), mf.train(X, y, backend="numpy", **kw)
+    np.testing.assert_allclose(got.coef, ref.coef, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 def test_rows_packed_by_a_second_thread_give_one_threads_bits(isa, monkeypatch):
     # on two threads a b = 1 run in registers of at least 16,384 rows (d up to 32 but 8) has
     # its rows, their y and the products x_s x_{s+1} packed by the second thread (mbgd_pack,
