@@ -2150,20 +2150,18 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
  * asks too, b = 256 1.12-1.19x on 2 threads and 1.11-1.14x on 1, b = 1024 / 4096 1.14-1.26x,
  * b = 4 1.10-1.11x, d = 128 1.22-1.25x.  Rows with a tail past whole vectors (d = 100, 120:
  * a masked last vector) ran 0.92-0.95x, so they keep the loop below. */
-MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, const float *W,
-                                   float b0, const int64_t *rows, int64_t r0, int64_t r1,
-                                   int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
-                                   float *accb, double *lsum_out, mbgd_pack_view *pv,
-                                   const int NV, const int SQ)
+MBGD_INLINE void FN(skew_sums)(const mbgd_params *p, const T_DATA *data, const float *W,
+                               float b0, const int64_t *rows, int64_t r0, int64_t r1, int64_t n0,
+                               int64_t n1, int64_t pf, __m512 *A, float *ab_io, double *lsum_out,
+                               mbgd_pack_view *pv, const int NV, const int SQ)
 {
     const int64_t d = p->n_features, j = d / MBGD_LANES * MBGD_LANES;
     const float *Y = data->y, *SW = data->sample_weight;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
     const int loss_kind = p->loss;
-    __m512 A[16];
 #pragma GCC unroll 16
     for (int k = 0; k < NV; k++) A[k] = _mm512_setzero_ps();
-    float ab = accb[0];
+    float ab = *ab_io;
     double lsum = 0.0;
     FN(lanes) prev;
     const float *xp;
@@ -2195,10 +2193,21 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
         prev = cur;
         ip = i;
     }
+    *ab_io = ab;
+    *lsum_out += lsum;
+}
+
+/* skew_sums stored where accumulate leaves its sums */
+MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, const float *W,
+                                   float b0, const int64_t *rows, int64_t r0, int64_t r1,
+                                   int64_t n0, int64_t n1, int64_t pf, float *restrict acc,
+                                   float *accb, double *lsum_out, mbgd_pack_view *pv,
+                                   const int NV, const int SQ)
+{
+    __m512 A[16];
+    FN(skew_sums)(p, data, W, b0, rows, r0, r1, n0, n1, pf, A, accb, lsum_out, pv, NV, SQ);
 #pragma GCC unroll 16
     for (int k = 0; k < NV; k++) _mm512_storeu_ps(acc + 16 * k, A[k]);
-    accb[0] = ab;
-    *lsum_out += lsum;
 }
 
 /* Whether skew_regs runs a group of dense rows of d values with K outputs (accumulate's
@@ -3725,6 +3734,88 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     return ret;
 }
 
+#ifdef MBGD_HAVE_SKEW_REGS
+/*
+ * A run of batches of one group each (2 or more rows, plain SGD, K = 1, no penalty, no
+ * averaging, one update chunk, alone) from iteration t, for d = 16 NV values that skew_regs
+ * takes: each batch's sums in registers (skew_sums, as skew_regs runs them), then the step
+ * from those registers, w -= lr (g scale) as step_segment's (its l2 term 0 w: no other value
+ * for a finite w) and the intercept's, and the finiteness probe as a class test per vector,
+ * where iterate_alone's batch stored the sums, stepped w from them and probed it in three
+ * passes over the weights, behind accumulate's checks: the same weights and losses.  Returns
+ * the first iteration it did not run (a batch of another kind), or -1 when iteration
+ * slice->n_done diverged.
+ */
+MBGD_INLINE int64_t FN(skew_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                 int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
+                                 const int NV, const int SQ)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t r_end = c->r_end, d = p->n_features;
+    float *restrict w = state->theta;
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
+    const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
+    const int fit_b = p->fit_intercept, sum = p->reduction_sum;
+    for (;; t++) {
+        if (t == n_iter) return t;
+        const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
+        if (nb < 2 || n_groups(nb, d) != 1) return t;
+        if (e + pf > *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, e + pf < r_end ? e + pf : r_end, *avail);
+        __m512 A[16];
+        float ab = 0.0f;
+        double lsum = 0.0;
+        FN(skew_sums)(p, data, w, w[d], rows, s, e, e, r_end, pf, A, &ab, &lsum, c->bpv, NV, SQ);
+        const float lr = (float)slice->lr[t], scale = sum ? 1.0f : (float)(1.0 / (double)nb);
+        const __m512 lv = _mm512_set1_ps(lr), sv = _mm512_set1_ps(scale);
+        __m512 nf = _mm512_setzero_ps();
+#pragma GCC unroll 16
+        for (int k = 0; k < NV; k++) {
+            const __m512 wk = _mm512_fnmadd_ps(lv, _mm512_mul_ps(A[k], sv),
+                                               _mm512_loadu_ps(w + 16 * k));
+            _mm512_storeu_ps(w + 16 * k, wk);
+            nf = _mm512_or_ps(nf, _mm512_sub_ps(wk, wk));
+        }
+        if (fit_b) w[d] -= lr * (ab * scale);
+        const double loss = lsum * (sum ? 1.0 : 1.0 / (double)nb) + l2_term + l1_term;
+        mbgd_put_loss(slice, t, loss);
+        if (!isfinite(loss) || !isfinite(w[d]) ||
+            _mm512_cmp_ps_mask(nf, nf, _CMP_UNORD_Q) != 0) {
+            slice->n_done = t;
+            return -1;
+        }
+        if (FN(order_drawn)(c)) return t + 1; /* alone while the other thread drew it */
+    }
+}
+
+/* skew_run for c's d (one of skew_regs_takes'), squared loss as a constant (SQ) or not */
+MBGD_NOINLINE int64_t FN(skew_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                    int64_t *avail, int64_t pf, double pen_sq, double pen_abs)
+{
+    const int sq = c->p->loss == MBGD_LOSS_SQUARED;
+#define MBGD_CALL(m)                                                                               \
+    return sq ? FN(skew_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, 1)                  \
+              : FN(skew_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, 0)
+    switch (c->p->n_features / 16) {
+    case 4: MBGD_CALL(4);
+    case 5: MBGD_CALL(5);
+    case 6: MBGD_CALL(6);
+    case 7: MBGD_CALL(7);
+    case 8: MBGD_CALL(8);
+    case 9: MBGD_CALL(9);
+    case 10: MBGD_CALL(10);
+    case 11: MBGD_CALL(11);
+    case 12: MBGD_CALL(12);
+    case 13: MBGD_CALL(13);
+    case 14: MBGD_CALL(14);
+    case 15: MBGD_CALL(15);
+    default: MBGD_CALL(16);
+    }
+#undef MBGD_CALL
+}
+#endif
+
 /* next = RUN(NV, TAIL, WEIGHTED), the constants of c's rows (tail: d not a multiple of 8), for
  * small_registers and run_registers */
 #define MBGD_REGISTER_CALL(RUN, m, sw) (tail ? RUN(m, 1, sw) : RUN(m, 0, sw))
@@ -4671,6 +4762,12 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int k1_ok = K == 1 && FN(blocks_take)(c, state);
     const int k1_run = k1_ok && T == 1;
 #endif
+#ifdef MBGD_HAVE_SKEW_REGS
+    /* runs of batches of one group each with the step from the sums' registers
+     * (FN(skew_run)): alone, dense rows skew_regs takes, as the small path's batches */
+    const int skew = small && T == 1 && h == NULL && !sparse && slice->rows != NULL &&
+                     FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
+#endif
     /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
      * ones, a last row) in the same blocks while the others wait: the bits of one thread */
 #ifdef MBGD_HAVE_K1_BLOCK
@@ -4691,10 +4788,19 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         }
         if (s + nb + pf > avail) /* the batch and the rows its prefetches reach */
             avail = FN(rows_ready)(c, s + nb + pf < c->r_end ? s + nb + pf : c->r_end, avail);
+        /* a run's first iteration not run (-1: one diverged); INT64_MIN: no run here */
+        int64_t next_run = INT64_MIN;
 #ifdef MBGD_HAVE_DIRECT_RUN
-        if (run && (one_row || (small && nb >= 2))) { /* any number of groups: small_run's tree */
-            const int64_t next = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq,
-                                                   &pen_abs, one_row);
+        if (run && (one_row || (small && nb >= 2))) /* any number of groups: small_run's tree */
+            next_run = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq, &pen_abs,
+                                         one_row);
+#endif
+#ifdef MBGD_HAVE_SKEW_REGS
+        if (next_run == INT64_MIN && skew && nb >= 2 && n_groups(nb, KD) == 1)
+            next_run = FN(skew_runs)(c, state, slice, t, &avail, pf, pen_sq, pen_abs);
+#endif
+        if (next_run != INT64_MIN) {
+            const int64_t next = next_run;
             if (next < 0) {
                 state->step = step0 + slice->n_done;
                 return MBGD_EDIVERGED;
@@ -4709,7 +4815,6 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             }
             continue;
         }
-#endif
 #ifdef MBGD_HAVE_K1_BLOCK
         if ((k1_run || sm_run) && one_row) {
             const int64_t next = FN(blocks_from)(c, state, slice, t, &avail, pf, h, step0);

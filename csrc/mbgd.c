@@ -216,6 +216,15 @@ static inline int mbgd_k1_block(void)
     return !(e && e[0] == '0' && e[1] == '\0');
 }
 
+/* Runs of batches of one group with the step from the sums' registers (FN(skew_run) in
+ * kernel_impl.h), from MBGD_FAST_SKEW_RUN at every call (the paired measurements and the tests
+ * switch it between calls): 0 off (each batch as iterate_alone takes it), else on. */
+static inline int mbgd_skew_run_on(void)
+{
+    const char *e = getenv("MBGD_FAST_SKEW_RUN");
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
 /* Where the softmax carry's rows start (mbgd.h): a multiple of 16 floats, on a cache line
  * when the carry is on one */
 static inline int64_t mbgd_sm_rows_at(int64_t P)

@@ -371,6 +371,44 @@ def test_softmax_block_scores_that_overflow_are_taken_as_w_x_plus_b(isa, monkeyp
     np.testing.assert_allclose(got.batch_loss, ref.batch_loss, rtol=1e-4)
 
 
+def skew_runs(monkeypatch, on):
+    monkeypatch.setenv("MBGD_FAST_SKEW_RUN", "1" if on else "0")
+
+
+@pytest.mark.parametrize("d", [64, 128, 256])
+def test_runs_of_one_group_batches_give_the_batch_paths_bits(d, monkeypatch):
+    # batches of 2 to 32 rows, one group each at these d, run in a loop that steps w from the
+    # sums' registers (skew_run, AVX-512 float32) rather than each on iterate_alone's path
+    # (sums stored, then the step and the probe as passes over w): the same bits, losses and
+    # weights, for every one-output loss, weights, no intercept, summed losses, a last batch
+    # shorter than the rest, two threads (the packer or the helper), calls split mid-epoch
+    run_on("avx512", monkeypatch)
+    n = 203
+    sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+    for loss in ("squared", "huber", "hinge", "logistic"):
+        X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
+        for b in (2, 3, 4, 16, 32):
+            for extra in ({}, {"fit_intercept": False, "sample_weight": sw},
+                          {"reduction": "sum", "eval_every": 5}):
+                kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01, seed=d, **extra)
+                skew_runs(monkeypatch, False)
+                off = mf.train(X, y, n_threads=1, **kw)
+                skew_runs(monkeypatch, True)
+                same_bits(mf.train(X, y, n_threads=1, **kw), off)
+                same_bits(mf.train(X, y, n_threads=2, **kw), off)
+    X, y = make_problem("squared", n, d, dtype=np.float32, seed=d)
+    np.testing.assert_allclose(mf.train(X, y, batch_size=4, epochs=2, lr=0.01, seed=1).coef,
+                               mf.train(X, y, batch_size=4, epochs=2, lr=0.01, seed=1,
+                                        backend="numpy").coef, rtol=1e-4, atol=1e-6)
+    got = []
+    for on in (False, True):  # the same iteration diverges, with the same weights
+        skew_runs(monkeypatch, on)
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * np.float32(1e18), y, batch_size=4, epochs=1, lr=1.0, n_threads=1)
+        got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
+    assert got[0] == got[1]
+
+
 def k1_blocks(monkeypatch, on):
     monkeypatch.setenv("MBGD_FAST_K1_BLOCK", "1" if on else "0")
 
