@@ -3472,8 +3472,8 @@ MBGD_INLINE int64_t FN(direct_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
              * taken, 0 where cz = 0 (the weights are finite there: a step before that left one
              * that is not has stopped the run).  Data the weights fit exactly (y = X w in
              * float32) end a third of the rows with r = 0, and the branch on it, taken at
-             * random, had made such epochs 1.18-1.26x as long (d = 16, b = 1, X evicted;
-             * docs/exact-fit-session56.txt) */
+             * random, had made such epochs 1.05-1.39x as long (d = 8 and 16, b = 1, X
+             * evicted; docs/exact-fit-session56.txt) */
             mbgd_vec4 wn = w;
             const __m256 nf = FN(vec4_step)(&wn, _mm256_set1_ps(lr), czv, &x, NV);
             const __m256 keep = _mm256_cmp_ps(czv, _mm256_setzero_ps(), _CMP_EQ_OQ);
