@@ -3738,9 +3738,9 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
 /*
  * A run of batches of one group each (2 or more rows, plain SGD, K = 1, no penalty, no
  * averaging, one update chunk, alone) from iteration t, for d = 16 NV values that skew_regs
- * takes: each batch's sums in registers (skew_sums, as skew_regs runs them), then the step
- * from those registers, w -= lr (g scale) as step_segment's (its l2 term 0 w: no other value
- * for a finite w) and the intercept's, and the finiteness probe as a class test per vector,
+ * takes: each batch's sums in registers (skew_sums, as skew_regs runs them), stored once and
+ * stepped by step_segment (w's, then the intercept's), and the finiteness probe as a class
+ * test per vector,
  * where iterate_alone's batch stored the sums, stepped w from them and probed it in three
  * passes over the weights, behind accumulate's checks: the same weights and losses.  Returns
  * the first iteration it did not run (a batch of another kind), or -1 when iteration
@@ -3757,6 +3757,8 @@ MBGD_INLINE int64_t FN(skew_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sli
     const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
     const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
     const int fit_b = p->fit_intercept, sum = p->reduction_sum;
+    T_CTX sc = *c; /* step_segment's context: this batch's lr and scale */
+    float g[16 * 16 + 16] __attribute__((aligned(64))); /* the batch's sums, then the intercept's */
     for (;; t++) {
         if (t == n_iter) return t;
         const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
@@ -3767,17 +3769,21 @@ MBGD_INLINE int64_t FN(skew_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sli
         float ab = 0.0f;
         double lsum = 0.0;
         FN(skew_sums)(p, data, w, w[d], rows, s, e, e, r_end, pf, A, &ab, &lsum, c->bpv, NV, SQ);
-        const float lr = (float)slice->lr[t], scale = sum ? 1.0f : (float)(1.0 / (double)nb);
-        const __m512 lv = _mm512_set1_ps(lr), sv = _mm512_set1_ps(scale);
+        /* the step by step_segment itself, from the sums just stored: its rounding whatever
+         * the build contracts (at -O0 lr (g scale) is rounded before the subtraction) */
+#pragma GCC unroll 16
+        for (int k = 0; k < NV; k++) _mm512_store_ps(g + 16 * k, A[k]);
+        g[d] = ab;
+        sc.lr = (float)slice->lr[t];
+        sc.scale = sum ? 1.0f : (float)(1.0 / (double)nb);
+        FN(step_segment)(&sc, w, g, NULL, NULL, d, 0, 0);
+        if (fit_b) FN(step_segment)(&sc, w + d, g + d, NULL, NULL, 1, 0, 0);
         __m512 nf = _mm512_setzero_ps();
 #pragma GCC unroll 16
         for (int k = 0; k < NV; k++) {
-            const __m512 wk = _mm512_fnmadd_ps(lv, _mm512_mul_ps(A[k], sv),
-                                               _mm512_loadu_ps(w + 16 * k));
-            _mm512_storeu_ps(w + 16 * k, wk);
+            const __m512 wk = _mm512_loadu_ps(w + 16 * k);
             nf = _mm512_or_ps(nf, _mm512_sub_ps(wk, wk));
         }
-        if (fit_b) w[d] -= lr * (ab * scale);
         const double loss = lsum * (sum ? 1.0 : 1.0 / (double)nb) + l2_term + l1_term;
         mbgd_put_loss(slice, t, loss);
         if (!isfinite(loss) || !isfinite(w[d]) ||
