@@ -3734,6 +3734,21 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     return ret;
 }
 
+/* The trainer's progress (rows of the slice done: s + 1 after iteration t) to the helper,
+ * every MBGD_HELPER_PUBLISH rows and at the slice's last iteration */
+MBGD_INLINE void FN(block_publish)(mbgd_helper *h, int64_t s, int64_t *published, int64_t t,
+                                   int64_t n_iter)
+{
+#if MBGD_HAVE_HELPER
+    if (h && (s + 1 - *published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
+        __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
+        *published = s + 1;
+    }
+#else
+    (void)h, (void)s, (void)published, (void)t, (void)n_iter;
+#endif
+}
+
 #ifdef MBGD_HAVE_SKEW_REGS
 /*
  * A run of batches of one group each (2 or more rows, plain SGD, K = 1, no penalty, no
@@ -3742,13 +3757,15 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
  * stepped by step_segment (w's, then the intercept's), and the finiteness probe as a class
  * test per vector,
  * where iterate_alone's batch stored the sums, stepped w from them and probed it in three
- * passes over the weights, behind accumulate's checks: the same weights and losses.  Returns
- * the first iteration it did not run (a batch of another kind), or -1 when iteration
+ * passes over the weights, behind accumulate's checks: the same weights and losses.  With
+ * the prefetch helper beside it (h, the block packer's stand-in when the cores hand lines over
+ * slowly), its progress is published every MBGD_HELPER_PUBLISH rows, as the batch path's is.
+ * Returns the first iteration it did not run (a batch of another kind), or -1 when iteration
  * slice->n_done diverged.
  */
 MBGD_INLINE int64_t FN(skew_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                  int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
-                                 const int NV, const int SQ)
+                                 mbgd_helper *h, const int NV, const int SQ)
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
@@ -3759,6 +3776,7 @@ MBGD_INLINE int64_t FN(skew_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sli
     const int fit_b = p->fit_intercept, sum = p->reduction_sum;
     T_CTX sc = *c; /* step_segment's context: this batch's lr and scale */
     float g[16 * 16 + 16] __attribute__((aligned(64))); /* the batch's sums, then the intercept's */
+    int64_t published = starts[t]; /* the progress the helper last saw (block_publish) */
     for (;; t++) {
         if (t == n_iter) return t;
         const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
@@ -3791,18 +3809,20 @@ MBGD_INLINE int64_t FN(skew_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sli
             slice->n_done = t;
             return -1;
         }
+        FN(block_publish)(h, e - 1, &published, t, n_iter);
         if (FN(order_drawn)(c)) return t + 1; /* alone while the other thread drew it */
     }
 }
 
 /* skew_run for c's d (one of skew_regs_takes'), squared loss as a constant (SQ) or not */
 MBGD_NOINLINE int64_t FN(skew_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
-                                    int64_t *avail, int64_t pf, double pen_sq, double pen_abs)
+                                    int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
+                                    mbgd_helper *h)
 {
     const int sq = c->p->loss == MBGD_LOSS_SQUARED;
 #define MBGD_CALL(m)                                                                               \
-    return sq ? FN(skew_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, 1)                  \
-              : FN(skew_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, m, 0)
+    return sq ? FN(skew_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, h, m, 1)               \
+              : FN(skew_run)(c, state, slice, t, avail, pf, pen_sq, pen_abs, h, m, 0)
     switch (c->p->n_features / 16) {
     case 4: MBGD_CALL(4);
     case 5: MBGD_CALL(5);
@@ -4283,21 +4303,6 @@ MBGD_NOINLINE void FN(pack_block_rows)(mbgd_pack *pk, const T_DATA *data, const 
     __atomic_store_n(&pk->ready.v, r_end, __ATOMIC_RELEASE);
 }
 
-/* The trainer's progress (rows of the slice done: s + 1 after iteration t) to the helper,
- * every MBGD_HELPER_PUBLISH rows and at the slice's last iteration */
-MBGD_INLINE void FN(block_publish)(mbgd_helper *h, int64_t s, int64_t *published, int64_t t,
-                                   int64_t n_iter)
-{
-#if MBGD_HAVE_HELPER
-    if (h && (s + 1 - *published >= MBGD_HELPER_PUBLISH || t + 1 == n_iter)) {
-        __atomic_store_n(&h->done.v, s + 1, __ATOMIC_RELEASE);
-        *published = s + 1;
-    }
-#else
-    (void)h, (void)s, (void)published, (void)t, (void)n_iter;
-#endif
-}
-
 #ifdef MBGD_AVX512_VARIANT
 /* The K = KC run of sm_block_run (below): iterations from t on while each is a batch of one
  * row; returns the next iteration, or -1 when iteration slice->n_done diverged. */
@@ -4770,8 +4775,9 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
 #ifdef MBGD_HAVE_SKEW_REGS
     /* runs of batches of one group each with the step from the sums' registers
-     * (FN(skew_run)): alone, dense rows skew_regs takes, as the small path's batches */
-    const int skew = small && T == 1 && h == NULL && !sparse && slice->rows != NULL &&
+     * (FN(skew_run)): alone (with the prefetch helper or not), dense rows skew_regs takes, as
+     * the small path's batches */
+    const int skew = small && T == 1 && !sparse && slice->rows != NULL &&
                      FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
 #endif
     /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
@@ -4803,7 +4809,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
 #ifdef MBGD_HAVE_SKEW_REGS
         if (next_run == INT64_MIN && skew && nb >= 2 && n_groups(nb, KD) == 1)
-            next_run = FN(skew_runs)(c, state, slice, t, &avail, pf, pen_sq, pen_abs);
+            next_run = FN(skew_runs)(c, state, slice, t, &avail, pf, pen_sq, pen_abs, h);
 #endif
         if (next_run != INT64_MIN) {
             const int64_t next = next_run;

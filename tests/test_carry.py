@@ -381,7 +381,8 @@ def test_runs_of_one_group_batches_give_the_batch_paths_bits(d, monkeypatch):
     # sums' registers (skew_run, AVX-512 float32) rather than each on iterate_alone's path
     # (sums stored, then the step and the probe as passes over w): the same bits, losses and
     # weights, for every one-output loss, weights, no intercept, summed losses, a last batch
-    # shorter than the rest, two threads (the packer or the helper), calls split mid-epoch
+    # shorter than the rest, two threads (timed, with the prefetch helper or without; then
+    # with it forced), calls split mid-epoch
     run_on("avx512", monkeypatch)
     n = 203
     sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
@@ -396,6 +397,9 @@ def test_runs_of_one_group_batches_give_the_batch_paths_bits(d, monkeypatch):
                 skew_runs(monkeypatch, True)
                 same_bits(mf.train(X, y, n_threads=1, **kw), off)
                 same_bits(mf.train(X, y, n_threads=2, **kw), off)
+                monkeypatch.setenv("MBGD_FAST_HELPER", "1")  # its progress to the helper
+                same_bits(mf.train(X, y, n_threads=2, **kw), off)
+                monkeypatch.delenv("MBGD_FAST_HELPER")
     X, y = make_problem("squared", n, d, dtype=np.float32, seed=d)
     np.testing.assert_allclose(mf.train(X, y, batch_size=4, epochs=2, lr=0.01, seed=1).coef,
                                mf.train(X, y, batch_size=4, epochs=2, lr=0.01, seed=1,
