@@ -3755,9 +3755,9 @@ MBGD_INLINE void FN(block_publish)(mbgd_helper *h, int64_t s, int64_t *published
  * averaging, one update chunk, alone) from iteration t, for d = 16 NV values that skew_regs
  * takes: each batch's sums in registers (skew_sums, as skew_regs runs them), stored once and
  * stepped by step_segment (w's, then the intercept's), and the finiteness probe as a class
- * test per vector,
- * where iterate_alone's batch stored the sums, stepped w from them and probed it in three
- * passes over the weights, behind accumulate's checks: the same weights and losses.  With
+ * test per vector, as iterate_alone's batch is but without accumulate's checks and dispatch
+ * (the probe one OR over w's vectors, not probe_sum's lanes: probe_sum read 0.95-1.00x,
+ * docs/ab-session57-skew-run.txt): the same weights and losses.  With
  * the prefetch helper beside it (h, the block packer's stand-in when the cores hand lines over
  * slowly), its progress is published every MBGD_HELPER_PUBLISH rows, as the batch path's is.
  * Returns the first iteration it did not run (a batch of another kind), or -1 when iteration

@@ -190,12 +190,19 @@ static int mbgd_pack_mode(void)
     return 1;
 }
 
+/* A switch read at every call (the paired measurements and the tests switch it between
+ * calls): off when the variable `name` is exactly "0", else on (unset included). */
+static inline int mbgd_switch_on(const char *name)
+{
+    const char *e = getenv(name);
+    return !(e && e[0] == '0' && e[1] == '\0');
+}
+
 /* A team of two that steps twice (FN(iterate_in) in kernel_impl.h), from MBGD_FAST_TWICE at
  * every call (the paired measurements and the tests switch it between calls): 0 off, else on. */
 static int mbgd_team_twice(void)
 {
-    const char *e = getenv("MBGD_FAST_TWICE");
-    return !(e && e[0] == '0' && e[1] == '\0');
+    return mbgd_switch_on("MBGD_FAST_TWICE");
 }
 
 /* b = 1 softmax steps in blocks (FN(sm_block_run) in kernel_impl.h), from MBGD_FAST_SM_BLOCK
@@ -203,8 +210,7 @@ static int mbgd_team_twice(void)
  * step as softmax_step1 takes it), else on. */
 static inline int mbgd_sm_block(void)
 {
-    const char *e = getenv("MBGD_FAST_SM_BLOCK");
-    return !(e && e[0] == '0' && e[1] == '\0');
+    return mbgd_switch_on("MBGD_FAST_SM_BLOCK");
 }
 
 /* b = 1 steps of one output in blocks (FN(k1_block_run) in kernel_impl.h), from
@@ -212,8 +218,7 @@ static inline int mbgd_sm_block(void)
  * calls): 0 off (each step as iterate_alone takes it), else on. */
 static inline int mbgd_k1_block(void)
 {
-    const char *e = getenv("MBGD_FAST_K1_BLOCK");
-    return !(e && e[0] == '0' && e[1] == '\0');
+    return mbgd_switch_on("MBGD_FAST_K1_BLOCK");
 }
 
 /* Runs of batches of one group with the step from the sums' registers (FN(skew_run) in
@@ -221,8 +226,7 @@ static inline int mbgd_k1_block(void)
  * switch it between calls): 0 off (each batch as iterate_alone takes it), else on. */
 static inline int mbgd_skew_run_on(void)
 {
-    const char *e = getenv("MBGD_FAST_SKEW_RUN");
-    return !(e && e[0] == '0' && e[1] == '\0');
+    return mbgd_switch_on("MBGD_FAST_SKEW_RUN");
 }
 
 /* Where the softmax carry's rows start (mbgd.h): a multiple of 16 floats, on a cache line
@@ -245,8 +249,7 @@ int64_t mbgd_carry_size(int64_t n_features, int64_t n_outputs)
 #if defined(_OPENMP) && MBGD_HAVE_ATOMICS
 static int mbgd_fy_share(void)
 {
-    const char *e = getenv("MBGD_FAST_FY_SHARE");
-    return !(e && e[0] == '0' && e[1] == '\0');
+    return mbgd_switch_on("MBGD_FAST_FY_SHARE");
 }
 #endif
 
