@@ -8,12 +8,14 @@
  *   scores4   the K = 10 scores of four rows (AVX-512: five outputs per pass, dotNx4; AVX2:
  *             two, dot2x4),
  *   gradient  the four rows' terms added to the K x d sums (terms4),
- * the way the kernel calls them, on 16 rows of d = 256 kept in L1, each array on a cache line
- * unless XOFF, WOFF or AOFF in the environment put X, W or the sums that many floats past one
- * (NumPy places a large X 4 floats past a line).  It also times a chain of
- * dependent integer adds, one per cycle, to estimate the clock, and prints, per row, the
- * nanoseconds and the cycles per FMA instruction of each part (K d / 16 = 160 such FMAs per
- * row each with AVX-512, K d / 8 = 320 with AVX2; two FMA pipes make 0.5 the floor).
+ * the way the kernel calls them, on 16 rows of d = 256 kept in L1 (-DROWS=n: n rows taken in
+ * turn, e.g. 256 in L2 or 2048 in L3), each array on a cache line unless XOFF, WOFF or AOFF
+ * in the environment put X, W or the sums that many floats past one (NumPy places a large X
+ * 4 floats past a line).  It also times a chain of dependent integer adds, one per cycle, to
+ * estimate the clock, and prints, per row, the nanoseconds and the cycles per FMA
+ * instruction of each part (K d / 16 = 160 such FMAs per row each with AVX-512, K d / 8 = 320
+ * with AVX2; two FMA pipes make 0.5 the floor, 1.0 for AVX-512 on a core that runs it in two
+ * 256-bit halves, as Zen 4 does).
  *
  *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast -fopenmp -w -Icsrc \
  *      bench/loops/softmax_loops.c -o /tmp/softmax_loops -lm && /tmp/softmax_loops 20000
@@ -27,7 +29,9 @@
 
 #define D 256
 #define KOUT 10
+#ifndef ROWS /* a multiple of 4 */
 #define ROWS 16
+#endif
 
 static void scores_rows(const float *W, const float *b, const float *X, float *z)
 {
