@@ -9,8 +9,9 @@ train_slice, its order given) of 200,000 rows each:
   softmax, rows in L3     softmax on 200,000 rows drawn from the first 8,192 (8 MiB: in L3,
                           read once untimed before the call), a shuffle of 0..8191 repeated
 at b = 256, and softmax in L3 at b = 4096 too (16 times fewer steps: fewer barriers and
-fewer weights handed between the cores).  Prints each cell's median seconds and samples/s
-and the medians of the per-round ratios of each softmax cell's time to squared loss's.
+fewer weights handed between the cores); and the three at b = 1.  Prints each cell's median
+seconds and samples/s and the medians of the per-round ratios of each softmax cell's time to
+squared loss's at its b (b = 4096's: to b = 256's).
 
     python docs/softmax-paired-session58.py 15 > docs/softmax-paired-session58.txt
 """
@@ -68,6 +69,9 @@ cells = {
     "softmax, out of cache, b=256": cell("softmax", 256, order, True),
     "softmax, rows in L3, b=256": cell("softmax", 256, order_l3, False),
     "softmax, rows in L3, b=4096": cell("softmax", 4096, order_l3, False),
+    "squared, out of cache, b=1": cell("squared", 1, order, True),
+    "softmax, out of cache, b=1": cell("softmax", 1, order, True),
+    "softmax, rows in L3, b=1": cell("softmax", 1, order_l3, False),
 }
 sec = {c: [] for c in cells}
 for prepare, call in cells.values():
@@ -84,9 +88,11 @@ print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, rounds={rounds}
       f"K={K}, 2 threads")
 for c, v in sec.items():
     print(f"{c:30s} {1e3 * np.median(v):7.2f} ms  {N / np.median(v):.3g} samples/s")
-sq = np.array(sec["squared, out of cache, b=256"])
-for c in list(cells)[1:]:
-    ratio = np.array(sec[c]) / sq
+for c in cells:
+    if c.startswith("squared"):
+        continue
+    b = "1" if c.endswith("b=1") else "256"
+    ratio = np.array(sec[c]) / np.array(sec[f"squared, out of cache, b={b}"])
     q1, q3 = np.percentile(ratio, [25, 75])
-    print(f"{c:30s} time / squared's out of cache: median {np.median(ratio):.2f}x "
+    print(f"{c:30s} time / squared's out of cache at b = {b}: median {np.median(ratio):.2f}x "
           f"(quartiles {q1:.2f}-{q3:.2f})")
