@@ -29,8 +29,11 @@
 
 #define D 256
 #define KOUT 10
-#ifndef ROWS /* a multiple of 4 */
+#ifndef ROWS
 #define ROWS 16
+#endif
+#if ROWS < 4 || ROWS % 4 != 0
+#error "ROWS must be a multiple of 4 (the loops take blocks of four rows)"
 #endif
 
 static void scores_rows(const float *W, const float *b, const float *X, float *z)
