@@ -23,28 +23,33 @@ def placed_as_numpy(X):
     return out
 
 
+def make_dataset(d, dtype=np.float32, loss="squared", n=N, classes=10):
+    """The bench's (X, y) at d: n rows (N = 200,000 by default, larger than the caches
+    together), X placed 16 bytes past a cache line (placed_as_numpy), y for the loss."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d), dtype=np.float32).astype(dtype)
+    w = rng.standard_normal(d).astype(dtype) / np.sqrt(d)
+    # no BLAS here: OpenBLAS threads spin for a while after a call and would
+    # steal a core from the kernels timed next
+    z = (X * w).sum(axis=1) + 0.1 * rng.standard_normal(n)
+    if loss == "softmax":
+        y = np.digitize(z, np.quantile(z, np.linspace(0, 1, classes + 1)[1:-1]))
+    elif loss in ("logistic", "hinge"):
+        y = np.where(z > 0, 1.0, -1.0)
+    else:
+        y = z
+    return placed_as_numpy(X), y.astype(dtype)
+
+
 @pytest.fixture(scope="session")
 def dataset():
-    """(X, y) with N = 200,000 rows (larger than the caches together), cached per (d, dtype,
-    loss); X starts 16 bytes past a cache line (placed_as_numpy)."""
+    """make_dataset's (X, y), cached per (d, dtype, loss, n)."""
     cache = {}
 
     def get(d, dtype=np.float32, loss="squared", n=N, classes=10):
         key = (d, np.dtype(dtype).str, loss, n)
         if key not in cache:
-            rng = np.random.default_rng(0)
-            X = rng.standard_normal((n, d), dtype=np.float32).astype(dtype)
-            w = rng.standard_normal(d).astype(dtype) / np.sqrt(d)
-            # no BLAS here: OpenBLAS threads spin for a while after a call and would
-            # steal a core from the kernels timed next
-            z = (X * w).sum(axis=1) + 0.1 * rng.standard_normal(n)
-            if loss == "softmax":
-                y = np.digitize(z, np.quantile(z, np.linspace(0, 1, classes + 1)[1:-1]))
-            elif loss in ("logistic", "hinge"):
-                y = np.where(z > 0, 1.0, -1.0)
-            else:
-                y = z
-            cache[key] = (placed_as_numpy(X), y.astype(dtype))
+            cache[key] = make_dataset(d, dtype, loss, n, classes)
         return cache[key]
 
     return get

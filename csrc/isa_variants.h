@@ -7,7 +7,7 @@
  * at run time (mbgd_resolve_isa), so one build runs on any x86-64 CPU.  Each variant knows
  * its own instruction set as MBGD_VARIANT_ISA (enum mbgd_isa: what the dispatch resolved).
  * The AVX-512 variant is compiled twice, the second time (avx512l2) with its prefetches
- * hinted for L2 (mbgd_l2_hint in mbgd.c).
+ * hinted for L2 (mbgd_l2_hint in mbgd.c), unless MBGD_NO_L2_VARIANT is defined.
  */
 #define ISA generic
 #define MBGD_VARIANT_ISA MBGD_ISA_GENERIC
@@ -34,6 +34,7 @@
 #define MBGD_VARIANT_ISA MBGD_ISA_AVX512
 #include "kernel_impl.h"
 #undef ISA
+#ifndef MBGD_NO_L2_VARIANT
 /* The AVX-512 variant again with the rows asked for into L2 (prefetcht2) rather than L1
  * (prefetcht0): what mbgd_l2_hint picks on the Zen 4 (docs/ab-session47-l2hint.txt) */
 #pragma push_macro("MBGD_PREFETCH_LOCALITY")
@@ -43,6 +44,7 @@
 #include "kernel_impl.h"
 #undef ISA
 #pragma pop_macro("MBGD_PREFETCH_LOCALITY")
+#endif
 #undef MBGD_VARIANT_ISA
 #undef MBGD_AVX512_VARIANT
 #pragma GCC pop_options

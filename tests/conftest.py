@@ -45,3 +45,26 @@ def diverging_iterations(X, y, **kw):
             mf.train(X, y, backend=backend, **kw)
         its.append(ei.value.result.n_iter)
     return its
+
+
+#: test modules whose background work pytest_collection_finish started
+_STARTED = []
+
+
+def pytest_collection_finish(session):
+    """Starts a slow build that selected tests need as soon as the tests are known, so that it
+    runs beside the tests before them: a module's ``start_in_background()`` when one of its
+    selected tests uses ``sanitized_run`` (tests/test_sanitizers.py: its build and tests under
+    the sanitizers)."""
+    for item in session.items:
+        mod = getattr(item, "module", None)
+        if hasattr(mod, "start_in_background") and "sanitized_run" in getattr(item, "fixturenames", ()):
+            mod.start_in_background()
+            _STARTED.append(mod)
+            return
+
+
+def pytest_sessionfinish(session):
+    """Ends and removes what pytest_collection_finish started, if its tests did not."""
+    for mod in _STARTED:
+        mod.stop_background()
