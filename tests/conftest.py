@@ -52,10 +52,13 @@ _STARTED = []
 
 
 def pytest_collection_finish(session):
-    """Starts a slow build that selected tests need as soon as the tests are known, so that it
+    """Starts a slow job that selected tests need as soon as the tests are known, so that it
     runs beside the tests before them: a module's ``start_in_background()`` when one of its
     selected tests uses ``sanitized_run`` (tests/test_sanitizers.py: its build and tests under
-    the sanitizers)."""
+    the sanitizers).  Not in pytest-xdist's workers, each of which would start its own: there
+    the fixture starts it when its test comes."""
+    if getattr(session.config, "workerinput", None) is not None:
+        return
     for item in session.items:
         mod = getattr(item, "module", None)
         if hasattr(mod, "start_in_background") and "sanitized_run" in getattr(item, "fixturenames", ()):
