@@ -3,9 +3,10 @@
 The extension is rebuilt with -fsanitize=address,undefined (UB is fatal) into a temporary
 copy of the package, and the kernel tests (parity with the reference, losses, training)
 run against that build in a subprocess with the sanitizer runtime preloaded.  The two
-steps, about seven minutes of one core together, start as soon as the tests are collected
-(tests/conftest.py) and run beside the tests before this module's; its test waits for them
-and checks what they left.  A short training also runs under ``valgrind --error-exitcode=1``.
+steps, about four and a half minutes of one core together, start as soon as the tests are
+collected (tests/conftest.py) and run beside the tests before this module's; its test waits
+for them and checks what they left.  A short training also runs under
+``valgrind --error-exitcode=1``.
 """
 import os
 import shutil
@@ -35,7 +36,7 @@ ASAN, UBSAN = _runtime("libasan.so"), _runtime("libubsan.so")
 # still names the source line of each frame in a report.  The kernels have grown since: 280 s
 # at -O0 on the Zen 4 machine (session 59).  -DMBGD_NO_L2_VARIANT leaves out the second
 # AVX-512 variant, whose only difference is the locality hint of its prefetches (csrc/mbgd.c):
-# a quarter of the build, and nothing a sanitizer checks
+# about half the build (145 s with gcc alone, by hand), and nothing a sanitizer checks
 SANITIZE_CFLAGS = ("-fsanitize=address,undefined -fno-sanitize-recover=undefined "
                    "-fno-omit-frame-pointer -O0 -g1 -DMBGD_NO_L2_VARIANT")
 
@@ -76,7 +77,7 @@ def _step(name, cmd, cwd, env, timeout):
     with open(path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         _JOB["proc"] = proc
-        if _JOB.get("stop"):  # stop_background came between the check below and the start
+        if _JOB.get("stop"):  # stop_background ran before this process was recorded
             proc.kill()
         try:
             code = proc.wait(timeout=timeout)
@@ -107,8 +108,8 @@ def start_in_background():
     """Copies the package into a temporary directory and starts, on a thread of this process,
     its sanitized build and then the kernel tests against it, without waiting for them.
     tests/conftest.py calls this as soon as the tests are collected when a selected test uses
-    ``sanitized_run``: the build (about 290 s of one core on the Zen 4 machine, session 59)
-    and the tests under the sanitizers (130 s) then run beside the tests collected before
+    ``sanitized_run``: the build (about 145 s of one core on the Zen 4 machine, session 59)
+    and the tests under the sanitizers (about 130 s) then run beside the tests collected before
     this module's, rather than in front of its own.  Does nothing when the sanitizer runtimes
     are missing or the job was started already."""
     if _JOB or not (ASAN and UBSAN):
