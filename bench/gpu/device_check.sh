@@ -4,8 +4,8 @@
 #   run), then bench/gpu/gpu_bench.py at full size.  Logs and results go to $OUT.
 # The machine's image has numba and numba-cuda but no cffi, and its NumPy (2.5.2) has no
 # np.row_stack, which numba-cuda 0.30.4 needs at its first compile: carry the wheels of cffi,
-# pycparser and numpy 2.4 in .whl/ (see /work/.library/device/README.md) and, to skip the
-# build, mbgd_fast/_mbgd.abi3.so.
+# pycparser (and numpy 2.4 where it fits; else see below) in .whl/ (see
+# /work/.library/device/README.md) and, to skip the build, mbgd_fast/_mbgd.abi3.so.
 set -u
 OUT=${OUT:-bench/out/device}
 mkdir -p "$OUT"
@@ -13,6 +13,15 @@ export PYTHONUNBUFFERED=1
 if ls .whl/*.whl >/dev/null 2>&1; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
         --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+fi
+# No NumPy wheel along (since session 59 the tree and NumPy's wheel together pass the tool's
+# 64 MiB) and a NumPy without np.row_stack: np.vstack under that name for this run alone, from
+# a sitecustomize.py that every Python of the run imports (session 59's H200 run)
+if python3 -c "import numpy; raise SystemExit(hasattr(numpy, 'row_stack'))"; then
+    mkdir -p /tmp/site
+    printf 'import numpy as _np\nif not hasattr(_np, "row_stack"):\n    _np.row_stack = _np.vstack\n    print("sitecustomize: np.row_stack = np.vstack", flush=True)\n' \
+        > /tmp/site/sitecustomize.py
+    export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 fi
 export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD"  # subprocesses of the tests import mbgd_fast
 {

@@ -1,5 +1,5 @@
 """Markdown tables from the H200 runs' logs (run1 timed out before its JSON was written, so
-all three are read from gpu-bench.log): us per iteration per system, d and b, and the ratios
+all of them are read from gpu-bench.log): us per iteration per system, d and b, and the ratios
 between runs and against torch-fused in the same run.
 
     python docs/gpu-h200/tables.py > docs/gpu-h200/tables.md
@@ -9,7 +9,8 @@ import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNS = {"run1": "run 1 (7d5eb9a's kernels)", "run2": "run 2 (kept kernels)",
-        "run3-four-sums": "run 3 (four running sums, not kept)"}
+        "run3-four-sums": "run 3 (four running sums, not kept)",
+        "session59": "session 59 (6c4947d: run 2's kernels)"}
 LINE = re.compile(r"^\s+(\S+)\s+b=(\d+)\s+(\S+) samples/s\s+(\S+) us/iter")
 
 
