@@ -19,7 +19,7 @@ fi
 # a sitecustomize.py that every Python of the run imports (session 59's H200 run)
 if python3 -c "import numpy; raise SystemExit(hasattr(numpy, 'row_stack'))"; then
     mkdir -p /tmp/site
-    printf 'import numpy as _np\nif not hasattr(_np, "row_stack"):\n    _np.row_stack = _np.vstack\n    print("sitecustomize: np.row_stack = np.vstack", flush=True)\n' \
+    printf 'import numpy as _np\n_np.row_stack = _np.vstack\nprint("sitecustomize: np.row_stack = np.vstack", flush=True)\n' \
         > /tmp/site/sitecustomize.py
     export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 fi
