@@ -58,6 +58,7 @@ def paired_rounds(benchmark, cells, run, rounds, handoffs=None, settle=False):
     list), each round first appends the cross-core handoff in ns (the median of three
     _native.handoff_ns probes, untimed), so that a ratio can be told apart by the machine's
     phase (phase_split).  Before each call the caches are emptied of X (evict_caches, untimed).
+    ``benchmark`` None runs the rounds without pytest-benchmark (the scripts in docs/).
     With ``settle``, each cell first waits SETTLE_S and makes WARM_CALLS untimed calls of its
     own (the caches emptied before each), so that the timed call runs as pytest-benchmark's
     rounds run, after warm-up calls, back to back."""
@@ -80,7 +81,11 @@ def paired_rounds(benchmark, cells, run, rounds, handoffs=None, settle=False):
             if after is not None:
                 after()
 
-    benchmark.pedantic(one_round, rounds=rounds, warmup_rounds=0)
+    if benchmark is None:  # outside pytest (the scripts in docs/): the rounds, one after another
+        for _ in range(rounds):
+            one_round()
+    else:
+        benchmark.pedantic(one_round, rounds=rounds, warmup_rounds=0)
     return {c: np.array(v) for c, v in secs.items()}
 
 

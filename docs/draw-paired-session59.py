@@ -62,22 +62,13 @@ for t in (1, 2):
         lambda t=t: _native.permutation_of(np.random.default_rng(0).bit_generator, n, buf, t))
 
 
-class Rounds:
-    """paired_rounds' benchmark outside pytest: the rounds, one after another."""
-
-    @staticmethod
-    def pedantic(one_round, rounds, warmup_rounds=0):
-        for _ in range(rounds):
-            one_round()
-
-
 def run(cell, r):
     cells[cell]()  # nothing to check after it (paired_rounds' run returns None)
 
 
 for f in cells.values():
     f()
-sec = paired_rounds(Rounds, list(cells), run, rounds)
+sec = paired_rounds(None, list(cells), run, rounds)
 print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {rounds} rounds, N = {n}, "
       f"d = {d}, 2 threads, caches emptied before each call")
 for c, v in sec.items():
