@@ -6,7 +6,8 @@ placements of X, b1_chain.c's forms of the b = 1 chain the weights of double ste
 softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
 threads the same bits as on one (sm_lag.c's too, with a block of lag), sm_cls.c's softmax
 batches split over two threads by classes the library's own bits, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
-omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, math_ulp.c's e^t
+omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, row_reads.c's row loops
+the same sums, math_ulp.c's e^t
 and ln s stay within 2 ulps, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself: the installed extension where
 it is in place)."""
@@ -468,3 +469,19 @@ def test_sm_cls_build_and_check(build):
     assert_refused(exe, so, "4000", "64", "64", "3", says="CLS_L: an integer in [4, 16]",
                    env={"CLS_L": "2"})
     assert_refused(exe, so, "4000", "64", "64", "3", says="no penalty", env={"AB_L2": "0.01"})
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_row_reads_build_and_check(build):
+    # exit status 0: skewed, skewed on lines and chunks of 32 give the same sums
+    exe = build("row_reads")
+    for threads, off in (("1", "4"), ("2", "0")):
+        out = run_where_it_can(exe, "4000", "2", threads, off, cannot="no AVX-512", lacks="AVX-512")
+        assert "sums equal skewed's" in out, out
+        for name in ("dot", "dot, middle first", "skewed", "skewed, middle", "skewed, on lines",
+                     "chunks of 32", "no dependence"):
+            m = re.search(rf"^{name} +([0-9.]+) ns a row +skewed's time / its ([0-9.]+)", out, re.M)
+            assert m and float(m.group(1)) > 0 and float(m.group(2)) > 0, out
+        assert re.search(r"^skewed +[0-9.]+ ns a row +skewed's time / its 1\.00 ", out, re.M), out
+    assert_refused(exe, "10", "2", "1", "0", says="need N >= 64 x threads")
+    assert_refused(exe, "4000", "2", "1", "16", says="0 <= off <= 15")

@@ -2092,28 +2092,36 @@ MBGD_INLINE const REAL *FN(skew_row)(const T_DATA *data, const int64_t *rows, in
     return data->X + rows[r] * d;
 }
 
+/* One load of row x's middle value, its result unused: with MID, skew_sums' rows are read
+ * middle first, then from the start in the dot (MBGD_SKEW_MID) */
+#define MBGD_MIDDLE_FIRST(MID, x, d)                                                            \
+    do {                                                                                       \
+        if (MID) (void)*(volatile const REAL *)((x) + (d) / 2);                                \
+    } while (0)
+
 /* accumulate's skewed rows' first row (r0): the row pf ahead asked for, row r0's values at
- * *x and its lanes into *prev; returns its index. */
+ * *x (MID: its middle read first) and its lanes into *prev; returns its index. */
 MBGD_INLINE int64_t FN(skew_first)(const T_DATA *data, const REAL *W, const int64_t *rows,
                                    int64_t r0, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
-                                   int64_t d, mbgd_pack_view *pv, const REAL **x,
-                                   FN(lanes) *prev)
+                                   int64_t d, const int MID, mbgd_pack_view *pv,
+                                   const REAL **x, FN(lanes) *prev)
 {
     const int64_t a0 = pf ? FN(row_ahead)(r0 + pf, r1, n0, n1) : -1;
     if (a0 >= 0) FN(prefetch_sample)(data, rows[a0], d);
     *x = FN(skew_row)(data, rows, r0, pf, d, pv);
+    MBGD_MIDDLE_FIRST(MID, *x, d);
     *prev = FN(dot_lanes)(W, *x, d);
     return rows[r0];
 }
 
 /* The skewed rows' next row r: the row pf ahead asked for, all its lines at once, or with ASK
  * through row r's dot product (dot_lanes_ask; its slot in the ring once packed), row r's
- * values at *x and its lanes into *cur; returns its index.  Past the group (r = r1), the row
- * before's (ip, prev; *x as it is) again. */
+ * values at *x (MID: its middle read first) and its lanes into *cur; returns its index.  Past
+ * the group (r = r1), the row before's (ip, prev; *x as it is) again. */
 MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64_t *rows,
                                   int64_t r, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
-                                  int64_t d, const int ASK, mbgd_pack_view *pv, int64_t ip,
-                                  FN(lanes) prev, const REAL **x, FN(lanes) *cur)
+                                  int64_t d, const int ASK, const int MID, mbgd_pack_view *pv,
+                                  int64_t ip, FN(lanes) prev, const REAL **x, FN(lanes) *cur)
 {
     if (r >= r1) {
         *cur = prev;
@@ -2122,6 +2130,7 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
     const int64_t a = pf ? FN(row_ahead)(r + pf, r1, n0, n1) : -1;
     const int64_t i = rows[r];
     *x = FN(skew_row)(data, rows, r, pf, d, pv);
+    MBGD_MIDDLE_FIRST(MID, *x, d);
 #ifdef MBGD_HAVE_SKEW_REGS
     if (ASK && a >= 0) {
         const float *q = pv && a >= pv->lo && a < pv->ready
@@ -2139,6 +2148,9 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
 #endif
 
 #ifdef MBGD_HAVE_SKEW_REGS
+#ifndef MBGD_SKEW_MID
+#define MBGD_SKEW_MID 1 /* skew_sums: d a constant, rows read middle first (-DMBGD_SKEW_MID=0: not) */
+#endif
 /* accumulate's skewed rows (below) for one output and d = 16 NV, 2 MBGD_LANES <= d <= 256,
  * with the sums in NV vector registers across the group, not in memory: each row's terms are
  * NV FMAs, where axpy loaded and stored the sums too, and the row ahead asked for through the
@@ -2155,7 +2167,20 @@ MBGD_INLINE void FN(skew_sums)(const mbgd_params *p, const T_DATA *data, const f
                                int64_t n1, int64_t pf, __m512 *A, float *ab_io, double *lsum_out,
                                mbgd_pack_view *pv, const int NV, const int SQ)
 {
-    const int64_t d = p->n_features, j = d / MBGD_LANES * MBGD_LANES;
+    /* MBGD_SKEW_MID: d as the constant it is here (skew_regs_takes' d = 16 NV), so that each
+     * dot product unrolls whole, and each row's middle value loaded before its dot product
+     * reads it from the start.  Against main, the same bits, on the Zen 4 (ab_epochs, paired
+     * epochs, N = 200,000, d = 256, squared loss, X 16 bytes past a line, both load orders;
+     * docs/ab-session61-skew-mid.txt): b = 256 and 4096 1.92-2.24x on 1 thread, on 2 threads
+     * b = 256 1.39-1.52x, b = 1024 1.09-1.67x, b = 4096 1.09-1.19x; d = 128 1.30-1.57x, d = 64
+     * 0.98-1.23x.  Either alone ran 0.98-1.03x (the constant d 1.02x on 1 thread, the middle
+     * load in the loop over d 0.98-1.03x); the two without the rows' labels asked for ahead
+     * 1.10-1.48x on 1 thread.  Without hardware counters the cause is a guess: a row's
+     * lines read in order from its first trains a prefetcher in the core that then asks for
+     * lines past the row's end (the next row in memory, not the next one in the order); read
+     * from the middle first, it does not (bench/loops/row_reads.c, "middle first"). */
+    const int64_t d = MBGD_SKEW_MID ? 16 * (int64_t)NV : p->n_features;
+    const int64_t j = d / MBGD_LANES * MBGD_LANES;
     const float *Y = data->y, *SW = data->sample_weight;
     const float delta = (float)p->delta, epsilon = (float)p->epsilon;
     const int loss_kind = p->loss;
@@ -2165,12 +2190,13 @@ MBGD_INLINE void FN(skew_sums)(const mbgd_params *p, const T_DATA *data, const f
     double lsum = 0.0;
     FN(lanes) prev;
     const float *xp;
-    int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, pv, &xp, &prev);
+    int64_t ip =
+        FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, MBGD_SKEW_MID, pv, &xp, &prev);
     for (int64_t r = r0 + 1; r <= r1; r++) {
         FN(lanes) cur;
         const float *x = xp;
-        const int64_t i =
-            FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, pv, ip, prev, &xp, &cur);
+        const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, MBGD_SKEW_MID,
+                                        pv, ip, prev, &xp, &cur);
         const float sw = SW ? SW[ip] : 1.0f;
         const float z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b0;
         /* SQ: squared loss as a constant, so row_loss's switch folds away (the same
@@ -2446,11 +2472,11 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
     else if (rows && r1 > r0 && d >= 2 * MBGD_LANES) {
         FN(lanes) prev;
         const REAL *xp;
-        int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, NULL, &xp, &prev);
+        int64_t ip = FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, 0, NULL, &xp, &prev);
         for (int64_t r = r0 + 1; r <= r1; r++) {
             FN(lanes) cur;
             const REAL *x = xp;
-            const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 0, NULL, ip,
+            const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 0, 0, NULL, ip,
                                             prev, &xp, &cur);
             const REAL sw = SW ? SW[ip] : (REAL)1;
             const int64_t j = d / MBGD_LANES * MBGD_LANES;
