@@ -3,8 +3,9 @@
  *
  * Included (through isa_variants.h) by mbgd.c with REAL (double or float), SFX
  * (f64 or f32), ISA (generic, avx2, avx512: the instruction set it is compiled
- * for) and the math functions EXP, LOG1P, SQRT, FABS defined (and EXP_NONPOS, e^t for
- * EXP_NONPOS_LO <= t <= 0, and LOG_SUM, ln s for a softmax's sum s >= 1).  Defines
+ * for) and the math functions SQRT, FABS defined (and EXP_NONPOS, e^t for
+ * EXP_NONPOS_LO <= t <= 0, LOG_SUM, ln s for a softmax's sum s >= 1, and LOG1P_UNIT,
+ * ln(1 + t) for 0 < t <= 1).  Defines
  * train_SFX_ISA and gradient_SFX_ISA, which mbgd.c dispatches to.  Not a public
  * header.
  *
@@ -1250,6 +1251,28 @@ static inline void FN(average_into)(REAL *restrict avg, const REAL *restrict the
     for (int64_t j = 0; j < n; j++) avg[j] += (theta[j] - avg[j]) * w;
 }
 
+/* Logistic loss of one sample, ln(1 + e^-m) with m = y z, and *dl = dloss/dz: t = e^-|m|
+ * (its argument clamped to EXP_NONPOS_LO, where e^t would be below the smallest normal), then
+ * m > 0: dl = -y t / (1 + t), loss ln(1 + t); else dl = -y / (1 + t), loss -m + ln(1 + t).
+ * In float without calls (e^t and ln(1 + t) from mbgd_math.h, inlined): libm's expf and
+ * log1pf were a call for every row, and skew_sums, whose sums stay in NV vector registers
+ * across a group's rows, stored and loaded all of them around each row's calls (the x86-64
+ * ABI leaves no vector register to the callee).  Against those calls, on the Zen 4
+ * (ab_epochs, N = 200,000, out of cache, both load orders; docs/ab-session62-logistic.txt):
+ * logistic loss d = 256 b = 256 1.79-1.87x on 2 threads, 1.12-1.39x on 1; b = 1024 and 4096
+ * 1.15-1.66x, b = 16 1.09-1.11x, b = 1 0.98-1.02x; d = 128 1.40-1.44x, d = 64 1.05-1.07x;
+ * squared loss 0.95-1.01x.  (Sixteen rows' losses at a time as one vector pass, their sums
+ * out of registers meanwhile, ran 1.10-1.39x, and made squared loss's code, unchanged, 0.62-
+ * 0.96x on 1 thread: not kept.) */
+static inline REAL FN(logistic_loss)(REAL z, REAL y, REAL *dl)
+{
+    const REAL m = y * z;
+    REAL t = -FABS(m);
+    t = EXP_NONPOS(t < EXP_NONPOS_LO ? EXP_NONPOS_LO : t);
+    *dl = -y * (m > 0 ? t : (REAL)1) / (1 + t);
+    return LOG1P_UNIT(t) + (m > 0 ? (REAL)0 : -m);
+}
+
 /* Loss of one sample with K = 1; *dl receives dloss/dz. */
 static inline REAL FN(row_loss)(int loss, REAL z, REAL y, REAL delta, REAL epsilon,
                                 REAL *dl)
@@ -1286,16 +1309,7 @@ static inline REAL FN(row_loss)(int loss, REAL z, REAL y, REAL delta, REAL epsil
         }
         *dl = 0;
         return 0;
-    case MBGD_LOSS_LOGISTIC:
-        m = y * z;
-        if (m > 0) {
-            t = EXP(-m);
-            *dl = -y * t / (1 + t);
-            return LOG1P(t);
-        }
-        t = EXP(m);
-        *dl = -y / (1 + t);
-        return -m + LOG1P(t);
+    case MBGD_LOSS_LOGISTIC: return FN(logistic_loss)(z, y, dl);
     case MBGD_LOSS_HINGE:
         m = y * z;
         if (m <= 1) {

@@ -1048,47 +1048,43 @@ static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
 
 #define REAL double
 #define SFX f64
-#define EXP exp
 #define FMA fma
 #define EXP_NONPOS mbgd_exp_nonpos
 #define EXP_NONPOS_LO MBGD_EXP_LO
 #define LOG_SUM log
-#define LOG1P log1p
+#define LOG1P_UNIT mbgd_log1p_unit
 #define SQRT sqrt
 #define FABS fabs
 #include "isa_variants.h"
 #undef REAL
 #undef SFX
-#undef EXP
 #undef FMA
 #undef EXP_NONPOS
 #undef EXP_NONPOS_LO
 #undef LOG_SUM
-#undef LOG1P
+#undef LOG1P_UNIT
 #undef SQRT
 #undef FABS
 
 #define REAL float
 #define SFX f32
 #define MBGD_F32 1
-#define EXP expf
 #define FMA fmaf
 #define EXP_NONPOS mbgd_expf_nonpos
 #define EXP_NONPOS_LO MBGD_EXPF_LO
 #define LOG_SUM mbgd_logf_sum
-#define LOG1P log1pf
+#define LOG1P_UNIT mbgd_log1pf_unit
 #define SQRT sqrtf
 #define FABS fabsf
 #include "isa_variants.h"
 #undef MBGD_F32
 #undef REAL
 #undef SFX
-#undef EXP
 #undef FMA
 #undef EXP_NONPOS
 #undef EXP_NONPOS_LO
 #undef LOG_SUM
-#undef LOG1P
+#undef LOG1P_UNIT
 #undef SQRT
 #undef FABS
 

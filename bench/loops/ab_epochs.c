@@ -16,7 +16,8 @@
  *   cc -O2 -std=gnu99 -Icsrc bench/loops/ab_epochs.c -o /tmp/ab_epochs -ldl
  *   /tmp/ab_epochs /tmp/a.so /tmp/b.so 200000 256 256 2 15 9
  *
- * Arguments: A.so B.so N d b threads rounds [loss: 0 squared (default), 9 softmax with K = 10].
+ * Arguments: A.so B.so N d b threads rounds [loss: 0 squared (default), 4 logistic, 5 hinge
+ * (labels +-1), 9 softmax with K = 10].
  * X (N x d float32) starts 16 bytes past a cache line, as NumPy places it, in memory advised
  * for huge pages; rows are shuffled once and every epoch runs that order.  Prints each build's
  * median samples/s, B's speed over A's (median and quartiles of the per-round ratios), and
@@ -50,6 +51,7 @@
 #include "epochs_common.h"
 
 typedef const char *(*isa_name_fn)(int);
+
 
 /* Build c's instruction set from AB_ISA="A,B", each one of the library's names for them
  * (mbgd_isa_name: auto, generic, avx2, avx512; auto when unset; a cap, never above what the
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
 {
     epochs_problem e;
     if (argc < 8) {
-        fprintf(stderr, "usage: %s A.so B.so N d b threads rounds [loss: 0 squared, 9 softmax]\n",
+        fprintf(stderr, "usage: %s A.so B.so N d b threads rounds [loss: 0 squared, 4 logistic, 5 hinge, 9 softmax]\n",
                 argv[0]);
         return 2;
     }
@@ -104,6 +106,7 @@ int main(int argc, char **argv)
     epochs_perm_fn perm = NULL;
     int (*resolve)(int) = NULL;
     isa_name_fn isa_name = NULL;
+    const char *(*loss_name)(int) = NULL;
     for (int c = 0; c < 2; c++) {
         /* RTLD_LOCAL: each build's own calls resolve inside it; RTLD_LAZY: an installed
          * extension (mbgd_fast/_mbgd.abi3.so) loads too, its Python entry points unresolved
@@ -115,7 +118,8 @@ int main(int argc, char **argv)
         }
         if (c == 0 && ((perm = (epochs_perm_fn)dlsym(h, "mbgd_permutation")) == NULL ||
                        (resolve = (int (*)(int))dlsym(h, "mbgd_resolve_isa")) == NULL ||
-                       (isa_name = (isa_name_fn)dlsym(h, "mbgd_isa_name")) == NULL)) {
+                       (isa_name = (isa_name_fn)dlsym(h, "mbgd_isa_name")) == NULL ||
+                       (loss_name = (const char *(*)(int))dlsym(h, "mbgd_loss_name")) == NULL)) {
             fprintf(stderr, "%s: %s\n", argv[1], dlerror());
             return 2;
         }
@@ -151,7 +155,7 @@ int main(int argc, char **argv)
         if (rel > maxrel) maxrel = rel;
     }
     printf("N=%lld d=%lld b=%lld threads=%d loss=%s rounds=%d\n", (long long)e.n, (long long)e.d,
-           (long long)e.b, e.threads, e.loss == MBGD_LOSS_SOFTMAX ? "softmax" : "squared", rounds);
+           (long long)e.b, e.threads, loss_name(e.loss), rounds);
     if (getenv("AB_SETENV")) printf("AB_SETENV=%s (A: the first value, B: the second)\n", getenv("AB_SETENV"));
     if (getenv("AB_ISA")) {
         printf("variants: A %s, B %s (cpu runs up to %s)\n", isa_name(isa[0]), isa_name(isa[1]),

@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 {
     epochs_problem e;
     if (argc < 7) {
-        fprintf(stderr, "usage: %s LIB N d b threads rounds [loss: 0 squared, 9 softmax]\n",
+        fprintf(stderr, "usage: %s LIB N d b threads rounds [loss: 0 squared, 4 logistic, 5 hinge, 9 softmax]\n",
                 argv[0]);
         return 2;
     }

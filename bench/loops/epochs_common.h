@@ -36,7 +36,7 @@ typedef struct {
     mbgd_params p;
 } epochs_problem;
 
-/* "N d b threads rounds [loss]" from argv[0..argc): 0, or 2 after saying what is wrong. */
+/* "N d b threads rounds [loss: 0 squared, 4 logistic, 5 hinge, 9 softmax K = 10]" from argv[0..argc): 0, or 2 after saying what is wrong. */
 static int epochs_args(epochs_problem *e, int argc, char **argv)
 {
     memset(e, 0, sizeof *e);
@@ -45,8 +45,10 @@ static int epochs_args(epochs_problem *e, int argc, char **argv)
     e->threads = atoi(argv[3]), e->rounds = atoi(argv[4]);
     e->loss = argc > 5 ? atoi(argv[5]) : MBGD_LOSS_SQUARED;
     if (e->n < 2 || e->d < 1 || e->b < 1 || e->b > e->n || e->threads < 1 || e->rounds < 1 ||
-        (e->loss != MBGD_LOSS_SQUARED && e->loss != MBGD_LOSS_SOFTMAX)) {
-        fprintf(stderr, "need N >= 2, d >= 1, 1 <= b <= N, threads >= 1, rounds >= 1, loss 0 or 9\n");
+        (e->loss != MBGD_LOSS_SQUARED && e->loss != MBGD_LOSS_LOGISTIC &&
+         e->loss != MBGD_LOSS_HINGE && e->loss != MBGD_LOSS_SOFTMAX)) {
+        fprintf(stderr, "need N >= 2, d >= 1, 1 <= b <= N, threads >= 1, rounds >= 1, "
+                        "loss 0, 4, 5 or 9\n");
         return 2;
     }
     e->K = e->loss == MBGD_LOSS_SOFTMAX ? 10 : 1;
@@ -106,7 +108,9 @@ static int epochs_setup(epochs_problem *e, epochs_perm_fn perm)
     for (int64_t i = 0; i < n; i++) {
         s ^= s << 13, s ^= s >> 7, s ^= s << 17;
         raw[i] = s;
-        e->y[i] = e->K > 1 ? (float)(i % e->K) : (float)(i % 3) - 1.0f;
+        e->y[i] = e->K > 1                            ? (float)(i % e->K)
+                  : e->loss == MBGD_LOSS_SQUARED ? (float)(i % 3) - 1.0f
+                                                 : (float)(2 * (i % 2) - 1); /* labels +-1 */
     }
     perm(e->rows, n, raw);
     if (getenv("AB_SEQ") != NULL) /* the rows in order: what the shuffle costs */
