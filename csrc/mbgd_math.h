@@ -1,7 +1,8 @@
 /*
- * mbgd_math.h -- the kernels' own e^t and ln s for the softmax and logistic loss, branch-free
- * so that GCC vectorizes the loops that take them: e^t for t = z_k - max z (or -|yz|) in
- * [EXP_NONPOS_LO, 0], ln s for the sums s of e^t, and ln(1 + t) for t = e^-|yz|.  Included by mbgd.c (after MBGD_INLINE), and alone by
+ * mbgd_math.h -- the kernels' own e^t and ln s for the softmax, branch-free so that GCC
+ * vectorizes the loops that take them: e^t for t = z_k - max z in [EXP_NONPOS_LO, 0] and ln s
+ * for the sums s of e^t; and for logistic loss, inlined where libm's would be calls, e^t for
+ * t = -|yz| and ln(1 + t) for t = e^-|yz|.  Included by mbgd.c (after MBGD_INLINE), and alone by
  * bench/loops/math_ulp.c, which measures their error on every float of those ranges.
  */
 #ifndef MBGD_MATH_H

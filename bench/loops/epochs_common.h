@@ -36,7 +36,8 @@ typedef struct {
     mbgd_params p;
 } epochs_problem;
 
-/* "N d b threads rounds [loss: 0 squared, 4 logistic, 5 hinge, 9 softmax K = 10]" from argv[0..argc): 0, or 2 after saying what is wrong. */
+/* "N d b threads rounds [loss: 0 squared, 4 logistic, 5 hinge, 9 softmax K = 10]" from
+ * argv[0..argc): 0, or 2 after saying what is wrong. */
 static int epochs_args(epochs_problem *e, int argc, char **argv)
 {
     memset(e, 0, sizeof *e);

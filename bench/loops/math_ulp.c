@@ -3,7 +3,8 @@
  * mbgd_expf_nonpos for the softmax's e^(z_k - max z) and logistic loss's e^-|yz|,
  * mbgd_logf_sum for the softmax's ln s, mbgd_log1pf_unit for logistic loss's ln(1 + t)) against
  * double's exp, log and log1p, on every float of their ranges (or every STRIDE-th): e^t over
- * [MBGD_EXPF_LO, 0], ln s over [1, 1000], ln(1 + t) over [FLT_MIN, 1].  Each is compiled twice: with FMA (AVX2 + FMA, where -ffp-contract=fast fuses its
+ * [MBGD_EXPF_LO, 0], ln s over [1, 1000], ln(1 + t) over [FLT_MIN, 1].  Each is compiled
+ * twice: with FMA (AVX2 + FMA, where -ffp-contract=fast fuses its
  * multiply-adds, as in the library's AVX2 and AVX-512 variants) and without (the portable
  * variant); the vectorized loops of the kernels compute the same bits as these scalar ones.
  *
