@@ -3882,6 +3882,119 @@ MBGD_NOINLINE int64_t FN(skew_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *
 }
 #endif
 
+#undef MBGD_HAVE_COLS_RUN /* (the AVX2 variant's alone) */
+#if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+#define MBGD_HAVE_COLS_RUN 1
+/*
+ * skew_run's runs on AVX2 (sixteen vector registers: the sums of a row of 64-256 floats do
+ * not fit beside the row), for the same batches (one group each, 2 or more rows, plain SGD,
+ * K = 1, no penalty, no averaging, one update chunk, alone) and the rows skew_regs takes.
+ * Each batch in two passes: every row's z and loss first (accumulate's skewed rows' dot:
+ * dot_lanes, lanes_sum, dot_tail), then the sums by columns, 64 values at a time over the
+ * batch's rows with a nonzero c, each sum's terms in row order from 0 as accumulate's axpy
+ * adds them, then step_segment and the probe: the same weights and losses as iterate_alone's
+ * batch.  accumulate added each row's c x into the sums in memory (a load and a store of
+ * each sum a row, and each row's terms waiting on the stores of the row before); here the
+ * sums stay in registers over the batch's rows, read again from the caches.
+ */
+#define MBGD_COLS_MAX 64 /* the most rows a batch (one group holds fewer at d = 256, more at 64) */
+
+/* g[j0 .. j0 + 8 NA) = sum over q < m of cs[q] xs[q][j0 ..], each sum's terms in q's order
+ * from 0, NA vectors of eight at a time.  The terms are vector operators (a += c x), not FMA
+ * intrinsics, so that the build contracts them as it contracts axpy's (at -O0 it does not):
+ * GCC's own loop over an array of 64 floats came out scalar here (unrolled by two rows). */
+MBGD_INLINE void FN(cols_part)(const float *const *xs, const float *cs, int m, int64_t j0,
+                               float *restrict g, const int NA)
+{
+    __m256 a[8];
+    for (int k = 0; k < NA; k++) a[k] = _mm256_setzero_ps();
+    for (int q = 0; q < m; q++) {
+        const __m256 cq = _mm256_set1_ps(cs[q]);
+        const float *xq = xs[q] + j0;
+        for (int k = 0; k < NA; k++) a[k] += cq * _mm256_loadu_ps(xq + 8 * k);
+    }
+    for (int k = 0; k < NA; k++) _mm256_store_ps(g + j0 + 8 * k, a[k]);
+}
+
+MBGD_INLINE void FN(cols_sums)(const float *const *xs, const float *cs, int m, int64_t d,
+                               float *restrict g)
+{
+    int64_t j0 = 0;
+    for (; j0 + 64 <= d; j0 += 64) FN(cols_part)(xs, cs, m, j0, g, 8);
+    for (; j0 < d; j0 += 16) FN(cols_part)(xs, cs, m, j0, g, 2);
+}
+
+MBGD_NOINLINE int64_t FN(cols_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                   int64_t *avail, int64_t pf, double pen_sq, double pen_abs,
+                                   mbgd_helper *h)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t r_end = c->r_end, d = p->n_features, jl = d / MBGD_LANES * MBGD_LANES;
+    const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    const float delta = (float)p->delta, epsilon = (float)p->epsilon;
+    const int loss_kind = p->loss;
+    float *restrict w = state->theta;
+    const int64_t n_iter = slice->n_iter, *starts = slice->starts, *rows = slice->rows;
+    const double l2_term = 0.5 * p->l2 * pen_sq, l1_term = p->l1 * pen_abs; /* as iterate_alone */
+    const int fit_b = p->fit_intercept, sum = p->reduction_sum;
+    T_CTX sc = *c; /* step_segment's context: this batch's lr and scale */
+    float g[256 + 16] __attribute__((aligned(64))); /* the batch's sums, then the intercept's */
+    const float *xs[MBGD_COLS_MAX];
+    float cs[MBGD_COLS_MAX];
+    int64_t published = starts[t]; /* the progress the helper last saw (block_publish) */
+    for (;; t++) {
+        if (t == n_iter) return t;
+        const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
+        if (nb < 2 || nb > MBGD_COLS_MAX || n_groups(nb, d) != 1) return t;
+        if (e + pf > *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, e + pf < r_end ? e + pf : r_end, *avail);
+        const float b0 = w[d];
+        float ab = 0.0f;
+        double lsum = 0.0;
+        int m = 0;
+        for (int64_t r = s; r < e; r++) {
+            const int64_t a = pf ? FN(row_ahead)(r + pf, e, e, r_end) : -1;
+            if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
+            const int64_t i = rows[r];
+            const float *x = X + i * d;
+            const float sw = SW ? SW[i] : 1.0f;
+            const float z = FN(dot_tail)(w, x, jl, d, FN(lanes_sum)(FN(dot_lanes)(w, x, d))) + b0;
+            float dl;
+            lsum += (double)(sw * FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl)) +
+                    (double)(z - z);
+            const float cz = sw * dl;
+            if (cz != 0) { /* as row_terms: a row whose c is 0 adds nothing */
+                xs[m] = x;
+                cs[m++] = cz;
+                ab += cz;
+            }
+        }
+        FN(cols_sums)(xs, cs, m, d, g);
+        g[d] = ab;
+        sc.lr = (float)slice->lr[t];
+        sc.scale = sum ? 1.0f : (float)(1.0 / (double)nb);
+        FN(step_segment)(&sc, w, g, NULL, NULL, d, 0, 0);
+        if (fit_b) FN(step_segment)(&sc, w + d, g + d, NULL, NULL, 1, 0, 0);
+        const float probe = FN(probe_sum)(w, d);
+        const double loss = lsum * (sum ? 1.0 : 1.0 / (double)nb) + l2_term + l1_term;
+        mbgd_put_loss(slice, t, loss);
+        if (!isfinite(loss) || !isfinite(w[d]) || !isfinite(probe)) {
+            slice->n_done = t;
+            return -1;
+        }
+        FN(block_publish)(h, e - 1, &published, t, n_iter);
+        if (FN(order_drawn)(c)) return t + 1; /* alone while the other thread drew it */
+    }
+}
+
+/* Whether cols_run takes batches of c's rows (skew_regs_takes' rows) */
+MBGD_INLINE int FN(cols_takes)(int64_t d, int64_t K)
+{
+    return K == 1 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0;
+}
+#endif
+
 /* next = RUN(NV, TAIL, WEIGHTED), the constants of c's rows (tail: d not a multiple of 8), for
  * small_registers and run_registers */
 #define MBGD_REGISTER_CALL(RUN, m, sw) (tail ? RUN(m, 1, sw) : RUN(m, 0, sw))
@@ -4820,6 +4933,11 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int skew = small && T == 1 && !sparse && slice->rows != NULL &&
                      FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
 #endif
+#ifdef MBGD_HAVE_COLS_RUN
+    /* the same runs on AVX2, the sums by columns (FN(cols_run)) */
+    const int cols = small && T == 1 && !sparse && slice->rows != NULL && FN(cols_takes)(d, K) &&
+                     mbgd_skew_run_on();
+#endif
     /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
      * ones, a last row) in the same blocks while the others wait: the bits of one thread */
 #ifdef MBGD_HAVE_K1_BLOCK
@@ -4850,6 +4968,11 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #ifdef MBGD_HAVE_SKEW_REGS
         if (next_run == INT64_MIN && skew && nb >= 2 && n_groups(nb, KD) == 1)
             next_run = FN(skew_runs)(c, state, slice, t, &avail, pf, pen_sq, pen_abs, h);
+#endif
+#ifdef MBGD_HAVE_COLS_RUN
+        if (next_run == INT64_MIN && cols && nb >= 2 && nb <= MBGD_COLS_MAX &&
+            n_groups(nb, KD) == 1) /* (cols_run's batches: it runs the first) */
+            next_run = FN(cols_run)(c, state, slice, t, &avail, pf, pen_sq, pen_abs, h);
 #endif
         if (next_run != INT64_MIN) {
             const int64_t next = next_run;

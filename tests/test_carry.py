@@ -375,20 +375,22 @@ def skew_runs(monkeypatch, on):
     monkeypatch.setenv("MBGD_FAST_SKEW_RUN", "1" if on else "0")
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("d", [64, 128, 256])
-def test_runs_of_one_group_batches_give_the_batch_paths_bits(d, monkeypatch):
+def test_runs_of_one_group_batches_give_the_batch_paths_bits(d, isa, monkeypatch):
     # batches of 2 to 32 rows, one group each at these d, run in a loop that steps w from the
-    # sums' registers (skew_run, AVX-512 float32) rather than each on iterate_alone's path
-    # (sums stored, then the step and the probe as passes over w): the same bits, losses and
-    # weights, for every one-output loss, weights, no intercept, summed losses, a last batch
-    # shorter than the rest, two threads (timed, with the prefetch helper or without; then
-    # with it forced), calls split mid-epoch
-    run_on("avx512", monkeypatch)
+    # sums' registers (skew_run, AVX-512 float32) or from sums by columns (cols_run, AVX2
+    # float32) rather than each on iterate_alone's path (sums stored row by row, then the step
+    # and the probe as passes over w): the same bits, losses and weights, for every
+    # one-output loss, weights, no intercept, summed losses, a last batch shorter than the
+    # rest, two threads (timed, with the prefetch helper or without; then with it forced),
+    # calls split mid-epoch
+    run_on(isa, monkeypatch)
     n = 203
     sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
     for loss in ("squared", "huber", "hinge", "logistic"):
         X, y = make_problem(loss, n, d, dtype=np.float32, seed=d)
-        for b in (2, 3, 4, 16, 32):
+        for b in (2, 3, 4, 16, 32) + ((100,) if d == 64 else ()):  # d = 64: one group of 100
             for extra in ({}, {"fit_intercept": False, "sample_weight": sw},
                           {"reduction": "sum", "eval_every": 5}):
                 kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.01, seed=d, **extra)
