@@ -2161,6 +2161,16 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
 }
 #endif
 
+#if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
+/* Whether a group of dense rows of d values with K outputs is one the register paths take:
+ * skew_regs (AVX-512: accumulate's choice, and what the block packer packs batches for,
+ * FN(train)), skew_run and cols_run (AVX2), the one condition for all of them */
+MBGD_INLINE int FN(skew_regs_takes)(int64_t d, int64_t K)
+{
+    return K == 1 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0;
+}
+#endif
+
 #ifdef MBGD_HAVE_SKEW_REGS
 #ifndef MBGD_SKEW_MID
 #define MBGD_SKEW_MID 1 /* skew_sums: d a constant, rows read middle first (-DMBGD_SKEW_MID=0: not) */
@@ -2248,13 +2258,6 @@ MBGD_INLINE void FN(skew_regs_run)(const mbgd_params *p, const T_DATA *data, con
     FN(skew_sums)(p, data, W, b0, rows, r0, r1, n0, n1, pf, A, accb, lsum_out, pv, NV, SQ);
 #pragma GCC unroll 16
     for (int k = 0; k < NV; k++) _mm512_storeu_ps(acc + 16 * k, A[k]);
-}
-
-/* Whether skew_regs runs a group of dense rows of d values with K outputs (accumulate's
- * choice, and what the block packer packs batches for: FN(train)). */
-MBGD_INLINE int FN(skew_regs_takes)(int64_t d, int64_t K)
-{
-    return K == 1 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0;
 }
 
 MBGD_NOINLINE void FN(skew_regs)(const mbgd_params *p, const T_DATA *data, const float *W,
@@ -3988,11 +3991,6 @@ MBGD_NOINLINE int64_t FN(cols_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     }
 }
 
-/* Whether cols_run takes batches of c's rows (skew_regs_takes' rows) */
-MBGD_INLINE int FN(cols_takes)(int64_t d, int64_t K)
-{
-    return K == 1 && d >= 2 * MBGD_LANES && d <= 256 && d % 16 == 0;
-}
 #endif
 
 /* next = RUN(NV, TAIL, WEIGHTED), the constants of c's rows (tail: d not a multiple of 8), for
@@ -4935,8 +4933,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
 #ifdef MBGD_HAVE_COLS_RUN
     /* the same runs on AVX2, the sums by columns (FN(cols_run)) */
-    const int cols = small && T == 1 && !sparse && slice->rows != NULL && FN(cols_takes)(d, K) &&
-                     mbgd_skew_run_on();
+    const int cols = small && T == 1 && !sparse && slice->rows != NULL &&
+                     FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
 #endif
     /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
      * ones, a last row) in the same blocks while the others wait: the bits of one thread */
