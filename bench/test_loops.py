@@ -5,7 +5,8 @@ statuses, epoch_offset.c trains the same bits from both
 placements of X, b1_chain.c's forms of the b = 1 chain the weights of double steps, sm_block.c's
 softmax blocks the weights of double steps one at a time, sm_split.c's blocks split over two
 threads the same bits as on one (sm_lag.c's too, with a block of lag), sm_cls.c's softmax
-batches split over two threads by classes the library's own bits, b1_pack4.c's packed b = 1 steps the same bits as unpacked,
+batches split over two threads by classes the library's own bits, b1_pack4.c's packed b = 1 steps the same bits as unpacked, flush_chains.c's flushes and
+sm_pass2.c's two-row pass the bits of the kernel's forms,
 omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, row_reads.c's row loops
 the same sums, math_ulp.c's e^t
 and ln s stay within 2 ulps (ln(1 + t) 2.5), and ab_epochs.c
@@ -488,3 +489,27 @@ def test_row_reads_build_and_check(build):
         assert re.search(r"^skewed +[0-9.]+ ns a row +skewed's time / its 1\.00 ", out, re.M), out
     assert_refused(exe, "10", "2", "1", "0", says="need N >= 64 x threads")
     assert_refused(exe, "4000", "2", "1", "16", says="0 <= off <= 15")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_flush_chains_build_and_check(build):
+    exe = build("flush_chains")
+    # exit status 0: every form of each flush left the kernel form's weights, bit for bit
+    out = run_where_it_can(exe, cannot="no AVX2/FMA", lacks="AVX2 and FMA")
+    assert "same bits: yes" in out, out
+    for name in ("k1_flush (kernel: 1 chain a turn)", "4 chains a turn", "8 chains a turn",
+                 "sm_flush (kernel: 2 chains a turn)"):
+        m = re.search(rf"^  {re.escape(name)} +median +([0-9.]+) +q1 +([0-9.]+) +least +([0-9.]+) ", out, re.M)
+        assert m and 0 < float(m.group(3)) <= float(m.group(2)) <= float(m.group(1)), out
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_sm_pass2_build_and_check(build):
+    exe = build("sm_pass2")
+    # exit status 0: the two-row pass gave the one-row passes' scores, products and copies
+    out = run_where_it_can(exe, cannot="no AVX2/FMA", lacks="AVX2 and FMA")
+    assert "same bits: yes" in out, out
+    for cell in ("rows 0 and 1", "rows 2 and 3"):
+        for form in ("one row a pass:", "two rows a pass:"):
+            m = re.search(rf"^{cell}, {form} +median +([0-9.]+) +q1 +([0-9.]+) +least +([0-9.]+) ", out, re.M)
+            assert m and 0 < float(m.group(3)) <= float(m.group(2)) <= float(m.group(1)), out

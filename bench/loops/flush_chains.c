@@ -5,19 +5,21 @@
  * turn (fnmadd, j in order: the kernel's bits).  The kernel's forms run one chain of four
  * dependent multiply-adds per vector of weights a turn (k1_flush) or two (sm_flush: two
  * outputs); the variants here run four or eight such chains a turn, interleaved, with the
- * same terms in the same order (so the same bits).
+ * same terms in the same order (so the same bits).  Every form's weights are checked against a
+ * plain loop of fmaf(-A_j, x_j, w), j in order (the kernel's contract), before the timing.
  *
- *   cc -O3 -funroll-loops -std=gnu99 -mavx2 -mfma -ffp-contract=fast \
- *      bench/loops/flush_chains.c -o /tmp/flush_chains
+ *   cc -O3 -funroll-loops -std=c99 -ffp-contract=fast \
+ *      bench/loops/flush_chains.c -o /tmp/flush_chains -lm
  *   /tmp/flush_chains
  *
  * Prints the median, lower quartile and least of 301 rounds (the variants in turn within
- * each round) in TSC ticks a flush (one block of four rows: d = 256, K = 1 and K = 10), and
- * checks that every variant gives the kernel form's weights bit for bit (exits 1 if not).
+ * each round) in TSC ticks a flush (one block of four rows: d = 256, K = 1 and K = 10);
+ * exits 1 when a form's weights are not the plain loop's, bit for bit.
  * Session 64 (Zen 2) measured this, then timed the four-chain forms inside the library with
  * ab_epochs (docs/ab-session64.txt): not kept.
  */
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,9 @@
 
 #define D 256
 #define KS 10
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 static float W0[KS * D] __attribute__((aligned(64))), Wt[KS * D] __attribute__((aligned(64)));
 static float xb[4][D + 16] __attribute__((aligned(64)));
 static float A[64] __attribute__((aligned(64)));
@@ -141,27 +146,47 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* a value in [-1, 1) from a 32-bit LCG (the weights, rows and coefficients: values whose
+ * terms round differently in another order) */
+static float draw(void)
+{
+    static uint32_t s = 12345u;
+    s = s * 1664525u + 1013904223u;
+    return (float)(s >> 8) * (2.0f / 16777216.0f) - 1.0f;
+}
+
 static void fill(void)
 {
-    for (int i = 0; i < KS * D; i++) W0[i] = 0.001f * (float)(i % 7) - 0.002f;
+    static float w[KS * D];
+    static int drawn;
+    if (!drawn)
+        for (int i = 0; i < KS * D; i++) w[i] = draw();
+    drawn = 1;
+    memcpy(W0, w, sizeof w);
 }
 
 enum { R = 301, REPS = 200 };
 
 /* the variants in turn within each round; each round from the same start weights */
-static int run(const char *title, flush_fn *fs, const char **names, int nf, int n_w,
+static int run(const char *title, flush_fn *fs, const char **names, int nf, int n_out,
                const float *const *xj)
 {
     static double t[8][R];
+    const int n_w = n_out * D;
     float ref[KS * D];
     printf("%s\n", title);
+    fill();
+    for (int k = 0; k < n_out; k++) /* the kernel's contract: fmaf(-A_j[k], x_j, w), j in order */
+        for (int v = 0; v < D; v++) {
+            float w = W0[k * D + v];
+            for (int j = 0; j < 4; j++) w = fmaf(-A[16 * j + k], xj[j][v], w);
+            ref[k * D + v] = w;
+        }
     for (int f = 0; f < nf; f++) { /* bits: one flush from the same weights */
-        fill();
         memcpy(Wt, W0, sizeof(float) * (size_t)n_w);
         fs[f](Wt, xj, A);
-        if (f == 0) memcpy(ref, Wt, sizeof(float) * (size_t)n_w);
         if (memcmp(ref, Wt, sizeof(float) * (size_t)n_w) != 0) {
-            printf("  %s: other weights than the kernel's form\n", names[f]);
+            printf("  %s: other weights than each weight's terms fused in turn\n", names[f]);
             return 1;
         }
     }
@@ -180,6 +205,8 @@ static int run(const char *title, flush_fn *fs, const char **names, int nf, int 
     return 0;
 }
 
+#pragma GCC pop_options
+
 int main(void)
 {
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
@@ -187,15 +214,16 @@ int main(void)
         return 0;
     }
     for (int j = 0; j < 4; j++)
-        for (int i = 0; i < D + 16; i++) xb[j][i] = 0.01f * (float)((i + j) % 5) - 0.02f;
-    for (int i = 0; i < 64; i++) A[i] = 1e-6f * (float)(1 + i % 3);
+        for (int i = 0; i < D + 16; i++) xb[j][i] = draw();
+    for (int i = 0; i < 64; i++) A[i] = 0.5f * draw();
     /* the rows 16 bytes past a cache line, as NumPy places them */
     const float *xj[4] = {xb[0] + 4, xb[1] + 4, xb[2] + 4, xb[3] + 4};
     flush_fn k1[3] = {k1_kernel, k1_chains4, k1_chains8};
     const char *k1n[3] = {"k1_flush (kernel: 1 chain a turn)", "4 chains a turn", "8 chains a turn"};
     flush_fn sm[2] = {sm_kernel, sm_chains4};
     const char *smn[2] = {"sm_flush (kernel: 2 chains a turn)", "4 chains a turn"};
-    int bad = run("K = 1, d = 256, four rows (k1_flush):", k1, k1n, 3, D, xj);
-    bad |= run("K = 10, d = 256, four rows (AVX2 sm_flush):", sm, smn, 2, KS * D, xj);
+    int bad = run("K = 1, d = 256, four rows (k1_flush):", k1, k1n, 3, 1, xj);
+    bad |= run("K = 10, d = 256, four rows (AVX2 sm_flush):", sm, smn, 2, KS, xj);
+    if (!bad) printf("same bits: yes (every form's weights those of fmaf in turn)\n");
     return bad;
 }
