@@ -4924,17 +4924,12 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int k1_ok = K == 1 && FN(blocks_take)(c, state);
     const int k1_run = k1_ok && T == 1;
 #endif
-#ifdef MBGD_HAVE_SKEW_REGS
+#if defined(MBGD_HAVE_SKEW_REGS) || defined(MBGD_HAVE_COLS_RUN)
     /* runs of batches of one group each with the step from the sums' registers
-     * (FN(skew_run)): alone (with the prefetch helper or not), dense rows skew_regs takes, as
-     * the small path's batches */
-    const int skew = small && T == 1 && !sparse && slice->rows != NULL &&
-                     FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
-#endif
-#ifdef MBGD_HAVE_COLS_RUN
-    /* the same runs on AVX2, the sums by columns (FN(cols_run)) */
-    const int cols = small && T == 1 && !sparse && slice->rows != NULL &&
-                     FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
+     * (FN(skew_run); on AVX2 FN(cols_run), the sums by columns): alone (with the prefetch
+     * helper or not), dense rows skew_regs takes, as the small path's batches */
+    const int group_runs = small && T == 1 && !sparse && slice->rows != NULL &&
+                           FN(skew_regs_takes)(d, K) && mbgd_skew_run_on();
 #endif
     /* in a team, thread 0 runs such one-row iterations (a batch of one row between larger
      * ones, a last row) in the same blocks while the others wait: the bits of one thread */
@@ -4964,11 +4959,11 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                                          one_row);
 #endif
 #ifdef MBGD_HAVE_SKEW_REGS
-        if (next_run == INT64_MIN && skew && nb >= 2 && n_groups(nb, KD) == 1)
+        if (next_run == INT64_MIN && group_runs && nb >= 2 && n_groups(nb, KD) == 1)
             next_run = FN(skew_runs)(c, state, slice, t, &avail, pf, pen_sq, pen_abs, h);
 #endif
 #ifdef MBGD_HAVE_COLS_RUN
-        if (next_run == INT64_MIN && cols && nb >= 2 && nb <= MBGD_COLS_MAX &&
+        if (next_run == INT64_MIN && group_runs && nb >= 2 && nb <= MBGD_COLS_MAX &&
             n_groups(nb, KD) == 1) /* (cols_run's batches: it runs the first) */
             next_run = FN(cols_run)(c, state, slice, t, &avail, pf, pen_sq, pen_abs, h);
 #endif

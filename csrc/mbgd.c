@@ -222,8 +222,9 @@ static inline int mbgd_k1_block(void)
 }
 
 /* Runs of batches of one group with the step from the sums' registers (FN(skew_run) in
- * kernel_impl.h; on AVX2, FN(cols_run): the sums by columns), from MBGD_FAST_SKEW_RUN at every call (the paired measurements and the tests
- * switch it between calls): 0 off (each batch as iterate_alone takes it), else on. */
+ * kernel_impl.h; on AVX2, FN(cols_run): the sums by columns), from MBGD_FAST_SKEW_RUN at
+ * every call (the paired measurements and the tests switch it between calls): 0 off (each
+ * batch as iterate_alone takes it), else on. */
 static inline int mbgd_skew_run_on(void)
 {
     return mbgd_switch_on("MBGD_FAST_SKEW_RUN");
