@@ -4205,6 +4205,16 @@ MBGD_INLINE void FN(sm_pass_nj)(const float *restrict W, int64_t d, const float 
                                 const float *const *xj, float *g, float *restrict xc,
                                 const float *pfx, __m256 *u, const int KC, int nj)
 {
+#if MBGD_SM_PASS_D256
+    /* d = 256 a constant: the K weight rows at fixed offsets from one register, where
+     * GCC had kept K pointers and reloaded the row's and its copy's from the stack each turn */
+    if (d == 256) switch (nj) {
+        case 0: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 0); return;
+        case 1: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 1); return;
+        case 2: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 2); return;
+        default: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 3); return;
+        }
+#endif
     switch (nj) {
     case 0: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 0); break;
     case 1: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 1); break;
@@ -5366,10 +5376,17 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         memset(&pk, 0, sizeof pk);
 #if MBGD_HAVE_HELPER
         /* the block packer's second thread, when the cores hand lines over slowly: the
-         * prefetch helper (mbgd_helper), as without the packer */
+         * prefetch helper (mbgd_helper), or nothing beside the trainer, the faster by timing
+         * as the helper without the packer is taken (helper_pick, a key of its own;
+         * MBGD_FAST_HELPER as there) */
         mbgd_helper hb;
         memset(&hb, 0, sizeof hb);
         hb.done.v = starts[0];
+        const int bh_mode = bpack ? mbgd_helper_mode() : 0;
+        const int64_t bh_key = helper_key(d, K, 1, bg != NULL) | ((int64_t)1 << 62);
+        const int bh_on = bh_mode == 2 ? helper_pick(bh_key) : bh_mode;
+        const int64_t bh_t0 = bh_mode == 2 ? mbgd_now_ns() : -1;
+        int bh_timed = 0; /* the slice ran on two threads without the packer */
 #endif
         pk.ready.v = -1;
         pk.used.v = starts[0];
@@ -5408,7 +5425,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);
 #endif
 #if MBGD_HAVE_HELPER
-            mbgd_helper *const hp = bpack && two && !packs ? &hb : NULL;
+            mbgd_helper *const hp = bpack && two && !packs && bh_on ? &hb : NULL;
+            if (tid == 0) bh_timed = bpack && two && !packs;
             if (tid == 1 && hp) FN(helper_run)(hp, data, slice->rows, starts[0], starts[n_iter], d);
 #else
             mbgd_helper *const hp = NULL;
@@ -5421,6 +5439,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #endif
             }
         }
+#if MBGD_HAVE_HELPER
+        if (bh_t0 >= 0 && bh_timed && st == MBGD_OK)
+            helper_timed(bh_key, bh_on, bh_t0,
+                         (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+#endif
         mbgd_free_lines(pk.x);
         mbgd_free_lines(pk.yp);
         c.pack = NULL;

@@ -205,6 +205,12 @@ static int mbgd_team_twice(void)
     return mbgd_switch_on("MBGD_FAST_TWICE");
 }
 
+/* b = 1 softmax steps in blocks on AVX2: a pass of its own for d = 256 (FN(sm_pass_nj) in
+ * kernel_impl.h); 0: one pass for every d (a build for the A/B). */
+#ifndef MBGD_SM_PASS_D256
+#define MBGD_SM_PASS_D256 1
+#endif
+
 /* b = 1 softmax steps in blocks (FN(sm_block_run) in kernel_impl.h), from MBGD_FAST_SM_BLOCK
  * at every call (the paired measurements and the tests switch it between calls): 0 off (each
  * step as softmax_step1 takes it), else on. */

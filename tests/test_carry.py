@@ -541,9 +541,10 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
     # rows has its rows copied into a ring by the second thread (the block packer, after it
     # draws the order when it does); the trainer reads them there where they are ready and
     # from X where not, and with the packer off (mode 3: what a slow handoff leaves) the
-    # second thread is the prefetch helper: one thread's bits every way, for drawn and given
-    # orders, sample weights, calls split mid-run (eval_every: the carry), and (squared loss,
-    # whose steps grow with z) a run that diverges
+    # second thread is the prefetch helper or idle (MBGD_FAST_HELPER 1 or 0; unset, the
+    # faster by timing): one thread's bits every way, for drawn and given orders, sample
+    # weights, calls split mid-run (eval_every: the carry), and (squared loss, whose steps
+    # grow with z) a run that diverges
     run_on(isa, monkeypatch)
     n = 20000
     X, y = make_problem(loss, n, d, dtype=np.float32, seed=d + K, **({"K": K} if K > 1 else {}))
@@ -556,6 +557,11 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
         for mode in ("2", "3", "1"):  # packing whatever the handoff takes; never; the default
             monkeypatch.setenv("MBGD_FAST_PACK", mode)
             same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        monkeypatch.setenv("MBGD_FAST_PACK", "3")
+        for helper in ("1", "0"):
+            monkeypatch.setenv("MBGD_FAST_HELPER", helper)
+            same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        monkeypatch.delenv("MBGD_FAST_HELPER")
     if loss != "squared":
         return
     X = X.copy()
