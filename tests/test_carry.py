@@ -303,7 +303,8 @@ def test_a_softmax_run_in_blocks_split_into_calls_anywhere_gives_the_same_bits(d
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n,d,K", [(2, 16, 2), (3, 16, 3), (7, 64, 4), (45, 32, 10), (130, 256, 16)])
+@pytest.mark.parametrize("n,d,K", [(2, 16, 2), (3, 16, 3), (7, 64, 4), (45, 32, 10), (130, 256, 16),
+                                   (13, 256, 10)])
 def test_softmax_runs_in_blocks_match_the_numpy_twin(n, d, K, dtype, isa, monkeypatch):
     # the blocks (float32, AVX2 or AVX-512; float64 takes each step as it comes) against the NumPy
     # twin's steps one at a time, and against the steps one at a time in C
