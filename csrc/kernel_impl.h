@@ -4201,6 +4201,17 @@ MBGD_INLINE void FN(sm_pass)(const float *restrict W, int64_t d, const float *re
                   : _mm256_setzero_ps();
 }
 
+/* sm_pass with nj (0-3) a constant, d given as D (a macro, not one more inline function: the
+ * same calls through a function taking d ran softmax's b = 1 blocks 3% slower in cache,
+ * docs/ab-session66.txt) */
+#define MBGD_SM_PASS_NJ(D)                                                                         \
+    switch (nj) {                                                                                  \
+    case 0: FN(sm_pass)(W, D, x, xj, g, xc, pfx, u, KC, 0); return;                                \
+    case 1: FN(sm_pass)(W, D, x, xj, g, xc, pfx, u, KC, 1); return;                                \
+    case 2: FN(sm_pass)(W, D, x, xj, g, xc, pfx, u, KC, 2); return;                                \
+    default: FN(sm_pass)(W, D, x, xj, g, xc, pfx, u, KC, 3); return;                               \
+    }
+
 MBGD_INLINE void FN(sm_pass_nj)(const float *restrict W, int64_t d, const float *restrict x,
                                 const float *const *xj, float *g, float *restrict xc,
                                 const float *pfx, __m256 *u, const int KC, int nj)
@@ -4208,20 +4219,11 @@ MBGD_INLINE void FN(sm_pass_nj)(const float *restrict W, int64_t d, const float 
 #if MBGD_SM_PASS_D256
     /* d = 256 a constant: the K weight rows at fixed offsets from one register, where
      * GCC had kept K pointers and reloaded the row's and its copy's from the stack each turn */
-    if (d == 256) switch (nj) {
-        case 0: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 0); return;
-        case 1: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 1); return;
-        case 2: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 2); return;
-        default: FN(sm_pass)(W, 256, x, xj, g, xc, pfx, u, KC, 3); return;
-        }
+    if (d == 256) MBGD_SM_PASS_NJ(256)
 #endif
-    switch (nj) {
-    case 0: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 0); break;
-    case 1: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 1); break;
-    case 2: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 2); break;
-    default: FN(sm_pass)(W, d, x, xj, g, xc, pfx, u, KC, 3); break;
-    }
+    MBGD_SM_PASS_NJ(d)
 }
+#undef MBGD_SM_PASS_NJ
 
 /* sm_flush on eight lanes: Wo = Wi - sum_{j < NJ} A_j[k] xj[j], each weight's terms fused in
  * turn, two outputs a pass; the sum of w - w over the new weights. */
@@ -5317,12 +5319,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     const int may_help = !bpack && p->n_threads >= 2 && !sparse && max_g == 1 && c.n_chunks == 1 &&
                          d * (int64_t)sizeof(REAL) >= MBGD_HELPER_MIN_ROW &&
                          starts[n_iter] - starts[0] >= 16;
-    const int helper_mode = may_help ? mbgd_helper_mode() : 0;
-    const int64_t hkey = helper_key(d, K, max_nb == 1, bg != NULL);
-    const int helper = helper_mode == 2 ? helper_pick(hkey) : helper_mode;
     /* timed from here (the order's draw included: the helper draws it first, else it is
      * drawn beside the training) to the slice's end, when the choice was by timing */
-    const int64_t helper_t0 = helper_mode == 2 ? mbgd_now_ns() : -1;
+    const mbgd_helper_choice hc = helper_choose(may_help ? mbgd_helper_mode() : 0,
+                                                helper_key(d, K, max_nb == 1, bg != NULL));
+    const int helper = hc.on;
 #else
     const int helper = 0;
 #endif
@@ -5382,10 +5383,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         mbgd_helper hb;
         memset(&hb, 0, sizeof hb);
         hb.done.v = starts[0];
-        const int bh_mode = bpack ? mbgd_helper_mode() : 0;
-        const int64_t bh_key = helper_key(d, K, 1, bg != NULL) | ((int64_t)1 << 62);
-        const int bh_on = bh_mode == 2 ? helper_pick(bh_key) : bh_mode;
-        const int64_t bh_t0 = bh_mode == 2 ? mbgd_now_ns() : -1;
+        const mbgd_helper_choice bh =
+            helper_choose(bpack ? mbgd_helper_mode() : 0,
+                          helper_key(d, K, 1, bg != NULL) | ((int64_t)1 << 62));
         int bh_timed = 0; /* the slice ran on two threads without the packer */
 #endif
         pk.ready.v = -1;
@@ -5425,7 +5425,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                 FN(pack_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);
 #endif
 #if MBGD_HAVE_HELPER
-            mbgd_helper *const hp = bpack && two && !packs && bh_on ? &hb : NULL;
+            mbgd_helper *const hp = bpack && two && !packs && bh.on ? &hb : NULL;
             if (tid == 0) bh_timed = bpack && two && !packs;
             if (tid == 1 && hp) FN(helper_run)(hp, data, slice->rows, starts[0], starts[n_iter], d);
 #else
@@ -5440,9 +5440,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             }
         }
 #if MBGD_HAVE_HELPER
-        if (bh_t0 >= 0 && bh_timed && st == MBGD_OK)
-            helper_timed(bh_key, bh_on, bh_t0,
-                         (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+        if (bh_timed && st == MBGD_OK)
+            helper_timed(&bh, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
 #endif
         mbgd_free_lines(pk.x);
         mbgd_free_lines(pk.yp);
@@ -5491,9 +5490,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #endif
         st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
 #if MBGD_HAVE_HELPER
-    if (helper_t0 >= 0 && st == MBGD_OK)
-        helper_timed(hkey, helper, helper_t0,
-                     (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+    if (st == MBGD_OK) helper_timed(&hc, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
 #endif
 done:
     mbgd_free_lines(c.parts);

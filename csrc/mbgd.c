@@ -914,10 +914,27 @@ static int helper_pick(int64_t key)
 #endif
 }
 
-/* A slice of `bytes` bytes of rows, begun at t0 (mbgd_now_ns), took the helper (on) or not. */
-static void helper_timed(int64_t key, int on, int64_t t0, int64_t bytes)
+/* A slice's choice: the helper taken (on) or not, as MBGD_FAST_HELPER's mode says (0, 1, or 2:
+ * by timing, helper_pick), and, chosen by timing, when the slice began (else t0 = -1). */
+typedef struct {
+    int64_t key, t0;
+    int on;
+} mbgd_helper_choice;
+
+static mbgd_helper_choice helper_choose(int mode, int64_t key)
 {
-    const int64_t t1 = mbgd_now_ns();
+    mbgd_helper_choice h;
+    h.key = key;
+    h.on = mode == 2 ? helper_pick(key) : mode;
+    h.t0 = mode == 2 ? mbgd_now_ns() : -1; /* after the pick, as the slice begins */
+    return h;
+}
+
+/* The slice of a choice by timing (h->t0 >= 0), `bytes` bytes of rows, has ended now. */
+static void helper_timed(const mbgd_helper_choice *h, int64_t bytes)
+{
+    const int64_t t1 = mbgd_now_ns(), t0 = h->t0, key = h->key;
+    const int on = h->on;
     if (t0 < 0 || t1 < t0 || bytes <= 0) return;
     const int64_t ns_kb = (int64_t)((double)(t1 - t0) * 1024.0 / (double)bytes);
 #if MBGD_HAVE_ATOMICS
