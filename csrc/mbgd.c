@@ -863,18 +863,27 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * record (shuffled rows read at a third of session 24's speed), 0.98-1.05x in session 13's
  * good phases, and lost 0.56-0.61x in its bad ones (above).  So slices that may take it are
  * sorted by a key (their row length, outputs, whether their batches are single rows and
- * whether the call draws its order); for each of MBGD_HELPER_KEYS keys the last slice's time
- * per KB of rows is kept without and with the helper, a key's first two slices take each way
- * once, then the faster way is taken but for every MBGD_HELPER_PROBE-th slice, which takes
- * the other and keeps its time fresh.  The helper computes nothing: the same bits either way.
+ * whether the call draws its order); for each of MBGD_HELPER_KEYS keys a running mean of its
+ * slices' time per MiB of rows is kept without and with the helper (each new slice's time
+ * weighs 1 / MBGD_HELPER_MEAN_W), a key's first two slices take each way once, then the
+ * faster way is taken but for every MBGD_HELPER_PROBE-th slice, which takes the other and
+ * keeps its mean fresh.  The last slice's time alone, kept until session 66, took the slower
+ * way for one call in three at d = 256, b = 1 (a slow phase, the block packer off: calls of
+ * one epoch 37-48 ms apart from call to call, the helper's cost 3-4 ms), so that the bench's
+ * paired 2-thread calls ran 0.968x one thread's where the helper held off ran 1.010x
+ * (docs/ab-session66.txt).  The helper computes nothing: the same bits either way.
  * The fields are read and written atomically (relaxed): calls in several threads at once
  * may each see the other's times, never a torn one.
  */
 #if MBGD_HAVE_HELPER
 #define MBGD_HELPER_KEYS 8
 #define MBGD_HELPER_PROBE 8
+#ifndef MBGD_HELPER_MEAN_W
+#define MBGD_HELPER_MEAN_W 4
+#endif
 typedef struct {
-    int64_t key, ns_kb[2]; /* ns per KB of rows: [0] without the helper, [1] with it */
+    int64_t key, ns_mb[2]; /* ns per MiB of rows, a running mean: [0] without the helper,
+                            * [1] with it (0: not timed yet) */
     uint64_t n;            /* slices of this key so far */
 } mbgd_helper_slot;
 static mbgd_helper_slot helper_slots[MBGD_HELPER_KEYS];
@@ -896,14 +905,14 @@ static int helper_pick(int64_t key)
 #if MBGD_HAVE_ATOMICS
     mbgd_helper_slot *s = helper_slot(key);
     if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) != key) { /* a new key: both ways untimed */
-        __atomic_store_n(&s->ns_kb[0], 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&s->ns_kb[1], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->ns_mb[0], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->ns_mb[1], 0, __ATOMIC_RELAXED);
         __atomic_store_n(&s->n, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&s->key, key, __ATOMIC_RELAXED);
     }
     const uint64_t k = __atomic_fetch_add(&s->n, 1, __ATOMIC_RELAXED);
-    const int64_t off = __atomic_load_n(&s->ns_kb[0], __ATOMIC_RELAXED),
-                  on = __atomic_load_n(&s->ns_kb[1], __ATOMIC_RELAXED);
+    const int64_t off = __atomic_load_n(&s->ns_mb[0], __ATOMIC_RELAXED),
+                  on = __atomic_load_n(&s->ns_mb[1], __ATOMIC_RELAXED);
     if (off <= 0) return 0;
     if (on <= 0) return 1;
     const int faster = on < off;
@@ -936,14 +945,19 @@ static void helper_timed(const mbgd_helper_choice *h, int64_t bytes)
     const int64_t t1 = mbgd_now_ns(), t0 = h->t0, key = h->key;
     const int on = h->on;
     if (t0 < 0 || t1 < t0 || bytes <= 0) return;
-    const int64_t ns_kb = (int64_t)((double)(t1 - t0) * 1024.0 / (double)bytes);
+    /* ns per MiB (about 190,000 at d = 256, b = 1): per KiB, whole numbers near 190, the
+     * mean's steps of a quarter of the difference rounded differences under 4 (2%) away */
+    const int64_t ns_mb = (int64_t)((double)(t1 - t0) * 1048576.0 / (double)bytes);
 #if MBGD_HAVE_ATOMICS
     mbgd_helper_slot *s = helper_slot(key);
-    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == key)
-        __atomic_store_n(&s->ns_kb[on != 0], ns_kb > 0 ? ns_kb : 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == key) {
+        const int64_t was = __atomic_load_n(&s->ns_mb[on != 0], __ATOMIC_RELAXED);
+        const int64_t mean = was > 0 ? was + (ns_mb - was) / MBGD_HELPER_MEAN_W : ns_mb;
+        __atomic_store_n(&s->ns_mb[on != 0], mean > 0 ? mean : 1, __ATOMIC_RELAXED);
+    }
 #else
     (void)on;
-    (void)ns_kb;
+    (void)ns_mb;
 #endif
 }
 #endif
