@@ -867,11 +867,10 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * slices' time per MiB of rows is kept without and with the helper (each new slice's time
  * weighs 1 / MBGD_HELPER_MEAN_W), a key's first two slices take each way once, then the
  * faster way is taken but for every MBGD_HELPER_PROBE-th slice, which takes the other and
- * keeps its mean fresh.  The last slice's time alone, kept until session 66, took the slower
- * way for one call in three at d = 256, b = 1 (a slow phase, the block packer off: calls of
- * one epoch 37-48 ms apart from call to call, the helper's cost 3-4 ms), so that the bench's
- * paired 2-thread calls ran 0.968x one thread's where the helper held off ran 1.010x
- * (docs/ab-session66.txt).  The helper computes nothing: the same bits either way.
+ * keeps its mean fresh.  With the last slice's time alone, kept until session 66, calls of
+ * one epoch at d = 256, b = 1 (a slow phase, the block packer off) took 37-56 ms from call to
+ * call while the helper cost 3-4 ms of it, and the bench's paired 2-thread calls ran 0.968x
+ * one thread's where the helper held off ran 1.010x (docs/ab-session66.txt).  The helper computes nothing: the same bits either way.
  * The fields are read and written atomically (relaxed): calls in several threads at once
  * may each see the other's times, never a torn one.
  */
