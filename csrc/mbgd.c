@@ -870,7 +870,8 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * keeps its mean fresh.  With the last slice's time alone, kept until session 66, calls of
  * one epoch at d = 256, b = 1 (a slow phase, the block packer off) took 37-56 ms from call to
  * call while the helper cost 3-4 ms of it, and the bench's paired 2-thread calls ran 0.968x
- * one thread's where the helper held off ran 1.010x (docs/ab-session66.txt).  The helper computes nothing: the same bits either way.
+ * one thread's where the helper held off ran 1.010x (docs/ab-session66.txt).  The helper
+ * computes nothing: the same bits either way.
  * The fields are read and written atomically (relaxed): calls in several threads at once
  * may each see the other's times, never a torn one.
  */
