@@ -814,13 +814,31 @@ int mbgd_permutation(int64_t *order, int64_t n, const uint64_t *raw)
  * Which way to draw when two threads may: the two-thread draw moves every word from one core
  * to the other, and in this machine's phases where the cores pass lines slowly (handoff.c
  * over 300 ns) it took 0.75-0.95 ms against 0.53 ms on one thread.  So each draw is timed,
- * fy_ns[t - 1] keeps the last one's nanoseconds per step on t threads, and the faster way is
- * taken but for every MBGD_FY_PROBE-th draw, which takes the other and so keeps its time
- * fresh.  The same order either way.  Without a clock, always two.
+ * fy_ns[t - 1] keeps a running mean of the draws' time per step on t threads (mbgd_mean_add:
+ * a new draw weighs 1 / MBGD_FY_MEAN_W; until session 67 the last draw's time alone), and the
+ * faster way is taken but for every MBGD_FY_PROBE-th draw, which takes the other and so keeps
+ * its mean fresh (one rule with the helper's; the draws timed alike under either rule in
+ * session 67's slow phase, docs/ab-session67.txt).  The same order either way.  Without a
+ * clock, always two.
  */
 #define MBGD_FY_PROBE 16
+#ifndef MBGD_FY_MEAN_W
+#define MBGD_FY_MEAN_W 4
+#endif
 static int64_t fy_ns[2];
 static uint64_t fy_draws;
+
+#if MBGD_HAVE_ATOMICS
+/* The running mean in *mean (0: nothing yet, the first reading is taken whole) moves 1 / w of
+ * the way to the new reading x; kept positive.  Relaxed atomics: calls in several threads at
+ * once may lose one another's readings, never tear one. */
+static void mbgd_mean_add(int64_t *mean, int64_t x, int w)
+{
+    const int64_t was = __atomic_load_n(mean, __ATOMIC_RELAXED);
+    const int64_t now = was > 0 ? was + (x - was) / w : x;
+    __atomic_store_n(mean, now > 0 ? now : 1, __ATOMIC_RELAXED);
+}
+#endif
 
 static int64_t mbgd_now_ns(void)
 {
@@ -850,7 +868,7 @@ static void fy_timed(int t, int64_t t0, int64_t n)
     if (t0 < 0 || t1 < t0) return;
     const int64_t per_step = (t1 - t0) * 1024 / n; /* 1/1024 ns units: keeps small n apart */
 #if MBGD_HAVE_ATOMICS
-    __atomic_store_n(&fy_ns[t - 1], per_step > 0 ? per_step : 1, __ATOMIC_RELAXED);
+    mbgd_mean_add(&fy_ns[t - 1], per_step, MBGD_FY_MEAN_W);
 #else
     (void)t;
     (void)per_step;
@@ -950,11 +968,8 @@ static void helper_timed(const mbgd_helper_choice *h, int64_t bytes)
     const int64_t ns_mb = (int64_t)((double)(t1 - t0) * 1048576.0 / (double)bytes);
 #if MBGD_HAVE_ATOMICS
     mbgd_helper_slot *s = helper_slot(key);
-    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == key) {
-        const int64_t was = __atomic_load_n(&s->ns_mb[on != 0], __ATOMIC_RELAXED);
-        const int64_t mean = was > 0 ? was + (ns_mb - was) / MBGD_HELPER_MEAN_W : ns_mb;
-        __atomic_store_n(&s->ns_mb[on != 0], mean > 0 ? mean : 1, __ATOMIC_RELAXED);
-    }
+    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == key)
+        mbgd_mean_add(&s->ns_mb[on != 0], ns_mb, MBGD_HELPER_MEAN_W);
 #else
     (void)on;
     (void)ns_mb;
