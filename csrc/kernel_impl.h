@@ -1093,13 +1093,29 @@ MBGD_INLINE void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64
 
 /* step_direct without an L2 term (l2 = 0): w -= lr (cz x) and the finiteness probe only.
  * The same bits as step_direct with l2 = 0 (cz x + 0 w rounds to cz x); |w|^2 is not
- * summed, as the loss's L2 term is then 0 for any finite |w|^2. */
+ * summed, as the loss's L2 term is then 0 for any finite |w|^2.  Long rows' probe in
+ * MBGD_LANES lanes, as step_direct's and probe_sum's: until session 67 it was eight lanes, a
+ * chain of d / 8 dependent adds on every b = 1 step (d = 256: 32), and squared loss's b = 1
+ * steps in cache ran 1.09x faster without it (d = 1024 1.19-1.21x, d = 64 1.01-1.02x; out of
+ * cache at d = 256 no change; the same bits: docs/ab-session67.txt). */
 MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
                                     REAL cz, double *probe_out)
 {
     REAL tp = 0;
     int64_t j = 0;
     double pr = 0.0;
+    if (d >= 2 * MBGD_LANES) { /* long: independent partial sums, as step_direct's */
+        REAL probe[MBGD_LANES] = {0};
+        for (; j + MBGD_LANES <= d; j += MBGD_LANES) {
+#pragma omp simd
+            for (int64_t k = 0; k < MBGD_LANES; k++) {
+                const REAL v = w[j + k] - lr * (cz * x[j + k]);
+                w[j + k] = v;
+                probe[k] += v - v;
+            }
+        }
+        pr = (double)FN(lane_sum)(probe);
+    }
     if (j + 8 <= d) {
         REAL probe[8] = {0};
         for (; j + 8 <= d; j += 8) {
@@ -1110,7 +1126,7 @@ MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int6
                 probe[k] += v - v;
             }
         }
-        pr = (double)FN(lane8_sum)(probe);
+        pr += (double)FN(lane8_sum)(probe);
     }
     for (; j < d; j++) {
         const REAL v = w[j] - lr * (cz * x[j]);
