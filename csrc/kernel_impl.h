@@ -1095,9 +1095,11 @@ MBGD_INLINE void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64
  * The same bits as step_direct with l2 = 0 (cz x + 0 w rounds to cz x); |w|^2 is not
  * summed, as the loss's L2 term is then 0 for any finite |w|^2.  Long rows' probe in
  * MBGD_LANES lanes, as step_direct's and probe_sum's: until session 67 it was eight lanes, a
- * chain of d / 8 dependent adds on every b = 1 step (d = 256: 32), and squared loss's b = 1
- * steps in cache ran 1.09x faster without it (d = 1024 1.19-1.21x, d = 64 1.01-1.02x; out of
- * cache at d = 256 no change; the same bits: docs/ab-session67.txt). */
+ * chain of d / 8 dependent adds on every b = 1 step.  The b = 1 steps that take this function
+ * (iterate_alone: d not a multiple of 16, averaging, or MBGD_FAST_K1_BLOCK=0; at d a multiple
+ * of 16 above 32 train() takes k1_block_run) ran in cache 1.04x faster at d = 100 through
+ * train()'s carry, and without a carry 1.09x at d = 256, 1.19-1.21x at d = 1024; the same
+ * bits (docs/ab-session67.txt). */
 MBGD_INLINE void FN(step_direct0)(REAL *restrict w, const REAL *restrict x, int64_t d, REAL lr,
                                     REAL cz, double *probe_out)
 {
