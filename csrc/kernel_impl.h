@@ -5405,6 +5405,17 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             helper_choose(bpack ? mbgd_helper_mode() : 0,
                           helper_key(d, K, 1, bg != NULL) | ((int64_t)1 << 62));
         int bh_timed = 0; /* the slice ran on two threads without the packer */
+        /* the block packer while the cores hand lines over slowly (mbgd_handoff_fast over
+         * MBGD_PACK_HANDOFF_NS): taken or not, the faster by timing (helper_pick, a key of its
+         * own); until session 68 never.  In session 68's slow phase on the Zen 2 (the handoff
+         * 800-1100 ns; ab_epochs, N = 200,000, out of cache, 2 threads, MBGD_FAST_PACK=2
+         * against the default) it ran b = 1 at d = 256 1.06-1.09x (squared) and 1.14x
+         * (softmax, K = 10), at d = 64 1.01x, at d = 1024 0.98x, in cache 0.97x
+         * (docs/ab-session68.txt).  The same bits either way. */
+        const mbgd_helper_choice bp =
+            helper_choose(bpack && pack_mode == 1 ? 2 : 0,
+                          helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)1 << 61));
+        int bp_timed = 0; /* the handoff was slow: bp chose */
 #endif
         pk.ready.v = -1;
         pk.used.v = starts[0];
@@ -5424,8 +5435,15 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             const int tid = omp_get_thread_num();
             /* the packer while the cores hand lines over fast (mbgd_handoff_fast) */
             int packs = c.pack != NULL && omp_get_num_threads() == 2 && pack_mode != 3;
-            if (packs && pack_mode != 2)
+            if (packs && pack_mode != 2) {
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
+#if MBGD_HAVE_HELPER
+                if (!packs && bpack && bp.t0 >= 0) { /* slow: as timing says */
+                    packs = bp.on;
+                    if (tid == 0) bp_timed = 1;
+                }
+#endif
+            }
             if (tid == 0) pk.on = packs;
             const int two = omp_get_num_threads() == 2, share = two && fy_share;
             if (bg && (tid == 1 || !two)) /* alone: the whole order first */
@@ -5460,6 +5478,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #if MBGD_HAVE_HELPER
         if (bh_timed && st == MBGD_OK)
             helper_timed(&bh, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+        if (bp_timed && st == MBGD_OK)
+            helper_timed(&bp, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
 #endif
         mbgd_free_lines(pk.x);
         mbgd_free_lines(pk.yp);

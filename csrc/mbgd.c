@@ -182,7 +182,8 @@ static int mbgd_handoff_fast(mbgd_counter *ball, int tid, double max_ns)
  * (the paired measurements switch it between calls): 0 off; 2 on whatever the handoff between
  * the cores takes, 3 never on though their threads start (what a slow handoff leaves: the
  * block packer's helper in its place), both for the tests; else 1, on while the handoff is
- * quick (mbgd_handoff_fast). */
+ * quick (mbgd_handoff_fast), and the block packer, when it is slow, on or off by timing
+ * (FN(train) in kernel_impl.h). */
 static int mbgd_pack_mode(void)
 {
     const char *e = getenv("MBGD_FAST_PACK");
@@ -908,8 +909,9 @@ static mbgd_helper_slot helper_slots[MBGD_HELPER_KEYS];
 
 static int64_t helper_key(int64_t d, int64_t K, int single_rows, int draws)
 {
+    /* bits 61 and 62 are left for the callers' flags (the block packer's choices) */
     return d + ((int64_t)(single_rows != 0) << 40) + ((int64_t)(draws != 0) << 41) +
-           ((K & 0xfffff) << 42);
+           ((K & 0x7ffff) << 42);
 }
 
 static mbgd_helper_slot *helper_slot(int64_t key)
