@@ -882,7 +882,7 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * record (shuffled rows read at a third of session 24's speed), 0.98-1.05x in session 13's
  * good phases, and lost 0.56-0.61x in its bad ones (above).  So slices that may take it are
  * sorted by a key (their row length, outputs, whether their batches are single rows and
- * whether the call draws its order); for each of MBGD_HELPER_KEYS keys a running mean of its
+ * whether the call draws its order); for each of up to MBGD_HELPER_KEYS keys a running mean of its
  * slices' time per MiB of rows is kept without and with the helper (each new slice's time
  * weighs 1 / MBGD_HELPER_MEAN_W), a key's first two slices take each way once, then the
  * faster way is taken but for every MBGD_HELPER_PROBE-th slice, which takes the other and
@@ -895,7 +895,15 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * may each see the other's times, never a torn one.
  */
 #if MBGD_HAVE_HELPER
-#define MBGD_HELPER_KEYS 8
+/* Keys in a table of MBGD_HELPER_KEYS slots, each key in the first of MBGD_HELPER_WAYS slots
+ * from its hash that holds it or is free (a full run: the first slot, its means restarted).
+ * Until session 68, 8 slots, one per hash: at d = 256 the bench's paired rounds alternate
+ * keys that shared a slot (b = 1's helper choice and b = 4's block packer choice; squared
+ * b = 1's packer choice and softmax b = 1's helper choice), so each call found its slot
+ * restarted by the other and took its first way, never timed against the second
+ * (docs/ab-session68.txt). */
+#define MBGD_HELPER_KEYS 64
+#define MBGD_HELPER_WAYS 4
 #define MBGD_HELPER_PROBE 8
 #ifndef MBGD_HELPER_MEAN_W
 #define MBGD_HELPER_MEAN_W 4
@@ -914,22 +922,34 @@ static int64_t helper_key(int64_t d, int64_t K, int single_rows, int draws)
            ((K & 0x7ffff) << 42);
 }
 
-static mbgd_helper_slot *helper_slot(int64_t key)
+#if MBGD_HAVE_ATOMICS
+/* key's slot (keys are never 0: d >= 1), or with claim a free slot taken for it (its means
+ * restarted), or the first one restarted for it; without claim NULL when it has none */
+static mbgd_helper_slot *helper_slot(int64_t key, int claim)
 {
-    return &helper_slots[((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 61]; /* 8 = 2^3 slots */
+    const uint64_t h = ((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 58; /* 64 = 2^6 slots */
+    mbgd_helper_slot *s = NULL;
+    for (int w = 0; w < MBGD_HELPER_WAYS && s == NULL; w++) {
+        mbgd_helper_slot *t = &helper_slots[(h + (uint64_t)w) % MBGD_HELPER_KEYS];
+        const int64_t k = __atomic_load_n(&t->key, __ATOMIC_RELAXED);
+        if (k == key) return t;
+        if (k == 0) s = t;
+    }
+    if (!claim) return NULL;
+    if (s == NULL) s = &helper_slots[h % MBGD_HELPER_KEYS];
+    __atomic_store_n(&s->ns_mb[0], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->ns_mb[1], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->n, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->key, key, __ATOMIC_RELAXED);
+    return s;
 }
+#endif
 
 /* 1: this slice takes the helper */
 static int helper_pick(int64_t key)
 {
 #if MBGD_HAVE_ATOMICS
-    mbgd_helper_slot *s = helper_slot(key);
-    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) != key) { /* a new key: both ways untimed */
-        __atomic_store_n(&s->ns_mb[0], 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&s->ns_mb[1], 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&s->n, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&s->key, key, __ATOMIC_RELAXED);
-    }
+    mbgd_helper_slot *s = helper_slot(key, 1); /* a new key: both ways untimed */
     const uint64_t k = __atomic_fetch_add(&s->n, 1, __ATOMIC_RELAXED);
     const int64_t off = __atomic_load_n(&s->ns_mb[0], __ATOMIC_RELAXED),
                   on = __atomic_load_n(&s->ns_mb[1], __ATOMIC_RELAXED);
@@ -969,9 +989,8 @@ static void helper_timed(const mbgd_helper_choice *h, int64_t bytes)
      * mean's steps of a quarter of the difference rounded differences under 4 (2%) away */
     const int64_t ns_mb = (int64_t)((double)(t1 - t0) * 1048576.0 / (double)bytes);
 #if MBGD_HAVE_ATOMICS
-    mbgd_helper_slot *s = helper_slot(key);
-    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == key)
-        mbgd_mean_add(&s->ns_mb[on != 0], ns_mb, MBGD_HELPER_MEAN_W);
+    mbgd_helper_slot *s = helper_slot(key, 0);
+    if (s != NULL) mbgd_mean_add(&s->ns_mb[on != 0], ns_mb, MBGD_HELPER_MEAN_W);
 #else
     (void)on;
     (void)ns_mb;
