@@ -897,11 +897,11 @@ static void fy_timed(int t, int64_t t0, int64_t n)
 #if MBGD_HAVE_HELPER
 /* Keys in a table of MBGD_HELPER_KEYS slots, each key in the first of MBGD_HELPER_WAYS slots
  * from its hash that holds it or is free (a full run: the first slot, its means restarted).
- * Until session 68, 8 slots, one per hash: at d = 256 the bench's paired rounds alternate
- * keys that shared a slot (b = 1's helper choice and b = 4's block packer choice; squared
- * b = 1's packer choice and softmax b = 1's helper choice), so each call found its slot
- * restarted by the other and took its first way, never timed against the second
- * (docs/ab-session68.txt). */
+ * Until session 68, 8 slots, one per hash: with the block packer's keys (ad54eec) the bench's
+ * paired rounds at d = 256 alternated keys that shared a slot (b = 1's helper choice and
+ * b = 4's block packer choice; squared b = 1's packer choice and softmax b = 1's helper
+ * choice), so each call found its slot restarted by the other and took its first way, never
+ * timed against the second (docs/ab-session68.txt). */
 #define MBGD_HELPER_KEYS 64
 #define MBGD_HELPER_WAYS 4
 #define MBGD_HELPER_PROBE 8
