@@ -2067,20 +2067,27 @@ typedef struct {
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
 /* Row s's values in the block packer's ring (mbgd_pack_view), or NULL where the packer has
  * not got to it: the count of rows packed looked at again once row s + ahead is past it
- * (every MBGD_BPACK_LOOK rows at most), and the trainer's progress reported every S / 16
- * rows. */
-MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t ahead, int64_t d)
+ * (every MBGD_BPACK_LOOK rows at most); packed_row also reports the trainer's progress every
+ * S / 16 rows, packed_at does not (cols_run reports its batches' first rows: the rows of a
+ * batch stay in the ring until its sums). */
+MBGD_INLINE const float *FN(packed_at)(mbgd_pack_view *pv, int64_t s, int64_t ahead, int64_t d)
 {
     mbgd_pack *const pk = pv->pk;
     if (pk == NULL) return NULL;
-    const int64_t S = pk->slots;
     if (s + ahead >= pv->ready && s >= pv->look) {
         pv->ready = __atomic_load_n(&pk->ready.v, __ATOMIC_ACQUIRE);
         if (pv->ready >= 0) pv->lo = pk->lo;
         pv->look = s + MBGD_BPACK_LOOK;
     }
-    if ((s & (S / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
     return s >= pv->lo && s < pv->ready ? mbgd_pack_slot(pk, s, d) : NULL;
+}
+
+MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t ahead, int64_t d)
+{
+    mbgd_pack *const pk = pv->pk;
+    if (pk == NULL) return NULL;
+    if ((s & (pk->slots / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
+    return FN(packed_at)(pv, s, ahead, d);
 }
 #endif
 
@@ -3964,21 +3971,38 @@ MBGD_NOINLINE int64_t FN(cols_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     const float *xs[MBGD_COLS_MAX];
     float cs[MBGD_COLS_MAX];
     int64_t published = starts[t]; /* the progress the helper last saw (block_publish) */
+    /* the block packer's ring (FN(train), two threads): each batch's rows read there once
+     * packed, and the trainer's progress reported at its batches' first rows only, so that
+     * the packer (S / 8 slots clear of the last report) leaves a batch's rows in place until
+     * its sums have read them */
+    mbgd_pack_view *const pv = c->bpv;
+    int64_t reported = starts[t];
     for (;; t++) {
         if (t == n_iter) return t;
         const int64_t s = starts[t], nb = starts[t + 1] - s, e = s + nb;
         if (nb < 2 || nb > MBGD_COLS_MAX || n_groups(nb, d) != 1) return t;
         if (e + pf > *avail && *avail < r_end) /* the order is being drawn */
             *avail = FN(rows_ready)(c, e + pf < r_end ? e + pf : r_end, *avail);
+        if (pv && s - reported >= pv->pk->slots / 16) {
+            __atomic_store_n(&pv->pk->used.v, s, __ATOMIC_RELEASE);
+            reported = s;
+        }
         const float b0 = w[d];
         float ab = 0.0f;
         double lsum = 0.0;
         int m = 0;
         for (int64_t r = s; r < e; r++) {
             const int64_t a = pf ? FN(row_ahead)(r + pf, e, e, r_end) : -1;
-            if (a >= 0) FN(prefetch_sample)(data, rows[a], d);
+            const float *q = pv ? FN(packed_at)(pv, r, pf, d) : NULL;
+            if (a >= 0) {
+                if (pv && a >= pv->lo && a < pv->ready) { /* its slot in the ring */
+                    FN(prefetch_row)(mbgd_pack_slot(pv->pk, a, d), 0, d);
+                    FN(prefetch_label)(data, rows[a]);
+                } else
+                    FN(prefetch_sample)(data, rows[a], d);
+            }
             const int64_t i = rows[r];
-            const float *x = X + i * d;
+            const float *x = q ? q : X + i * d;
             const float sw = SW ? SW[i] : 1.0f;
             const float z = FN(dot_tail)(w, x, jl, d, FN(lanes_sum)(FN(dot_lanes)(w, x, d))) + b0;
             float dl;
@@ -4418,6 +4442,7 @@ MBGD_INLINE int64_t FN(sm_block_end)(T_STATE *state, mbgd_slice *slice, float *W
     }
     return ret;
 }
+
 
 /* The trainer's view of c->pack when it is the block packer's and on, else none */
 MBGD_INLINE mbgd_pack_view FN(pack_view)(const T_CTX *c)
@@ -4885,8 +4910,9 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 {
     T_CTX local = *shared, *c = &local; /* this thread's copy of the iteration's fields */
     local.sm_t = -1;
-#ifdef MBGD_HAVE_SKEW_REGS
-    /* batches whose rows the block packer packs (FN(train)): skew_regs reads them there */
+#if defined(MBGD_HAVE_SKEW_REGS) || defined(MBGD_HAVE_COLS_RUN)
+    /* batches whose rows the block packer packs (FN(train)): skew_regs (cols_run on AVX2)
+     * reads them there */
     mbgd_pack_view bview = FN(pack_view)(c);
     local.bpv = T == 1 && bview.pk ? &bview : NULL;
 #else
@@ -5320,6 +5346,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * (paired train() epochs, N = 200,000, docs/ab-session48-bpack.txt): in quiet rounds d = 256
      * b = 4 1.55x, b = 16 1.44x, d = 128 b = 16 1.59x; in slow ones 1.02-1.17x */
     const int batch_rows = !sparse && FN(skew_regs_takes)(d, K) && max_g == 1 && max_nb >= 2;
+#elif defined(MBGD_HAVE_COLS_RUN)
+    /* and on AVX2 cols_run's batches (up to MBGD_COLS_MAX rows, the skewed runs on), the rows
+     * read by its first pass in the ring */
+    const int batch_rows = !sparse && FN(skew_regs_takes)(d, K) && max_g == 1 && max_nb >= 2 &&
+                           max_nb <= MBGD_COLS_MAX && mbgd_skew_run_on();
 #else
     const int batch_rows = 0;
 #endif

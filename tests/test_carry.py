@@ -577,16 +577,19 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
     assert got[0] == got[1] and 17000 <= got[0][0] <= 17004
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("loss,d,b", [("squared", 256, 4), ("hinge", 256, 16), ("logistic", 64, 7),
-                                      ("squared", 128, 2)])
-def test_batch_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, b, monkeypatch):
+                                      ("squared", 128, 2), ("squared", 192, 40)])
+def test_batch_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, b, isa, monkeypatch):
     # on two threads, batches of one group whose rows skew_regs runs (AVX-512 float32, one
-    # output, d a multiple of 16 from 64 to 256), in slices of at least 16,384 rows, have
-    # their rows copied into the block packer's ring by the second thread; the trainer's
-    # accumulate reads them there where they are ready, from X where not (and the helper
-    # instead with the packer off): one thread's bits every way, for drawn and given orders,
-    # sample weights, a last batch of fewer rows, and calls split mid-epoch
-    run_on("avx512", monkeypatch)
+    # output, d a multiple of 16 from 64 to 256; on AVX2 cols_run, up to 64 rows), in slices
+    # of at least 16,384 rows, have their rows copied into the block packer's ring by the
+    # second thread; the trainer reads them there where they are ready, from X where not (and
+    # the helper instead with the packer off): one thread's bits every way, for drawn and
+    # given orders, sample weights, a last batch of fewer rows, and calls split mid-epoch.
+    # d = 192, b = 40: a batch longer than the ring's S / 8 slots (S = 256 here), whose first
+    # rows cols_run still holds when it reads its last
+    run_on(isa, monkeypatch)
     n = 20003
     X, y = make_problem(loss, n, d, dtype=np.float32, seed=d + b)
     sw = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
