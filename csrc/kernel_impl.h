@@ -4443,7 +4443,6 @@ MBGD_INLINE int64_t FN(sm_block_end)(T_STATE *state, mbgd_slice *slice, float *W
     return ret;
 }
 
-
 /* The trainer's view of c->pack when it is the block packer's and on, else none */
 MBGD_INLINE mbgd_pack_view FN(pack_view)(const T_CTX *c)
 {
