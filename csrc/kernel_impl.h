@@ -2089,6 +2089,16 @@ MBGD_INLINE const float *FN(packed_row)(mbgd_pack_view *pv, int64_t s, int64_t a
     if ((s & (pk->slots / 16 - 1)) == 0) __atomic_store_n(&pk->used.v, s, __ATOMIC_RELEASE);
     return FN(packed_at)(pv, s, ahead, d);
 }
+
+/* Where the row ahead (a, asked for before its turn) is read from: its slot in the ring if
+ * the packer has got to it as last looked (pv->lo, pv->ready), else X; skew_next's and
+ * cols_run's prefetches */
+MBGD_INLINE const float *FN(ahead_row)(const T_DATA *data, const int64_t *rows, int64_t a,
+                                       int64_t d, const mbgd_pack_view *pv)
+{
+    return pv && pv->pk && a >= pv->lo && a < pv->ready ? mbgd_pack_slot(pv->pk, a, d)
+                                                        : data->X + rows[a] * d;
+}
 #endif
 
 #if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32) && defined(MBGD_SKEW_ROWS)
@@ -2172,11 +2182,8 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
     MBGD_MIDDLE_FIRST(MID, *x, d);
 #ifdef MBGD_HAVE_SKEW_REGS
     if (ASK && a >= 0) {
-        const float *q = pv && a >= pv->lo && a < pv->ready
-                             ? mbgd_pack_slot(pv->pk, a, d)
-                             : data->X + rows[a] * d;
         FN(prefetch_label)(data, rows[a]);
-        *cur = FN(dot_lanes_ask)(W, *x, d, (const char *)q);
+        *cur = FN(dot_lanes_ask)(W, *x, d, (const char *)FN(ahead_row)(data, rows, a, d, pv));
         return i;
     }
 #endif
@@ -3994,12 +4001,9 @@ MBGD_NOINLINE int64_t FN(cols_run)(const T_CTX *c, T_STATE *state, mbgd_slice *s
         for (int64_t r = s; r < e; r++) {
             const int64_t a = pf ? FN(row_ahead)(r + pf, e, e, r_end) : -1;
             const float *q = pv ? FN(packed_at)(pv, r, pf, d) : NULL;
-            if (a >= 0) {
-                if (pv && a >= pv->lo && a < pv->ready) { /* its slot in the ring */
-                    FN(prefetch_row)(mbgd_pack_slot(pv->pk, a, d), 0, d);
-                    FN(prefetch_label)(data, rows[a]);
-                } else
-                    FN(prefetch_sample)(data, rows[a], d);
+            if (a >= 0) { /* its slot in the ring once packed, else X */
+                FN(prefetch_row)(FN(ahead_row)(data, rows, a, d, pv), 0, d);
+                FN(prefetch_label)(data, rows[a]);
             }
             const int64_t i = rows[r];
             const float *x = q ? q : X + i * d;
