@@ -4488,9 +4488,14 @@ MBGD_INLINE int64_t FN(block_row)(const T_CTX *c, const mbgd_slice *slice, int64
 /* The second thread's part in a run of b = 1 steps in blocks on two threads (FN(train)):
  * rows [s0, r_end) of rows into the ring (mbgd_pack, slots of d values), s0 S / 4 rows past
  * where the trainer is, never more than S - S / 8 rows ahead of its last report; stops when
- * it stops. */
-MBGD_NOINLINE void FN(pack_block_rows)(mbgd_pack *pk, const T_DATA *data, const int64_t *rows,
-                                       int64_t r0, int64_t r_end, int64_t d)
+ * it stops.  With NT (pack_block_rows_nt, d a multiple of 8: slots on 32 bytes) the ring is
+ * written with non-temporal stores, each publication after an sfence: the rows go to memory
+ * rather than into this core's cache, and the trainer reads them from there in order, where
+ * from a core that hands lines over slowly each line had to be fetched out of the packer's
+ * cache.  Two functions, so that the copy through the caches keeps its loop as it was (one
+ * with a branch on nt ran it 0.96-0.98x in a quick phase, docs/ab-session69.txt). */
+MBGD_INLINE void FN(pack_block_loop)(mbgd_pack *pk, const T_DATA *data, const int64_t *rows,
+                                     int64_t r0, int64_t r_end, int64_t d, const int NT)
 {
     const int64_t S = pk->slots, pf = FN(prefetch_distance)(d);
     const float *X = data->X;
@@ -4503,13 +4508,33 @@ MBGD_NOINLINE void FN(pack_block_rows)(mbgd_pack *pk, const T_DATA *data, const 
     for (; s < r_end; s++) {
         if (!mbgd_pack_room(pk, s, &used, S - S / 8)) return;
         if (s + pf < r_end) FN(prefetch_row)(X, rows[s + pf], d);
-        memcpy(mbgd_pack_slot(pk, s, d), X + rows[s] * d, (size_t)d * sizeof(float));
+        if (NT) {
+            float *q = mbgd_pack_slot(pk, s, d);
+            const float *x = X + rows[s] * d;
+            for (int64_t v = 0; v < d; v += 8) _mm256_stream_ps(q + v, _mm256_loadu_ps(x + v));
+        } else
+            memcpy(mbgd_pack_slot(pk, s, d), X + rows[s] * d, (size_t)d * sizeof(float));
         if ((s + 1) % MBGD_BPACK_PUBLISH == 0) {
+            if (NT) _mm_sfence();
             __atomic_store_n(&pk->ready.v, s + 1, __ATOMIC_RELEASE);
             if (__atomic_load_n(&pk->stop.v, __ATOMIC_RELAXED)) return;
         }
     }
+    if (NT) _mm_sfence();
     __atomic_store_n(&pk->ready.v, r_end, __ATOMIC_RELEASE);
+}
+
+MBGD_NOINLINE void FN(pack_block_rows)(mbgd_pack *pk, const T_DATA *data, const int64_t *rows,
+                                       int64_t r0, int64_t r_end, int64_t d)
+{
+    FN(pack_block_loop)(pk, data, rows, r0, r_end, d, 0);
+}
+
+MBGD_NOINLINE void FN(pack_block_rows_nt)(mbgd_pack *pk, const T_DATA *data,
+                                          const int64_t *rows, int64_t r0, int64_t r_end,
+                                          int64_t d)
+{
+    FN(pack_block_loop)(pk, data, rows, r0, r_end, d, 1);
 }
 
 #ifdef MBGD_AVX512_VARIANT
@@ -5450,6 +5475,20 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             helper_choose(bpack && pack_mode == 1 ? 2 : 0,
                           helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)1 << 61));
         int bp_timed = 0; /* the handoff was slow: bp chose */
+        /* and when it packs in a slow handoff, its ring written around the caches
+         * (non-temporal stores, FN(pack_block_rows)) or through them, the faster by timing (a
+         * key of its own).  In session 69's slow phase on the Zen 2 (the handoff 200-230 ns;
+         * ab_epochs, N = 200,000, 2 threads, the packer forced on, MBGD_FAST_PACK_NT=1
+         * against 0) d = 256 ran b = 1 1.074x (squared), 1.013x (softmax), b = 4 1.124x,
+         * b = 16 1.003x, d = 128 b = 1 1.012x, and in cache (N = 4,096) 0.965x
+         * (docs/ab-session69.txt).  The same bits either way. */
+        const int nt_mode = mbgd_pack_nt_mode();
+        const mbgd_helper_choice bn =
+            helper_choose(bpack && pack_mode == 1 && nt_mode == 2 ? 2 : 0,
+                          helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)3 << 61));
+        int bn_timed = 0; /* it packed in a slow handoff: bn chose */
+#else
+        const int nt_mode = mbgd_pack_nt_mode();
 #endif
         pk.ready.v = -1;
         pk.used.v = starts[0];
@@ -5469,12 +5508,18 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             const int tid = omp_get_thread_num();
             /* the packer while the cores hand lines over fast (mbgd_handoff_fast) */
             int packs = c.pack != NULL && omp_get_num_threads() == 2 && pack_mode != 3;
+            int nt = nt_mode == 1; /* the block packer's ring around the caches */
+            (void)nt;
             if (packs && pack_mode != 2) {
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
 #if MBGD_HAVE_HELPER
                 if (!packs && bpack && bp.t0 >= 0) { /* slow: as timing says */
                     packs = bp.on;
                     if (tid == 0) bp_timed = 1;
+                    if (packs && bn.t0 >= 0) {
+                        nt = bn.on;
+                        if (tid == 0) bn_timed = 1;
+                    }
                 }
 #endif
             }
@@ -5488,7 +5533,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             if (tid == 0 && share) fy_init((int64_t *)slice->rows, data->n_samples, &fi);
 #ifdef MBGD_HAVE_SM_BLOCK
             if (tid == 1 && packs && bpack)
-                FN(pack_block_rows)(c.pack, data, slice->rows, starts[0], starts[n_iter], d);
+                (nt && d % 8 == 0 ? FN(pack_block_rows_nt) : FN(pack_block_rows))(
+                    c.pack, data, slice->rows, starts[0], starts[n_iter], d);
 #endif
 #ifdef MBGD_HAVE_DIRECT_RUN
             if (tid == 1 && packs && !bpack)
@@ -5514,6 +5560,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             helper_timed(&bh, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
         if (bp_timed && st == MBGD_OK)
             helper_timed(&bp, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+        if (bn_timed && st == MBGD_OK)
+            helper_timed(&bn, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
 #endif
         mbgd_free_lines(pk.x);
         mbgd_free_lines(pk.yp);

@@ -191,6 +191,17 @@ static int mbgd_pack_mode(void)
     return 1;
 }
 
+/* How the block packer writes its ring (FN(pack_block_rows) in kernel_impl.h), from
+ * MBGD_FAST_PACK_NT at every call: 0 through the caches (memcpy), 1 around them (non-temporal
+ * stores) whenever it packs, both for the tests and the paired measurements; else 2, around
+ * them or not by timing while the handoff is slow, through them while it is quick. */
+static int mbgd_pack_nt_mode(void)
+{
+    const char *e = getenv("MBGD_FAST_PACK_NT");
+    if (e && (e[0] == '0' || e[0] == '1') && e[1] == '\0') return e[0] - '0';
+    return 2;
+}
+
 /* A switch read at every call (the paired measurements and the tests switch it between
  * calls): off when the variable `name` is exactly "0", else on (unset included). */
 static inline int mbgd_switch_on(const char *name)

@@ -534,6 +534,16 @@ def test_one_row_batches_between_a_teams_give_one_threads_bits(loss, K, isa, mon
     assert out[1] == out[0] and out[2] == out[0]
 
 
+def pack_around_the_caches(X, y, kw, one, monkeypatch):
+    # the block packer forced on with its ring written by non-temporal stores
+    # (MBGD_FAST_PACK_NT=1; 0 through the caches, as MBGD_FAST_PACK=2 alone; unset, the
+    # faster by timing in a slow handoff)
+    monkeypatch.setenv("MBGD_FAST_PACK", "2")
+    monkeypatch.setenv("MBGD_FAST_PACK_NT", "1")
+    same_bits(mf.train(X, y, n_threads=2, **kw), one)
+    monkeypatch.delenv("MBGD_FAST_PACK_NT")
+
+
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("loss,d,K", [("softmax", 64, 10), ("softmax", 48, 3), ("squared", 48, 1),
                                       ("hinge", 256, 1), ("logistic", 64, 1)])
@@ -558,6 +568,7 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
         for mode in ("2", "3", "1"):  # packing whatever the handoff takes; never; the default
             monkeypatch.setenv("MBGD_FAST_PACK", mode)
             same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        pack_around_the_caches(X, y, kw, one, monkeypatch)
         monkeypatch.setenv("MBGD_FAST_PACK", "3")
         for helper in ("1", "0"):
             monkeypatch.setenv("MBGD_FAST_HELPER", helper)
@@ -569,12 +580,13 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
     X[17000] = 3e18  # finite, but its step overflows the weights: divergence at that row
     got = []
     monkeypatch.setenv("MBGD_FAST_PACK", "2")
-    for threads in (1, 2):
+    for threads, nt in ((1, "0"), (2, "0"), (2, "1")):
+        monkeypatch.setenv("MBGD_FAST_PACK_NT", nt)
         with pytest.raises(mf.DivergenceError) as ei:
             mf.train(X, y, loss=loss, batch_size=1, epochs=1, lr=0.01, shuffle=False,
                      n_threads=threads)
         got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
-    assert got[0] == got[1] and 17000 <= got[0][0] <= 17004
+    assert got[0] == got[1] == got[2] and 17000 <= got[0][0] <= 17004
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
@@ -601,6 +613,7 @@ def test_batch_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, b, 
         for mode in ("2", "3", "1"):  # packing whatever the handoff takes; never; the default
             monkeypatch.setenv("MBGD_FAST_PACK", mode)
             same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        pack_around_the_caches(X, y, kw, one, monkeypatch)
 
 
 @pytest.mark.parametrize("loss,d,K,b", [("squared", 256, 1, 1), ("squared", 256, 1, 256),
