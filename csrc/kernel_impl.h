@@ -5452,6 +5452,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         c.until_drawn = team_aside ? data->n_samples : 0;
         mbgd_pack pk;
         memset(&pk, 0, sizeof pk);
+        const int nt_mode = mbgd_pack_nt_mode(); /* the block packer's ring (bn below) */
 #if MBGD_HAVE_HELPER
         /* the block packer's second thread, when the cores hand lines over slowly: the
          * prefetch helper (mbgd_helper), or nothing beside the trainer, the faster by timing
@@ -5476,19 +5477,18 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                           helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)1 << 61));
         int bp_timed = 0; /* the handoff was slow: bp chose */
         /* and when it packs in a slow handoff, its ring written around the caches
-         * (non-temporal stores, FN(pack_block_rows)) or through them, the faster by timing (a
-         * key of its own).  In session 69's slow phase on the Zen 2 (the handoff 200-230 ns;
-         * ab_epochs, N = 200,000, 2 threads, the packer forced on, MBGD_FAST_PACK_NT=1
-         * against 0) d = 256 ran b = 1 1.074x (squared), 1.013x (softmax), b = 4 1.124x,
-         * b = 16 1.003x, d = 128 b = 1 1.012x, and in cache (N = 4,096) 0.965x
-         * (docs/ab-session69.txt).  The same bits either way. */
-        const int nt_mode = mbgd_pack_nt_mode();
+         * (non-temporal stores, FN(pack_block_rows_nt)) or through them, the faster by timing
+         * (a key of its own).  In session 69's slow phase on the Zen 2 (the handoff
+         * 200-230 ns; ab_epochs, N = 200,000, 2 threads, the packer forced on,
+         * MBGD_FAST_PACK_NT=1 against 0) d = 256 ran b = 1 1.074x (squared), 1.013x
+         * (softmax), b = 4 1.124x, b = 16 1.003x, d = 128 b = 1 1.012x, but in cache
+         * (N = 4,096) 0.965x; this choice against none, both by default: d = 256 b = 1
+         * 1.10-1.13x, b = 4 1.18-1.21x, d = 64 1.15x, in cache 1.005x, and in a quick phase
+         * (where it is not taken) 0.98-1.03x (docs/ab-session69.txt).  The same bits. */
         const mbgd_helper_choice bn =
             helper_choose(bpack && pack_mode == 1 && nt_mode == 2 ? 2 : 0,
                           helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)3 << 61));
         int bn_timed = 0; /* it packed in a slow handoff: bn chose */
-#else
-        const int nt_mode = mbgd_pack_nt_mode();
 #endif
         pk.ready.v = -1;
         pk.used.v = starts[0];
