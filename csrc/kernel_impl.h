@@ -5401,6 +5401,8 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     const mbgd_helper_choice hc = helper_choose(may_help ? mbgd_helper_mode() : 0,
                                                 helper_key(d, K, max_nb == 1, bg != NULL));
     const int helper = hc.on;
+    /* the bytes of rows the slice reads: what each timed choice's time is per */
+    const int64_t slice_bytes = (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL);
 #else
     const int helper = 0;
 #endif
@@ -5557,11 +5559,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         }
 #if MBGD_HAVE_HELPER
         if (bh_timed && st == MBGD_OK)
-            helper_timed(&bh, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+            helper_timed(&bh, slice_bytes);
         if (bp_timed && st == MBGD_OK)
-            helper_timed(&bp, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+            helper_timed(&bp, slice_bytes);
         if (bn_timed && st == MBGD_OK)
-            helper_timed(&bn, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+            helper_timed(&bn, slice_bytes);
 #endif
         mbgd_free_lines(pk.x);
         mbgd_free_lines(pk.yp);
@@ -5610,7 +5612,7 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #endif
         st = FN(iterate)(&c, state, slice, NULL, pen_sq, pen_abs);
 #if MBGD_HAVE_HELPER
-    if (st == MBGD_OK) helper_timed(&hc, (starts[n_iter] - starts[0]) * d * (int64_t)sizeof(REAL));
+    if (st == MBGD_OK) helper_timed(&hc, slice_bytes);
 #endif
 done:
     mbgd_free_lines(c.parts);
