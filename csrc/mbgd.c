@@ -223,6 +223,14 @@ static int mbgd_team_twice(void)
 #define MBGD_SM_PASS_D256 1
 #endif
 
+/* b = 1 softmax steps in blocks on AVX2: the next row's pass taken under this row's softmax
+ * (FN(sm_block_k) in kernel_impl.h), from MBGD_FAST_SM_EARLY at every call: 0 after it (the
+ * same bits: the tests and the paired measurements switch it), else under it. */
+static inline int mbgd_sm_early(void)
+{
+    return mbgd_switch_on("MBGD_FAST_SM_EARLY");
+}
+
 /* b = 1 softmax steps in blocks (FN(sm_block_run) in kernel_impl.h), from MBGD_FAST_SM_BLOCK
  * at every call (the paired measurements and the tests switch it between calls): 0 off (each
  * step as softmax_step1 takes it), else on. */

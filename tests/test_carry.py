@@ -343,6 +343,37 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, i
     assert_blocks_diverge_as_steps(X, y, kw, lambda on: sm_blocks(monkeypatch, on))
 
 
+@pytest.mark.parametrize("n,d,K", [(2, 16, 2), (61, 16, 3), (45, 32, 10), (9, 48, 5), (13, 256, 10),
+                                   (130, 256, 16), (20000, 64, 10)])
+def test_softmax_blocks_take_the_next_pass_early_with_the_same_bits(n, d, K, monkeypatch):
+    # the AVX2 blocks take each row's pass amid the step of the row before, unless that step
+    # fills its block (MBGD_FAST_SM_EARLY=0: after the step): the same sums in the same order,
+    # so the same bits, with and without intercepts and weights, a rate that changes every
+    # step, steps pending across epochs, and (n = 20,000) on two threads with the block packer
+    # forced on, its ring through the caches and around them
+    run_on("avx2", monkeypatch)
+    sm_blocks(monkeypatch, True)
+    X, y = make_problem("softmax", n, d, dtype=np.float32, seed=n + d + K, K=K)
+    sw = np.random.default_rng(n).uniform(0.5, 2.0, size=n)
+    lr = mf.schedules.InvScaling(0.05, power_t=0.5)
+    for fit_intercept, weights in ((True, None), (False, sw)):
+        kw = dict(loss="softmax", batch_size=1, epochs=3 if n < 1000 else 1, lr=lr, seed=n,
+                  fit_intercept=fit_intercept, sample_weight=weights)
+        monkeypatch.setenv("MBGD_FAST_SM_EARLY", "0")
+        after = mf.train(X, y, **kw)
+        monkeypatch.setenv("MBGD_FAST_SM_EARLY", "1")
+        early = mf.train(X, y, **kw)
+        same_bits(early, after)
+        if n * kw["epochs"] % 4:  # the run ended inside a block: the blocks ran
+            assert early.state.carry[3 * K * (d + 1)] == 1
+        if n >= 16384:
+            pack_around_the_caches(X, y, kw, after, monkeypatch)
+            monkeypatch.setenv("MBGD_FAST_PACK_NT", "0")
+            same_bits(mf.train(X, y, n_threads=2, **kw), after)
+            monkeypatch.delenv("MBGD_FAST_PACK_NT")
+            monkeypatch.delenv("MBGD_FAST_PACK")
+
+
 def assert_blocks_diverge_as_steps(X, y, kw, blocks):
     """train(X, y, **kw) diverges with the blocks on (blocks(True)) at the iteration, with the
     message and the last finite weights, that it does with each step as it comes."""
