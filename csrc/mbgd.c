@@ -904,8 +904,14 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * whether the call draws its order); for each of up to MBGD_HELPER_KEYS keys a running mean of its
  * slices' time per MiB of rows is kept without and with the helper (each new slice's time
  * weighs 1 / MBGD_HELPER_MEAN_W), a key's first two slices take each way once, then the
- * faster way is taken but for every MBGD_HELPER_PROBE-th slice, which takes the other and
- * keeps its mean fresh.  With the last slice's time alone, kept until session 66, calls of
+ * faster way is taken but for every P-th slice, which takes the other and keeps its mean
+ * fresh: P = MBGD_HELPER_PROBE (8), or, where the slower way's mean is more than 8% above the
+ * faster's, that percentage (up to MBGD_HELPER_PROBE_MAX, 64), so that a probe costs about 1%
+ * of the slices between probes.  Until session 70 P was 8: softmax (K = 10) at d = 256,
+ * b = 1 takes about nine slices an epoch (squared loss two), and in a slow phase its
+ * probes of the way without the block packer (about 1.33x its time) and of the packer's ring
+ * through the caches (about 1.19x) cost its epochs 3-6% (docs/ab-session70.txt).  With the
+ * last slice's time alone, kept until session 66, calls of
  * one epoch at d = 256, b = 1 (a slow phase, the block packer off) took 37-56 ms from call to
  * call while the helper cost 3-4 ms of it, and the bench's paired 2-thread calls ran 0.968x
  * one thread's where the helper held off ran 1.010x (docs/ab-session66.txt).  The helper
@@ -923,7 +929,12 @@ static void fy_timed(int t, int64_t t0, int64_t n)
  * timed against the second (docs/ab-session68.txt). */
 #define MBGD_HELPER_KEYS 64
 #define MBGD_HELPER_WAYS 4
+#ifndef MBGD_HELPER_PROBE
 #define MBGD_HELPER_PROBE 8
+#endif
+#ifndef MBGD_HELPER_PROBE_MAX
+#define MBGD_HELPER_PROBE_MAX 64
+#endif
 #ifndef MBGD_HELPER_MEAN_W
 #define MBGD_HELPER_MEAN_W 4
 #endif
@@ -975,7 +986,16 @@ static int helper_pick(int64_t key)
     if (off <= 0) return 0;
     if (on <= 0) return 1;
     const int faster = on < off;
-    return k % MBGD_HELPER_PROBE == MBGD_HELPER_PROBE - 1 ? !faster : faster;
+    /* the slower way every P-th slice: MBGD_HELPER_PROBE, or where its mean is more than
+     * that many percent above the faster's, that many (at most MBGD_HELPER_PROBE_MAX), so
+     * that each probe's time beyond the faster way's, spread over the slices between probes,
+     * stays near 1% (below) */
+    const int64_t lo = faster ? on : off, gap = (faster ? off : on) - lo;
+    const uint64_t pct = (uint64_t)(100.0 * (double)gap / (double)lo);
+    const uint64_t P = pct <= MBGD_HELPER_PROBE       ? MBGD_HELPER_PROBE
+                       : pct >= MBGD_HELPER_PROBE_MAX ? MBGD_HELPER_PROBE_MAX
+                                                      : pct;
+    return k % P == P - 1 ? !faster : faster;
 #else
     (void)key;
     return 0;
