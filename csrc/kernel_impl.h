@@ -4753,7 +4753,8 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
             if (s_nx >= 0) {
                 early = 1;
                 xj[n] = rows_c + n * d; /* (as sm_step_taken sets it) */
-                FN(sm_pass_nj)(W, d, x_nx, xj, g_nx, rows_c + (n + 1) * d, pfx_nx, u_nx, KC, n + 1);
+                FN(sm_pass_nj)(W, d, x_nx, xj, g_nx, rows_c + (n + 1) * d, pfx_nx, u_nx, KC,
+                               n + 1);
             }
         }
         const __m256 el = _mm256_and_ps(_mm256_loadu_ps(e), ml);

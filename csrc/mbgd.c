@@ -989,7 +989,7 @@ static int helper_pick(int64_t key)
     /* the slower way every P-th slice: MBGD_HELPER_PROBE, or where its mean is more than
      * that many percent above the faster's, that many (at most MBGD_HELPER_PROBE_MAX), so
      * that each probe's time beyond the faster way's, spread over the slices between probes,
-     * stays near 1% (below) */
+     * stays near 1% (the comment above) */
     const int64_t lo = faster ? on : off, gap = (faster ? off : on) - lo;
     const uint64_t pct = (uint64_t)(100.0 * (double)gap / (double)lo);
     const uint64_t P = pct <= MBGD_HELPER_PROBE       ? MBGD_HELPER_PROBE
