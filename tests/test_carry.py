@@ -367,10 +367,7 @@ def test_softmax_blocks_take_the_next_pass_early_with_the_same_bits(n, d, K, mon
         if n * kw["epochs"] % 4:  # the run ended inside a block: the blocks ran
             assert early.state.carry[3 * K * (d + 1)] == 1
         if n >= 16384:
-            pack_around_the_caches(X, y, kw, after, monkeypatch)
-            monkeypatch.setenv("MBGD_FAST_PACK_NT", "0")
-            same_bits(mf.train(X, y, n_threads=2, **kw), after)
-            monkeypatch.delenv("MBGD_FAST_PACK_NT")
+            pack_around_the_caches(X, y, kw, after, monkeypatch, nts=("1", "0"))
             monkeypatch.delenv("MBGD_FAST_PACK")
 
 
@@ -565,13 +562,14 @@ def test_one_row_batches_between_a_teams_give_one_threads_bits(loss, K, isa, mon
     assert out[1] == out[0] and out[2] == out[0]
 
 
-def pack_around_the_caches(X, y, kw, one, monkeypatch):
+def pack_around_the_caches(X, y, kw, one, monkeypatch, nts=("1",)):
     # the block packer forced on with its ring written by non-temporal stores
     # (MBGD_FAST_PACK_NT=1; 0 through the caches, as MBGD_FAST_PACK=2 alone; unset, the
-    # faster by timing in a slow handoff)
+    # faster by timing in a slow handoff), and with each other setting in nts
     monkeypatch.setenv("MBGD_FAST_PACK", "2")
-    monkeypatch.setenv("MBGD_FAST_PACK_NT", "1")
-    same_bits(mf.train(X, y, n_threads=2, **kw), one)
+    for nt in nts:
+        monkeypatch.setenv("MBGD_FAST_PACK_NT", nt)
+        same_bits(mf.train(X, y, n_threads=2, **kw), one)
     monkeypatch.delenv("MBGD_FAST_PACK_NT")
 
 
