@@ -27,10 +27,25 @@
 #define T_STATE MBGD_CAT(mbgd_state, SFX)
 #define T_CTX FN(mbgd_ctx)
 
-/* Per-group buffers are PAD(n) reals apart: n rounded up to a 64-byte line plus one more
- * line, so two threads accumulating neighbouring groups never share a cache line. */
+/* PAD(n): n reals rounded up to a 64-byte line plus one more line (small_run's groups' sums
+ * on its stack lie PAD(P) apart; a batch's groups' buffers elsewhere, MBGD_GSTRIDE below). */
 #define MBGD_LINE (64 / (int64_t)sizeof(REAL))
 #define MBGD_PAD(n) ((((n) + MBGD_LINE - 1) / MBGD_LINE + 1) * MBGD_LINE)
+/* A batch's groups' sums and score buffers (train's, a team's, mbgd_gradient's) are
+ * MBGD_GSTRIDE(n) reals apart, from a page boundary (mbgd_alloc_pages): each group's on pages
+ * of its own.  A core's prefetchers, running on past the end of the sums its loops stream
+ * through, fetch the next lines in the page; when those began the next group's sums, which
+ * the other thread of a team was writing, each such line went back and forth between the
+ * cores at every block of four rows.  On the Zen 2 of sessions 63-71, when the cores take
+ * each other's lines slowly (the handoff 180-230 ns), the second group of two (b = 256,
+ * softmax, d = 256, K = 10: groups of 128 rows) took 1.16-1.28x the first's time, whichever
+ * thread ran it, and in a quick phase 1.04x.  On pages of their own, against 64-byte lines
+ * apart, the groups of 64 rows (four at b = 256) ran 1.007x / 1/0.977 there, with each update
+ * chunk's sums on their own pages too 1.025x / 1/0.982 (docs/ab-session71.txt). */
+#define MBGD_PAGE_BYTES 4096
+#define MBGD_GSTRIDE(n)                                                                        \
+    ((int64_t)(((size_t)MBGD_PAD(n) * sizeof(REAL) + MBGD_PAGE_BYTES - 1) / MBGD_PAGE_BYTES *  \
+               MBGD_PAGE_BYTES / sizeof(REAL)))
 
 /* Lanes of independent partial sums in the reductions: 128 bytes, i.e. four AVX2 vectors
  * (two AVX-512, eight SSE2), so consecutive FMAs do not wait on each other's latency. */
@@ -2796,48 +2811,51 @@ typedef struct T_CTX {
 
 /* The tree's nodes over groups (see group_node_local) whose groups are all thread t's, added
  * by that thread over all of P, lower strides first (phase B adds the others:
- * FN(sum_groups_across)). */
-static void FN(sum_groups)(REAL *parts, int64_t P, int64_t G, int64_t t, int64_t T)
+ * FN(sum_groups_across)); group g's sums at parts + g ld. */
+static void FN(sum_groups)(REAL *parts, int64_t P, int64_t ld, int64_t G, int64_t t, int64_t T)
 {
     const int64_t g0 = group_first(G, t, T), g1 = group_first(G, t + 1, T);
     for (int64_t s = 1; s < G; s *= 2)
         for (int64_t g = (g0 + 2 * s - 1) / (2 * s) * (2 * s); g < g1 && g + s < G; g += 2 * s) {
             if (!group_node_local(G, g, s, T)) continue;
-            REAL *restrict a = parts + g * MBGD_PAD(P);
-            const REAL *restrict e = parts + (g + s) * MBGD_PAD(P);
+            REAL *restrict a = parts + g * ld;
+            const REAL *restrict e = parts + (g + s) * ld;
 #pragma omp simd
             for (int64_t j = 0; j < P; j++) a[j] += e[j];
         }
 }
 
 /* Phase B's nodes of the tree (those across threads) over P's elements [j0, j1); the nodes
- * into group 0 written to gsum, not into group 0's sums, which another thread owns.  Returns
- * where the batch's sums are: gsum, or group 0's when no node into it crosses threads. */
-static REAL *FN(sum_groups_across)(REAL *parts, int64_t P, int64_t G, int64_t T, int64_t j0,
+ * into group 0 written to gsum (the chunk's own buffer: element j at gsum[j - j0]), not into
+ * group 0's sums, which another thread owns.  Returns where the batch's sums of element j0
+ * and on are: gsum, or group 0's (parts + j0) when no node into it crosses threads. */
+static REAL *FN(sum_groups_across)(REAL *parts, int64_t ld, int64_t G, int64_t T, int64_t j0,
                                    int64_t j1, REAL *gsum)
 {
     REAL *total = parts;
+    const int64_t n = j1 - j0;
     for (int64_t s = 1; s < G; s *= 2)
         for (int64_t g = 0; g + s < G; g += 2 * s) {
             if (group_node_local(G, g, s, T)) continue;
-            const REAL *restrict e = parts + (g + s) * MBGD_PAD(P);
+            const REAL *restrict e = parts + (g + s) * ld;
             if (g > 0) {
-                REAL *restrict a = parts + g * MBGD_PAD(P);
+                REAL *restrict a = parts + g * ld;
 #pragma omp simd
                 for (int64_t j = j0; j < j1; j++) a[j] += e[j];
             } else if (total == gsum) { /* apart from the branch above: merged, 0.95x */
                 REAL *restrict a = gsum;
+                const REAL *restrict f = e + j0;
 #pragma omp simd
-                for (int64_t j = j0; j < j1; j++) a[j] += e[j];
+                for (int64_t j = 0; j < n; j++) a[j] += f[j];
             } else { /* the first node into group 0: out of group 0's buffer */
-                const REAL *restrict a = parts;
+                const REAL *restrict a = parts + j0, *restrict f = e + j0;
                 REAL *restrict o = gsum;
 #pragma omp simd
-                for (int64_t j = j0; j < j1; j++) o[j] = a[j] + e[j];
+                for (int64_t j = 0; j < n; j++) o[j] = a[j] + f[j];
                 total = gsum;
             }
         }
-    return total;
+    return total == gsum ? gsum : parts + j0;
 }
 
 #if (defined(MBGD_AVX2_VARIANT) || defined(MBGD_AVX512_VARIANT)) && defined(MBGD_F32)
@@ -2850,8 +2868,8 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
     const int64_t r0 = c->s + c->nb * g / c->G, r1 = c->s + c->nb * (g + 1) / c->G;
     if (c->data->indptr) {
         FN(accumulate_sparse)(c->p, c->data, c->theta, c->rows, r0, r1,
-                              c->parts + g * MBGD_PAD(c->P),
-                              c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE,
+                              c->parts + g * MBGD_GSTRIDE(c->P),
+                              c->zbuf + g * MBGD_GSTRIDE(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE,
                               NULL);
         return;
     }
@@ -2874,8 +2892,8 @@ static void FN(phase_a)(T_CTX *c, int64_t g, int64_t tid, int64_t T)
     }
 #endif
     FN(accumulate)(c->p, c->data, c->theta, c->rows, r0, r1, n0, n1, g > 0 && g == first,
-                   c->parts + g * MBGD_PAD(c->P),
-                   c->zbuf + g * MBGD_PAD(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL,
+                   c->parts + g * MBGD_GSTRIDE(c->P),
+                   c->zbuf + g * MBGD_GSTRIDE(MBGD_ZROWS * c->p->n_outputs), c->gloss + g * MBGD_LINE, NULL,
                    1, c->bpv);
 }
 
@@ -2935,15 +2953,18 @@ static void FN(phase_b)(T_CTX *c, int64_t ch, int64_t T)
     const mbgd_params *p = c->p;
     const int64_t P = c->P, KD = c->KD;
     const int64_t j0 = ch * c->chunk, j1 = j0 + c->chunk < P ? j0 + c->chunk : P;
-    REAL *gs = FN(sum_groups_across)(c->parts, P, c->G, T, j0, j1, c->gsum);
+    /* the batch's sums of [j0, j1): gs[j - j0] (each chunk's own buffer on pages of its own:
+     * see MBGD_GSTRIDE) */
+    REAL *gs = FN(sum_groups_across)(c->parts, MBGD_GSTRIDE(P), c->G, T, j0, j1,
+                                     c->gsum + ch * MBGD_GSTRIDE(c->chunk));
     REAL *m = c->buf1, *v = c->buf2;
     const int64_t k1 = j1 < KD ? j1 : KD; /* coef part [j0, k1), intercept part [k0, j1) */
     const int64_t k0 = j0 > KD ? j0 : KD;
     if (k1 > j0)
-        FN(step_segment)(c, c->theta + j0, gs + j0, m ? m + j0 : NULL, v ? v + j0 : NULL,
+        FN(step_segment)(c, c->theta + j0, gs, m ? m + j0 : NULL, v ? v + j0 : NULL,
                          k1 - j0, (REAL)p->l2, (REAL)p->l1);
     if (j1 > k0 && p->fit_intercept)
-        FN(step_segment)(c, c->theta + k0, gs + k0, m ? m + k0 : NULL, v ? v + k0 : NULL,
+        FN(step_segment)(c, c->theta + k0, gs + (k0 - j0), m ? m + k0 : NULL, v ? v + k0 : NULL,
                          j1 - k0, 0, 0);
     if (c->avg) FN(average_into)(c->avg + j0, c->theta + j0, j1 - j0, c->avg_w);
     double sq = 0.0, ab = 0.0, all = 0.0;
@@ -3698,7 +3719,7 @@ MBGD_INLINE void FN(phase_a_run)(const T_CTX *c, int64_t g, int64_t r0, int64_t 
     const mbgd_vec4 w = FN(vec4_load_row)(c->theta, NV, TAIL, m);
     mbgd_vec4 acc;
     float accb;
-    float *parts = c->parts + g * MBGD_PAD(c->P);
+    float *parts = c->parts + g * MBGD_GSTRIDE(c->P);
     c->gloss[g * MBGD_LINE] = FN(group_sums)(c->p, c->data, c->rows, r0, r1, r1, n0, n1, pf, &w,
                                              c->theta[d], &acc, &accb, NV, TAIL, WEIGHTED, SQ);
     FN(vec4_store)(parts, &acc, NV); /* NV * 8 <= MBGD_PAD(P) values */
@@ -3787,7 +3808,7 @@ MBGD_INLINE int64_t FN(small_run)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
             }
         }
         if (G > 1) { /* the team's tree on one thread, then w's sums without the intercept's */
-            FN(sum_groups)(parts, P, G, 0, 1);
+            FN(sum_groups)(parts, P, ld, G, 0, 1);
             g = FN(vec4_load_row)(parts, NV, TAIL, m);
             gb = parts[d];
         }
@@ -5171,7 +5192,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             const int both = twice && cross_only_at_zero(c->G, T);
             const int64_t g1 = group_first(c->G, tid + 1, T);
             for (int64_t g = group_first(c->G, tid, T); g < g1; g++) FN(phase_a)(c, g, tid, T);
-            FN(sum_groups)(c->parts, P, c->G, tid, T); /* this thread's own nodes */
+            FN(sum_groups)(c->parts, P, MBGD_GSTRIDE(P), c->G, tid, T); /* this thread's own nodes */
             mbgd_barrier_wait(c->bar, T, &gen, &spin);
             /* the groups' losses, read before the barrier after phase B: past it, a thread
              * may be writing the next batch's */
@@ -5326,9 +5347,10 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     c.chunk = ((P + c.n_chunks - 1) / c.n_chunks + 15) / 16 * 16;
     c.n_chunks = (P + c.chunk - 1) / c.chunk;
     c.r_end = starts[n_iter];
-    c.parts = mbgd_alloc_lines((size_t)((max_g + 1) * MBGD_PAD(P)) * sizeof(REAL));
-    c.gsum = c.parts ? c.parts + max_g * MBGD_PAD(P) : NULL;
-    c.zbuf = mbgd_alloc_lines((size_t)(max_g * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
+    c.parts = mbgd_alloc_pages(
+        (size_t)(max_g * MBGD_GSTRIDE(P) + c.n_chunks * MBGD_GSTRIDE(c.chunk)) * sizeof(REAL));
+    c.gsum = c.parts ? c.parts + max_g * MBGD_GSTRIDE(P) : NULL;
+    c.zbuf = mbgd_alloc_pages((size_t)(max_g * MBGD_GSTRIDE(MBGD_ZROWS * K)) * sizeof(REAL));
     c.gloss = malloc((size_t)(max_g * MBGD_LINE) * sizeof(double));
     /* A drawn order on rows of up to 32 values with one output: batches of several groups
      * run as a team, thread 0 alone with w in registers (FN(small_run)) while the second
@@ -5370,14 +5392,15 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
      * quick phase about 1.0x */
     if (team && p->n_threads == 2 && !sparse && p->optimizer == MBGD_OPT_SGD &&
         p->average_start < 0 && c.n_chunks == 1 && mbgd_team_twice()) {
-        c.parts1 = mbgd_alloc_lines((size_t)((max_g + 2) * MBGD_PAD(P)) * sizeof(REAL));
+        c.parts1 = mbgd_alloc_pages(
+            (size_t)((max_g + 1) * MBGD_GSTRIDE(P) + MBGD_GSTRIDE(c.chunk)) * sizeof(REAL));
         c.gloss1 = malloc((size_t)(max_g * MBGD_LINE + 3 * c.n_chunks) * sizeof(double));
         if (!c.parts1 || !c.gloss1) {
             st = MBGD_ENOMEM;
             goto done;
         }
-        c.theta1 = c.parts1 + max_g * MBGD_PAD(P);
-        c.gsum1 = c.theta1 + MBGD_PAD(P);
+        c.theta1 = c.parts1 + max_g * MBGD_GSTRIDE(P);
+        c.gsum1 = c.theta1 + MBGD_GSTRIDE(P);
         c.norms1 = c.gloss1 + max_g * MBGD_LINE;
     }
 
@@ -5720,8 +5743,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     const int sparse = data->indptr != NULL;
     const int64_t G = sparse ? n_groups_sparse(n_rows, FN(rows_nnz)(data, rows, 0, n_rows), K, P)
                              : n_groups(n_rows, KD);
-    REAL *parts = mbgd_alloc_lines((size_t)(G * MBGD_PAD(P)) * sizeof(REAL));
-    REAL *zbuf = mbgd_alloc_lines((size_t)(G * MBGD_PAD(MBGD_ZROWS * K)) * sizeof(REAL));
+    REAL *parts = mbgd_alloc_pages((size_t)(G * MBGD_GSTRIDE(P)) * sizeof(REAL));
+    REAL *zbuf = mbgd_alloc_pages((size_t)(G * MBGD_GSTRIDE(MBGD_ZROWS * K)) * sizeof(REAL));
     double *gloss = malloc((size_t)(2 * G) * sizeof(double));
     double *gsq = gloss + G;
     if (!parts || !zbuf || !gloss) {
@@ -5734,12 +5757,12 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     for (int64_t g = 0; g < G; g++) {
         if (sparse)
             FN(accumulate_sparse)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
-                                  parts + g * MBGD_PAD(P), zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
+                                  parts + g * MBGD_GSTRIDE(P), zbuf + g * MBGD_GSTRIDE(MBGD_ZROWS * K), gloss + g,
                                   sq_grad ? gsq + g : NULL);
         else
             FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
-                           n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_PAD(P),
-                           zbuf + g * MBGD_PAD(MBGD_ZROWS * K), gloss + g,
+                           n_rows * (g + 1) / G, n_rows, 1, parts + g * MBGD_GSTRIDE(P),
+                           zbuf + g * MBGD_GSTRIDE(MBGD_ZROWS * K), gloss + g,
                            sq_grad ? gsq + g : NULL, 0, NULL);
     }
 
@@ -5758,7 +5781,7 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     }
     if (grad != NULL) {
         const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
-        FN(sum_groups)(parts, P, G, 0, 1); /* as train() sums a batch's groups */
+        FN(sum_groups)(parts, P, MBGD_GSTRIDE(P), G, 0, 1); /* as train() sums a batch's groups */
         for (int64_t j = 0; j < P; j++) {
             REAL s = parts[j] * rs;
             if (j < KD) {

@@ -34,7 +34,13 @@
  * groups depends only on the batch, never on the thread count, and groups are
  * summed in a fixed order: results are the same bits for any n_threads. */
 #define MBGD_GROUP_WORK 8192
+/* Rows of a group when the batch has rows to spare (n_groups; a define for the A/B builds:
+ * 128 ran 1.01-1.03x on this Zen 2 at b = 256 and 1024 on 2 threads and 1.02x on 1 with the
+ * groups on pages of their own, but a batch of 256 would give two groups, work for two
+ * threads at most; docs/ab-session71.txt) */
+#ifndef MBGD_GROUP_ROWS
 #define MBGD_GROUP_ROWS 64
+#endif
 #define MBGD_MAX_GROUPS 16
 /* Bytes of X kept in flight by software prefetch of upcoming rows, and a cap in rows.
  * 8192 (8 rows at d = 256): on the Zen 5 EPYC of session 13, against 4096 (d = 256, squared
@@ -1069,14 +1075,27 @@ int mbgd_permutation_bitgen(int64_t *order, int64_t n, const mbgd_bitgen *bg, in
  * 1.01x and 0.99x).  Against the build before, over four builds of each in both load
  * orders (docs/ab-layouts-session19.txt): softmax 1.06-1.08x on 1 thread, 1.09x on 2;
  * squared 0.99-1.02x. */
-static void *mbgd_alloc_lines(size_t n)
+static void *mbgd_alloc_aligned(size_t n, size_t align)
 {
-    if (n > SIZE_MAX - 64 - sizeof(void *)) return NULL;
-    unsigned char *raw = malloc(n + 64 + sizeof(void *));
+    if (n > SIZE_MAX - align - sizeof(void *)) return NULL;
+    unsigned char *raw = malloc(n + align + sizeof(void *));
     if (raw == NULL) return NULL;
-    const uintptr_t at = ((uintptr_t)(raw + sizeof(void *)) + 63) & ~(uintptr_t)63;
+    const uintptr_t at =
+        ((uintptr_t)(raw + sizeof(void *)) + (align - 1)) & ~(uintptr_t)(align - 1);
     memcpy((void *)(at - sizeof(void *)), &raw, sizeof raw);
     return (void *)at;
+}
+
+static void *mbgd_alloc_lines(size_t n)
+{
+    return mbgd_alloc_aligned(n, 64);
+}
+
+/* n bytes from a page boundary (4096 bytes: a batch's groups' sums, each on pages of its own;
+ * MBGD_GSTRIDE in kernel_impl.h), freed by mbgd_free_lines. */
+static void *mbgd_alloc_pages(size_t n)
+{
+    return mbgd_alloc_aligned(n, 4096);
 }
 
 static void mbgd_free_lines(void *q)
