@@ -41,8 +41,8 @@
  * softmax, d = 256, K = 10: groups of 128 rows) took 1.16-1.28x the first's time, whichever
  * thread ran it, and in a quick phase 1.04x.  On pages of their own, against 64-byte lines
  * apart, the groups of 64 rows (four at b = 256) ran 1.007x / 1/0.977 there, with each update
- * chunk's sums on their own pages too 1.025x / 1/0.982 (docs/ab-session71.txt). */
-#define MBGD_PAGE_BYTES 4096
+ * chunk's sums on their own pages too 1.025x / 1/0.982 (docs/ab-session71.txt).
+ * MBGD_PAGE_BYTES: mbgd.c's, by which mbgd_alloc_pages aligns. */
 #define MBGD_GSTRIDE(n)                                                                        \
     ((int64_t)(((size_t)MBGD_PAD(n) * sizeof(REAL) + MBGD_PAGE_BYTES - 1) / MBGD_PAGE_BYTES *  \
                MBGD_PAGE_BYTES / sizeof(REAL)))
@@ -5192,7 +5192,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             const int both = twice && cross_only_at_zero(c->G, T);
             const int64_t g1 = group_first(c->G, tid + 1, T);
             for (int64_t g = group_first(c->G, tid, T); g < g1; g++) FN(phase_a)(c, g, tid, T);
-            FN(sum_groups)(c->parts, P, MBGD_GSTRIDE(P), c->G, tid, T); /* this thread's own nodes */
+            /* this thread's own nodes */
+            FN(sum_groups)(c->parts, P, MBGD_GSTRIDE(P), c->G, tid, T);
             mbgd_barrier_wait(c->bar, T, &gen, &spin);
             /* the groups' losses, read before the barrier after phase B: past it, a thread
              * may be writing the next batch's */
@@ -5757,7 +5758,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     for (int64_t g = 0; g < G; g++) {
         if (sparse)
             FN(accumulate_sparse)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
-                                  parts + g * MBGD_GSTRIDE(P), zbuf + g * MBGD_GSTRIDE(MBGD_ZROWS * K), gloss + g,
+                                  parts + g * MBGD_GSTRIDE(P),
+                                  zbuf + g * MBGD_GSTRIDE(MBGD_ZROWS * K), gloss + g,
                                   sq_grad ? gsq + g : NULL);
         else
             FN(accumulate)(p, data, theta, rows, n_rows * g / G, n_rows * (g + 1) / G,
@@ -5781,7 +5783,8 @@ static int FN(gradient)(const mbgd_params *p, const T_DATA *data, const REAL *th
     }
     if (grad != NULL) {
         const REAL rs = (REAL)scale, l2 = (REAL)p->l2, l1 = (REAL)p->l1;
-        FN(sum_groups)(parts, P, MBGD_GSTRIDE(P), G, 0, 1); /* as train() sums a batch's groups */
+        /* as train() sums a batch's groups */
+        FN(sum_groups)(parts, P, MBGD_GSTRIDE(P), G, 0, 1);
         for (int64_t j = 0; j < P; j++) {
             REAL s = parts[j] * rs;
             if (j < KD) {

@@ -1091,11 +1091,12 @@ static void *mbgd_alloc_lines(size_t n)
     return mbgd_alloc_aligned(n, 64);
 }
 
-/* n bytes from a page boundary (4096 bytes: a batch's groups' sums, each on pages of its own;
+/* n bytes from a page boundary (a batch's groups' sums, each on pages of its own:
  * MBGD_GSTRIDE in kernel_impl.h), freed by mbgd_free_lines. */
+#define MBGD_PAGE_BYTES 4096
 static void *mbgd_alloc_pages(size_t n)
 {
-    return mbgd_alloc_aligned(n, 4096);
+    return mbgd_alloc_aligned(n, MBGD_PAGE_BYTES);
 }
 
 static void mbgd_free_lines(void *q)
