@@ -36,7 +36,8 @@
 #undef ISA
 #ifndef MBGD_NO_L2_VARIANT
 /* The AVX-512 variant again with the rows asked for into L2 (prefetcht2) rather than L1
- * (prefetcht0): what mbgd_l2_hint picks on the Zen 4 (docs/ab-session47-l2hint.txt) */
+ * (prefetcht0): what mbgd_l2_hint picks on the Zen 4 (docs/ab-session47-l2hint.txt) and on
+ * Intel (docs/ab-session72.txt) */
 #pragma push_macro("MBGD_PREFETCH_LOCALITY")
 #undef MBGD_PREFETCH_LOCALITY
 #define MBGD_PREFETCH_LOCALITY 1

@@ -381,40 +381,49 @@ int mbgd_resolve_isa(int requested)
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
-/* Whether this is AMD's family 19h (Zen 3 and Zen 4; of the two only Zen 4 runs AVX-512),
- * asked of cpuid once (a virtual machine's cpuid exits to the host: microseconds). */
-static int mbgd_amd_family_19h(void)
+/* Whether the AVX-512 rows ahead go to L2 by default: on AMD's family 19h (Zen 3 and Zen 4; of
+ * the two only Zen 4 runs AVX-512) and on Intel, asked of cpuid once (a virtual machine's cpuid
+ * exits to the host: microseconds). */
+static int mbgd_l2_hint_default(void)
 {
     static int known = -1; /* -1: not asked yet */
     int h = __atomic_load_n(&known, __ATOMIC_RELAXED);
     if (h >= 0) return h;
     unsigned a, b, c, d;
     h = 0;
-    if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u && d == 0x69746e65u &&
-        c == 0x444d4163u && __get_cpuid(1, &a, &b, &c, &d)) { /* "AuthenticAMD" */
-        unsigned family = (a >> 8) & 0xfu;
-        if (family == 0xfu) family += (a >> 20) & 0xffu;
-        h = family == 0x19u;
+    if (__get_cpuid(0, &a, &b, &c, &d)) {
+        const int amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u;
+        const int intel = b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
+        if (intel) /* "GenuineIntel" */
+            h = 1;
+        else if (amd && __get_cpuid(1, &a, &b, &c, &d)) { /* "AuthenticAMD" */
+            unsigned family = (a >> 8) & 0xfu;
+            if (family == 0xfu) family += (a >> 20) & 0xffu;
+            h = family == 0x19u;
+        }
     }
     __atomic_store_n(&known, h, __ATOMIC_RELAXED);
     return h;
 }
 #else
-static int mbgd_amd_family_19h(void) { return 0; }
+static int mbgd_l2_hint_default(void) { return 0; }
 #endif
 
 /* Whether AVX-512 calls run the variant whose prefetches ask for the rows into L2
  * (prefetcht2, isa_variants.h's avx512l2) rather than L1: from MBGD_FAST_L2_HINT at every call
  * (the paired measurements and the tests switch it between calls): 0 off, 1 on, else on AMD's
- * family 19h (the Zen 4).  There, paired train() calls with the L2 hint (d = 256) ran squared
- * loss 1.39x / 1.57x at b = 1 on 1 / 2 threads, 1.27-1.29x at b = 256 and 4096, d = 16 b = 256
- * 1.74x, softmax 1.04-1.19x (docs/ab-session47-l2hint.txt); sessions 29-37 had found the hint
- * no faster on the Zen 3 and Zen 5 machines (0.89-1.03x).  The same bits either way. */
+ * family 19h (the Zen 4) and on Intel.  On the Zen 4, paired train() calls with the L2 hint
+ * (d = 256) ran squared loss 1.39x / 1.57x at b = 1 on 1 / 2 threads, 1.27-1.29x at b = 256
+ * and 4096, d = 16 b = 256 1.74x, softmax 1.04-1.19x (docs/ab-session47-l2hint.txt); sessions
+ * 29-37 had found the hint no faster on the Zen 3 and Zen 5 machines (0.89-1.03x).  On session
+ * 72's Intel Xeon (AVX-512, AMX; paired epochs, out of cache, d = 256) squared loss 1.07-1.23x
+ * (b = 1 to 4096, 1 and 2 threads), softmax b = 256 1.13-1.17x, logistic 1.14x, b = 1 softmax
+ * and d = 16 0.99-1.03x (docs/ab-session72.txt).  The same bits either way. */
 int mbgd_l2_hint(void)
 {
     const char *e = getenv("MBGD_FAST_L2_HINT");
     if (e && (e[0] == '0' || e[0] == '1') && e[1] == '\0') return e[0] - '0';
-    return mbgd_amd_family_19h();
+    return mbgd_l2_hint_default();
 }
 
 int mbgd_has_openmp(void)

@@ -195,7 +195,7 @@ def isa() -> str:
 
 def l2_hint() -> bool:
     """Whether AVX-512 kernels ask for the rows ahead into L2 rather than L1 (MBGD_FAST_L2_HINT
-    0 or 1, else on the Zen 4); the same results either way."""
+    0 or 1, else on the Zen 4 and on Intel); the same results either way."""
     return bool(lib.mbgd_l2_hint())
 
 
