@@ -41,9 +41,11 @@
 #pragma push_macro("MBGD_PREFETCH_LOCALITY")
 #undef MBGD_PREFETCH_LOCALITY
 #define MBGD_PREFETCH_LOCALITY 1
+#define MBGD_L2_AHEAD_VARIANT 1 /* its rows ahead: mbgd_l2_ahead's bytes (mbgd.c) */
 #define ISA avx512l2
 #include "kernel_impl.h"
 #undef ISA
+#undef MBGD_L2_AHEAD_VARIANT
 #pragma pop_macro("MBGD_PREFETCH_LOCALITY")
 #endif
 #undef MBGD_VARIANT_ISA

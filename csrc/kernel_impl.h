@@ -805,10 +805,17 @@ static inline void FN(prefetch_sample)(const T_DATA *data, int64_t i, int64_t d)
     FN(prefetch_label)(data, i);
 }
 
-/* Rows to prefetch ahead: about MBGD_PREFETCH_BYTES of X in flight. */
+/* Rows to prefetch ahead: about MBGD_PREFETCH_BYTES of X in flight (the L2 variant, rows of
+ * MBGD_L2_AHEAD_MIN_ROW bytes or more: mbgd_l2_ahead's bytes, set for each call in mbgd.c). */
 static inline int64_t FN(prefetch_distance)(int64_t d)
 {
-    int64_t pf = MBGD_PREFETCH_BYTES / (d * (int64_t)sizeof(REAL));
+    const int64_t row = d * (int64_t)sizeof(REAL);
+#ifdef MBGD_L2_AHEAD_VARIANT
+    int64_t pf = (row >= MBGD_L2_AHEAD_MIN_ROW ? (int64_t)mbgd_l2_ahead_bytes()
+                                               : (int64_t)MBGD_PREFETCH_BYTES) / row;
+#else
+    int64_t pf = MBGD_PREFETCH_BYTES / row;
+#endif
     return pf < 1 ? 1 : (pf > MBGD_PREFETCH_MAX_ROWS ? MBGD_PREFETCH_MAX_ROWS : pf);
 }
 

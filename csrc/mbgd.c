@@ -381,32 +381,34 @@ int mbgd_resolve_isa(int requested)
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
-/* Whether the AVX-512 rows ahead go to L2 by default: on AMD's family 19h (Zen 3 and Zen 4; of
- * the two only Zen 4 runs AVX-512) and on Intel, asked of cpuid once (a virtual machine's cpuid
- * exits to the host: microseconds). */
-static int mbgd_l2_hint_default(void)
+/* This CPU as the L2 hint's defaults tell them apart, asked of cpuid once (a virtual machine's
+ * cpuid exits to the host: microseconds): MBGD_CPU_INTEL ("GenuineIntel"), MBGD_CPU_ZEN4
+ * (AMD's family 19h: Zen 3 and Zen 4; of the two only Zen 4 runs AVX-512), else 0. */
+enum { MBGD_CPU_OTHER = 0, MBGD_CPU_INTEL = 1, MBGD_CPU_ZEN4 = 2 };
+static int mbgd_cpu_kind(void)
 {
     static int known = -1; /* -1: not asked yet */
     int h = __atomic_load_n(&known, __ATOMIC_RELAXED);
     if (h >= 0) return h;
     unsigned a, b, c, d;
-    h = 0;
+    h = MBGD_CPU_OTHER;
     if (__get_cpuid(0, &a, &b, &c, &d)) {
         const int amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u;
         const int intel = b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
-        if (intel) /* "GenuineIntel" */
-            h = 1;
-        else if (amd && __get_cpuid(1, &a, &b, &c, &d)) { /* "AuthenticAMD" */
+        if (intel)
+            h = MBGD_CPU_INTEL;
+        else if (amd && __get_cpuid(1, &a, &b, &c, &d)) {
             unsigned family = (a >> 8) & 0xfu;
             if (family == 0xfu) family += (a >> 20) & 0xffu;
-            h = family == 0x19u;
+            if (family == 0x19u) h = MBGD_CPU_ZEN4;
         }
     }
     __atomic_store_n(&known, h, __ATOMIC_RELAXED);
     return h;
 }
 #else
-static int mbgd_l2_hint_default(void) { return 0; }
+enum { MBGD_CPU_OTHER = 0, MBGD_CPU_INTEL = 1, MBGD_CPU_ZEN4 = 2 };
+static int mbgd_cpu_kind(void) { return MBGD_CPU_OTHER; }
 #endif
 
 /* Whether AVX-512 calls run the variant whose prefetches ask for the rows into L2
@@ -423,8 +425,51 @@ int mbgd_l2_hint(void)
 {
     const char *e = getenv("MBGD_FAST_L2_HINT");
     if (e && (e[0] == '0' || e[0] == '1') && e[1] == '\0') return e[0] - '0';
-    return mbgd_l2_hint_default();
+    return mbgd_cpu_kind() != MBGD_CPU_OTHER;
 }
+
+/* Bytes of X the L2-hinted AVX-512 kernels (isa_variants.h's avx512l2) keep asked for ahead
+ * on rows of MBGD_L2_AHEAD_MIN_ROW bytes or more, in place of MBGD_PREFETCH_BYTES: from
+ * MBGD_FAST_L2_AHEAD at every call (bytes, 64 to 1 MiB; the paired measurements and the tests
+ * switch it between calls), else 32768 on Intel and MBGD_PREFETCH_BYTES elsewhere (the Zen 4:
+ * unmeasured).  Rows asked for into L2 want more in flight: on session 72's Xeon, shuffled
+ * rows of 1 KB read on 2 threads (bench/loops/row_reads.c, prefetcht2) at 51 / 48 / 40 / 39 ns
+ * a row 8 / 16 / 32 / 64 rows ahead, 20 to 26 GB/s against the 1 GiB sum's 27.  Training
+ * (one file, paired epochs, 32768 against 8192; docs/ab-session72.txt): squared loss at
+ * d = 256 1.05-1.15x on 2 threads (b = 256 to 4096), 1.08-1.11x on 1, b = 1 on 2 threads
+ * 1.01x, softmax 1.01x, logistic 1.07x, d = 1024 1.02x; rows of 256 bytes (d = 64: 128 rows
+ * ahead rather than 32) 0.90x, so smaller rows keep MBGD_PREFETCH_BYTES.  A prefetch reads
+ * nothing: the same bits at any distance. */
+#define MBGD_L2_AHEAD_MAX (1LL << 20)
+#define MBGD_L2_AHEAD_MIN_ROW 1024
+
+long long mbgd_l2_ahead(void)
+{
+    const char *e = getenv("MBGD_FAST_L2_AHEAD");
+    if (e && *e) {
+        char *end;
+        const long long v = strtoll(e, &end, 10);
+        if (*end == '\0' && v >= 64 && v <= MBGD_L2_AHEAD_MAX) return v;
+    }
+    return mbgd_cpu_kind() == MBGD_CPU_INTEL ? 32768 : MBGD_PREFETCH_BYTES;
+}
+
+#if defined(MBGD_MULTI_ISA) && !defined(MBGD_NO_L2_VARIANT)
+static long long mbgd_l2_ahead_now = MBGD_PREFETCH_BYTES; /* the last L2-hinted call's */
+
+/* Sets the bytes ahead for an L2-hinted call about to run (MBGD_AVX512_CALL): concurrent calls
+ * read the same environment, so they store the same value. */
+static inline void mbgd_l2_ahead_set(void)
+{
+    __atomic_store_n(&mbgd_l2_ahead_now, mbgd_l2_ahead(), __ATOMIC_RELAXED);
+}
+
+/* Read by the L2 variant's prefetch_distance (kernel_impl.h): once per group or call. */
+static inline long long mbgd_l2_ahead_bytes(void)
+{
+    return __atomic_load_n(&mbgd_l2_ahead_now, __ATOMIC_RELAXED);
+}
+#endif
 
 int mbgd_has_openmp(void)
 {
@@ -1240,7 +1285,8 @@ static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
 #ifdef MBGD_NO_L2_VARIANT
 #define MBGD_AVX512_CALL(fn, args) fn##_avx512 args
 #else
-#define MBGD_AVX512_CALL(fn, args) (mbgd_l2_hint() ? fn##_avx512l2 args : fn##_avx512 args)
+#define MBGD_AVX512_CALL(fn, args)                                                   \
+    (mbgd_l2_hint() ? (mbgd_l2_ahead_set(), fn##_avx512l2 args) : fn##_avx512 args)
 #endif
 #define MBGD_DISPATCH(p, fn, args)                                                   \
     do {                                                                             \

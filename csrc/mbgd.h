@@ -204,8 +204,11 @@ int mbgd_check_params(const mbgd_params *p);
 /* The instruction set a call with params.isa = requested runs; its name. */
 int mbgd_resolve_isa(int requested);
 const char *mbgd_isa_name(int isa);
-/* 1 when AVX-512 calls ask for the rows into L2 (MBGD_FAST_L2_HINT, else on the Zen 4) */
+/* 1 when AVX-512 calls ask for the rows into L2 (MBGD_FAST_L2_HINT, else on the Zen 4 and Intel) */
 int mbgd_l2_hint(void);
+/* Bytes of shuffled rows of 1 KB or more the L2-hinted AVX-512 kernels keep asked for ahead
+ * (MBGD_FAST_L2_AHEAD, else 32768 on Intel and 8192 elsewhere) */
+long long mbgd_l2_ahead(void);
 
 /* 1 when compiled with OpenMP, else 0; and the default thread count. */
 int mbgd_has_openmp(void);

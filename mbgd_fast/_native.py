@@ -199,6 +199,13 @@ def l2_hint() -> bool:
     return bool(lib.mbgd_l2_hint())
 
 
+def l2_ahead() -> int:
+    """Bytes of shuffled rows of 1 KB or more the L2-hinted AVX-512 kernels keep asked for
+    ahead (MBGD_FAST_L2_AHEAD, 64 to 1 MiB, else 32768 on Intel and 8192 elsewhere; at most
+    128 rows); the same results at any setting."""
+    return int(lib.mbgd_l2_ahead())
+
+
 def carry_size(n_features, n_outputs) -> int:
     """Length of a state's carry (csrc/mbgd.h, "The carry"): K = 1, or softmax's."""
     return int(lib.mbgd_carry_size(n_features, n_outputs))

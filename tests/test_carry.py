@@ -666,7 +666,27 @@ def test_the_l2_prefetch_hint_gives_the_same_bits(loss, d, K, b, dtype, monkeypa
             kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.1 / d, seed=d, n_threads=threads,
                       **extra)
             got = []
-            for hint in ("0", "1"):
+            # and with the L2 hint, any bytes ahead (MBGD_FAST_L2_AHEAD): one row, the
+            # default, 1 MiB (the cap of 128 rows)
+            for hint, ahead in (("0", None), ("1", "64"), ("1", None), ("1", "1048576")):
                 monkeypatch.setenv("MBGD_FAST_L2_HINT", hint)
+                if ahead is None:
+                    monkeypatch.delenv("MBGD_FAST_L2_AHEAD", raising=False)
+                else:
+                    monkeypatch.setenv("MBGD_FAST_L2_AHEAD", ahead)
                 got.append(mf.train(X, y, **kw))
-            same_bits(got[1], got[0])
+            for other in got[1:]:
+                same_bits(other, got[0])
+
+
+def test_the_l2_rows_ahead_setting(monkeypatch):
+    # MBGD_FAST_L2_AHEAD: bytes from 64 to 1 MiB, else the default (what an unset one gives)
+    monkeypatch.delenv("MBGD_FAST_L2_AHEAD", raising=False)
+    default = _native.l2_ahead()
+    assert default in (8192, 32768)
+    for ok in ("64", "4096", "65536", "1048576"):
+        monkeypatch.setenv("MBGD_FAST_L2_AHEAD", ok)
+        assert _native.l2_ahead() == int(ok)
+    for bad in ("", "63", "0", "-4096", "1048577", "8k", "4096 ", "abc"):
+        monkeypatch.setenv("MBGD_FAST_L2_AHEAD", bad)
+        assert _native.l2_ahead() == default
