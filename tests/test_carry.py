@@ -651,9 +651,9 @@ def test_batch_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, b, 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_l2_prefetch_hint_gives_the_same_bits(loss, d, K, b, dtype, monkeypatch):
     # AVX-512 calls run a second build of the AVX-512 kernels whose prefetches ask for the
-    # rows into L2 (MBGD_FAST_L2_HINT=1, the Zen 4's and Intel's default) rather than L1 (0): the same
-    # operations, so the same bits, on 1 and 2 threads (the block packer and the prefetch
-    # helper included: 20,000 rows), drawn orders and a call split mid-epoch
+    # rows into L2 (MBGD_FAST_L2_HINT=1, the Zen 4's and Intel's default) rather than L1
+    # (0): the same operations, so the same bits, on 1 and 2 threads (the block packer and
+    # the prefetch helper included: 20,000 rows), drawn orders and a call split mid-epoch
     run_on("avx512", monkeypatch)
     monkeypatch.setenv("MBGD_FAST_L2_HINT", "0")
     assert not _native.l2_hint()
