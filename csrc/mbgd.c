@@ -433,10 +433,12 @@ int mbgd_l2_hint(void)
  * MBGD_FAST_L2_AHEAD at every call (bytes, 64 to 1 MiB; the paired measurements and the tests
  * switch it between calls), else 32768 on Intel and MBGD_PREFETCH_BYTES elsewhere (the Zen 4:
  * unmeasured).  Rows asked for into L2 want more in flight: on session 72's Xeon, shuffled
- * rows of 1 KB read on 2 threads (bench/loops/row_reads.c, prefetcht2) at 51 / 48 / 40 / 39 ns
- * a row 8 / 16 / 32 / 64 rows ahead, 20 to 26 GB/s against the 1 GiB sum's 27.  Training
+ * rows of 1 KB read on 2 threads (bench/loops/row_reads.c, prefetcht2; N = 800,000, beyond
+ * the caches) at 67.6 ns a row 8 rows ahead and 52.1 ns 32 ahead, 15.1 and 19.7 GB/s against
+ * the 1 GiB sum's 27-29.  Training
  * (one file, paired epochs, 32768 against 8192; docs/ab-session72.txt): squared loss at
- * d = 256 1.05-1.15x on 2 threads (b = 256 to 4096), 1.08-1.11x on 1, b = 1 on 2 threads
+ * d = 256 1.05-1.15x on 2 threads (b = 256 to 4096; 1.13x / 1.19x at b = 256 / 4096 with the
+ * caches emptied before each epoch), 1.08-1.11x on 1, b = 1 on 2 threads
  * 1.01x, softmax 1.01x, logistic 1.07x, d = 1024 1.02x; rows of 256 bytes (d = 64: 128 rows
  * ahead rather than 32) 0.90x, so smaller rows keep MBGD_PREFETCH_BYTES.  A prefetch reads
  * nothing: the same bits at any distance. */
