@@ -379,12 +379,13 @@ int mbgd_resolve_isa(int requested)
     return requested < best ? requested : best;
 }
 
+/* This CPU as the L2 hint's defaults tell them apart: MBGD_CPU_INTEL ("GenuineIntel"),
+ * MBGD_CPU_ZEN4 (AMD's family 19h: Zen 3 and Zen 4; of the two only Zen 4 runs AVX-512), else
+ * MBGD_CPU_OTHER. */
+enum { MBGD_CPU_OTHER = 0, MBGD_CPU_INTEL = 1, MBGD_CPU_ZEN4 = 2 };
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
-/* This CPU as the L2 hint's defaults tell them apart, asked of cpuid once (a virtual machine's
- * cpuid exits to the host: microseconds): MBGD_CPU_INTEL ("GenuineIntel"), MBGD_CPU_ZEN4
- * (AMD's family 19h: Zen 3 and Zen 4; of the two only Zen 4 runs AVX-512), else 0. */
-enum { MBGD_CPU_OTHER = 0, MBGD_CPU_INTEL = 1, MBGD_CPU_ZEN4 = 2 };
+/* Asked of cpuid once (a virtual machine's cpuid exits to the host: microseconds). */
 static int mbgd_cpu_kind(void)
 {
     static int known = -1; /* -1: not asked yet */
@@ -407,7 +408,6 @@ static int mbgd_cpu_kind(void)
     return h;
 }
 #else
-enum { MBGD_CPU_OTHER = 0, MBGD_CPU_INTEL = 1, MBGD_CPU_ZEN4 = 2 };
 static int mbgd_cpu_kind(void) { return MBGD_CPU_OTHER; }
 #endif
 
@@ -435,13 +435,12 @@ int mbgd_l2_hint(void)
  * unmeasured).  Rows asked for into L2 want more in flight: on session 72's Xeon, shuffled
  * rows of 1 KB read on 2 threads (bench/loops/row_reads.c, prefetcht2; N = 800,000, beyond
  * the caches) at 67.6 ns a row 8 rows ahead and 52.1 ns 32 ahead, 15.1 and 19.7 GB/s against
- * the 1 GiB sum's 27-29.  Training
- * (one file, paired epochs, 32768 against 8192; docs/ab-session72.txt): squared loss at
- * d = 256 1.05-1.15x on 2 threads (b = 256 to 4096; 1.13x / 1.19x at b = 256 / 4096 with the
- * caches emptied before each epoch), 1.08-1.11x on 1, b = 1 on 2 threads
- * 1.01x, softmax 1.01x, logistic 1.07x, d = 1024 1.02x; rows of 256 bytes (d = 64: 128 rows
- * ahead rather than 32) 0.90x, so smaller rows keep MBGD_PREFETCH_BYTES.  A prefetch reads
- * nothing: the same bits at any distance. */
+ * the 1 GiB sum's 27-29.  Training (one file, paired epochs, 32768 against 8192;
+ * docs/ab-session72.txt): squared loss at d = 256 1.05-1.15x on 2 threads (b = 256 to 4096;
+ * 1.13x / 1.19x at b = 256 / 4096 with the caches emptied before each epoch), 1.08-1.11x on 1,
+ * b = 1 on 2 threads 1.01x, softmax 1.01x, logistic 1.07x, d = 1024 1.02x; rows of 256 bytes
+ * (d = 64: 128 rows ahead rather than 32) 0.90x, so smaller rows keep MBGD_PREFETCH_BYTES.
+ * A prefetch reads nothing: the same bits at any distance. */
 #define MBGD_L2_AHEAD_MAX (1LL << 20)
 #define MBGD_L2_AHEAD_MIN_ROW 1024
 
