@@ -5579,6 +5579,20 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             pk.x = mbgd_alloc_lines((size_t)(S * d) * sizeof(float));
             c.pack = pk.x ? &pk : NULL;
         }
+        /* team_aside on a team of two: the team takes over in this region (hand: 1 when
+         * thread 0 hands the rest of the slice over, 2 when it does not), rather than in a
+         * second one after it.  Between the two regions the second thread had finished its
+         * draw and gone to sleep in OpenMP's barrier, and a sleeping thread here (a virtual
+         * machine) took 2-4 ms to come back: the second region's start waited for it
+         * (d = 16, b = 4096, one epoch of 1.5 ms, after 50 ms asleep: 11.5 ms a call in 19
+         * of 30 calls; docs/ab-session73.txt) */
+        const int in_place = team_aside && p->n_threads == 2 && mbgd_team_in_place();
+        mbgd_counter hand;
+        memset(&hand, 0, sizeof hand);
+        mbgd_barrier tbar;
+        memset(&tbar, 0, sizeof tbar);
+        mbgd_slice rest;
+        int64_t t0_rest = 0;
 #pragma omp parallel num_threads(2)
         {
             const int tid = omp_get_thread_num();
@@ -5630,7 +5644,37 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                 __atomic_store_n(&hb.stop.v, 1, __ATOMIC_RELEASE);
 #endif
             }
+            if (in_place && two) { /* the rest of the slice as a team of these two */
+                if (tid == 0) {
+                    const int go = st == MBGD_HANDOVER;
+                    if (go) {
+                        c.drawn = NULL;
+                        c.until_drawn = 0;
+                        c.bar = &tbar;
+                        c.cores = omp_get_num_procs();
+                        t0_rest = slice->n_done;
+                        rest = *slice;
+                        rest.starts += t0_rest;
+                        rest.lr += t0_rest;
+                        rest.batch_loss += t0_rest;
+                        rest.n_iter -= t0_rest;
+                        rest.n_done = 0;
+                    }
+                    __atomic_store_n(&hand.v, go ? 1 : 2, __ATOMIC_RELEASE);
+                    if (go) {
+                        st = FN(iterate_team)(&c, state, &rest, c.pen_sq, c.pen_abs, 0, 2);
+                        slice->n_done = t0_rest + rest.n_done;
+                        slice->loss_sum = rest.loss_sum;
+                    }
+                } else {
+                    int64_t spin = mbgd_spin_limit(2, omp_get_num_procs());
+                    mbgd_wait_at_least(&hand, 1, &spin);
+                    if (__atomic_load_n(&hand.v, __ATOMIC_ACQUIRE) == 1)
+                        (void)FN(iterate_team)(&c, state, &rest, c.pen_sq, c.pen_abs, 1, 2);
+                }
+            }
         }
+        c.bar = NULL;
 #if MBGD_HAVE_HELPER
         if (bh_timed && st == MBGD_OK)
             helper_timed(&bh, slice_bytes);

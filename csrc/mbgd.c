@@ -223,6 +223,14 @@ static int mbgd_team_twice(void)
     return mbgd_switch_on("MBGD_FAST_TWICE");
 }
 
+/* The team of two taking over from the thread that trained while the other drew the order
+ * in the same parallel region (FN(train) in kernel_impl.h, team_aside), from
+ * MBGD_FAST_TEAM_IN_PLACE at every call: 0 in a second region after it, else in place. */
+static int mbgd_team_in_place(void)
+{
+    return mbgd_switch_on("MBGD_FAST_TEAM_IN_PLACE");
+}
+
 /* b = 1 softmax steps in blocks on AVX2: a pass of its own for d = 256 (FN(sm_pass_nj) in
  * kernel_impl.h); 0: one pass for every d (a build for the A/B). */
 #ifndef MBGD_SM_PASS_D256

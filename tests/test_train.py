@@ -669,6 +669,34 @@ def test_kernel_draws_the_order_it_trains_on(case, n_threads):
     assert (da == 0) == (case == "diverge")
 
 
+@pytest.mark.parametrize("loss", ["squared", "softmax"])
+def test_the_team_takes_over_in_the_draws_region_or_a_second_one_with_the_same_bits(loss, monkeypatch):
+    """A shuffled epoch on two threads whose batches split into groups: the first thread trains
+    alone while the second draws the order, then both as a team, in the same parallel region
+    (MBGD_FAST_TEAM_IN_PLACE unset or 1) or in a second one (0).  Every bit equals one
+    thread's either way, over several epochs, a last batch cut short, L2 in phase B's norms,
+    and a run that diverges stops at the same iteration with the same weights."""
+    for d, b in ((16, 4096), (64, 1000), (256, 256)):
+        X, y = make_problem(loss, 9001, d, dtype=np.float32, seed=d)
+        kw = dict(loss=loss, batch_size=b, epochs=3, lr=0.01, l2=1e-4, seed=3)
+        one = mf.train(X, y, n_threads=1, **kw)
+        for in_place in ("1", "0"):
+            monkeypatch.setenv("MBGD_FAST_TEAM_IN_PLACE", in_place)
+            two = mf.train(X, y, n_threads=2, **kw)
+            assert two.coef.tobytes() == one.coef.tobytes(), (d, b, in_place)
+            assert two.batch_loss.tobytes() == one.batch_loss.tobytes(), (d, b, in_place)
+        monkeypatch.delenv("MBGD_FAST_TEAM_IN_PLACE")
+    X, y = make_problem("squared", 9001, 256, dtype=np.float32, seed=4)
+    X[7000] = 3e18  # finite, but its step overflows the weights
+    got = []
+    for threads, in_place in ((1, "1"), (2, "1"), (2, "0")):
+        monkeypatch.setenv("MBGD_FAST_TEAM_IN_PLACE", in_place)
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, batch_size=512, epochs=2, lr=0.01, seed=1, n_threads=threads)
+        got.append((ei.value.iteration, ei.value.result.state.theta.tobytes()))
+    assert got[1] == got[0] and got[2] == got[0]
+
+
 def test_sparse_b1_on_two_threads_draws_first_same_bits():
     sp = pytest.importorskip("scipy.sparse")
     X, y = make_problem("squared", 3000, 40, dtype=np.float32, seed=2)
