@@ -5653,18 +5653,12 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
                         c.bar = &tbar;
                         c.cores = omp_get_num_procs();
                         t0_rest = slice->n_done;
-                        rest = *slice;
-                        rest.starts += t0_rest;
-                        rest.lr += t0_rest;
-                        rest.batch_loss += t0_rest;
-                        rest.n_iter -= t0_rest;
-                        rest.n_done = 0;
+                        rest = mbgd_slice_from(slice, t0_rest);
                     }
                     __atomic_store_n(&hand.v, go ? 1 : 2, __ATOMIC_RELEASE);
                     if (go) {
                         st = FN(iterate_team)(&c, state, &rest, c.pen_sq, c.pen_abs, 0, 2);
-                        slice->n_done = t0_rest + rest.n_done;
-                        slice->loss_sum = rest.loss_sum;
+                        mbgd_slice_join(slice, t0_rest, &rest);
                     }
                 } else {
                     int64_t spin = mbgd_spin_limit(2, omp_get_num_procs());
@@ -5690,15 +5684,9 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         c.until_drawn = 0;
         if (st == MBGD_HANDOVER) { /* the rest of the slice as a team, from where it stopped */
             const int64_t t0 = slice->n_done;
-            mbgd_slice rest = *slice;
-            rest.starts += t0;
-            rest.lr += t0;
-            rest.batch_loss += t0;
-            rest.n_iter -= t0;
-            rest.n_done = 0;
+            mbgd_slice rest = mbgd_slice_from(slice, t0);
             st = FN(run_team)(&c, state, &rest, c.pen_sq, c.pen_abs);
-            slice->n_done = t0 + rest.n_done;
-            slice->loss_sum = rest.loss_sum;
+            mbgd_slice_join(slice, t0, &rest);
         }
     } else
 #endif

@@ -1232,6 +1232,25 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 /* Below this |s| the lazy L2 scale of the CSR SGD path is folded back into the weights. */
 #define MBGD_LAZY_FOLD 1e-6
 
+/* The slice's iterations from t0 on, writing into the same arrays (a team taking over where
+ * one thread stopped, FN(train)); mbgd_slice_join folds what it did back into the slice. */
+static inline mbgd_slice mbgd_slice_from(const mbgd_slice *slice, int64_t t0)
+{
+    mbgd_slice rest = *slice;
+    rest.starts += t0;
+    rest.lr += t0;
+    rest.batch_loss += t0;
+    rest.n_iter -= t0;
+    rest.n_done = 0;
+    return rest;
+}
+
+static inline void mbgd_slice_join(mbgd_slice *slice, int64_t t0, const mbgd_slice *rest)
+{
+    slice->n_done = t0 + rest->n_done;
+    slice->loss_sum = rest->loss_sum;
+}
+
 /* Iteration t's batch loss into the slice, and added to its running sum (mbgd_slice.loss_sum):
  * the paths that write a loss write it here (direct_run keeps the sum in a register). */
 static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
