@@ -8,7 +8,9 @@ to prefetching rows ahead of the first.  Each round times three cells back to ba
 reverse order every other round: two threads with the helper on, two threads with it off
 (the default), and one thread.  Prints each cell's median samples/s and, per round, the
 helper's speed against off (its median and quartiles), so a slow phase of the machine hits
-both sides of the ratio.  The kernel reads MBGD_FAST_HELPER at every call.
+both sides of the ratio.  The kernel reads MBGD_FAST_HELPER at every call.  The relay, which
+takes such batches on two threads by default since session 74, is off here
+(MBGD_FAST_RELAY=0), so that the cells measure the helper.
 """
 import os
 import sys
@@ -32,7 +34,8 @@ def problem(n, d):
 def measure(d=256, rounds=15, n=200_000, batch_sizes=(1, 4, 16)):
     """{b: {cell name: seconds per round}} with the cells interleaved round by round."""
     X, y = problem(n, d)
-    before = os.environ.get("MBGD_FAST_HELPER")
+    before = {k: os.environ.get(k) for k in ("MBGD_FAST_HELPER", "MBGD_FAST_RELAY")}
+    os.environ["MBGD_FAST_RELAY"] = "0"
     out = {}
     try:
         for b in batch_sizes:
@@ -45,10 +48,11 @@ def measure(d=256, rounds=15, n=200_000, batch_sizes=(1, 4, 16)):
                     secs[name].append(time.perf_counter() - t0)
             out[b] = secs
     finally:
-        if before is None:
-            os.environ.pop("MBGD_FAST_HELPER", None)
-        else:
-            os.environ["MBGD_FAST_HELPER"] = before
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return out
 
 

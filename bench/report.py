@@ -304,7 +304,8 @@ def paired_tables(paired, say):
             say("")
 
 
-SIDE = ("isa-", "helper-", "pack-", "bpack", "incache-", "regressor-", "classifier-", "kernel-alone")  # side tables, not systems of the main curves
+SIDE = ("isa-", "helper-", "pack-", "bpack", "relay", "incache-", "regressor-", "classifier-",
+        "kernel-alone")  # side tables, not systems of the main curves
 
 
 def fit_systems(rows):
@@ -771,6 +772,10 @@ def report(rows, bandwidth, shuffled, out_dir, markdown=None, paired=None, permu
             ("bpacksoftmax-", "Block packer of b = 1 runs in blocks, softmax K = 10 (d = 256, 2 threads, "
                               "shuffled): MBGD_FAST_PACK=0 (the helper) vs the default", "packer",
              "off", False),
+            ("relay64-", "The relay (d = 64, 2 threads, shuffled): MBGD_FAST_RELAY=0 (off: the "
+                         "helper or packers) vs the default (on)", "relay", "off", False),
+            ("relay256-", "The relay (d = 256, 2 threads, shuffled): MBGD_FAST_RELAY=0 (off: the "
+                          "helper or packers) vs the default (on)", "relay", "off", False),
             ("incache-", "Arithmetic alone (d = 256, 1 thread, 2,048 rows in cache): softmax (K = 10) "
                          "vs squared", "loss", "squared", True)):
         side = {(r["b"], r["system"][len(prefix):]): r for r in rows if r["system"].startswith(prefix)}

@@ -5,7 +5,9 @@ d = 256, float32, 2 threads, N = 200,000 rows shuffled every epoch, b in {1, 4, 
 too small to split between threads, where the second thread either idles (off) or runs ahead
 of the first prefetching the upcoming rows (on).  All give the same bits (checked here).  The
 block packer, which takes the second thread at b = 1 by default (test_bench_pack.py), is off
-here (MBGD_FAST_PACK=0), so that b = 1 measures the helper.
+here (MBGD_FAST_PACK=0), so that b = 1 measures the helper; so is the relay, which takes all
+these batches on two threads by default since session 74 (MBGD_FAST_RELAY=0;
+test_bench_relay.py measures it).
 """
 import numpy as np
 import pytest
@@ -23,6 +25,7 @@ HELPER_NAMES = {"0": "off", "1": "on", None: "timed"}
 @pytest.mark.parametrize("helper", ["0", "1", None])
 @pytest.mark.parametrize("b", [1, 4, 16])
 def test_prefetch_helper(benchmark, record, dataset, monkeypatch, b, helper):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")
     monkeypatch.setenv("MBGD_FAST_PACK", "0")
     if helper is None:
         monkeypatch.delenv("MBGD_FAST_HELPER", raising=False)
@@ -44,14 +47,15 @@ def test_prefetch_helper(benchmark, record, dataset, monkeypatch, b, helper):
 
 def test_helper_ab_script(monkeypatch):
     """bench/helper_ab.py's paired rounds run and report each batch size (a small problem),
-    and leave MBGD_FAST_HELPER as they found it."""
+    and leave MBGD_FAST_HELPER and MBGD_FAST_RELAY as they found them."""
     import os
 
     import helper_ab
 
     monkeypatch.setenv("MBGD_FAST_HELPER", "0")
+    monkeypatch.delenv("MBGD_FAST_RELAY", raising=False)
     out = helper_ab.measure(d=64, rounds=2, n=2000, batch_sizes=(1, 4))
-    assert os.environ["MBGD_FAST_HELPER"] == "0"
+    assert os.environ["MBGD_FAST_HELPER"] == "0" and "MBGD_FAST_RELAY" not in os.environ
     assert set(out) == {1, 4} and all(len(s) == 2 for c in out.values() for s in c.values())
     lines = helper_ab.report(out, 2000, 64)
     assert len(lines) == 2 and "helper on against off" in lines[0]

@@ -11,6 +11,10 @@ second thread copies the shuffled rows into a ring the first reads in order, aga
 MBGD_FAST_PACK=0, where it is the prefetch helper (by timing) as before session 46.  The
 paired record is docs/ab-session46-bpack.txt.  Since session 48 the same packer packs the rows
 of batches of one group (squared loss, b = 4 here) for skew_regs: docs/ab-session48-bpack.txt.
+
+Since session 74 the relay takes one-output batches too small to split on two threads by
+default (test_bench_relay.py); it is off here (MBGD_FAST_RELAY=0), so that these cells measure
+the packers.
 """
 import numpy as np
 import pytest
@@ -24,6 +28,7 @@ _RESULTS = {}
 
 @pytest.mark.parametrize("pack", ["0", "1"])
 def test_pack(benchmark, record, dataset, monkeypatch, pack):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")
     monkeypatch.setenv("MBGD_FAST_PACK", pack)
     d = 16
     X, y = dataset(d)
@@ -47,6 +52,7 @@ _BLOCKS = {}
 @pytest.mark.parametrize("pack", ["0", "1"])
 @pytest.mark.parametrize("loss,b", [("squared", 1), ("squared", 4), ("softmax", 1)])
 def test_block_pack(benchmark, record, dataset, monkeypatch, loss, b, pack):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")
     monkeypatch.setenv("MBGD_FAST_PACK", pack)
     d = 256
     X, y = dataset(d, loss=loss)

@@ -11,7 +11,7 @@ omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, row_
 the same sums, math_ulp.c's e^t
 and ln s stay within 2 ulps (ln(1 + t) 2.5), and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself: the installed extension where
-it is in place)."""
+it is in place), and relay.c's legs on two threads keep one thread's bits."""
 import os
 import re
 import shutil
@@ -513,3 +513,24 @@ def test_sm_pass2_build_and_check(build):
         for form in ("one row a pass:", "two rows a pass:"):
             m = re.search(rf"^{cell}, {form} +median +([0-9.]+) +q1 +([0-9.]+) +least +([0-9.]+) ", out, re.M)
             assert m and 0 < float(m.group(3)) <= float(m.group(2)) <= float(m.group(1)), out
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_relay_prototype_keeps_one_threads_bits(tmp_path, shared_lib, monkeypatch):
+    """relay.c's legs (calls of mbgd_train_f32 on one thread, dealt to two threads in turn,
+    the carry between them) give one thread's bits, every leg length, squared loss and
+    logistic; it refuses a leg length under 1."""
+    exe = tmp_path / "relay"
+    subprocess.run(CC.split() + ["-O2", "-std=gnu99", "-fopenmp", "-I" + os.path.join(ROOT, "csrc"),
+                                 os.path.join(ROOT, "bench", "loops", "relay.c"), "-o", str(exe),
+                                 "-ldl"], check=True, capture_output=True)
+    monkeypatch.setenv("AB_CARRY", "1")
+    for loss in ("0", "4"):
+        monkeypatch.setenv("RELAY_LOSS", loss)
+        out = run_ok(exe, shared_lib, "3000", "64", "3", "37", "1000")
+        for way in ("2 threads", "relay m=37", "relay m=1000"):
+            m = re.search(re.escape(way) + r" +([0-9.e+]+) +x[0-9.]+ \([0-9.]+-[0-9.]+\) +same bits (\d)/3",
+                          out)
+            assert m and float(m.group(1)) > 0 and m.group(2) == "3", out
+    assert_refused(exe, shared_lib, "3000", "64", "3", "0", says="m >= 1")
+    assert_refused(exe, shared_lib, "3000", "64", "0", "37", says="rounds >= 1")

@@ -5250,6 +5250,10 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
             return MBGD_HANDOVER;
         }
     }
+    if (tid == 0) { /* the norms as the slice left them (FN(train_pen)) */
+        shared->pen_sq = pen_sq;
+        shared->pen_abs = pen_abs;
+    }
     return MBGD_OK;
 }
 
@@ -5289,8 +5293,134 @@ static int FN(run_team)(T_CTX *c, T_STATE *state, mbgd_slice *slice, double pen_
 
 /* mbgd_train_*, and with bg (not NULL) mbgd_train_drawing_*: slice->rows drawn from bg first,
  * or by a second thread while the first trains (draw_aside below). */
-static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice,
-                     const mbgd_bitgen *bg)
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *state,
+                         mbgd_slice *slice, const mbgd_bitgen *bg, double *pen);
+
+/* The relay's turn counter once a leg has failed: no leg starts after it. */
+#define MBGD_RELAY_STOP INT64_MAX
+
+/* Every line of rows[r0..r1) of X (rows of d values), and their labels and weights, asked for
+ * into this core's L2: a relay leg's rows, fetched while the other thread trains. */
+MBGD_NOINLINE void FN(relay_ask)(const T_DATA *data, const int64_t *rows, int64_t r0, int64_t r1,
+                                 int64_t d)
+{
+    const uintptr_t bytes = (uintptr_t)d * sizeof(REAL);
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t i = rows[r];
+        const uintptr_t x = (uintptr_t)(data->X + i * d);
+        for (uintptr_t q = x & ~(uintptr_t)63; q < x + bytes; q += 64)
+            __builtin_prefetch((const void *)q, 0, 2);
+        __builtin_prefetch(data->y + i, 0, 2);
+        if (data->sample_weight) __builtin_prefetch(data->sample_weight + i, 0, 2);
+    }
+}
+
+/*
+ * The relay: a slice whose batches are not split (one group, one update chunk: b = 1, and
+ * small batches) on two threads, its iterations cut into legs of about mbgd_relay_bytes() of
+ * rows.  A thread claims the next leg, asks for its rows (FN(relay_ask)) while the other
+ * thread trains the leg before, waits for its turn, trains its leg (FN(train_pen) on one
+ * thread, over that leg's iterations), hands on the turn (a counter; the weights go to the
+ * other core as it reads them), and claims again: the legs fall to the threads in turn.  So
+ * each core fetches half the rows from memory, and a leg's steps read rows already in their
+ * core's L2, where the prefetch helper and the packers have one core fetch every row, one
+ * core's miss slots the cap (about 110 ns a shuffled row of 1 KiB on this Intel Xeon).  An
+ * order drawn here (bg) is drawn by the second thread (fisher_yates, publishing its progress)
+ * while the first trains the legs whose rows are drawn, alone and without asking; the second
+ * claims legs once its draw is done.  The same steps in the same order on the same state: the
+ * legs hand each other the carry (mbgd.h; a zeroed one of the relay's own when the caller gave
+ * none, so a run goes on across legs as within one call) and the norms of the weights the
+ * losses' penalty terms take (as they were, not summed afresh): the same bits as one thread.
+ * bench/loops/relay.c: the prototype, its legs calls of mbgd_train_f32.
+ */
+static int FN(relay)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice,
+                     const mbgd_bitgen *bg, int64_t leg_rows)
+{
+    const int64_t d = p->n_features, K = p->n_outputs, n_iter = slice->n_iter;
+    const int64_t *starts = slice->starts;
+    int64_t *legs = malloc((size_t)(n_iter + 1) * sizeof(int64_t));
+    REAL *own = NULL;
+    T_STATE rs = *state;
+    if (rs.carry == NULL) {
+        const size_t nc = (size_t)mbgd_carry_size(d, K);
+        own = mbgd_alloc_lines(nc * sizeof(REAL));
+        if (own) memset(own, 0, nc * sizeof(REAL));
+        rs.carry = own;
+    }
+    if (legs == NULL || rs.carry == NULL) {
+        free(legs);
+        mbgd_free_lines(own);
+        return MBGD_ENOMEM;
+    }
+    int64_t n_legs = 0;
+    for (int64_t t = 0; t < n_iter;) {
+        legs[n_legs++] = t;
+        const int64_t r0 = starts[t];
+        while (t < n_iter && starts[t] - r0 < leg_rows) t++;
+    }
+    legs[n_legs] = n_iter;
+    __atomic_add_fetch(&mbgd_relay_legs_run, n_legs, __ATOMIC_RELAXED);
+    mbgd_params p1 = *p;
+    p1.n_threads = 1;
+    /* turn: legs trained (MBGD_RELAY_STOP once one failed); next: legs claimed; drawn: the
+     * order's entries final at its front (fisher_yates) */
+    mbgd_counter turn, next, drawn;
+    memset(&turn, 0, sizeof turn);
+    memset(&next, 0, sizeof next);
+    memset(&drawn, 0, sizeof drawn);
+    if (bg == NULL) drawn.v = INT64_MAX;
+    double loss_sum = slice->loss_sum;
+    double pen[3] = {0.0, 0.0, 0.0}; /* |w|^2, |w|_1 from leg to leg (FN(train_pen)) */
+    int64_t n_done = 0;
+    int st = MBGD_OK;
+#pragma omp parallel num_threads(2)
+    {
+        const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
+        int64_t spins = mbgd_spin_limit(T, omp_get_num_procs());
+        if (bg && (tid == 1 || T == 1))
+            fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn, NULL,
+                         MBGD_VARIANT_ISA);
+        while (tid < 2) {
+            const int64_t k = __atomic_fetch_add(&next.v, 1, __ATOMIC_RELAXED);
+            if (k >= n_legs) break;
+            const int64_t r0 = starts[legs[k]], r1 = starts[legs[k + 1]];
+            mbgd_wait_at_least(&drawn, r1, &spins);
+            /* the leg before is another thread's: fetch this one's rows meanwhile */
+            if (T > 1 && __atomic_load_n(&turn.v, __ATOMIC_ACQUIRE) < k)
+                FN(relay_ask)(data, slice->rows, r0, r1, d);
+            mbgd_wait_at_least(&turn, k, &spins);
+            if (__atomic_load_n(&turn.v, __ATOMIC_ACQUIRE) == MBGD_RELAY_STOP) break;
+            mbgd_slice leg = mbgd_slice_from(slice, legs[k]);
+            leg.n_iter = legs[k + 1] - legs[k];
+            leg.loss_sum = loss_sum;
+            const int s = FN(train_pen)(&p1, data, &rs, &leg, NULL, pen);
+            loss_sum = leg.loss_sum;
+            n_done = legs[k] + leg.n_done;
+            if (s != MBGD_OK) {
+                st = s;
+                __atomic_store_n(&turn.v, MBGD_RELAY_STOP, __ATOMIC_RELEASE);
+                break;
+            }
+            __atomic_store_n(&turn.v, k + 1, __ATOMIC_RELEASE);
+        }
+    }
+    slice->loss_sum = loss_sum;
+    slice->n_done = n_done;
+    state->step = rs.step;
+    free(legs);
+    mbgd_free_lines(own);
+    return st;
+}
+#endif
+
+/* The slice's iterations on p->n_threads threads.  pen (NULL: none) is for calls on one thread
+ * that go on from one another (FN(relay)'s legs): where pen[2] is not 0, the weights' norms
+ * |w|^2 and |w|_1 start as pen[0] and pen[1] (as the last call left them) rather than summed
+ * afresh, whose last bits may differ; a call that runs to its end leaves them there, pen[2]
+ * = 1. */
+static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *state,
+                         mbgd_slice *slice, const mbgd_bitgen *bg, double *pen)
 {
     int st = FN(check_data)(p, data);
     if (st != MBGD_OK) return st;
@@ -5331,6 +5461,21 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         return FN(train_lazy)(p, data, state, slice, max_nb);
     }
 
+#if defined(_OPENMP) && MBGD_HAVE_ATOMICS
+    /* batches not split, one output, rows of 128 bytes or more, on two threads or more: the
+     * relay (FN(relay)), where a slice has rows for two legs or more.  Not softmax, whose b = 1
+     * steps take longer than their rows' fetch (relay.c: 0.92x the block packer at d = 256,
+     * K = 10), nor rows of 64 bytes (train() at d = 16, b = 1: 0.96x the draw beside the
+     * packer; d = 32 1.18x, d = 64 1.09x, d = 128 1.31x, d = 256 1.56x: docs/ab-session74.txt) */
+    if (p->n_threads >= 2 && !sparse && K == 1 && max_g == 1 && P <= MBGD_CHUNK &&
+        d * (int64_t)sizeof(REAL) >= MBGD_RELAY_MIN_ROW && mbgd_relay_mode() &&
+        omp_get_num_procs() >= 2) {
+        const int64_t leg_bytes = mbgd_relay_bytes(), row_bytes = d * (int64_t)sizeof(REAL);
+        const int64_t leg_rows = leg_bytes / row_bytes > 0 ? leg_bytes / row_bytes : 1;
+        if (starts[n_iter] - starts[0] >= 2 * leg_rows)
+            return FN(relay)(p, data, state, slice, bg, leg_rows);
+    }
+#endif
     T_CTX c;
     memset(&c, 0, sizeof c);
     c.p = p;
@@ -5418,6 +5563,10 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         const double w = (double)state->theta[j];
         pen_sq += w * w;
         pen_abs += fabs(w);
+    }
+    if (pen && pen[2] != 0.0) {
+        pen_sq = pen[0];
+        pen_abs = pen[1];
     }
 
     /* the carry (mbgd.h): taken when it is valid and theta still holds the weights it was
@@ -5720,6 +5869,11 @@ static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
 #if MBGD_HAVE_HELPER
     if (st == MBGD_OK) helper_timed(&hc, slice_bytes);
 #endif
+    if (pen && st == MBGD_OK) { /* as iterate left them (one thread) */
+        pen[0] = c.pen_sq;
+        pen[1] = c.pen_abs;
+        pen[2] = 1.0;
+    }
 done:
     mbgd_free_lines(c.parts);
     mbgd_free_lines(c.parts1);
@@ -5728,6 +5882,12 @@ done:
     free(c.gloss1);
     free(c.c_l2);
     return st;
+}
+
+static int FN(train)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice,
+                     const mbgd_bitgen *bg)
+{
+    return FN(train_pen)(p, data, state, slice, bg, NULL);
 }
 
 /* Bandwidth probe: sum of the rows[0..n_rows) of X, read as the kernels read them. */

@@ -231,6 +231,41 @@ static int mbgd_team_in_place(void)
     return mbgd_switch_on("MBGD_FAST_TEAM_IN_PLACE");
 }
 
+/* The relay (FN(relay) in kernel_impl.h), from MBGD_FAST_RELAY at every call (the paired
+ * measurements and the tests switch it between calls): 0 off, else on. */
+static int mbgd_relay_mode(void)
+{
+    return mbgd_switch_on("MBGD_FAST_RELAY");
+}
+
+/* Legs run by relays (mbgd_relay_legs) */
+static int64_t mbgd_relay_legs_run;
+int64_t mbgd_relay_legs(void)
+{
+#if MBGD_HAVE_ATOMICS
+    return __atomic_load_n(&mbgd_relay_legs_run, __ATOMIC_RELAXED);
+#else
+    return mbgd_relay_legs_run;
+#endif
+}
+
+/* The relay's legs: about this many bytes of rows each, from MBGD_FAST_RELAY_BYTES at every
+ * call where it is a positive number (the tests make legs of a few rows; the A/Bs try
+ * lengths), else MBGD_RELAY_BYTES. */
+/* Rows shorter than this (bytes) do not take the relay (FN(train) in kernel_impl.h). */
+#ifndef MBGD_RELAY_MIN_ROW
+#define MBGD_RELAY_MIN_ROW 128
+#endif
+#ifndef MBGD_RELAY_BYTES
+#define MBGD_RELAY_BYTES (256 * 1024)
+#endif
+static int64_t mbgd_relay_bytes(void)
+{
+    const char *e = getenv("MBGD_FAST_RELAY_BYTES");
+    const long long v = e ? atoll(e) : 0;
+    return v > 0 ? (int64_t)v : MBGD_RELAY_BYTES;
+}
+
 /* b = 1 softmax steps in blocks on AVX2: a pass of its own for d = 256 (FN(sm_pass_nj) in
  * kernel_impl.h); 0: one pass for every d (a build for the A/B). */
 #ifndef MBGD_SM_PASS_D256

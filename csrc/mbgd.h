@@ -371,6 +371,12 @@ int mbgd_probe_read_f32(const float *X, int64_t n_features, const int64_t *rows,
 int mbgd_handoff_ns(int64_t round_trips, double *ns);
 
 /*
+ * Legs the relay has run in this process (b = 1 and other batches not split, on two threads:
+ * FN(relay) in kernel_impl.h), for the tests: whether a call took it.
+ */
+int64_t mbgd_relay_legs(void);
+
+/*
  * Out-of-core gather: rows rows[0..n_rows) of a row-major table stored in the file
  * open as fd, row r at byte offset + r * row_bytes, read with pread (no mapping, so
  * the process holds only out) into out (n_rows * row_bytes bytes), in order, on

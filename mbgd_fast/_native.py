@@ -158,6 +158,12 @@ def handoff_ns(round_trips=20_000):
     return float(out[0])
 
 
+def relay_legs() -> int:
+    """Legs the relay has run in this process (csrc/mbgd.h, mbgd_relay_legs): batches not
+    split, on two threads, dealt to the threads in turn; for the tests."""
+    return int(lib.mbgd_relay_legs())
+
+
 def read_rows(fd, offset, rows, out, n_threads=1):
     """Rows ``rows`` of the row-major table in the open file ``fd`` (data at byte ``offset``)
     into the C-contiguous 2-D ``out``, by pread (see mbgd_read_rows); False where pread is

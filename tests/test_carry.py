@@ -195,6 +195,7 @@ def test_rows_fitted_exactly_give_the_same_bits_on_either_path(d, isa, monkeypat
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
 def test_rows_packed_by_a_second_thread_give_one_threads_bits(isa, monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     # on two threads a b = 1 run in registers of at least 16,384 rows (d up to 32 but 8) has
     # its rows, their y and the products x_s x_{s+1} packed by the second thread (mbgd_pack,
     # after it draws the order when it does); the trainer takes them where they are ready
@@ -346,6 +347,7 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, i
 @pytest.mark.parametrize("n,d,K", [(2, 16, 2), (61, 16, 3), (45, 32, 10), (9, 48, 5), (13, 256, 10),
                                    (130, 256, 16), (20000, 64, 10)])
 def test_softmax_blocks_take_the_next_pass_early_with_the_same_bits(n, d, K, monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     # the AVX2 blocks take each row's pass amid the step of the row before, unless that step
     # fills its block (MBGD_FAST_SM_EARLY=0: after the step): the same sums in the same order,
     # so the same bits, with and without intercepts and weights, a rate that changes every
@@ -407,6 +409,7 @@ def skew_runs(monkeypatch, on):
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("d", [64, 128, 256])
 def test_runs_of_one_group_batches_give_the_batch_paths_bits(d, isa, monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     # batches of 2 to 32 rows, one group each at these d, run in a loop that steps w from the
     # sums' registers (skew_run, AVX-512 float32) or from sums by columns (cols_run, AVX2
     # float32) rather than each on iterate_alone's path (sums stored row by row, then the step
@@ -577,6 +580,7 @@ def pack_around_the_caches(X, y, kw, one, monkeypatch, nts=("1",)):
 @pytest.mark.parametrize("loss,d,K", [("softmax", 64, 10), ("softmax", 48, 3), ("squared", 48, 1),
                                       ("hinge", 256, 1), ("logistic", 64, 1)])
 def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, isa, monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     # on two threads a b = 1 run in blocks (k1_block_run, sm_block_run) of at least 16,384
     # rows has its rows copied into a ring by the second thread (the block packer, after it
     # draws the order when it does); the trainer reads them there where they are ready and
@@ -622,6 +626,7 @@ def test_block_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, K, 
 @pytest.mark.parametrize("loss,d,b", [("squared", 256, 4), ("hinge", 256, 16), ("logistic", 64, 7),
                                       ("squared", 128, 2), ("squared", 192, 40)])
 def test_batch_rows_packed_by_a_second_thread_give_one_threads_bits(loss, d, b, isa, monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     # on two threads, batches of one group whose rows skew_regs runs (AVX-512 float32, one
     # output, d a multiple of 16 from 64 to 256; on AVX2 cols_run, up to 64 rows), in slices
     # of at least 16,384 rows, have their rows copied into the block packer's ring by the
@@ -690,3 +695,65 @@ def test_the_l2_rows_ahead_setting(monkeypatch):
     for bad in ("", "63", "0", "-4096", "1048577", "8k", "4096 ", "abc"):
         monkeypatch.setenv("MBGD_FAST_L2_AHEAD", bad)
         assert _native.l2_ahead() == default
+
+
+def relay_legs_of(monkeypatch, rows, d, dtype):
+    # legs of about `rows` rows (MBGD_FAST_RELAY_BYTES), so that a small X has many, ending
+    # anywhere in a run of b = 1 steps in blocks
+    monkeypatch.setenv("MBGD_FAST_RELAY_BYTES", str(rows * d * np.dtype(dtype).itemsize))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("b", [1, 2, 5, 16])
+@pytest.mark.parametrize("loss,d", [("squared", 16), ("squared", 256), ("logistic", 48),
+                                    ("hinge", 72), ("squared", 32)])
+def test_the_relay_gives_one_threads_bits(loss, d, b, dtype, monkeypatch):
+    # batches not split, on two threads, run as a relay: legs of rows dealt to the two threads
+    # in turn (FN(relay) in kernel_impl.h; MBGD_FAST_RELAY=0 off).  Legs of 37 rows here: the
+    # carry takes a run across them, the optimizers' buffers, the step count and the loss sum
+    # go on from leg to leg, so every way gives one thread's bits, and the relay ran (its legs
+    # counted) except where it is off or rows of under 128 bytes do not take it
+    n = 3000
+    X, y = make_problem(loss, n, d, dtype=dtype, seed=d + b)
+    sw = np.random.default_rng(b).uniform(0.5, 2.0, size=n)
+    relay_legs_of(monkeypatch, 37, d, dtype)
+    cases = [{}, {"shuffle": False}, {"fit_intercept": False}, {"eval_every": 211},
+             {"sample_weight": sw}, {"optimizer": "adam", "average": True, "l1": 1e-4},
+             {"optimizer": "momentum", "l2": 1e-3}]
+    for extra in cases:
+        kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.1 / d, seed=d, **extra)
+        monkeypatch.delenv("MBGD_FAST_RELAY", raising=False)
+        one = mf.train(X, y, n_threads=1, **kw)
+        before = _native.relay_legs()
+        same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        legs = _native.relay_legs() - before
+        if d * np.dtype(dtype).itemsize >= 128:
+            assert legs >= 2 * (n // (37 + b))  # two epochs, each leg under 37 + b rows
+        else:
+            assert legs == 0
+        monkeypatch.setenv("MBGD_FAST_RELAY", "0")
+        before = _native.relay_legs()
+        same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        assert _native.relay_legs() == before
+    monkeypatch.delenv("MBGD_FAST_RELAY")
+    one = mf.train(X, y, n_threads=1, loss=loss, batch_size=b, epochs=1, lr=0.1 / d)
+    legs = _native.relay_legs()
+    same_bits(mf.train(X, y, n_threads=2, loss=loss, batch_size=b, epochs=1, lr=0.1 / d), one)
+    assert (_native.relay_legs() > legs) == (d * np.dtype(dtype).itemsize >= 128)
+
+
+@pytest.mark.parametrize("relay_rows", [37, 1000])
+def test_the_relay_stops_where_one_thread_diverges(relay_rows, monkeypatch):
+    # a step that overflows the weights mid-leg: every thread stops there, with one thread's
+    # iteration, weights and losses
+    relay_legs_of(monkeypatch, relay_rows, 64, np.float32)
+    X, y = make_problem("squared", 6000, 64, dtype=np.float32, seed=5)
+    X = X.copy()
+    X[4321] = 3e18
+    got = []
+    for threads in (1, 2):
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X, y, batch_size=1, epochs=1, lr=0.01, shuffle=False, n_threads=threads)
+        r = ei.value.result
+        got.append((ei.value.iteration, r.state.theta.tobytes(), r.batch_loss.tobytes()))
+    assert got[0] == got[1] and 4321 <= got[0][0] <= 4325

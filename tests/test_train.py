@@ -347,6 +347,7 @@ def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
     second thread: it only prefetches, so every bit equals one thread's and the helper
     switched off; unset (the default), each call's slices take it or not by timing
     (helper_pick: a key's first slice without, its second with), the same bits."""
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     cases = [("squared", dict(optimizer="sgd", l2=1e-3), None),  # the fused b = 1 step
              ("logistic", dict(optimizer="adam", l1=1e-4, average=True), "weights")]
     for loss, extra, weights in cases:
@@ -366,6 +367,7 @@ def test_prefetch_helper_same_bits(b, dtype, monkeypatch):
 
 
 def test_prefetch_helper_stops_when_training_diverges(monkeypatch):
+    monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
     monkeypatch.setenv("MBGD_FAST_HELPER", "1")
     X, y = make_problem("squared", 5000, 64, seed=3)
     kw = dict(batch_size=1, epochs=3, lr=5.0)
