@@ -5332,7 +5332,9 @@ MBGD_NOINLINE void FN(relay_ask)(const T_DATA *data, const int64_t *rows, int64_
  * legs hand each other the carry (mbgd.h; a zeroed one of the relay's own when the caller gave
  * none, so a run goes on across legs as within one call) and the norms of the weights the
  * losses' penalty terms take (as they were, not summed afresh): the same bits as one thread.
- * bench/loops/relay.c: the prototype, its legs calls of mbgd_train_f32.
+ * A leg claimed but not begun when the other thread is ready to go on is taken by that
+ * thread, so that a thread the host stops for milliseconds holds up no more than the leg it is
+ * in.  bench/loops/relay.c: the prototype, its legs calls of mbgd_train_f32.
  */
 static int FN(relay)(const mbgd_params *p, const T_DATA *data, T_STATE *state, mbgd_slice *slice,
                      const mbgd_bitgen *bg, int64_t leg_rows)
@@ -5363,10 +5365,11 @@ static int FN(relay)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     __atomic_add_fetch(&mbgd_relay_legs_run, n_legs, __ATOMIC_RELAXED);
     mbgd_params p1 = *p;
     p1.n_threads = 1;
-    /* turn: legs trained (MBGD_RELAY_STOP once one failed); next: legs claimed; drawn: the
-     * order's entries final at its front (fisher_yates) */
-    mbgd_counter turn, next, drawn;
+    /* turn: legs trained (MBGD_RELAY_STOP once one failed); started: legs begun; next: legs
+     * claimed; drawn: the order's entries final at its front (fisher_yates) */
+    mbgd_counter turn, started, next, drawn;
     memset(&turn, 0, sizeof turn);
+    memset(&started, 0, sizeof started);
     memset(&next, 0, sizeof next);
     memset(&drawn, 0, sizeof drawn);
     if (bg == NULL) drawn.v = INT64_MAX;
@@ -5374,6 +5377,7 @@ static int FN(relay)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
     double pen[3] = {0.0, 0.0, 0.0}; /* |w|^2, |w|_1 from leg to leg (FN(train_pen)) */
     int64_t n_done = 0;
     int st = MBGD_OK;
+    const double lag = mbgd_relay_lag();
 #pragma omp parallel num_threads(2)
     {
         const int64_t tid = omp_get_thread_num(), T = omp_get_num_threads();
@@ -5381,7 +5385,8 @@ static int FN(relay)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
         if (bg && (tid == 1 || T == 1))
             fisher_yates((int64_t *)slice->rows, data->n_samples, NULL, bg, &drawn, NULL,
                          MBGD_VARIANT_ISA);
-        while (tid < 2) {
+        int stop = tid >= 2;
+        while (!stop) {
             const int64_t k = __atomic_fetch_add(&next.v, 1, __ATOMIC_RELAXED);
             if (k >= n_legs) break;
             const int64_t r0 = starts[legs[k]], r1 = starts[legs[k + 1]];
@@ -5389,20 +5394,40 @@ static int FN(relay)(const mbgd_params *p, const T_DATA *data, T_STATE *state, m
             /* the leg before is another thread's: fetch this one's rows meanwhile */
             if (T > 1 && __atomic_load_n(&turn.v, __ATOMIC_ACQUIRE) < k)
                 FN(relay_ask)(data, slice->rows, r0, r1, d);
-            mbgd_wait_at_least(&turn, k, &spins);
-            if (__atomic_load_n(&turn.v, __ATOMIC_ACQUIRE) == MBGD_RELAY_STOP) break;
-            mbgd_slice leg = mbgd_slice_from(slice, legs[k]);
-            leg.n_iter = legs[k + 1] - legs[k];
-            leg.loss_sum = loss_sum;
-            const int s = FN(train_pen)(&p1, data, &rs, &leg, NULL, pen);
-            loss_sum = leg.loss_sum;
-            n_done = legs[k] + leg.n_done;
-            if (s != MBGD_OK) {
-                st = s;
-                __atomic_store_n(&turn.v, MBGD_RELAY_STOP, __ATOMIC_RELEASE);
-                break;
+            if (tid == 1 && lag > 0.0) /* the tests' slow second thread */
+                for (const double t0 = omp_get_wtime(); omp_get_wtime() - t0 < lag;) MBGD_PAUSE();
+            /* the legs up to k in their order, each begun by one thread (started): k, and a
+             * leg before it that the other thread claimed but has not begun by the time this
+             * one's rows are asked for (its core taken away by the host, say: the other then
+             * finds its leg taken and claims another); k itself may go the same way */
+            for (;;) {
+                const int64_t j = __atomic_load_n(&started.v, __ATOMIC_ACQUIRE);
+                if (j > k) break; /* k was taken */
+                mbgd_wait_at_least(&turn, j, &spins);
+                if (__atomic_load_n(&turn.v, __ATOMIC_ACQUIRE) == MBGD_RELAY_STOP) {
+                    stop = 1;
+                    break;
+                }
+                int64_t want = j;
+                if (!__atomic_compare_exchange_n(&started.v, &want, j + 1, 0, __ATOMIC_ACQ_REL,
+                                                 __ATOMIC_ACQUIRE))
+                    continue; /* the other thread began leg j */
+                if (j < k) __atomic_add_fetch(&mbgd_relay_taken_run, 1, __ATOMIC_RELAXED);
+                mbgd_slice leg = mbgd_slice_from(slice, legs[j]);
+                leg.n_iter = legs[j + 1] - legs[j];
+                leg.loss_sum = loss_sum;
+                const int s = FN(train_pen)(&p1, data, &rs, &leg, NULL, pen);
+                loss_sum = leg.loss_sum;
+                n_done = legs[j] + leg.n_done;
+                if (s != MBGD_OK) {
+                    st = s;
+                    __atomic_store_n(&turn.v, MBGD_RELAY_STOP, __ATOMIC_RELEASE);
+                    stop = 1;
+                    break;
+                }
+                __atomic_store_n(&turn.v, j + 1, __ATOMIC_RELEASE);
+                if (j == k) break;
             }
-            __atomic_store_n(&turn.v, k + 1, __ATOMIC_RELEASE);
         }
     }
     slice->loss_sum = loss_sum;

@@ -238,15 +238,26 @@ static int mbgd_relay_mode(void)
     return mbgd_switch_on("MBGD_FAST_RELAY");
 }
 
-/* Legs run by relays (mbgd_relay_legs) */
-static int64_t mbgd_relay_legs_run;
-int64_t mbgd_relay_legs(void)
+/* Legs run by relays, and of them those one thread took from the other (mbgd_relay_legs) */
+static int64_t mbgd_relay_legs_run, mbgd_relay_taken_run;
+int64_t mbgd_relay_legs(int taken)
 {
+    int64_t *const n = taken ? &mbgd_relay_taken_run : &mbgd_relay_legs_run;
 #if MBGD_HAVE_ATOMICS
-    return __atomic_load_n(&mbgd_relay_legs_run, __ATOMIC_RELAXED);
+    return __atomic_load_n(n, __ATOMIC_RELAXED);
 #else
-    return mbgd_relay_legs_run;
+    return *n;
 #endif
+}
+
+/* For the tests, from MBGD_FAST_RELAY_LAG at every call: seconds the relay's second thread
+ * waits after asking for a leg's rows, before it begins the leg (so that the first takes
+ * some of its legs); 0 (unset) none. */
+static double mbgd_relay_lag(void)
+{
+    const char *e = getenv("MBGD_FAST_RELAY_LAG");
+    const double v = e ? atof(e) : 0.0;
+    return v > 0.0 && v < 1.0 ? v : 0.0;
 }
 
 /* The relay's legs: about this many bytes of rows each, from MBGD_FAST_RELAY_BYTES at every

@@ -372,9 +372,10 @@ int mbgd_handoff_ns(int64_t round_trips, double *ns);
 
 /*
  * Legs the relay has run in this process (b = 1 and other batches not split, on two threads:
- * FN(relay) in kernel_impl.h), for the tests: whether a call took it.
+ * FN(relay) in kernel_impl.h), or with taken != 0 those of them one thread took over from the
+ * other, for the tests: whether a call took it.
  */
-int64_t mbgd_relay_legs(void);
+int64_t mbgd_relay_legs(int taken);
 
 /*
  * Out-of-core gather: rows rows[0..n_rows) of a row-major table stored in the file

@@ -158,10 +158,11 @@ def handoff_ns(round_trips=20_000):
     return float(out[0])
 
 
-def relay_legs() -> int:
+def relay_legs(taken=False) -> int:
     """Legs the relay has run in this process (csrc/mbgd.h, mbgd_relay_legs): batches not
-    split, on two threads, dealt to the threads in turn; for the tests."""
-    return int(lib.mbgd_relay_legs())
+    split, on two threads, dealt to the threads in turn; with ``taken``, those of them one
+    thread took over from the other; for the tests."""
+    return int(lib.mbgd_relay_legs(1 if taken else 0))
 
 
 def read_rows(fd, offset, rows, out, n_threads=1):

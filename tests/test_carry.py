@@ -742,11 +742,35 @@ def test_the_relay_gives_one_threads_bits(loss, d, b, dtype, monkeypatch):
     assert (_native.relay_legs() > legs) == (d * np.dtype(dtype).itemsize >= 128)
 
 
+@pytest.mark.parametrize("rows", [37, 400])
+def test_a_slow_thread_has_its_relay_legs_taken_with_the_same_bits(rows, monkeypatch):
+    # MBGD_FAST_RELAY_LAG: the relay's second thread waits 2 ms after asking for each leg's
+    # rows, as when the host takes its core away, so the first takes over legs the second
+    # claimed: one thread's bits, for drawn and given orders and the optimizers' state, and
+    # the legs taken counted
+    relay_legs_of(monkeypatch, rows, 64, np.float32)
+    X, y = make_problem("squared", 4000, 64, dtype=np.float32, seed=11)
+    for extra in ({}, {"shuffle": False}, {"optimizer": "adam", "l2": 1e-3, "average": True}):
+        kw = dict(batch_size=1, epochs=2, lr=0.002, seed=3, **extra)
+        one = mf.train(X, y, n_threads=1, **kw)
+        monkeypatch.setenv("MBGD_FAST_RELAY_LAG", "0.002")
+        taken = _native.relay_legs(taken=True)
+        same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        assert _native.relay_legs(taken=True) > taken
+        monkeypatch.delenv("MBGD_FAST_RELAY_LAG")
+        legs = _native.relay_legs()
+        same_bits(mf.train(X, y, n_threads=2, **kw), one)
+        assert _native.relay_legs() > legs
+
+
+@pytest.mark.parametrize("lag", [None, "0.001"])
 @pytest.mark.parametrize("relay_rows", [37, 1000])
-def test_the_relay_stops_where_one_thread_diverges(relay_rows, monkeypatch):
+def test_the_relay_stops_where_one_thread_diverges(relay_rows, lag, monkeypatch):
     # a step that overflows the weights mid-leg: every thread stops there, with one thread's
-    # iteration, weights and losses
+    # iteration, weights and losses (also where the first thread takes the second's legs)
     relay_legs_of(monkeypatch, relay_rows, 64, np.float32)
+    if lag:
+        monkeypatch.setenv("MBGD_FAST_RELAY_LAG", lag)
     X, y = make_problem("squared", 6000, 64, dtype=np.float32, seed=5)
     X = X.copy()
     X[4321] = 3e18
