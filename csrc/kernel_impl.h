@@ -5301,7 +5301,9 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
 #define MBGD_RELAY_STOP INT64_MAX
 
 /* Every line of rows[r0..r1) of X (rows of d values), and their labels and weights, asked for
- * into this core's L2: a relay leg's rows, fetched while the other thread trains. */
+ * into this core's L2: a relay leg's rows, fetched while the other thread trains.  Into L2
+ * whatever the build's own hint (FN(prefetch_sample)'s MBGD_PREFETCH_LOCALITY may be L1, which
+ * a leg of 256 KiB would overflow). */
 MBGD_NOINLINE void FN(relay_ask)(const T_DATA *data, const int64_t *rows, int64_t r0, int64_t r1,
                                  int64_t d)
 {
