@@ -5497,8 +5497,8 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
     if (p->n_threads >= 2 && !sparse && K == 1 && max_g == 1 && P <= MBGD_CHUNK &&
         d * (int64_t)sizeof(REAL) >= MBGD_RELAY_MIN_ROW && mbgd_relay_mode() &&
         omp_get_num_procs() >= 2) {
-        const int64_t leg_bytes = mbgd_relay_bytes(), row_bytes = d * (int64_t)sizeof(REAL);
-        const int64_t leg_rows = leg_bytes / row_bytes > 0 ? leg_bytes / row_bytes : 1;
+        int64_t leg_rows = mbgd_relay_bytes() / (d * (int64_t)sizeof(REAL));
+        if (leg_rows < 1) leg_rows = 1;
         if (starts[n_iter] - starts[0] >= 2 * leg_rows)
             return FN(relay)(p, data, state, slice, bg, leg_rows);
     }
@@ -5586,14 +5586,15 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
 
     /* penalty of the starting weights; later ones come from phase B */
     double pen_sq = 0.0, pen_abs = 0.0;
-    for (int64_t j = 0; j < KD; j++) {
-        const double w = (double)state->theta[j];
-        pen_sq += w * w;
-        pen_abs += fabs(w);
-    }
-    if (pen && pen[2] != 0.0) {
+    if (pen && pen[2] != 0.0) { /* as the last leg left them (FN(relay)) */
         pen_sq = pen[0];
         pen_abs = pen[1];
+    } else {
+        for (int64_t j = 0; j < KD; j++) {
+            const double w = (double)state->theta[j];
+            pen_sq += w * w;
+            pen_abs += fabs(w);
+        }
     }
 
     /* the carry (mbgd.h): taken when it is valid and theta still holds the weights it was

@@ -260,13 +260,13 @@ static double mbgd_relay_lag(void)
     return v > 0.0 && v < 1.0 ? v : 0.0;
 }
 
-/* The relay's legs: about this many bytes of rows each, from MBGD_FAST_RELAY_BYTES at every
- * call where it is a positive number (the tests make legs of a few rows; the A/Bs try
- * lengths), else MBGD_RELAY_BYTES. */
 /* Rows shorter than this (bytes) do not take the relay (FN(train) in kernel_impl.h). */
 #ifndef MBGD_RELAY_MIN_ROW
 #define MBGD_RELAY_MIN_ROW 128
 #endif
+/* The relay's legs: about this many bytes of rows each, from MBGD_FAST_RELAY_BYTES at every
+ * call where it is a positive number (the tests make legs of a few rows; the A/Bs try
+ * lengths), else MBGD_RELAY_BYTES. */
 #ifndef MBGD_RELAY_BYTES
 #define MBGD_RELAY_BYTES (256 * 1024)
 #endif
@@ -1279,7 +1279,8 @@ static int64_t n_groups_sparse(int64_t nb, int64_t nnz, int64_t K, int64_t P)
 #define MBGD_LAZY_FOLD 1e-6
 
 /* The slice's iterations from t0 on, writing into the same arrays (a team taking over where
- * one thread stopped, FN(train)); mbgd_slice_join folds what it did back into the slice. */
+ * one thread stopped, FN(train); a relay's leg, its n_iter then cut to the leg's, FN(relay));
+ * mbgd_slice_join folds what it did back into the slice. */
 static inline mbgd_slice mbgd_slice_from(const mbgd_slice *slice, int64_t t0)
 {
     mbgd_slice rest = *slice;
