@@ -2809,7 +2809,7 @@ typedef struct T_CTX {
     REAL *theta1, *gsum1, *parts1;
     double *gloss1, *norms1;
     int sm_block; /* b = 1 softmax steps in blocks (FN(sm_block_run)) may run */
-    int sm_early; /* the AVX2 sm_block_k takes the next row's pass under this row's softmax */
+    int sm_early; /* sm_block_k takes the next row's pass under this row's softmax */
     int k1_block; /* b = 1 steps of one output in blocks (FN(k1_block_run)) may run */
     /* the trainer's view of the block packer's ring for batches (skew_regs), or NULL: set
      * in iterate_in, its own */
@@ -4592,17 +4592,35 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
     int64_t published = starts[t];
     double esum = slice->loss_sum;
     int64_t ret = -1;
+    /* the next row's pass, taken under this row's softmax (c->sm_early, as the AVX2
+     * variant's): its row, where it is read, its sums and their lane sums */
+    const int sm_early = c->sm_early;
+    int early = 0;
+    int64_t s_nx = -1;
+    const float *x_nx = NULL, *pfx_nx = NULL;
+    __m512 u_nx = _mm512_setzero_ps();
+    float g_nx[4];
     for (;; t++) {
-        const float *pfx, *x; /* the row asked for during the pass, and row s */
-        const int64_t s = FN(block_row)(c, slice, t, avail, pf, &pfx, &x, &pv);
-        if (s < 0) {
-            ret = t;
-            break;
+        const float *pfx = NULL, *x; /* the row asked for during the pass, and row s */
+        int64_t s;
+        __m512 u;
+        if (early) { /* its pass taken during the step before (the same bits) */
+            s = s_nx;
+            x = x_nx;
+            u = u_nx;
+            memcpy(g, g_nx, sizeof g);
+            early = 0;
+        } else {
+            s = FN(block_row)(c, slice, t, avail, pf, &pfx, &x, &pv);
+            if (s < 0) {
+                ret = t;
+                break;
+            }
+            u = FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, pfx, KC, n);
         }
         const int64_t i = rows[s];
         const int64_t y = (int64_t)Y[i];
         const float sw = SW ? SW[i] : 1.0f, lr = (float)slice->lr[t];
-        const __m512 u = FN(sm_pass_nj)(W, d, x, xj, g, rows_c + n * d, pfx, KC, n);
         __m512 z = _mm512_maskz_mov_ps(km, _mm512_add_ps(u, b));
         for (int j = 0; j + 1 < n; j++)
             z = _mm512_fnmadd_ps(_mm512_set1_ps(g[j]), _mm512_load_ps(A + 16 * j), z);
@@ -4629,6 +4647,19 @@ MBGD_INLINE int64_t FN(sm_block_k)(const T_CTX *c, T_STATE *state, mbgd_slice *s
                                           _mm512_set1_ps(EXP_NONPOS_LO)));
 #pragma omp simd
         for (int l = 0; l < 16; l++) e[l] = EXP_NONPOS(e[l]);
+        /* unless this step fills the block, the next row's pass now, between this step's e^t
+         * and the rest of it (the AVX2 variant's early pass, whose comment says why the sums
+         * are those of the pass after the step): K = 10, d = 256 (ab_epochs, the same bits,
+         * docs/ab-session75.txt) */
+        if (sm_early && n + 1 < MBGD_SM_BLOCK) {
+            s_nx = FN(block_row)(c, slice, t + 1, avail, pf, &pfx_nx, &x_nx, &pv);
+            if (s_nx >= 0) {
+                early = 1;
+                xj[n] = rows_c + n * d; /* (as sm_step_taken sets it) */
+                u_nx = FN(sm_pass_nj)(W, d, x_nx, xj, g_nx, rows_c + (n + 1) * d, pfx_nx, KC,
+                                      n + 1);
+            }
+        }
         const __m512 ev = _mm512_maskz_loadu_ps(km, e);
         const float ssum = _mm512_reduce_add_ps(ev);
         const __m512 q = _mm512_mul_ps(ev, _mm512_set1_ps(1 / ssum));

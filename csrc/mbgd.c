@@ -283,9 +283,9 @@ static int64_t mbgd_relay_bytes(void)
 #define MBGD_SM_PASS_D256 1
 #endif
 
-/* b = 1 softmax steps in blocks on AVX2: the next row's pass taken under this row's softmax
- * (FN(sm_block_k) in kernel_impl.h), from MBGD_FAST_SM_EARLY at every call: 0 after it (the
- * same bits: the tests and the paired measurements switch it), else under it. */
+/* b = 1 softmax steps in blocks on AVX2 and AVX-512: the next row's pass taken under this
+ * row's softmax (FN(sm_block_k) in kernel_impl.h), from MBGD_FAST_SM_EARLY at every call: 0
+ * after it (the same bits: the tests and the paired measurements switch it), else under it. */
 static inline int mbgd_sm_early(void)
 {
     return mbgd_switch_on("MBGD_FAST_SM_EARLY");

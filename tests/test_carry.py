@@ -344,16 +344,18 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, i
     assert_blocks_diverge_as_steps(X, y, kw, lambda on: sm_blocks(monkeypatch, on))
 
 
+@pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("n,d,K", [(2, 16, 2), (61, 16, 3), (45, 32, 10), (9, 48, 5), (13, 256, 10),
                                    (130, 256, 16), (20000, 64, 10)])
-def test_softmax_blocks_take_the_next_pass_early_with_the_same_bits(n, d, K, monkeypatch):
+def test_softmax_blocks_take_the_next_pass_early_with_the_same_bits(n, d, K, isa, monkeypatch):
     monkeypatch.setenv("MBGD_FAST_RELAY", "0")  # these paths, not the relay's legs
-    # the AVX2 blocks take each row's pass amid the step of the row before, unless that step
-    # fills its block (MBGD_FAST_SM_EARLY=0: after the step): the same sums in the same order,
-    # so the same bits, with and without intercepts and weights, a rate that changes every
-    # step, steps pending across epochs, and (n = 20,000) on two threads with the block packer
-    # forced on, its ring through the caches and around them
-    run_on("avx2", monkeypatch)
+    # the blocks (AVX2, and AVX-512 since session 75) take each row's pass amid the step of
+    # the row before, unless that step fills its block (MBGD_FAST_SM_EARLY=0: after the
+    # step): the same sums in the same order, so the same bits, with and without intercepts
+    # and weights, a rate that changes every step, steps pending across epochs, and
+    # (n = 20,000) on two threads with the block packer forced on, its ring through the
+    # caches and around them
+    run_on(isa, monkeypatch)
     sm_blocks(monkeypatch, True)
     X, y = make_problem("softmax", n, d, dtype=np.float32, seed=n + d + K, K=K)
     sw = np.random.default_rng(n).uniform(0.5, 2.0, size=n)
