@@ -485,6 +485,19 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
     } while (0)
 #define MBGD_ASK16_REST(ask, j, n) MBGD_ASK_LINES(ask, 4 * (j), 4 * (n))
 
+/* A block's four passes with its four rows ahead mixed (mix: their four bases, else NULL;
+ * see accumulate): pass np asks for lines [np L, np L + L) of each row, L = d / 64, the rows
+ * in turn (row (j / 16) mod 4, line j / 64 of the pass's, moff = np d bytes), rather than all
+ * of row np's lines.  Else MBGD_ASK16. */
+#define MBGD_ASK_MIXED(ask, mix, moff, j)                                                       \
+    do {                                                                                       \
+        if (mix)                                                                               \
+            __builtin_prefetch((mix)[((j) >> 4) & 3] + (moff) + (((j) >> 6) << 6), 0,          \
+                               MBGD_PREFETCH_LOCALITY);                                        \
+        else                                                                                   \
+            MBGD_ASK16(ask, j);                                                                \
+    } while (0)
+
 /* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
  * loaded once into a register. */
 MBGD_INLINE void FN(x4_load)(const float *const *xs, int64_t j, __mmask16 t, __m512 *e)
@@ -535,7 +548,7 @@ MBGD_INLINE __m128 FN(sum4x16)(__m512 a, __m512 b, __m512 c, __m512 d)
  * half the FMA pipes' time unused. */
 MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, int64_t k0,
                             const int NO, const float *const *xs, int64_t n, float *z,
-                            const char *ask)
+                            const char *ask, const char *const *mix, int64_t moff)
 {
     __m512 acc[5][4], e[4];
 #pragma GCC unroll 5
@@ -543,13 +556,13 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
         acc[m][0] = acc[m][1] = acc[m][2] = acc[m][3] = _mm512_setzero_ps();
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) { /* whole vectors: masked, 1.04x slower in L1 */
-        MBGD_ASK16(ask, j);
+        MBGD_ASK_MIXED(ask, mix, moff, j);
         FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++)
             FN(fma_x4)(acc[m], _mm512_loadu_ps(W + (k0 + m) * n + j), e);
     }
-    MBGD_ASK16_REST(ask, j, n);
+    if (!mix) MBGD_ASK16_REST(ask, j, n);
     if (j < n) {
         const __mmask16 t = FN(lanes_left)(j, n);
         FN(x4_load)(xs, j, t, e);
@@ -570,20 +583,23 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
  * (softmax_losses); GCC then chose the other way round, and those batches ran 0.93x (d = 256,
  * b = 256, K = 10, in L3, paired epochs), both inlined 0.98-0.99x, both out of line 1.02x. */
 MBGD_NOINLINE void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                              int64_t K, REAL *z, const char *const *ask)
+                              int64_t K, REAL *z, const char *const *ask,
+                              const char *const *mix)
 {
     int64_t k = 0, np = 0; /* passes so far: pass np asks for row ask[2 np] (two of them) */
-    for (; k + 5 <= K; k += 5, np++) FN(dotNx4)(W, b, k, 5, xs, d, z, MBGD_ASK_PASS(ask, np));
+    for (; k + 5 <= K; k += 5, np++)
+        FN(dotNx4)(W, b, k, 5, xs, d, z, MBGD_ASK_PASS(ask, np), mix, np * d);
     const char *a = MBGD_ASK_PASS(ask, np);
+    const int64_t mo = np * d;
     switch (K - k) {
-    case 1: FN(dotNx4)(W, b, k, 1, xs, d, z, a); break;
-    case 2: FN(dotNx4)(W, b, k, 2, xs, d, z, a); break;
-    case 3: FN(dotNx4)(W, b, k, 3, xs, d, z, a); break;
-    case 4: FN(dotNx4)(W, b, k, 4, xs, d, z, a); break;
+    case 1: FN(dotNx4)(W, b, k, 1, xs, d, z, a, mix, mo); break;
+    case 2: FN(dotNx4)(W, b, k, 2, xs, d, z, a, mix, mo); break;
+    case 3: FN(dotNx4)(W, b, k, 3, xs, d, z, a, mix, mo); break;
+    case 4: FN(dotNx4)(W, b, k, 4, xs, d, z, a, mix, mo); break;
     default: break;
     }
     if (k < K) np++;
-    for (; ask && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
+    for (; ask && !mix && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
 }
 #elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
 /* One output's four sums as dot2x4_end sums each (lane8_sum's tree), the tail from x[j]
@@ -656,8 +672,10 @@ static inline void FN(dot3x4)(const float *restrict W, int64_t d, const float *c
  * way; with d not a multiple of 8, GCC compiles the inlined tails differently, and the last
  * bits may differ).  The last output of an odd K by dot, as with two per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                               int64_t K, REAL *z, const char *const *ask)
+                               int64_t K, REAL *z, const char *const *ask,
+                               const char *const *mix)
 {
+    (void)mix; /* (the AVX-512 variant's) */
     int64_t k = 0, np = 0; /* passes so far: pass np asks for ask[np] (four of them) */
     const int64_t ke = K - K % 2;
     for (; ke - k >= 3 && ke - k != 4; k += 3, np++)
@@ -672,8 +690,10 @@ static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *
 #else
 /* z[q K + k] = W_k . x_q + b[k] for the K outputs of four rows: two outputs per pass. */
 static inline void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                               int64_t K, REAL *z, const char *const *ask)
+                               int64_t K, REAL *z, const char *const *ask,
+                               const char *const *mix)
 {
+    (void)mix; /* (the AVX-512 variant's) */
     (void)ask; /* (MBGD_ASK_IN_PASS: the x86 float32 variants') */
     for (int64_t q = 0; q < 4; q++)
         for (int64_t k = 0; k < K; k++) z[q * K + k] = b[k];
@@ -836,7 +856,7 @@ MBGD_INLINE __m512 FN(terms_x4)(const __m512 *c, const __m512 *e, __m512 v)
  * in L1 (softmax_loops, K = 10, d = 256) 22-23 ns a row against their 29. */
 MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
                              const int NO, const float *const *xs, int64_t n, const int fresh,
-                             const char *ask)
+                             const char *ask, const char *const *mix, int64_t moff)
 {
     __m512 cf[5][4], e[4];
 #pragma GCC unroll 5
@@ -844,7 +864,7 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
         for (int q = 0; q < 4; q++) cf[m][q] = _mm512_set1_ps(c[4 * (k0 + m) + q]);
     int64_t j = 0;
     for (; j + 16 <= n; j += 16) { /* A_k in whole vectors: masked, this loop ran 0.65x */
-        MBGD_ASK16(ask, j);
+        MBGD_ASK_MIXED(ask, mix, moff, j);
         FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++) {
@@ -852,7 +872,7 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
             _mm512_storeu_ps(a, FN(terms_x4)(cf[m], e, fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(a)));
         }
     }
-    MBGD_ASK16_REST(ask, j, n);
+    if (!mix) MBGD_ASK16_REST(ask, j, n);
     if (j < n) {
         const __mmask16 t = FN(lanes_left)(j, n);
         FN(x4_load)(xs, j, t, e);
@@ -866,24 +886,26 @@ MBGD_INLINE void FN(axpyNx4)(float *restrict A, const float *c, int64_t k0,
 
 MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
                                const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                               const int fresh, const char *const *ask)
+                               const int fresh, const char *const *ask,
+                               const char *const *mix)
 {
     int64_t k = 0, np = 0; /* passes so far: pass np asks for row ask[2 np] (two of them) */
     for (; k + 5 <= K; k += 5, np++) {
         if (k == 5 && pf >= 0) FN(prefetch_sample)(data, pf, d);
-        FN(axpyNx4)(acc, c, k, 5, xs, d, fresh, MBGD_ASK_PASS(ask, np));
+        FN(axpyNx4)(acc, c, k, 5, xs, d, fresh, MBGD_ASK_PASS(ask, np), mix, (2 + np) * d);
     }
     if (K < 10 && pf >= 0) FN(prefetch_sample)(data, pf, d);
     const char *a = MBGD_ASK_PASS(ask, np);
+    const int64_t mo = (2 + np) * d; /* the block's third and fourth passes */
     switch (K - k) {
-    case 1: FN(axpyNx4)(acc, c, k, 1, xs, d, fresh, a); break;
-    case 2: FN(axpyNx4)(acc, c, k, 2, xs, d, fresh, a); break;
-    case 3: FN(axpyNx4)(acc, c, k, 3, xs, d, fresh, a); break;
-    case 4: FN(axpyNx4)(acc, c, k, 4, xs, d, fresh, a); break;
+    case 1: FN(axpyNx4)(acc, c, k, 1, xs, d, fresh, a, mix, mo); break;
+    case 2: FN(axpyNx4)(acc, c, k, 2, xs, d, fresh, a, mix, mo); break;
+    case 3: FN(axpyNx4)(acc, c, k, 3, xs, d, fresh, a, mix, mo); break;
+    case 4: FN(axpyNx4)(acc, c, k, 4, xs, d, fresh, a, mix, mo); break;
     default: break;
     }
     if (k < K) np++;
-    for (; ask && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
+    for (; ask && !mix && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
 }
 
 /* Whether terms4 takes `fresh` (the sums written, not added to: a group's first block). */
@@ -911,12 +933,13 @@ MBGD_INLINE void FN(terms4_in)(REAL *restrict acc, const REAL *c, int64_t K,
  * without reading acc (which may hold anything). */
 MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                             const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                            int fresh, const char *const *ask) /* inlined: see scores4 */
+                            int fresh, const char *const *ask,
+                            const char *const *mix) /* inlined: see scores4 */
 {
     if (fresh)
-        FN(terms4_in)(acc, c, K, xs, d, data, pf, 1, ask);
+        FN(terms4_in)(acc, c, K, xs, d, data, pf, 1, ask, mix);
     else
-        FN(terms4_in)(acc, c, K, xs, d, data, pf, 0, ask);
+        FN(terms4_in)(acc, c, K, xs, d, data, pf, 0, ask, mix);
 }
 #else
 /* acc_k += sum_q c_qk x_q over the four rows of a block for the K outputs, c_qk where
@@ -929,8 +952,9 @@ MBGD_INLINE void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
 #define MBGD_SM_DERIVE 0
 static inline void FN(terms4)(REAL *restrict acc, const REAL *c, int64_t K,
                               const REAL *const *xs, int64_t d, const T_DATA *data, int64_t pf,
-                              int fresh, const char *const *ask)
+                              int fresh, const char *const *ask, const char *const *mix)
 {
+    (void)mix; /* (the AVX-512 variant's) */
     (void)fresh; /* not taken (MBGD_TERMS4_FRESH 0): the sums are cleared first */
 #if defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
     int64_t k = 0, np = 0; /* passes so far: pass np asks for ask[np] (four of them) */
@@ -2404,6 +2428,9 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
          * session 47, docs/ab-session47-ask.txt); ab_epochs, paired epochs, the same bits. */
         FN(sm_losses) ls;
         int nl = 0; /* rows in ls */
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+        const int ask_mix = mbgd_ask_mix();
+#endif
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
             const REAL *xs[MBGD_ZROWS];
@@ -2434,9 +2461,26 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             __builtin_prefetch(ask[2 * (q) + 1] + 2 * d - 1, 0, MBGD_PREFETCH_LOCALITY);       \
         }                                                                                      \
     } while (0)
+            /* the four rows ahead mixed through the block's four passes (MBGD_ASK_MIXED, the
+             * AVX-512 variant): when scores4 and terms4 take two passes each, d is a multiple
+             * of 64, and the four rows are there and not end to end in memory (rows in order
+             * ran 0.96x so) */
+            const char *const *mx = NULL;
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+            const char *mix[MBGD_ZROWS];
+            if (in_pass && d % 64 == 0 && K > 5 && K <= 10 && Kt > 5 && ask_mix) {
+                int there = 1, in_order = 1;
+                for (int q = 0; q < MBGD_ZROWS; q++) {
+                    mix[q] = ask[2 * q];
+                    there &= mix[q] != NULL;
+                    if (q > 0 && mix[q] != mix[q - 1] + d * (int64_t)sizeof(REAL)) in_order = 0;
+                }
+                if (there && !in_order) mx = mix;
+            }
+#endif
             if (nr > 0 && ahead[0] >= 0) MBGD_ASK_ROW(0);
             if (nr == MBGD_ZROWS) /* scores4 and axpy4x4 take four rows */
-                FN(scores4)(W, b, xs, d, K, zbuf, in_pass ? ask : NULL);
+                FN(scores4)(W, b, xs, d, K, zbuf, in_pass ? ask : NULL, mx);
             else
                 for (int64_t q = 0; q < nr; q++) FN(scores)(W, b, xs[q], d, K, zbuf + q * K);
             if (nr > 1 && ahead[1] >= 0) MBGD_ASK_ROW(1);
@@ -2479,7 +2523,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
                 if (in_pass && ahead[3] >= 0) MBGD_ASK_ROW(3);
                 FN(terms4)(acc, zbuf, Kt, xs, d, data,
                            ahead[3] >= 0 && !in_pass ? rows[ahead[3]] : -1, fresh && r == r0,
-                           in_pass ? ask + 4 : NULL);
+                           in_pass ? ask + 4 : NULL, mx);
                 continue;
             }
             for (int64_t q = 0; q < nr; q++) { /* the last rows, one by one */

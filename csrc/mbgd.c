@@ -291,6 +291,29 @@ static inline int mbgd_sm_early(void)
     return mbgd_switch_on("MBGD_FAST_SM_EARLY");
 }
 
+/* The AVX-512 softmax blocks' asks for their four rows ahead, mixed through the block's four
+ * passes (MBGD_ASK_MIXED in kernel_impl.h), from MBGD_FAST_ASK_MIX at every AVX-512 call (the
+ * tests and the paired measurements switch it between calls; concurrent calls read the same
+ * environment, so they store the same value): 0 off (a row a pass), else on.  On session 77's
+ * Intel Xeon (ab_epochs, paired epochs, N = 200,000, d = 256, K = 10, shuffled, out of cache,
+ * the switch in one file; docs/ab-session77.txt): b = 256 1.15x on 2 threads and 1.19x on 1,
+ * b = 1024 1.13x, b = 4096 1.19x on 2; the build against main's 1.13x (its off side 0.996x);
+ * rows in order (which keep a row a pass) 1.003x, 0.96x when they were mixed too.  The same
+ * bits.  A microbenchmark of the asks alone (docs/ab-session77.txt) put a row's sixteen lines
+ * asked one after another at more core time a line than lines of four rows taken in turn. */
+static int mbgd_ask_mix_now = 1;
+
+static inline void mbgd_ask_mix_set(void)
+{
+    __atomic_store_n(&mbgd_ask_mix_now, mbgd_switch_on("MBGD_FAST_ASK_MIX"), __ATOMIC_RELAXED);
+}
+
+/* Read by the AVX-512 variants' accumulate: once per group. */
+static inline int mbgd_ask_mix(void)
+{
+    return __atomic_load_n(&mbgd_ask_mix_now, __ATOMIC_RELAXED);
+}
+
 /* b = 1 softmax steps in blocks (FN(sm_block_run) in kernel_impl.h), from MBGD_FAST_SM_BLOCK
  * at every call (the paired measurements and the tests switch it between calls): 0 off (each
  * step as softmax_step1 takes it), else on. */
@@ -1358,10 +1381,11 @@ static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
  * of tests/test_sanitizers.py, whose checks the hint cannot change (a prefetch reads nothing),
  * in about half the time (280 -> 145 s at -O0 here, session 59). */
 #ifdef MBGD_NO_L2_VARIANT
-#define MBGD_AVX512_CALL(fn, args) fn##_avx512 args
+#define MBGD_AVX512_CALL(fn, args) (mbgd_ask_mix_set(), fn##_avx512 args)
 #else
 #define MBGD_AVX512_CALL(fn, args)                                                   \
-    (mbgd_l2_hint() ? (mbgd_l2_ahead_set(), fn##_avx512l2 args) : fn##_avx512 args)
+    (mbgd_ask_mix_set(),                                                             \
+     mbgd_l2_hint() ? (mbgd_l2_ahead_set(), fn##_avx512l2 args) : fn##_avx512 args)
 #endif
 #define MBGD_DISPATCH(p, fn, args)                                                   \
     do {                                                                             \

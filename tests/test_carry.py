@@ -19,6 +19,14 @@ def run_on(isa, monkeypatch):
         pytest.skip(f"this CPU does not run {isa}")
 
 
+def set_env(monkeypatch, name, value):
+    """name set to value, or unset when value is None."""
+    if value is None:
+        monkeypatch.delenv(name, raising=False)
+    else:
+        monkeypatch.setenv(name, value)
+
+
 def same_bits(a, b):
     assert a.state.theta.tobytes() == b.state.theta.tobytes()
     assert a.batch_loss.tobytes() == b.batch_loss.tobytes()
@@ -677,10 +685,31 @@ def test_the_l2_prefetch_hint_gives_the_same_bits(loss, d, K, b, dtype, monkeypa
             # default, 1 MiB (the cap of 128 rows)
             for hint, ahead in (("0", None), ("1", "64"), ("1", None), ("1", "1048576")):
                 monkeypatch.setenv("MBGD_FAST_L2_HINT", hint)
-                if ahead is None:
-                    monkeypatch.delenv("MBGD_FAST_L2_AHEAD", raising=False)
-                else:
-                    monkeypatch.setenv("MBGD_FAST_L2_AHEAD", ahead)
+                set_env(monkeypatch, "MBGD_FAST_L2_AHEAD", ahead)
+                got.append(mf.train(X, y, **kw))
+            for other in got[1:]:
+                same_bits(other, got[0])
+
+
+@pytest.mark.parametrize("d,K,b", [(256, 10, 256), (64, 7, 4), (128, 6, 1024), (320, 9, 37),
+                                   (256, 11, 256), (48, 10, 64)])
+def test_the_mixed_asks_for_the_rows_ahead_give_the_same_bits(d, K, b, monkeypatch):
+    # The AVX-512 softmax blocks ask for their four rows ahead mixed through the block's four
+    # passes (MBGD_FAST_ASK_MIX, on unless 0) when each of scores4 and terms4 takes two passes
+    # and d is a multiple of 64 (K = 11 takes three, d = 48 is not: those keep a row a pass):
+    # only the asks move, so the same bits, on 1 and 2 threads, drawn and given orders (the
+    # rows in order keep a row a pass), either L2 hint, a call split mid-epoch
+    run_on("avx512", monkeypatch)
+    n = 6007
+    X, y = make_problem("softmax", n, d, dtype=np.float32, seed=d + K, K=K)
+    for threads in (1, 2):
+        for extra in ({}, {"shuffle": False}, {"eval_every": 5001 // b + 1}):
+            kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.1 / d, seed=d,
+                      n_threads=threads, **extra)
+            got = []
+            for mix, hint in (("0", "1"), ("1", "1"), ("1", "0"), (None, "1")):
+                monkeypatch.setenv("MBGD_FAST_L2_HINT", hint)
+                set_env(monkeypatch, "MBGD_FAST_ASK_MIX", mix)
                 got.append(mf.train(X, y, **kw))
             for other in got[1:]:
                 same_bits(other, got[0])

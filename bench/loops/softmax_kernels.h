@@ -5,12 +5,14 @@
 #ifndef MBGD_SOFTMAX_KERNELS_H
 #define MBGD_SOFTMAX_KERNELS_H
 
-/* (the last argument of scores4 and terms4: the rows ahead to ask for inside their passes, the
- * AVX2 variant's MBGD_ASK_IN_PASS; the loop timers pass NULL, none) */
+/* (the last two arguments of scores4 and terms4: the rows ahead to ask for inside their passes,
+ * MBGD_ASK_IN_PASS, and the AVX-512 variant's four rows ahead mixed through a block's passes,
+ * MBGD_ASK_MIXED; the loop timers pass NULL, none) */
 typedef void (*scores4_fn)(const float *, const float *, const float *const *, int64_t, int64_t,
-                           float *, const char *const *);
+                           float *, const char *const *, const char *const *);
 typedef void (*terms4_fn)(float *, const float *, int64_t, const float *const *, int64_t,
-                          const mbgd_data_f32 *, int64_t, int, const char *const *);
+                          const mbgd_data_f32 *, int64_t, int, const char *const *,
+                          const char *const *);
 typedef void (*sample_fn)(const mbgd_data_f32 *, int64_t, int64_t);
 
 static scores4_fn scores4 = scores4_f32_generic;

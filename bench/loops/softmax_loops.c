@@ -40,7 +40,7 @@ static void scores_rows(const float *W, const float *b, const float *X, float *z
 {
     for (int r = 0; r < ROWS; r += 4) {
         const float *xs[4] = {X + r * D, X + (r + 1) * D, X + (r + 2) * D, X + (r + 3) * D};
-        scores4(W, b, xs, D, KOUT, z + r * KOUT, NULL);
+        scores4(W, b, xs, D, KOUT, z + r * KOUT, NULL, NULL);
     }
 }
 
@@ -48,7 +48,7 @@ static void gradient_rows(float *acc, const float *c, const float *X)
 {
     for (int r = 0; r < ROWS; r += 4) {
         const float *xs[4] = {X + r * D, X + (r + 1) * D, X + (r + 2) * D, X + (r + 3) * D};
-        terms4(acc, c + r * KOUT, KOUT, xs, D, NULL, -1, 0, NULL);
+        terms4(acc, c + r * KOUT, KOUT, xs, D, NULL, -1, 0, NULL, NULL);
     }
 }
 

@@ -80,12 +80,12 @@ static double run(long blocks, int mode, const mbgd_data_f32 *buf, const float *
         const int r = (int)(i % (ROWS / 4)) * 4;
         const float *xs[4] = {X + r * D, X + (r + 1) * D, X + (r + 2) * D, X + (r + 3) * D};
         ask(buf, mode, 0, seq);
-        scores4(W, b, xs, D, KOUT, z, NULL);
+        scores4(W, b, xs, D, KOUT, z, NULL, NULL);
         ask(buf, mode, 1, seq);
         for (int l = 0; l < 4 * KOUT; l++) z[l] *= 1e-3f; /* coefficients of a sensible size */
         ask(buf, mode, 2, seq);
         const int64_t mid = mode == 1 || mode == 4 ? next_row(buf->n_samples, mode, seq) : -1;
-        terms4(acc, z, KOUT, xs, D, buf, mid, 0, NULL);
+        terms4(acc, z, KOUT, xs, D, buf, mid, 0, NULL, NULL);
         if (mode == 2) ask(buf, mode, 3, seq); /* `first`: its fourth line here */
         __asm__ volatile("" : : "r"(acc) : "memory");
     }
