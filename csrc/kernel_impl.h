@@ -2172,6 +2172,30 @@ MBGD_INLINE FN(lanes) FN(dot_lanes_ask)(const float *restrict a, const float *re
 }
 #endif
 
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32) && defined(MBGD_SKEW_ROWS)
+/* dot_lanes_ask with its asks mixed over four rows ahead (MBGD_ASK_MIXED's idea for the skewed
+ * rows, d = 128 or 256): asks[k] the rows (none NULL), ph = r mod 4 for the row in hand r;
+ * iteration it (of d / 32) asks for two lines of row asks[it mod 4] in quarter ph of it (bytes
+ * [ph d, ph d + d)), and at ph = 3 each row's last byte too: the four rows in hand from r - ph
+ * on ask for all the lines of the four from r - ph + pf on. */
+MBGD_INLINE FN(lanes) FN(dot_lanes_ask4)(const float *restrict a, const float *restrict b,
+                                         int64_t n, const char *const *asks, int64_t ph)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        const char *o = asks[(j >> 5) & 3] + ph * n + ((j >> 7) << 7);
+        __builtin_prefetch(o, 0, MBGD_PREFETCH_LOCALITY);
+        __builtin_prefetch(o + 64, 0, MBGD_PREFETCH_LOCALITY);
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16), s1);
+    }
+    if (ph == 3)
+        for (int k = 0; k < 4; k++) __builtin_prefetch(asks[k] + 4 * n - 1, 0, MBGD_PREFETCH_LOCALITY);
+    return (FN(lanes)){{s0, s1}};
+}
+#endif
+
 #ifdef MBGD_SKEW_ROWS
 /* Where the skewed rows find row r's values: in the block packer's ring once packed (pv set:
  * skew_regs' rows on two threads, FN(train)), else in X. */
@@ -2194,6 +2218,14 @@ MBGD_INLINE const REAL *FN(skew_row)(const T_DATA *data, const int64_t *rows, in
         if (MID) (void)*(volatile const REAL *)((x) + (d) / 2);                                \
     } while (0)
 
+/* skew_next's four rows ahead for the four rows in hand from r (ASK = 2): their rows (asks) and
+ * whether they are mixed (not end to end in memory) */
+typedef struct {
+    int64_t r;
+    const char *asks[4];
+    int mixed;
+} FN(quad);
+
 /* accumulate's skewed rows' first row (r0): the row pf ahead asked for, row r0's values at
  * *x (MID: its middle read first) and its lanes into *prev; returns its index. */
 MBGD_INLINE int64_t FN(skew_first)(const T_DATA *data, const REAL *W, const int64_t *rows,
@@ -2210,13 +2242,15 @@ MBGD_INLINE int64_t FN(skew_first)(const T_DATA *data, const REAL *W, const int6
 }
 
 /* The skewed rows' next row r: the row pf ahead asked for, all its lines at once, or with ASK
- * through row r's dot product (dot_lanes_ask; its slot in the ring once packed), row r's
+ * through row r's dot product (dot_lanes_ask; its slot in the ring once packed; ASK = 2: mixed
+ * over four rows ahead, dot_lanes_ask4, unless they lie end to end in memory), row r's
  * values at *x (MID: its middle read first) and its lanes into *cur; returns its index.  Past
  * the group (r = r1), the row before's (ip, prev; *x as it is) again. */
 MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64_t *rows,
                                   int64_t r, int64_t r1, int64_t n0, int64_t n1, int64_t pf,
                                   int64_t d, const int ASK, const int MID, mbgd_pack_view *pv,
-                                  int64_t ip, FN(lanes) prev, const REAL **x, FN(lanes) *cur)
+                                  int64_t ip, FN(lanes) prev, const REAL **x, FN(lanes) *cur,
+                                  FN(quad) *qd)
 {
     if (r >= r1) {
         *cur = prev;
@@ -2227,6 +2261,26 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
     *x = FN(skew_row)(data, rows, r, pf, d, pv);
     MBGD_MIDDLE_FIRST(MID, *x, d);
 #ifdef MBGD_HAVE_SKEW_REGS
+    if (ASK == 2 && a >= 0) {
+        const int64_t ph = r & 3;
+        if (r - ph != qd->r) { /* a new four: its rows ahead, mixed unless end to end */
+            int there = 1, in_order = 1;
+            for (int k = 0; k < 4; k++) {
+                const int64_t t = FN(row_ahead)(r - ph + pf + k, r1, n0, n1);
+                qd->asks[k] = t >= 0 ? (const char *)FN(ahead_row)(data, rows, t, d, pv) : NULL;
+                there &= qd->asks[k] != NULL;
+                if (k > 0 && qd->asks[k] != qd->asks[k - 1] + d * (int64_t)sizeof(REAL))
+                    in_order = 0;
+            }
+            qd->r = r - ph;
+            qd->mixed = there && !in_order;
+        }
+        if (qd->mixed) {
+            FN(prefetch_label)(data, rows[a]);
+            *cur = FN(dot_lanes_ask4)(W, *x, d, qd->asks, ph);
+            return i;
+        }
+    }
     if (ASK && a >= 0) {
         FN(prefetch_label)(data, rows[a]);
         *cur = FN(dot_lanes_ask)(W, *x, d, (const char *)FN(ahead_row)(data, rows, a, d, pv));
@@ -2292,13 +2346,23 @@ MBGD_INLINE void FN(skew_sums)(const mbgd_params *p, const T_DATA *data, const f
     double lsum = 0.0;
     FN(lanes) prev;
     const float *xp;
+    /* the rows ahead asked for mixed over four rows (skew_next's ASK = 2; MBGD_FAST_ASK_MIX,
+     * d = 128 or 256): those of r0's four ahead past r0 + pf asked for whole first (their
+     * quarters before r0's would be missed) */
+    const int mix = pf >= 4 && (d == 128 || d == 256) && mbgd_ask_mix();
+    FN(quad) qd = {-1, {NULL, NULL, NULL, NULL}, 0};
+    if (mix)
+        for (int64_t r = r0 + 1; r <= (r0 | 3); r++) {
+            const int64_t t = FN(row_ahead)(r + pf, r1, n0, n1);
+            if (t >= 0) FN(prefetch_sample)(data, rows[t], d);
+        }
     int64_t ip =
         FN(skew_first)(data, W, rows, r0, r1, n0, n1, pf, d, MBGD_SKEW_MID, pv, &xp, &prev);
     for (int64_t r = r0 + 1; r <= r1; r++) {
         FN(lanes) cur;
         const float *x = xp;
-        const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 1, MBGD_SKEW_MID,
-                                        pv, ip, prev, &xp, &cur);
+        const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, mix ? 2 : 1,
+                                        MBGD_SKEW_MID, pv, ip, prev, &xp, &cur, &qd);
         const float sw = SW ? SW[ip] : 1.0f;
         const float z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b0;
         /* SQ: squared loss as a constant, so row_loss's switch folds away (the same
@@ -2592,7 +2656,7 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             FN(lanes) cur;
             const REAL *x = xp;
             const int64_t i = FN(skew_next)(data, W, rows, r, r1, n0, n1, pf, d, 0, 0, NULL, ip,
-                                            prev, &xp, &cur);
+                                            prev, &xp, &cur, NULL);
             const REAL sw = SW ? SW[ip] : (REAL)1;
             const int64_t j = d / MBGD_LANES * MBGD_LANES;
             const REAL z = FN(dot_tail)(W, x, j, d, FN(lanes_sum)(prev)) + b[0];

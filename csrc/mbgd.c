@@ -291,16 +291,20 @@ static inline int mbgd_sm_early(void)
     return mbgd_switch_on("MBGD_FAST_SM_EARLY");
 }
 
-/* The AVX-512 softmax blocks' asks for their four rows ahead, mixed through the block's four
- * passes (MBGD_ASK_MIXED in kernel_impl.h), from MBGD_FAST_ASK_MIX at every AVX-512 call (the
+/* The AVX-512 kernels' asks for rows ahead mixed over four rows: the softmax blocks' through
+ * their four passes (MBGD_ASK_MIXED in kernel_impl.h) and the skewed rows' of one output
+ * through four rows' dot products (dot_lanes_ask4), from MBGD_FAST_ASK_MIX at every AVX-512 call (the
  * tests and the paired measurements switch it between calls; concurrent calls read the same
  * environment, so they store the same value): 0 off (a row a pass), else on.  On session 77's
  * Intel Xeon (ab_epochs, paired epochs, N = 200,000, d = 256, K = 10, shuffled, out of cache,
  * the switch in one file; docs/ab-session77.txt): b = 256 1.15x on 2 threads and 1.19x on 1,
  * b = 1024 1.13x, b = 4096 1.19x on 2; the build against main's 1.13x (its off side 0.996x);
  * rows in order (which keep a row a pass) 1.003x, 0.96x when they were mixed too.  The same
- * bits.  A microbenchmark of the asks alone (docs/ab-session77.txt) put a row's sixteen lines
- * asked one after another at more core time a line than lines of four rows taken in turn. */
+ * bits.  The skewed rows (squared loss, d = 256, the same A/Bs): b = 256 1.10x on 2 threads
+ * against main (1.05-1.19x within the file), b = 4096 1.06-1.10x, 1 thread 1.07x, logistic
+ * 1.16-1.18x; rows in order 0.98x.  A microbenchmark of the asks alone (docs/ab-session77.txt)
+ * put a row's sixteen lines asked one after another at more core time a line than lines of
+ * four rows taken in turn. */
 static int mbgd_ask_mix_now = 1;
 
 static inline void mbgd_ask_mix_set(void)

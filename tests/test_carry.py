@@ -691,20 +691,25 @@ def test_the_l2_prefetch_hint_gives_the_same_bits(loss, d, K, b, dtype, monkeypa
                 same_bits(other, got[0])
 
 
-@pytest.mark.parametrize("d,K,b", [(256, 10, 256), (64, 7, 4), (128, 6, 1024), (320, 9, 37),
-                                   (256, 11, 256), (48, 10, 64)])
-def test_the_mixed_asks_for_the_rows_ahead_give_the_same_bits(d, K, b, monkeypatch):
-    # The AVX-512 softmax blocks ask for their four rows ahead mixed through the block's four
-    # passes (MBGD_FAST_ASK_MIX, on unless 0) when each of scores4 and terms4 takes two passes
-    # and d is a multiple of 64 (K = 11 takes three, d = 48 is not: those keep a row a pass):
-    # only the asks move, so the same bits, on 1 and 2 threads, drawn and given orders (the
-    # rows in order keep a row a pass), either L2 hint, a call split mid-epoch
+@pytest.mark.parametrize("loss,d,K,b", [("softmax", 256, 10, 256), ("softmax", 64, 7, 4),
+                                        ("softmax", 128, 6, 1024), ("softmax", 320, 9, 37),
+                                        ("softmax", 256, 11, 256), ("softmax", 48, 10, 64),
+                                        ("squared", 256, 1, 256), ("logistic", 128, 1, 37),
+                                        ("squared", 256, 1, 5), ("hinge", 192, 1, 64)])
+def test_the_mixed_asks_for_the_rows_ahead_give_the_same_bits(loss, d, K, b, monkeypatch):
+    # The AVX-512 kernels ask for rows ahead mixed over four rows (MBGD_FAST_ASK_MIX, on unless
+    # 0): the softmax blocks through their four passes when each of scores4 and terms4 takes
+    # two and d is a multiple of 64 (K = 11 takes three, d = 48 is not: those keep a row a
+    # pass), the skewed rows of one output through four rows' dot products at d = 128 and 256
+    # (d = 192 keeps a row a row): only the asks move, so the same bits, on 1 and 2 threads,
+    # drawn and given orders (rows end to end in memory keep the unmixed asks), either L2
+    # hint, a call split mid-epoch
     run_on("avx512", monkeypatch)
     n = 6007
-    X, y = make_problem("softmax", n, d, dtype=np.float32, seed=d + K, K=K)
+    X, y = make_problem(loss, n, d, dtype=np.float32, seed=d + K, **({"K": K} if K > 1 else {}))
     for threads in (1, 2):
         for extra in ({}, {"shuffle": False}, {"eval_every": 5001 // b + 1}):
-            kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.1 / d, seed=d,
+            kw = dict(loss=loss, batch_size=b, epochs=2, lr=0.1 / d, seed=d,
                       n_threads=threads, **extra)
             got = []
             for mix, hint in (("0", "1"), ("1", "1"), ("1", "0"), (None, "1")):
