@@ -19,13 +19,13 @@
 #define N_ITER 100000000L
 
 /* rate<bits>: FMAs of type V (set1 and fmadd its intrinsics) over twelve chains, then over
- * one (C unused).  The twelve chains are twelve variables, summed and printed at the end (so
+ * one.  The twelve chains are twelve variables, summed and printed at the end (so
  * kept), with no asm in the loop: held in an array with an asm constraint on each, GCC kept
  * the 512-bit ones in memory, a store and a load of each chain every iteration, and the loop
  * timed those (0.99-1.09 ticks an FMA in sessions 72-76, read then as one 512-bit FMA at a
  * time); as variables with the constraints, 24 register moves every twelve FMAs (1.00).  Without
  * them 0.41: two FMA pipes (session 77). */
-#define MBGD_FMA_RATE(bits, tgt, V, set1, fmadd, C)                                         \
+#define MBGD_FMA_RATE(bits, tgt, V, set1, fmadd)                                            \
     __attribute__((target(tgt)))  static void rate##bits(void)                               \
     {                                                                                          \
         V a0 = set1(0.000f), a1 = set1(0.001f), a2 = set1(0.002f), a3 = set1(0.003f);          \
@@ -54,8 +54,8 @@
                (double)(t1 - t0) / (12.0 * N_ITER), (double)(t2 - t1) / (4.0 * N_ITER), s);    \
     }
 
-MBGD_FMA_RATE(256, "avx2,fma", __m256, _mm256_set1_ps, _mm256_fmadd_ps, "x")
-MBGD_FMA_RATE(512, "avx512f", __m512, _mm512_set1_ps, _mm512_fmadd_ps, "v")
+MBGD_FMA_RATE(256, "avx2,fma", __m256, _mm256_set1_ps, _mm256_fmadd_ps)
+MBGD_FMA_RATE(512, "avx512f", __m512, _mm512_set1_ps, _mm512_fmadd_ps)
 
 int main(void)
 {
