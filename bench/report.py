@@ -354,6 +354,41 @@ def with_phase(bound, phase):
     return bound + phase if bound else phase[2:]
 
 
+def _paired_sps(pg, kind):
+    """{b: samples/s} of one side of the paired b >= 256 rounds (pg: their record), where they
+    recorded it at every b they judged."""
+    if not pg or not pg.get("sps"):
+        return {}
+    got = {int(b): pg["sps"].get(f"{kind} b={b}") for b in pg.get("numpy", {})}
+    return dict(sorted(got.items())) if all(v for v in got.values()) else {}
+
+
+def _paired_bw(pg, d, ceil):
+    """For a bandwidth miss judged by the paired rounds: what train() read in those rounds
+    against the shuffled-row ceiling, and 70% of their sum against it ("" without them)."""
+    tr = _paired_sps(pg, "train")
+    if not tr:
+        return ""
+    need = 0.7 * pg["sum_gbs"] * 1e9
+    return (f"; in the paired rounds 70% of their sum ({pg['sum_gbs']:.1f} GB/s) is "
+            f"{need / 1e9:.1f} GB/s, {_pct(need / ceil)} of the ceiling, and train() read " +
+            " / ".join(f"{v * d * 4 / 1e9:.1f}" for v in tr.values()) + " GB/s, " +
+            " / ".join(_pct(v * d * 4 / ceil) for v in tr.values()) + " of it")
+
+
+def _paired_loop(pg, d, ceil):
+    """For a miss of 5x the NumPy loop judged by the paired rounds: the loop's speed in those
+    rounds, the share of the shuffled-row ceiling 5x that needs, and train()'s share there."""
+    tr, lp = _paired_sps(pg, "train"), _paired_sps(pg, "numpy")
+    if not tr or not lp:
+        return ""
+    return ("in the paired rounds the NumPy loop ran " +
+            " / ".join(f"{v:.3g}" for v in lp.values()) + " samples/s: 5x needs " +
+            " / ".join(_pct(5 * v * d * 4 / ceil) for v in lp.values()) +
+            f" of the shuffled-row ceiling ({ceil / 1e9:.1f} GB/s, timed apart), and train() "
+            "read " + " / ".join(_pct(v * d * 4 / ceil) for v in tr.values()) + " of it there; ")
+
+
 def targets(rows, fits, bandwidth, shuffled, paired, say):
     """Issue 3's targets, each from this run's cells: what was measured, met or missed, and
     for a miss the measurement of this run that bounds it (the shuffled-row read ceiling,
@@ -495,9 +530,10 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                            f"{_pct(sl['gbs']['on a line 2t'] * 1e9 / bandwidth[2])} over a copy on a "
                            "line)" if sl else "")
                 bw_limit.append(f"d={d}: the shuffled-row ceiling is {_pct(ceil / bandwidth[2])} "
-                                f"of it{on_line}; train() reached " + " / ".join(
-                                    _pct(by_b[b]["sps"] * d * 4 / ceil) for b in big) +
-                                " of the ceiling" + kernel + two_core)
+                                f"of it{on_line}" + _paired_bw(pg, d, ceil) + "; train() reached " +
+                                " / ".join(_pct(by_b[b]["sps"] * d * 4 / ceil) for b in big) +
+                                " of the ceiling" + (" (apart)" if p_bw else "") + kernel +
+                                two_core)
         np_miss = None
         if p_np:
             np_miss = min(p_np) < 5.0
@@ -513,9 +549,11 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                             (apart if p_np else ""))
             miss = np_miss
             if miss and ceil:
-                np_limit.append(f"d={d}: 5x needs " + " / ".join(
-                    _pct(5 * loop[b]["sps"] * d * 4 / ceil) for b in both) +
-                    f" of the shuffled-row ceiling ({ceil / 1e9:.1f} GB/s); train() reached " +
+                there = _paired_loop(pg, d, ceil)
+                np_limit.append(f"d={d}: " + there + ("apart, " if there else "") + "5x needs " +
+                    " / ".join(_pct(5 * loop[b]["sps"] * d * 4 / ceil) for b in both) +
+                    (" of it" if there else
+                     f" of the shuffled-row ceiling ({ceil / 1e9:.1f} GB/s)") + "; train() reached " +
                     " / ".join(_pct(by_b[b]["sps"] * d * 4 / ceil) for b in both) + " of it" +
                     (kernel if both == big else ""))
     line("b >= 256, 2 threads: >= 70% of the read bandwidth (b = 256 / 1024 / 4096)", bw_cells,

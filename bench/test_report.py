@@ -414,3 +414,32 @@ def test_bandwidth_and_the_loop_are_judged_by_their_paired_rounds_where_there_ar
     assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is True
     assert verdict(verdicts, "b >= 256, 2 threads: >= 5x") is True
     assert "d=256 61% / 61% (apart: not judged)" in text
+
+
+def test_a_miss_judged_by_the_paired_rounds_is_bounded_by_their_own_speeds(tmp_path):
+    # the paired rounds decide both targets (missed), so what bounds each miss quotes those
+    # rounds' speeds against the shuffled-row ceiling (36 GB/s) before the apart cells': the
+    # NumPy loop at 6e6 rows of 1 KiB a second needs 5 x 6.14 = 30.7 GB/s (85%), train() at
+    # 1.8e7 / 2.1e7 read 18.4 / 21.5 GB/s (51% / 60%), and 70% of their sum (30 GB/s) is
+    # 21 GB/s (58% of the ceiling)
+    run(tmp_path, 3.2e7)
+    cells = json.loads((tmp_path / "run.json").read_text())["benchmarks"]
+    big = bench(dict(backend="paired-big", d=256, threads=2, rows=200_000, rounds=3,
+                     numpy={"256": 3.0, "1024": 3.5}, bandwidth={"256": 0.4, "1024": 0.45},
+                     sum_gbs=30.0, sps={"numpy b=256": 6e6, "train b=256": 1.8e7,
+                                        "numpy b=1024": 6e6, "train b=1024": 2.1e7}), 1.0)
+    verdicts, text = judge(tmp_path, cells + [big])
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 70%") is False
+    assert ("in the paired rounds 70% of their sum (30.0 GB/s) is 21.0 GB/s, 58% of the "
+            "ceiling, and train() read 18.4 / 21.5 GB/s, 51% / 60% of it; train() reached "
+            "91% / 91% of the ceiling (apart)") in text
+    assert verdict(verdicts, "b >= 256, 2 threads: >= 5x") is False
+    assert ("d=256: in the paired rounds the NumPy loop ran 6e+06 / 6e+06 samples/s: 5x needs "
+            "85% / 85% of the shuffled-row ceiling (36.0 GB/s, timed apart), and train() read "
+            "51% / 60% of it there; apart, 5x needs 85% / 85% of it; train() reached 91% / 91% "
+            "of it") in text
+    # without their speeds (older runs' records) the bounds are the apart cells' alone
+    big["extra_info"]["sps"] = {}
+    verdicts, text = judge(tmp_path, cells + [big])
+    assert "in the paired rounds 70%" not in text
+    assert "5x needs 85% / 85% of the shuffled-row ceiling (36.0 GB/s); train() reached" in text
