@@ -389,6 +389,26 @@ def _paired_loop(pg, d, ceil):
             "read " + " / ".join(_pct(v * d * 4 / ceil) for v in tr.values()) + " of it there; ")
 
 
+def _adds_to_fetch(info, loss, b, arith_sps):
+    """For a loss missing 1.5x in the paired rounds (info: their record, 2 threads): each
+    core's time a row there, squared loss's and the loss's, against squared loss's plus the
+    loss's arithmetic alone (in cache, 1 thread): how much of that arithmetic the rows' fetch
+    hid.  "" without the rounds' speeds."""
+    sps = info.get("sps") or {}
+    sq, got = sps.get(f"squared b={b}"), sps.get(f"{loss} b={b}")
+    if not sq or not got:
+        return ""
+    # b = 1's steps run on one core (the other asks for the rows ahead or packs them)
+    cores = 1 if int(b) == 1 else info.get("threads", 2)
+    t_sq, t_loss, t_ar = cores * 1e9 / sq, cores * 1e9 / got, 1e9 / arith_sps
+    return (f"; out of cache {'the stepping' if cores == 1 else 'each'} core took "
+            f"{t_sq:.0f} ns a row for squared loss and "
+            f"{t_loss:.0f} ns for {loss}, where squared loss's {t_sq:.0f} ns plus {loss}'s "
+            f"arithmetic alone ({t_ar:.0f} ns a row in cache, 1 thread) is {t_sq + t_ar:.0f} ns: "
+            f"the fetch hid {_pct(max(0.0, min(1.0, (t_sq + t_ar - t_loss) / t_ar)))} of that "
+            f"arithmetic, and 1.5x needs the arithmetic under {t_sq / 2:.0f} ns a row or hidden")
+
+
 def targets(rows, fits, bandwidth, shuffled, paired, say):
     """Issue 3's targets, each from this run's cells: what was measured, met or missed, and
     for a miss the measurement of this run that bounds it (the shuffled-row read ceiling,
@@ -645,7 +665,8 @@ def targets(rows, fits, bandwidth, shuffled, paired, say):
                 if v > 1.5:
                     bound = "" if not (base and (int(b), loss) in incache) else (
                         f"its arithmetic alone, in cache, costs "
-                        f"{base / incache[(int(b), loss)]:.2f}x squared loss's")
+                        f"{base / incache[(int(b), loss)]:.2f}x squared loss's" +
+                        _adds_to_fetch(info, loss, b, incache[(int(b), loss)]))
                     bound = with_phase(bound, phase_limit(info, lambda q, loss=loss, b=b: (
                         f"b={b} {q['cost'][loss][b]:.2f}x")))
                     if bound:

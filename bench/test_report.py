@@ -443,3 +443,30 @@ def test_a_miss_judged_by_the_paired_rounds_is_bounded_by_their_own_speeds(tmp_p
     verdicts, text = judge(tmp_path, cells + [big])
     assert "in the paired rounds 70%" not in text
     assert "5x needs 85% / 85% of the shuffled-row ceiling (36.0 GB/s); train() reached" in text
+
+
+def test_a_loss_miss_says_how_much_of_its_arithmetic_the_fetch_hid(tmp_path):
+    # paired on 2 threads: squared loss 1e7 rows/s at b = 1 and 256, softmax 4e6 and 5e6;
+    # in cache on 1 thread softmax's arithmetic runs 5e6 (b = 1) and 1e7 (b = 256) rows/s.
+    # b = 256: each core 200 ns a row for squared loss, 400 for softmax, against 200 + 100:
+    # nothing hidden; b = 1 (its steps on one core): 100 and 250 ns against 100 + 200, a
+    # quarter of the 200 ns hidden
+    d = 256
+    cells = [timed("incache-squared", d, b, 2e7) for b in (1, 256)]
+    cells += [timed("incache-softmax", d, 1, 5e6), timed("incache-softmax", d, 256, 1e7)]
+    cells.append(bench(dict(backend="paired-loss", d=d, threads=2, rounds=3,
+                            cost={"squared": {"1": 1.0, "256": 1.0},
+                                  "softmax": {"1": 2.5, "256": 2.0}},
+                            sps={"squared b=1": 1e7, "squared b=256": 1e7,
+                                 "softmax b=1": 4e6, "softmax b=256": 5e6}), 1.0))
+    verdicts, text = judge(tmp_path, cells)
+    assert verdict(verdicts, "softmax") is False
+    assert ("b=256: its arithmetic alone, in cache, costs 2.00x squared loss's; out of cache "
+            "each core took 200 ns a row for squared loss and 400 ns for softmax, where squared "
+            "loss's 200 ns plus softmax's arithmetic alone (100 ns a row in cache, 1 thread) is "
+            "300 ns: the fetch hid 0% of that arithmetic, and 1.5x needs the arithmetic under "
+            "100 ns a row or hidden") in text
+    assert ("b=1: its arithmetic alone, in cache, costs 4.00x squared loss's; out of cache the "
+            "stepping core took 100 ns a row for squared loss and 250 ns for softmax, where "
+            "squared loss's 100 ns plus softmax's arithmetic alone (200 ns a row in cache, 1 "
+            "thread) is 300 ns: the fetch hid 25% of that arithmetic") in text
