@@ -424,13 +424,17 @@ GIB = 1 << 30
 def test_paired_big_batches(benchmark, record, dataset, d):
     """The two targets at b >= 256 on 2 threads, each side of them in the same round: train()
     on 2 threads, the NumPy loop (test_bench_train.py's, over as many rows as there) and the
-    read bandwidth (a NumPy sum over 1 GiB on 2 threads, test_bench_bandwidth.py's), in turn.
+    read bandwidth (a NumPy sum over 1 GiB on 2 threads, test_bench_bandwidth.py's) and the
+    shuffled-row ceiling (X's rows in a random order read with the kernels' prefetch, nothing
+    else, on 2 threads: test_bench_bandwidth.py's), in turn.
     In test_bench_train.py and test_bench_bandwidth.py these cells run minutes apart, and the
     machine's memory rate moves by a third in minutes (docs/team-breakdown-session54.txt):
     the NumPy loop at d = 256 b = 1024 read 2.09e6 to 5.11e6 samples/s over this machine's
     twelve runs (sessions 46-55).
     Each ratio here is the median over rounds of that round's: train()'s samples/s against the
-    NumPy loop's, and the bytes of X train() reads a second against the sum's.  The rounds
+    NumPy loop's, and the bytes of X train() reads a second against the sum's; and, for what
+    bounds a miss, against the ceiling's: train()'s, five times the NumPy loop's and the sum's.
+    The rounds
     settle (paired_rounds): each timed call after a wait and warm-up calls of its own, the
     caches emptied before each, as the cells timed apart run after their warm-up."""
     from concurrent.futures import ThreadPoolExecutor
@@ -443,12 +447,16 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     big = np.ones(GIB // 4, dtype=np.float32)
     parts = np.array_split(big, 2)
     pool = ThreadPoolExecutor(2)
-    sums, ends, loops = [], [], {}
+    sums, ends, loops, reads = [], [], {}, []
+    expect = float(X.sum(dtype=np.float64))
 
     def run(cell, r):
         if cell == "sum":
             total = threaded_sum(pool, parts)
             return lambda: sums.append(total)
+        if cell == "ceiling":
+            total = _native.probe_read(X, order, 2)
+            return lambda: reads.append(total)
         kind, b = cell
         if kind == "numpy":
             w, b0 = numpy_loop(X, y, order, b, numpy_rows(b, n), lr_for(d))
@@ -457,7 +465,7 @@ def test_paired_big_batches(benchmark, record, dataset, d):
         return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))
 
     benchmark.group = f"paired big batches d={d}"
-    cells = ["sum"] + [(k, b) for b in BIG_BATCHES for k in ("numpy", "train")]
+    cells = ["sum", "ceiling"] + [(k, b) for b in BIG_BATCHES for k in ("numpy", "train")]
     handoffs = []
     try:
         sec = paired_rounds(benchmark, cells, run, BIG_ROUNDS, handoffs, settle=True)
@@ -474,22 +482,34 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     row_bytes = d * X.itemsize
 
     def ratios(sec):
+        ceil = X.nbytes / sec["ceiling"]  # bytes a second, one a round
         return {"numpy": {str(b): float(np.median((sec[("numpy", b)] / numpy_rows(b, n)) /
                                                   (sec[("train", b)] / n)))
                           for b in BIG_BATCHES},
                 "bandwidth": {str(b): float(np.median((n * row_bytes / sec[("train", b)]) /
                                                       (big.nbytes / sec["sum"])))
-                              for b in BIG_BATCHES}}
+                              for b in BIG_BATCHES},
+                "ceiling": {str(b): float(np.median(n * row_bytes / sec[("train", b)] / ceil))
+                            for b in BIG_BATCHES},
+                "numpy_need": {str(b): float(np.median(
+                    5 * numpy_rows(b, n) * row_bytes / sec[("numpy", b)] / ceil))
+                    for b in BIG_BATCHES},
+                "ceiling_of_sum": float(np.median(ceil / (big.nbytes / sec["sum"])))}
 
     sps = {f"{k} b={b}": (n if k == "train" else numpy_rows(b, n)) / float(np.median(sec[(k, b)]))
-           for k, b in cells[1:]}
+           for k, b in cells[2:]}
     start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
-    ok = (all(s == big.size for s in sums) and all(same.values()) and max(ends) < start)
+    read_ok = all(abs(v - expect) <= 1e-3 * max(1.0, abs(expect)) + 1e-3 * X.size ** 0.5
+                  for v in reads)
+    ok = (all(s == big.size for s in sums) and read_ok and all(same.values())
+          and max(ends) < start)
     record(backend="paired-big", d=d, threads=2, rows=n, rounds=len(sec["sum"]), **ratios(sec),
-           sum_gbs=big.nbytes / float(np.median(sec["sum"])) / 1e9, sps=sps,
+           sum_gbs=big.nbytes / float(np.median(sec["sum"])) / 1e9,
+           ceiling_gbs=X.nbytes / float(np.median(sec["ceiling"])) / 1e9, sps=sps,
            phase=phase_split(handoffs, sec, ratios),
-           check=(f"the sums {big.size}: {all(s == big.size for s in sums)}; the NumPy loop's "
-                  f"weights train()'s: {same}; loss {start:.3g} -> at most {max(ends):.3g}"),
+           check=(f"the sums {big.size}: {all(s == big.size for s in sums)}; the ceiling's "
+                  f"reads ~ {expect:.6g}: {read_ok}; the NumPy loop's weights train()'s: "
+                  f"{same}; loss {start:.3g} -> at most {max(ends):.3g}"),
            ok=bool(ok))
     assert ok
 

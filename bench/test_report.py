@@ -438,7 +438,23 @@ def test_a_miss_judged_by_the_paired_rounds_is_bounded_by_their_own_speeds(tmp_p
             "85% / 85% of the shuffled-row ceiling (36.0 GB/s, timed apart), and train() read "
             "51% / 60% of it there; apart, 5x needs 85% / 85% of it; train() reached 91% / 91% "
             "of it") in text
-    # without their speeds (older runs' records) the bounds are the apart cells' alone
+    # since session 79 the paired rounds read the shuffled-row ceiling too, and it bounds
+    # their misses: 20 GB/s, 50% of their sum (40 GB/s), so 70% of the sum is 140% of it;
+    # train() read 80% / 90% of it, and 5x the NumPy loop needs 120% / 110% of it
+    big["extra_info"].update(sum_gbs=40.0, ceiling_gbs=20.0, ceiling_of_sum=0.5,
+                             ceiling={"1024": 0.9, "256": 0.8},
+                             numpy_need={"256": 1.2, "1024": 1.1})
+    verdicts, text = judge(tmp_path, cells + [big])
+    assert ("in the paired rounds the shuffled-row ceiling read 20.0 GB/s, 50% of their sum "
+            "(40.0 GB/s): 70% of the sum is 140% of the ceiling, and train() read 80% / 90% "
+            "of it; train() reached 91% / 91% of the ceiling (apart)") in text
+    assert ("d=256: in the paired rounds 5x the NumPy loop needs 120% / 110% of the "
+            "shuffled-row ceiling read in them (20.0 GB/s), and train() read 80% / 90% of it "
+            "there; apart, 5x needs 85% / 85% of it") in text
+    # without the ceiling or their speeds (older runs' records) the bounds are the apart
+    # cells' alone
+    for key in ("ceiling", "numpy_need"):
+        del big["extra_info"][key]
     big["extra_info"]["sps"] = {}
     verdicts, text = judge(tmp_path, cells + [big])
     assert "in the paired rounds 70%" not in text
@@ -470,3 +486,4 @@ def test_a_loss_miss_says_how_much_of_its_arithmetic_the_fetch_hid(tmp_path):
             "stepping core took 100 ns a row for squared loss and 250 ns for softmax, where "
             "squared loss's 100 ns plus softmax's arithmetic alone (200 ns a row in cache, 1 "
             "thread) is 300 ns: the fetch hid 25% of that arithmetic") in text
+

@@ -7,6 +7,11 @@
  *   both      the two together.
  * Prints the best of 5 runs in TSC ticks an iteration.
  *   cc -O2 -mavx512f -DL2SZ='(1<<20)' docs/ab-session78-fills.c -o /tmp/fills && /tmp/fills
+ * Session 79 (docs/ab-session79.txt item 3): as written here, the four loads are added into
+ * the FMA chains a0..a3, so each iteration's chains wait on them (an add and G FMAs of 4
+ * cycles on one chain, about 20 cycles at 48 FMAs) and a load's delay goes straight into the
+ * time.  -DLOADS_APART adds them into sums of their own, which nothing waits on:
+ *   cc -O2 -mavx512f -DLOADS_APART docs/ab-session78-fills.c -o /tmp/fills2 && /tmp/fills2
  */
 #define _GNU_SOURCE
 #include <immintrin.h>
@@ -24,16 +29,27 @@
 static double now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+1e-9*t.tv_nsec;}
 #define NB (1ul<<30)
 static char *buf; static char *l2buf;
+#ifdef LOADS_APART
+#define L0 b0
+#define L1 b1
+#define L2 b2
+#define L3 b3
+#else
+#define L0 a0
+#define L1 a1
+#define L2 a2
+#define L3 a3
+#endif
 /* F FMA groups (12 independent fmas each) per iteration, one prefetch of a random line (mode 1),
    sequential rows' lines (mode 2) or none (0) */
 #define BODY(G) \
 static __attribute__((noinline,target("avx512f"))) double run##G(long iters, int mode, uint64_t seed){ \
   __m512 a0=_mm512_set1_ps(1),a1=a0,a2=a0,a3=a0,a4=a0,a5=a0,a6=a0,a7=a0,a8=a0,a9=a0,a10=a0,a11=a0; \
-  const __m512 m=_mm512_set1_ps(0.999f), c=_mm512_set1_ps(0.001f); uint64_t r=seed; \
+  const __m512 m=_mm512_set1_ps(0.999f), c=_mm512_set1_ps(0.001f); uint64_t r=seed; __m512 b0=_mm512_setzero_ps(),b1=b0,b2=b0,b3=b0; \
   for(long i=0;i<iters;i++){ \
     r = r*6364136223846793005ULL+1442695040888963407ULL; \
     if(mode&1) __builtin_prefetch(buf+((r>>20)&(NB-1)&~63ul),0,1); \
-    if(mode&2){ const float *q=(const float*)(l2buf+((i*4*64)&((L2SZ)-1))); a0=_mm512_add_ps(a0,_mm512_loadu_ps(q)); a1=_mm512_add_ps(a1,_mm512_loadu_ps(q+16)); a2=_mm512_add_ps(a2,_mm512_loadu_ps(q+32)); a3=_mm512_add_ps(a3,_mm512_loadu_ps(q+48)); } \
+    if(mode&2){ const float *q=(const float*)(l2buf+((i*4*64)&((L2SZ)-1))); L0=_mm512_add_ps(L0,_mm512_loadu_ps(q)); L1=_mm512_add_ps(L1,_mm512_loadu_ps(q+16)); L2=_mm512_add_ps(L2,_mm512_loadu_ps(q+32)); L3=_mm512_add_ps(L3,_mm512_loadu_ps(q+48)); } \
     for(int g=0;g<G;g++){ \
     a0=_mm512_fmadd_ps(a0,m,c);a1=_mm512_fmadd_ps(a1,m,c);a2=_mm512_fmadd_ps(a2,m,c);a3=_mm512_fmadd_ps(a3,m,c); \
     a4=_mm512_fmadd_ps(a4,m,c);a5=_mm512_fmadd_ps(a5,m,c);a6=_mm512_fmadd_ps(a6,m,c);a7=_mm512_fmadd_ps(a7,m,c); \
@@ -41,7 +57,7 @@ static __attribute__((noinline,target("avx512f"))) double run##G(long iters, int
   } \
   __m512 s=_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0,a1),_mm512_add_ps(a2,a3)),_mm512_add_ps(_mm512_add_ps(a4,a5),_mm512_add_ps(a6,a7))); \
   s=_mm512_add_ps(s,_mm512_add_ps(_mm512_add_ps(a8,a9),_mm512_add_ps(a10,a11))); \
-  float o[16]; _mm512_storeu_ps(o,s); return o[0]; }
+  s=_mm512_add_ps(s,_mm512_add_ps(_mm512_add_ps(b0,b1),_mm512_add_ps(b2,b3))); float o[16]; _mm512_storeu_ps(o,s); return o[0]; }
 BODY(0) BODY(1) BODY(2) BODY(4) BODY(8) BODY(16)
 typedef double (*fn)(long,int,uint64_t);
 static uint64_t rdtsc(void){unsigned lo,hi;__asm__ volatile("rdtsc":"=a"(lo),"=d"(hi));return ((uint64_t)hi<<32)|lo;}
