@@ -217,17 +217,22 @@ def line_table(_, infos, say):
 
 
 def big_table(d, info, say):
-    say(f"d = {d}, {info['rounds']} rounds; the sum read {info['sum_gbs']:.1f} GB/s "
-        "(the median round):")
+    ceil = info.get("ceiling")  # the shuffled-row ceiling read in the rounds (since session 79)
+    say(f"d = {d}, {info['rounds']} rounds; the sum read {info['sum_gbs']:.1f} GB/s " +
+        (f"and the shuffled-row ceiling {info['ceiling_gbs']:.1f} GB/s "
+         f"({_pct(info['ceiling_of_sum'])} of the sum's; " if ceil else "(") +
+        "the median round):")
     say("")
     say("| b | train() 2t, samples/s | NumPy loop, samples/s | train() / NumPy loop | bytes of X "
-        "read by train() / the sum's |")
-    say("|---:|---:|---:|---:|---:|")
+        "read by train() / the sum's |" + (" / the ceiling's | 5x the loop's / the ceiling's |"
+                                           if ceil else ""))
+    say("|---:|---:|---:|---:|---:|" + ("---:|---:|" if ceil else ""))
     for b in sorted(info["numpy"], key=int):
         sps = info["sps"]
         say(f"| {b} | {sps.get(f'train b={b}', float('nan')):.3g} | "
             f"{sps.get(f'numpy b={b}', float('nan')):.3g} | {info['numpy'][b]:.2f}x | "
-            f"{_pct(info['bandwidth'][b])} |")
+            f"{_pct(info['bandwidth'][b])} |" +
+            (f" {_pct(ceil[b])} | {_pct(info['numpy_need'][b])} |" if ceil else ""))
     ph = info.get("phase") or {}
     if ph.get("handoff_ns"):
         say("")
@@ -273,12 +278,14 @@ PAIRED = {
               "the chain), or both. Each form's weights are checked against the same steps in "
               "double.", chain_table),
     "big": ("Paired rounds: b >= 256 on 2 threads against the NumPy loop and the bandwidth",
-            "Each round runs train() on 2 threads and the NumPy loop at each b, and a NumPy sum "
-            "over 1 GiB on 2 threads, one call each, back to back, in reverse order every other "
-            "round; a ratio is the median over the rounds of that round's ratio: samples/s "
-            "against the loop's, and the bytes of X train() reads a second against the sum's "
-            "(bench/test_bench_paired.py, test_paired_big_batches). Where a run has these "
-            "rounds they decide the two targets at b >= 256.", big_table),
+            "Each round runs train() on 2 threads and the NumPy loop at each b, a NumPy sum "
+            "over 1 GiB on 2 threads and (since session 79) the shuffled-row ceiling (X's rows "
+            "in a random order, read with the kernels' prefetch, nothing else, on 2 threads), one "
+            "call each, back to back, in reverse order every other round; a ratio is the median "
+            "over the rounds of that round's ratio: samples/s against the loop's, and the bytes "
+            "of X train() reads a second against the sum's and the ceiling's, and five times the "
+            "loop's against the ceiling's (bench/test_bench_paired.py, test_paired_big_batches). "
+            "Where a run has these rounds they decide the two targets at b >= 256.", big_table),
     "line": ("Paired rounds: X copied onto a cache line for its epochs",
              "The bench's X starts 16 bytes past a page, as NumPy places large arrays. Each "
              "round runs train() (2 threads) on it with the copy onto a cache line that train() "

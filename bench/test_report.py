@@ -451,6 +451,10 @@ def test_a_miss_judged_by_the_paired_rounds_is_bounded_by_their_own_speeds(tmp_p
     assert ("d=256: in the paired rounds 5x the NumPy loop needs 120% / 110% of the "
             "shuffled-row ceiling read in them (20.0 GB/s), and train() read 80% / 90% of it "
             "there; apart, 5x needs 85% / 85% of it") in text
+    full = full_report(tmp_path)
+    assert ("d = 256, 3 rounds; the sum read 40.0 GB/s and the shuffled-row ceiling 20.0 GB/s "
+            "(50% of the sum's; the median round):") in full
+    assert "| 256 | 1.8e+07 | 6e+06 | 3.00x | 40% | 80% | 120% |" in full
     # without the ceiling or their speeds (older runs' records) the bounds are the apart
     # cells' alone
     for key in ("ceiling", "numpy_need"):
