@@ -43,6 +43,12 @@ def rows_for(dataset, d):
     return dataset(d, n=LONG_ROWS) if d == 1024 else dataset(d)
 
 
+def sum_close(total, expect, size):
+    """Whether a probe's float32 sum of ``size`` values of X is X's (float64) sum ``expect``,
+    within float32 rounding: the check of every shuffled-row read."""
+    return abs(total - expect) <= 1e-3 * max(1.0, abs(expect)) + 1e-3 * size ** 0.5
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("d", [16, 256, 1024])
 def test_shuffled_row_read(benchmark, dataset, d, threads):
@@ -56,7 +62,7 @@ def test_shuffled_row_read(benchmark, dataset, d, threads):
     total = benchmark.pedantic(_native.probe_read, args=(X, rows, threads), setup=evict_caches,
                                rounds=7, warmup_rounds=1)
     expect = float(X.sum(dtype=np.float64))
-    ok = abs(total - expect) <= 1e-3 * max(1.0, abs(expect)) + 1e-3 * X.size ** 0.5
+    ok = sum_close(total, expect, X.size)
     benchmark.extra_info.update(backend="shuffled-read", threads=threads, d=d, bytes=X.nbytes,
                                 check=f"sum {total:.6g} ~ {expect:.6g}", ok=bool(ok))
     assert ok

@@ -20,6 +20,7 @@ import pytest
 import mbgd_fast as mf
 from mbgd_fast import _native
 
+from test_bench_bandwidth import sum_close
 from test_bench_train import BATCH_SIZES, DIMS, evict_caches, half_mse, lr_for
 
 THREADS = [1, 2]
@@ -405,7 +406,7 @@ def test_paired_shuffled_read_on_a_line(benchmark, record, dataset, d):
     benchmark.group = f"paired shuffled read d={d}"
     cells = [(p, t) for p in placed for t in THREADS]
     sec = paired_rounds(benchmark, cells, run, 15)
-    ok = all(abs(s - expect) <= 1e-3 * max(1.0, abs(expect)) + 1e-3 * X.size ** 0.5 for s in sums)
+    ok = all(sum_close(s, expect, X.size) for s in sums)
     record(backend="paired-shuffled-line", d=d, bytes=X.nbytes, rounds=len(sec[cells[0]]),
            offset=int(X.ctypes.data % 64),
            gbs={f"{p} {t}t": X.nbytes / float(np.median(sec[(p, t)])) / 1e9 for p, t in cells},
@@ -499,8 +500,7 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     sps = {f"{k} b={b}": (n if k == "train" else numpy_rows(b, n)) / float(np.median(sec[(k, b)]))
            for k, b in cells[2:]}
     start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
-    read_ok = all(abs(v - expect) <= 1e-3 * max(1.0, abs(expect)) + 1e-3 * X.size ** 0.5
-                  for v in reads)
+    read_ok = all(sum_close(v, expect, X.size) for v in reads)
     ok = (all(s == big.size for s in sums) and read_ok and all(same.values())
           and max(ends) < start)
     record(backend="paired-big", d=d, threads=2, rows=n, rounds=len(sec["sum"]), **ratios(sec),
