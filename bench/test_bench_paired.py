@@ -466,7 +466,8 @@ def test_paired_big_batches(benchmark, record, dataset, d):
         return lambda: ends.append(half_mse(X, y, res.coef, res.intercept))
 
     benchmark.group = f"paired big batches d={d}"
-    cells = ["sum", "ceiling"] + [(k, b) for b in BIG_BATCHES for k in ("numpy", "train")]
+    runs = [(k, b) for b in BIG_BATCHES for k in ("numpy", "train")]  # train() and the loop
+    cells = ["sum", "ceiling"] + runs
     handoffs = []
     try:
         sec = paired_rounds(benchmark, cells, run, BIG_ROUNDS, handoffs, settle=True)
@@ -498,7 +499,7 @@ def test_paired_big_batches(benchmark, record, dataset, d):
                 "ceiling_of_sum": float(np.median(ceil / (big.nbytes / sec["sum"])))}
 
     sps = {f"{k} b={b}": (n if k == "train" else numpy_rows(b, n)) / float(np.median(sec[(k, b)]))
-           for k, b in cells[2:]}
+           for k, b in runs}
     start = half_mse(X, y, np.zeros(d, np.float32), 0.0)
     read_ok = all(sum_close(v, expect, X.size) for v in reads)
     ok = (all(s == big.size for s in sums) and read_ok and all(same.values())
