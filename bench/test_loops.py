@@ -60,8 +60,9 @@ def build(_builds):
     return _builds
 
 
-def _compile(name, tmp_path):
-    """bench/loops/<name>.c with the flags its timings use.  The programs that include
+def _compile(name, tmp_path, defines=()):
+    """bench/loops/<name>.c with the flags its timings use (and `defines`, e.g. "-DM=2").
+    The programs that include
     csrc/mbgd.c get -fwhole-program too: the library's public functions a program never calls
     are then dropped before they are optimized, where otherwise each program compiled all of
     them in every variant (on the Zen 3 machine softmax_loops took 78 s against 1.9 s with the
@@ -69,7 +70,7 @@ def _compile(name, tmp_path):
     exe = tmp_path / name
     whole = ["-fwhole-program"] if name in HEAVY or name in PIECES else []
     cmd = CC.split() + ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast", "-fopenmp",
-                        "-w"] + whole + ["-I" + os.path.join(ROOT, "csrc"),
+                        "-w"] + whole + list(defines) + ["-I" + os.path.join(ROOT, "csrc"),
                         os.path.join(ROOT, "bench", "loops", name + ".c"), "-o", str(exe), "-lm",
                         "-ldl"]
     subprocess.run(cmd, check=True, capture_output=True)
@@ -388,6 +389,17 @@ def test_sm_block_build_and_check(build):
     m = re.search(r"copied onto a line: ([0-9]+), read where they are: ([0-9]+)", out)
     assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, out
     assert_refused(exe, "4000", "8", says="rows >= 16")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("probe", ["1", "2"])
+def test_sm_block_flush_with_probe(probe, tmp_path):
+    # the library's flush, five outputs a pass, with its finiteness probe as sessions 47-80
+    # summed it (1) and as it does since (2): the same check against double steps
+    exe = _compile("sm_block", tmp_path, ("-DPROBE=" + probe,))
+    out = run_where_it_can(exe, "4000", "64", cannot="no AVX-512", lacks="AVX-512")
+    m = re.search(r"max \|W - W_double\| ([0-9.e+-]+) of max \|W\| ([0-9.e+-]+)", out)
+    assert m and float(m.group(1)) <= 1e-5 * float(m.group(2)), out
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

@@ -4307,14 +4307,24 @@ MBGD_INLINE __m512 FN(sm_pass_nj)(const float *restrict W, int64_t d, const floa
 
 /* Wo = Wi - sum_{j < NJ} A_j[k] xj[j] for outputs [k0, k0 + NO) (NO at most 5; each weight's
  * terms fused in turn: fmaf(-A_j[k], x_j, w)), each x_j vector loaded once for the NO
- * outputs; pr plus w - w over the new weights. */
+ * outputs; pr plus the probe over the new weights: each output's w 0 fused into a sum of its
+ * own, 0 when every w is finite, else NaN (w 0 is exact, +-0 for a finite w; NaN for an
+ * infinite or NaN one, and NaN stays; sm_apply asks only whether the sum is finite).  The
+ * probe was one running sum of w - w that the NO outputs added to in turn, five dependent adds
+ * (20 cycles) an iteration of 20 FMAs: bench/loops/sm_block.c (K = 10, d = 256, blocks of 4,
+ * rows in L1, PROBE=1 against 2) 427 cycles a sample against 400; the library in ab_epochs
+ * (b = 1, the same bits) 1.02x in cache on 1 thread (2,048 rows; 1.015-1.05x in four runs),
+ * 0.99-1.01x out of cache on 2, where the rows' fetch hid the chain (docs/ab-session81.txt). */
 MBGD_INLINE __m512 FN(sm_flush_rows)(const float *Wi, float *Wo, int64_t d, int64_t k0,
                                      const int NO, const float *const *xj, const float *A,
                                      const int NJ, __m512 pr)
 {
-    __m512 bb[5][4];
-    for (int m = 0; m < NO; m++)
+    __m512 bb[5][4], pm[5];
+    const __m512 zero = _mm512_setzero_ps();
+    for (int m = 0; m < NO; m++) {
+        pm[m] = zero;
         for (int j = 0; j < NJ; j++) bb[m][j] = _mm512_set1_ps(A[16 * j + k0 + m]);
+    }
     for (int64_t v = 0; v < d; v += 16) {
         __m512 w[5];
         for (int m = 0; m < NO; m++) w[m] = _mm512_loadu_ps(Wi + (k0 + m) * d + v);
@@ -4325,9 +4335,10 @@ MBGD_INLINE __m512 FN(sm_flush_rows)(const float *Wi, float *Wo, int64_t d, int6
         }
         for (int m = 0; m < NO; m++) {
             _mm512_storeu_ps(Wo + (k0 + m) * d + v, w[m]);
-            pr = _mm512_add_ps(pr, _mm512_sub_ps(w[m], w[m]));
+            pm[m] = _mm512_fmadd_ps(w[m], zero, pm[m]);
         }
     }
+    for (int m = 0; m < NO; m++) pr = _mm512_add_ps(pr, pm[m]);
     return pr;
 }
 

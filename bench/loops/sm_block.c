@@ -17,7 +17,10 @@
  * as NumPy places them.  Prints cycles per sample (the clock estimated from a chain of
  * dependent adds) and, out of cache, the paired speed-up of copying each row onto a cache
  * line as the pass reads it (the copy the block's products and steps then read), median and
- * quartiles over 15 rounds.  Compile with -DM=2 or -DM=8 for other blocks (at most 8).
+ * quartiles over 15 rounds.  Compile with -DM=2 or -DM=8 for other blocks (at most 8), and
+ * -DPROBE=0/1/2 for the flush: 0 (the default) the two-outputs-a-pass loop with no finiteness
+ * probe, 1 the library's five outputs a pass with its probe of sessions 47-80, 2 with its
+ * probe since session 81 (see flush5).
  * Prints "no AVX-512" and exits 0 on a CPU without it; 2 on bad arguments.
  */
 #define _DEFAULT_SOURCE /* madvise */
@@ -132,7 +135,54 @@ flush_cols(float *W, const int LD, const int NC, const float *const *xj, const f
     }
 }
 
-AVX512 static void flush(float *W, const float *const *xj, const float *A) { flush_cols(W, D, D, xj, A); }
+/* The library's flush (csrc/kernel_impl.h, sm_flush_rows): five outputs a pass, each row's
+ * vector loaded once for them, and its finiteness probe over the new weights: PROBE=1 as
+ * sessions 47-80 added it, one running sum of w - w that each output's vector
+ * adds to in turn (five dependent adds an iteration); PROBE=2 one sum per output, w times 0
+ * fused into it (w 0 is 0 for a finite w, NaN for an infinite or NaN one: the same verdict);
+ * PROBE=0 (the default) none: the flush_cols loop above, two outputs a pass. */
+#ifndef PROBE
+#define PROBE 0
+#endif
+static volatile float probe_sink;
+AVX512 static inline __attribute__((always_inline)) __m512
+flush5(float *W, const int k0, const int NO, const float *const *xj, const float *A, __m512 pr)
+{
+    __m512 bb[5][M], pm[5];
+    for (int m = 0; m < NO; m++) {
+        pm[m] = _mm512_setzero_ps();
+        for (int j = 0; j < M; j++) bb[m][j] = _mm512_set1_ps(A[16 * j + k0 + m]);
+    }
+    for (int v = 0; v < D; v += 16) {
+        __m512 w[5];
+        for (int m = 0; m < NO; m++) w[m] = _mm512_loadu_ps(W + (k0 + m) * D + v);
+        for (int j = 0; j < M; j++) {
+            __m512 xv = _mm512_loadu_ps(xj[j] + v);
+            __asm__("" : "+v"(xv));
+            for (int m = 0; m < NO; m++) w[m] = _mm512_fnmadd_ps(bb[m][j], xv, w[m]);
+        }
+        for (int m = 0; m < NO; m++) {
+            _mm512_storeu_ps(W + (k0 + m) * D + v, w[m]);
+            if (PROBE == 1) pr = _mm512_add_ps(pr, _mm512_sub_ps(w[m], w[m]));
+            if (PROBE == 2) pm[m] = _mm512_fmadd_ps(w[m], _mm512_setzero_ps(), pm[m]);
+        }
+    }
+    if (PROBE == 2)
+        for (int m = 0; m < NO; m++) pr = _mm512_add_ps(pr, pm[m]);
+    return pr;
+}
+
+AVX512 static void flush(float *W, const float *const *xj, const float *A)
+{
+    if (PROBE == 0) {
+        flush_cols(W, D, D, xj, A);
+        return;
+    }
+    __m512 pr = _mm512_setzero_ps();
+    pr = flush5(W, 0, 5, xj, A, pr);
+    pr = flush5(W, 5, 5, xj, A, pr);
+    probe_sink = _mm512_reduce_add_ps(pr);
+}
 
 static inline const float *row_of(long i) { return X + (long)perm[i % rows] * D; }
 
