@@ -61,12 +61,11 @@ def build(_builds):
 
 
 def _compile(name, tmp_path, defines=()):
-    """bench/loops/<name>.c with the flags its timings use (and `defines`, e.g. "-DM=2").
-    The programs that include
-    csrc/mbgd.c get -fwhole-program too: the library's public functions a program never calls
-    are then dropped before they are optimized, where otherwise each program compiled all of
-    them in every variant (on the Zen 3 machine softmax_loops took 78 s against 1.9 s with the
-    flag, and ran its timed loops at the same speed)."""
+    """bench/loops/<name>.c with the flags its timings use, and `defines` (e.g. "-DM=2").
+    The programs that include csrc/mbgd.c get -fwhole-program too: the library's public
+    functions a program never calls are then dropped before they are optimized, where otherwise
+    each program compiled all of them in every variant (on the Zen 3 machine softmax_loops took
+    78 s against 1.9 s with the flag, and ran its timed loops at the same speed)."""
     exe = tmp_path / name
     whole = ["-fwhole-program"] if name in HEAVY or name in PIECES else []
     cmd = CC.split() + ["-O3", "-funroll-loops", "-std=c99", "-ffp-contract=fast", "-fopenmp",

@@ -4313,8 +4313,9 @@ MBGD_INLINE __m512 FN(sm_pass_nj)(const float *restrict W, int64_t d, const floa
  * probe was one running sum of w - w that the NO outputs added to in turn, five dependent adds
  * (20 cycles) an iteration of 20 FMAs: bench/loops/sm_block.c (K = 10, d = 256, blocks of 4,
  * rows in L1, PROBE=1 against 2) 427 cycles a sample against 400; the library in ab_epochs
- * (b = 1, the same bits) 1.02x in cache on 1 thread (2,048 rows; 1.015-1.05x in four runs),
- * 0.99-1.01x out of cache on 2, where the rows' fetch hid the chain (docs/ab-session81.txt). */
+ * (b = 1, the same bits) 1.02x in cache on 1 thread (2,048 rows; 1.014-1.022x in four paired
+ * runs), 0.99-1.01x out of cache on 2, where the rows' fetch hid the chain
+ * (docs/ab-session81.txt). */
 MBGD_INLINE __m512 FN(sm_flush_rows)(const float *Wi, float *Wo, int64_t d, int64_t k0,
                                      const int NO, const float *const *xj, const float *A,
                                      const int NJ, __m512 pr)
