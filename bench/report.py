@@ -361,9 +361,9 @@ def with_phase(bound, phase):
     return bound + phase if bound else phase[2:]
 
 
-def _by_b(per_b):
-    """A {str(b): value} record's items in order of b."""
-    return sorted(per_b.items(), key=lambda kv: int(kv[0]))
+def _pcts_by_b(per_b):
+    """A {str(b): share} record's shares as percentages in order of b, joined with " / "."""
+    return " / ".join(_pct(v) for _, v in sorted(per_b.items(), key=lambda kv: int(kv[0])))
 
 
 def _paired_sps(pg, kind):
@@ -382,8 +382,7 @@ def _paired_bw(pg, d, ceil):
         return (f"; in the paired rounds the shuffled-row ceiling read {pg['ceiling_gbs']:.1f} "
                 f"GB/s, {_pct(pg['ceiling_of_sum'])} of their sum ({pg['sum_gbs']:.1f} GB/s): "
                 f"70% of the sum is {_pct(0.7 / pg['ceiling_of_sum'])} of the ceiling, and "
-                "train() read " + " / ".join(_pct(v) for _, v in _by_b(pg["ceiling"])) +
-                " of it")
+                "train() read " + _pcts_by_b(pg["ceiling"]) + " of it")
     tr = _paired_sps(pg, "train")
     if not tr:
         return ""
@@ -398,11 +397,9 @@ def _paired_loop(pg, d, ceil):
     """For a miss of 5x the NumPy loop judged by the paired rounds: the loop's speed in those
     rounds, the share of the shuffled-row ceiling 5x that needs, and train()'s share there."""
     if pg and pg.get("numpy_need") and pg.get("ceiling"):  # since session 79
-        return ("in the paired rounds 5x the NumPy loop needs " +
-                " / ".join(_pct(v) for _, v in _by_b(pg["numpy_need"])) +
+        return ("in the paired rounds 5x the NumPy loop needs " + _pcts_by_b(pg["numpy_need"]) +
                 f" of the shuffled-row ceiling read in them ({pg['ceiling_gbs']:.1f} GB/s), and "
-                "train() read " + " / ".join(_pct(v) for _, v in _by_b(pg["ceiling"])) +
-                " of it there; ")
+                "train() read " + _pcts_by_b(pg["ceiling"]) + " of it there; ")
     tr, lp = _paired_sps(pg, "train"), _paired_sps(pg, "numpy")
     if not tr or not lp:
         return ""

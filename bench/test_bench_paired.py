@@ -435,9 +435,8 @@ def test_paired_big_batches(benchmark, record, dataset, d):
     Each ratio here is the median over rounds of that round's: train()'s samples/s against the
     NumPy loop's, and the bytes of X train() reads a second against the sum's; and, for what
     bounds a miss, against the ceiling's: train()'s, five times the NumPy loop's and the sum's.
-    The rounds
-    settle (paired_rounds): each timed call after a wait and warm-up calls of its own, the
-    caches emptied before each, as the cells timed apart run after their warm-up."""
+    The rounds settle (paired_rounds): each timed call after a wait and warm-up calls of its
+    own, the caches emptied before each, as the cells timed apart run after their warm-up."""
     from concurrent.futures import ThreadPoolExecutor
 
     from test_bench_train import numpy_loop, numpy_rows, threaded_sum

@@ -490,4 +490,3 @@ def test_a_loss_miss_says_how_much_of_its_arithmetic_the_fetch_hid(tmp_path):
             "stepping core took 100 ns a row for squared loss and 250 ns for softmax, where "
             "squared loss's 100 ns plus softmax's arithmetic alone (200 ns a row in cache, 1 "
             "thread) is 300 ns: the fetch hid 25% of that arithmetic") in text
-
