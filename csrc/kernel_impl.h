@@ -2226,6 +2226,19 @@ typedef struct {
     int mixed;
 } FN(quad);
 
+/* Whether the n rows ahead at p (each a row's first byte, NULL where there is none) are all
+ * there and not end to end in memory (some row other than row_bytes past the one before):
+ * the asks for them are then mixed over the passes (skew_next's four, accumulate's block) */
+MBGD_INLINE int FN(rows_mixed)(const char *const *p, int n, int64_t row_bytes)
+{
+    int there = 1, in_order = 1;
+    for (int k = 0; k < n; k++) {
+        there &= p[k] != NULL;
+        if (k > 0 && p[k] != p[k - 1] + row_bytes) in_order = 0;
+    }
+    return there && !in_order;
+}
+
 /* accumulate's skewed rows' first row (r0): the row pf ahead asked for, row r0's values at
  * *x (MID: its middle read first) and its lanes into *prev; returns its index. */
 MBGD_INLINE int64_t FN(skew_first)(const T_DATA *data, const REAL *W, const int64_t *rows,
@@ -2264,16 +2277,12 @@ MBGD_INLINE int64_t FN(skew_next)(const T_DATA *data, const REAL *W, const int64
     if (ASK == 2 && a >= 0) {
         const int64_t ph = r & 3;
         if (r - ph != qd->r) { /* a new four: its rows ahead, mixed unless end to end */
-            int there = 1, in_order = 1;
             for (int k = 0; k < 4; k++) {
                 const int64_t t = FN(row_ahead)(r - ph + pf + k, r1, n0, n1);
                 qd->asks[k] = t >= 0 ? (const char *)FN(ahead_row)(data, rows, t, d, pv) : NULL;
-                there &= qd->asks[k] != NULL;
-                if (k > 0 && qd->asks[k] != qd->asks[k - 1] + d * (int64_t)sizeof(REAL))
-                    in_order = 0;
             }
             qd->r = r - ph;
-            qd->mixed = there && !in_order;
+            qd->mixed = FN(rows_mixed)(qd->asks, 4, d * (int64_t)sizeof(REAL));
         }
         if (qd->mixed) {
             FN(prefetch_label)(data, rows[a]);
@@ -2533,13 +2542,8 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
 #if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
             const char *mix[MBGD_ZROWS];
             if (in_pass && d % 64 == 0 && K > 5 && K <= 10 && Kt > 5 && ask_mix) {
-                int there = 1, in_order = 1;
-                for (int q = 0; q < MBGD_ZROWS; q++) {
-                    mix[q] = ask[2 * q];
-                    there &= mix[q] != NULL;
-                    if (q > 0 && mix[q] != mix[q - 1] + d * (int64_t)sizeof(REAL)) in_order = 0;
-                }
-                if (there && !in_order) mx = mix;
+                for (int q = 0; q < MBGD_ZROWS; q++) mix[q] = ask[2 * q];
+                if (FN(rows_mixed)(mix, MBGD_ZROWS, d * (int64_t)sizeof(REAL))) mx = mix;
             }
 #endif
             if (nr > 0 && ahead[0] >= 0) MBGD_ASK_ROW(0);

@@ -143,6 +143,27 @@ def aligned_copy(arr, dtype, align=64):
     return out
 
 
+def aligned_parts(lengths, dtype, zero=False, align=64):
+    """1-D arrays of ``dtype`` of the given lengths (None: no array, None returned there), each
+    starting on an ``align``-byte boundary, all views of one allocation (zeros with ``zero``,
+    else uninitialised).  A state's weights, optimizer buffers and carry, which train() makes
+    once a call and copies once an epoch: one allocation and one alignment for all of them
+    instead of one each (about 2 us apiece)."""
+    dtype = np.dtype(dtype)
+    unit = align // dtype.itemsize  # values in one aligned unit (the itemsize divides align)
+    sizes = [0 if n is None else -(-int(n) // unit) * unit for n in lengths]
+    buf = (np.zeros if zero else np.empty)(sum(sizes) + unit, dtype=dtype)
+    skip = -buf.ctypes.data % align
+    if skip % dtype.itemsize:  # an allocation off the itemsize (not NumPy's): one each
+        make = aligned_zeros if zero else aligned_empty
+        return [None if n is None else make(int(n), dtype, align) for n in lengths]
+    start, out = skip // dtype.itemsize, []
+    for n, size in zip(lengths, sizes):
+        out.append(None if n is None else buf[start : start + int(n)])
+        start += size
+    return out
+
+
 def aligned_zeros(shape, dtype, align=64):
     """Zeros of ``dtype`` starting on an ``align``-byte boundary: the weights and optimizer
     buffers the kernels step.  ``np.zeros`` starts a 10 KB array 16 bytes past a 32-byte

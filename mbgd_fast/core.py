@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -22,7 +23,7 @@ from .checkpoint import TrainState
 from ._validation import (
     CSR,
     aligned_copy,
-    aligned_zeros,
+    aligned_parts,
     check_choice,
     check_finite,
     check_int,
@@ -109,15 +110,15 @@ class State:
     @classmethod
     def zeros(cls, spec, n_features, dtype):
         P = spec.n_outputs * (n_features + 1)
-        buf1 = aligned_zeros(P, dtype) if spec.optimizer != "sgd" else None
-        buf2 = aligned_zeros(P, dtype) if spec.optimizer == "adam" else None
-        avg = aligned_zeros(P, dtype) if spec.average_start >= 0 else None
         K = spec.n_outputs
         carries = np.dtype(dtype) == np.float32 and (
             (K == 1 and n_features <= CARRY_MAX_FEATURES) or 2 <= K <= SM_CARRY_MAX_OUTPUTS
             or (K == 1 and n_features % 16 == 0 and n_features <= K1_CARRY_MAX_FEATURES))
-        carry = aligned_zeros(carry_size(n_features, K), dtype) if carries else None
-        return cls(aligned_zeros(P, dtype), buf1, buf2, 0, n_features, spec.n_outputs, avg, carry)
+        theta, buf1, buf2, avg, carry = aligned_parts(
+            (P, P if spec.optimizer != "sgd" else None, P if spec.optimizer == "adam" else None,
+             P if spec.average_start >= 0 else None,
+             carry_size(n_features, K) if carries else None), dtype, zero=True)
+        return cls(theta, buf1, buf2, 0, n_features, spec.n_outputs, avg, carry)
 
     def assign(self, src):
         """Take theta, the optimizer buffers and carry this state has, and the step from
@@ -133,9 +134,13 @@ class State:
         self.step = int(src.step)
 
     def copy(self):
-        cp = lambda a: None if a is None else aligned_copy(a, a.dtype)  # noqa: E731
-        return type(self)(cp(self.theta), cp(self.buf1), cp(self.buf2), self.step, self.n_features,
-                          self.n_outputs, cp(self.avg), cp(self.carry))
+        mine = (self.theta, self.buf1, self.buf2, self.avg, self.carry)
+        parts = aligned_parts([None if a is None else a.size for a in mine], self.theta.dtype)
+        for new, a in zip(parts, mine):
+            if a is not None:
+                np.copyto(new, a.reshape(-1))
+        theta, buf1, buf2, avg, carry = parts
+        return type(self)(theta, buf1, buf2, self.step, self.n_features, self.n_outputs, avg, carry)
 
     @property
     def coef(self):
@@ -323,6 +328,7 @@ ALIGN_PAYBACK = 4.0
 ALIGN_MAX_MEMORY = 1 / 8
 
 
+@functools.lru_cache(maxsize=1024)
 def _lines_touched(offset, row_bytes):
     """Cache lines that rows of ``row_bytes`` starting ``offset`` bytes past a line touch, per
     period of row placements (the rows repeat their offsets every 64 / gcd(row_bytes, 64))."""
@@ -330,6 +336,7 @@ def _lines_touched(offset, row_bytes):
     return sum(((offset + i * row_bytes) % 64 + row_bytes + 63) // 64 for i in range(period))
 
 
+@functools.cache
 def _phys_memory():
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -734,7 +741,7 @@ def train(
         per_call = min(per_call, max(1, source.buffer_rows // b))
     if backend == "cuda":  # a GPU does ~100x the work per call in the same time
         per_call = max(1, per_call * (CUDA_SLICE_WORK // SLICE_WORK))
-    rng = np.random.default_rng(seed)
+    rng, pcg = _RNGS.take(seed)
     batch_loss = np.empty(total, dtype=np.float64)
     epoch_loss, full_loss = [], []
     bar = _progress_bar(progress, int(starts[-1]) * epochs)  # counts samples
@@ -864,6 +871,7 @@ def train(
             bar.close()
         if order_buf is not None:
             _POOL.give(("order", n), order_buf)
+        _RNGS.give(pcg)
     return result(done)
 
 
@@ -950,6 +958,49 @@ class _BufferPool:
 
 
 _POOL = _BufferPool()
+
+
+class _SeededGenerators:
+    """``np.random.default_rng(seed)`` for train(), faster for a plain int seed used before.
+    default_rng costs about 7 us here (SeedSequence's hashing and PCG64's set-up), one
+    tenth of a small call; the seed's first state is kept (a dict, for up to MAX_SEEDS
+    seeds), and a PCG64 given back by an earlier call is set to it (about 1 us): the same
+    generator, in the same state, as default_rng(seed) gives.  ``take`` returns (the
+    Generator, its PCG64 to ``give`` back when the call no longer draws from it, or None);
+    any other seed (None, a SeedSequence, a Generator, ...) goes to default_rng as it is."""
+
+    MAX_SEEDS, MAX_FREE = 64, 8
+
+    def __init__(self):
+        self._first = {}  # seed -> the state of PCG64(seed)
+        self._free = []  # PCG64s no call draws from
+        self._lock = threading.Lock()
+
+    def take(self, seed):
+        if type(seed) is not int or seed < 0:
+            return np.random.default_rng(seed), None
+        with self._lock:
+            first = self._first.get(seed)
+            pcg = self._free.pop() if first is not None and self._free else None
+        if pcg is None:
+            pcg = np.random.PCG64(seed)  # what default_rng(seed) wraps
+            if first is None:
+                with self._lock:
+                    if len(self._first) >= self.MAX_SEEDS:
+                        self._first.clear()
+                    self._first[seed] = pcg.state
+        else:
+            pcg.state = first
+        return np.random.Generator(pcg), pcg
+
+    def give(self, pcg):
+        if pcg is not None:
+            with self._lock:
+                if len(self._free) < self.MAX_FREE:
+                    self._free.append(pcg)
+
+
+_RNGS = _SeededGenerators()
 
 
 def _batch_starts(n, b, ipe):

@@ -601,6 +601,61 @@ def test_trained_state_starts_on_a_cache_line(optimizer, average):
     assert z.shape == (4,) and not z.any() and z.ctypes.data % 64 == 0
 
 
+def test_state_parts_share_one_allocation_and_not_their_values():
+    """State.zeros and State.copy place theta, the optimizer buffers, the average and the carry
+    in one allocation (aligned_parts): each part on a cache line, of its own length, zeros
+    from zeros, the values from copy, and a write into one part leaves the others as they were."""
+    from mbgd_fast._validation import aligned_parts
+    from mbgd_fast.core import State, Spec
+
+    for dtype in (np.float32, np.float64):
+        st = State.zeros(Spec(loss="softmax", n_outputs=3, optimizer="adam", average_start=0), 5,
+                         dtype)
+        parts = (st.theta, st.buf1, st.buf2, st.avg, st.carry)
+        assert all(a is not None and a.ndim == 1 and not a.any() for a in parts[:4])
+        assert [a.size for a in parts[:4]] == [18] * 4 and (st.carry is not None) == (dtype == np.float32)
+        for k, a in enumerate(p for p in parts if p is not None):
+            a[:] = k + 1
+        cp = st.copy()
+        for k, (a, b) in enumerate((p, q) for p, q in zip(parts, (cp.theta, cp.buf1, cp.buf2, cp.avg, cp.carry))
+                                   if p is not None):
+            assert a.dtype == b.dtype == dtype and b.ctypes.data % 64 == 0 and a.ctypes.data % 64 == 0
+            assert b.shape == a.shape and np.all(b == k + 1) and np.all(a == k + 1)
+        cp.theta[:] = -1  # the copy's parts are its own
+        assert np.all(st.theta == 1) and np.all(cp.buf1 == 2)
+    got = aligned_parts((3, None, 17, 1), np.float64, zero=True)
+    assert got[1] is None and [a.size for a in (got[0], got[2], got[3])] == [3, 17, 1]
+    assert all(a.ctypes.data % 64 == 0 and not a.any() for a in (got[0], got[2], got[3]))
+
+
+def test_seeded_generators_match_default_rng():
+    """train()'s generators for int seeds (core._RNGS: a seed's first state kept, a PCG64 of an
+    earlier call set to it) draw what np.random.default_rng(seed) draws, whatever was taken and
+    given back before; other seeds go to default_rng as they are."""
+    from mbgd_fast.core import _SeededGenerators
+
+    pool = _SeededGenerators()
+    for seed in (0, 5, 0, 2**40, 5, 0):
+        g, pcg = pool.take(seed)
+        want = np.random.default_rng(seed)
+        assert g.bit_generator is pcg and g.bit_generator.state == want.bit_generator.state
+        assert g.integers(0, 1 << 62, 50).tolist() == want.integers(0, 1 << 62, 50).tolist()
+        g.random(3)  # given back part-way, with a 32-bit word held
+        g.integers(0, 5, 1, dtype=np.uint32)
+        pool.give(pcg)
+    ss = np.random.SeedSequence(4)
+    for seed in (None, ss, np.int64(3), [1, 2]):
+        g, pcg = pool.take(seed)
+        assert pcg is None
+    assert pool.take(ss)[0].random() == np.random.default_rng(np.random.SeedSequence(4)).random()
+    with pytest.raises(ValueError):
+        pool.take(-1)
+    X, y = make_problem("squared", 300, 4)
+    runs = [mf.train(X, y, batch_size=8, epochs=2, seed=s) for s in (3, 4, 3, 3)]
+    assert runs[0].coef.tobytes() == runs[2].coef.tobytes() == runs[3].coef.tobytes()
+    assert runs[0].coef.tobytes() != runs[1].coef.tobytes()
+
+
 @pytest.mark.parametrize("b", [2, 5])
 @pytest.mark.parametrize("d", [7, 37, 256])
 def test_small_batch_divergence_found_at_the_step_that_overflows(d, b):
