@@ -9,7 +9,8 @@ batches split over two threads by classes the library's own bits, b1_pack4.c's p
 sm_pass2.c's two-row pass the bits of the kernel's forms,
 omp_fork_join.c, handoff.c, overlap.c, cpu_scaling.c and page_blocks.c run, row_reads.c's row loops
 the same sums, math_ulp.c's e^t
-and ln s stay within 2 ulps (ln(1 + t) 2.5), and ab_epochs.c
+and ln s stay within 2 ulps (ln(1 + t) 2.5), exp16_bits.c's e^t in intrinsics the bits of GCC's
+code of it, and ab_epochs.c
 pairs two builds of csrc/mbgd.c (here one build against itself: the installed extension where
 it is in place), and relay.c's legs on two threads keep one thread's bits."""
 import os
@@ -29,7 +30,7 @@ CC = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
 HEAVY = ("softmax_loops", "step_loops", "check_rows", "spread_prefetch")
 # Programs that include csrc/mbgd.c for a few of its pieces and call none of its public
 # functions: with -fwhole-program the rest of the library is dropped (seconds to compile).
-PIECES = ("sm_cls",)
+PIECES = ("sm_cls", "exp16_bits")
 
 
 @pytest.fixture(scope="module")
@@ -352,6 +353,17 @@ def test_math_ulp_build_and_check(build):
         limit = 2.5 if name == "ln(1+t)" else 2
         assert float(worst) <= limit and float(share) > 90 and int(n) > 80000, out
     assert_refused(exe, "0", says="STRIDE must be in [1, 1e9]")
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_exp16_bits_build_and_check(build):
+    # the b = 1 softmax blocks' e^t in intrinsics against GCC's code of mbgd_expf_nonpos over
+    # every float of its range: exits 1 on any difference
+    exe = build("exp16_bits")
+    out = run_where_it_can(exe, cannot="no AVX-512", lacks="AVX-512")
+    m = re.search(r"^floats ([0-9]+): differ from GCC's vector code ([0-9]+), from its scalar "
+                  r"code \(sampled\) ([0-9]+)$", out, re.M)
+    assert m and int(m.group(1)) > 10**9 and m.group(2) == m.group(3) == "0", out
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

@@ -4299,8 +4299,8 @@ MBGD_INLINE __m512 FN(sm_pass)(const float *restrict W, int64_t d, const float *
 
 /* e^t of sixteen t in [EXP_NONPOS_LO, 0] in a register: mbgd_expf_nonpos's operations, each
  * product and sum GCC fuses in it fused here (every float of that range, 1,118,743,632: the
- * same bits as GCC's vector code of it, and as its scalar code on a sample: by hand,
- * docs/exp16-bits-session82.c).
+ * same bits as GCC's vector code of it, and as its scalar code on a sample:
+ * bench/loops/exp16_bits.c, which bench/test_loops.py runs).
  * sm_block_k's step takes it on its chain from z to the step's terms, where a loop over
  * e[16] had stored the clamped t and loaded e^t back through memory: ab_epochs (K = 10,
  * d = 256, b = 1, the same weights) 1.007-1.011x in cache on 1 thread in four runs (A/A
