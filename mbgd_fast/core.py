@@ -765,7 +765,9 @@ def train(
     t0 = 0  # iteration (of this call) at the start of the epoch
     done = 0  # iterations completed
     step0 = state.step  # schedules count iterations across calls that continue a state
-    schedule = _Shifted(schedule, step0) if step0 else schedule
+    # a continued run's schedule from its step on (a constant rate is the same from anywhere,
+    # and keeps _learning_rates' shared array of it)
+    schedule = _Shifted(schedule, step0) if step0 and type(schedule) is not Constant else schedule
     total += step0
     meta = dict(n=n, d=d, K=K, dtype=X.dtype.str, loss=loss, optimizer=spec.optimizer,
                 batch_size=b, drop_last=bool(drop_last), shuffle=bool(shuffle),
