@@ -5735,7 +5735,17 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
     const int registers = 0; /* (the packer's condition, below) */
     (void)registers;
 #endif
-    const int team = p->n_threads > 1 &&
+    /* softmax slices whose batches hold fewer than mbgd_sm_team_rows() rows a group run on
+     * one thread, the order drawn beside (draw_aside): a team's batch pays for its barriers and
+     * for the P sums and weights each core reads from the other (10 KiB at K = 10, d = 256),
+     * which such groups' arithmetic did not earn back.  One-epoch train() calls, N = 200,000,
+     * out of cache, 2 threads against 1 before this rule: K = 10, d = 256, b = 2 / 4 / 16 / 32
+     * 0.39x / 0.31x / 0.61x / 0.81x (two chunks, a team even for one group), d = 64 b = 32
+     * 0.81x, K = 20, d = 64 b = 16 0.58x; groups of 16 rows 0.81-1.08x over K = 3-20, of 32
+     * rows 0.93-1.42x, of 64 1.05-1.62x (docs/ab-session83.txt).  One output's batches earn
+     * it (d = 512, b = 16: 2.4x), and keep their teams.  The same bits either way. */
+    const int64_t sm_rows = p->loss == MBGD_LOSS_SOFTMAX ? mbgd_sm_team_rows() : 0;
+    const int team = p->n_threads > 1 && max_nb >= sm_rows * max_g &&
                      (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));
     if (!c.parts || !c.zbuf || !c.gloss || !c.c_l2) {

@@ -52,6 +52,14 @@ CUDA_SLICE_WORK = 1 << 28
 #: learning rates are computed for up to this many iterations at once (within an epoch), not
 #: per slice: after a slice has streamed X through the caches, each schedule call cost ~80 µs
 LR_BLOCK = 1 << 16
+#: n_threads=None takes one thread where an epoch's rows hold fewer values than this, times
+#: the outputs: n (d + 1) K, (nnz + n) K for CSR rows.  There a second thread gained at most
+#: 1.05-1.10x back to back (one-epoch train() calls here, squared loss and softmax,
+#: docs/ab-session83.txt), and after a pause, or beside another library's spinning threads (a
+#: NumPy matmul's OpenBLAS), the region waited milliseconds for it: a scikit-learn sized fit
+#: (442 x 10, nine epochs) took 1.5-12 ms on two threads, and 50-70 ms right after a matmul,
+#: against 0.6-1.6 ms on one.  At 1 << 20 a one-thread epoch takes about 0.3-1 ms
+AUTO_ONE_THREAD_BELOW = 1 << 20
 
 
 class DivergenceError(FloatingPointError):
@@ -288,10 +296,15 @@ class _DeviceX:
     dtype: np.dtype
 
 
-def _resolve_threads(n_threads):
+def _resolve_threads(n_threads, epoch_values=None):
+    """The thread count for n_threads: None is OpenMP's default (OMP_NUM_THREADS or all
+    cores), or one where ``epoch_values`` (what an epoch's rows hold, times the outputs) is
+    below AUTO_ONE_THREAD_BELOW."""
     from . import _native
 
     if n_threads is None:
+        if epoch_values is not None and epoch_values < AUTO_ONE_THREAD_BELOW:
+            return 1
         return _native.max_threads()
     return check_int(n_threads, "n_threads", low=1, high=4096)
 
@@ -386,7 +399,7 @@ def _make_kernel(backend, spec, X, y, sw):
 
 
 def _make_spec(loss, n_outputs, *, optimizer, fit_intercept, reduction, delta, epsilon, l2, l1,
-               momentum, betas, eps, n_threads, average_start=-1):
+               momentum, betas, eps, n_threads, average_start=-1, epoch_values=None):
     check_choice(optimizer, "optimizer", OPTIMIZERS)
     check_choice(reduction, "reduction", REDUCTIONS)
     if not isinstance(fit_intercept, (bool, np.bool_)):
@@ -411,7 +424,7 @@ def _make_spec(loss, n_outputs, *, optimizer, fit_intercept, reduction, delta, e
             check_real(b2, "betas[1]", low=0, high=1, high_open=True),
         ),
         eps=check_real(eps, "eps", low=0, low_open=True),
-        n_threads=_resolve_threads(n_threads),
+        n_threads=_resolve_threads(n_threads, epoch_values),
         average_start=average_start,
     )
 
@@ -593,8 +606,10 @@ def train(
         "numpy" the slow reference twin.  "auto" picks the GPU only when one is present
         and X is dense with at least 2^24 elements, else the CPU.
     n_threads : int or None
-        OpenMP threads (default: OMP_NUM_THREADS or all cores).  Results are the
-        same bits for any value.
+        OpenMP threads (default: OMP_NUM_THREADS or all cores, but one where an epoch's
+        rows hold fewer than ``AUTO_ONE_THREAD_BELOW`` = 2^20 values times the outputs,
+        n (d + 1) K: a second thread gains little there, and can cost milliseconds to
+        wake).  Results are the same bits for any value.
     callback : callable or None
         Called with an :class:`EpochInfo` after every epoch; returning True stops.
     progress : bool
@@ -714,7 +729,8 @@ def train(
     spec = _make_spec(loss, K, optimizer=optimizer, fit_intercept=fit_intercept,
                       reduction=reduction, delta=delta, epsilon=epsilon, l2=l2, l1=l1,
                       momentum=momentum, betas=betas, eps=eps, n_threads=n_threads,
-                      average_start=_average_start(average))
+                      average_start=_average_start(average),
+                      epoch_values=((X.nnz if isinstance(X, CSR) else n * d) + n) * K)
     if eval_every is not None:
         eval_every = check_int(eval_every, "eval_every", low=1)
     if target_loss is not None:

@@ -318,6 +318,8 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
     momentum : float, default=0.9
     backend : {"auto", "cpu", "cuda", "numpy"}, default="auto"
     n_threads : int or None, default=None
+        As ``mbgd_fast.train``'s: None is all cores, or one thread for data whose
+        epoch holds fewer than 2^20 values.
 
     Attributes
     ----------

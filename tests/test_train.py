@@ -212,6 +212,63 @@ def test_thread_count_does_not_change_bits(loss, d, b, dtype):
     assert g[0].tobytes() == g[1].tobytes()
 
 
+@pytest.mark.parametrize("K,d,b", [(10, 256, 4), (10, 256, 32), (10, 256, 64), (4, 64, 48)])
+def test_softmax_batches_of_small_groups_run_alone_same_bits(K, d, b, monkeypatch):
+    """Softmax batches whose groups hold fewer than MBGD_FAST_SM_TEAM_ROWS rows (32 unless
+    set) run on one thread, the order drawn beside; 0 gives them a team as before (two update
+    chunks at K = 10, d = 256 even for one group).  Batches of 4 and 32 rows (fewer), 64 (as
+    many) and a last batch of 16 among 48s: every bit equals one thread's both ways, and a
+    run that diverges stops at the same iteration with the same weights."""
+    X, y = make_problem("softmax", 6 * b + b // 3, d, dtype=np.float32, seed=b, K=K)
+    kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.05, n_classes=K)
+    one = mf.train(X, y, n_threads=1, **kw)
+    bad = []
+    for rows in ("0", "32", "1024"):
+        monkeypatch.setenv("MBGD_FAST_SM_TEAM_ROWS", rows)
+        r = mf.train(X, y, n_threads=2, **kw)
+        assert r.coef.tobytes() == one.coef.tobytes()
+        assert r.batch_loss.tobytes() == one.batch_loss.tobytes()
+        for t in (1, 2):
+            with pytest.raises(mf.DivergenceError) as ei:
+                mf.train(X * 40, y, n_threads=t, **dict(kw, lr=1e35, epochs=20))
+            bad.append(ei.value.result)
+    for e in bad[1:]:
+        assert e.n_iter == bad[0].n_iter
+        assert e.coef.tobytes() == bad[0].coef.tobytes()
+
+
+def test_default_threads_one_for_small_epochs(monkeypatch):
+    """n_threads=None is one thread where an epoch's rows hold fewer than 2^20 values times
+    the outputs (n (d + 1) K; (nnz + n) K for CSR rows), else OpenMP's default; a given count
+    is kept.  Seen in the Spec each kernel is made with."""
+    from mbgd_fast import _native, core
+
+    seen = []
+    make = core._make_kernel
+    monkeypatch.setattr(core, "_make_kernel",
+                        lambda backend, spec, *a: seen.append(spec.n_threads) or make(backend, spec, *a))
+    monkeypatch.setattr(_native, "max_threads", lambda: 7)
+    assert core.AUTO_ONE_THREAD_BELOW == 1 << 20
+    Xs, ys = make_problem("squared", 4096, 255, dtype=np.float32, seed=1)  # 4096 x 256 = 2^20
+    Xk, yk = make_problem("softmax", 409, 255, dtype=np.float32, seed=1, K=10)  # 1,047,040
+    for X, y, kw, want in [
+        (Xs, ys, {}, 7), (Xs[:-1], ys[:-1], {}, 1), (Xs[:-1], ys[:-1], {"n_threads": 2}, 2),
+        (Xk, yk, {"loss": "softmax", "n_classes": 10}, 1),
+        (Xk[:, :-1], yk, {"loss": "softmax", "n_classes": 10, "n_threads": None}, 1),
+        (np.repeat(Xk, 2, axis=0), np.repeat(yk, 2), {"loss": "softmax", "n_classes": 10}, 7),
+    ]:
+        seen.clear()
+        mf.train(X, y, batch_size=64, epochs=1, lr=1e-3, **kw)
+        assert seen == [want], (X.shape, kw)
+    sp = pytest.importorskip("scipy.sparse")
+    S = sp.random(2 ** 16, 64, density=0.25, format="csr", random_state=0, dtype=np.float32)
+    ysp = np.ones(S.shape[0], np.float32)
+    for rows, want in ((2 ** 16, 7), (2 ** 14, 1)):  # (nnz + n) about 1.1e6 / 2.8e5
+        seen.clear()
+        mf.train(S[:rows], ysp[:rows], batch_size=64, epochs=1, lr=1e-3)
+        assert seen == [want]
+
+
 @pytest.mark.parametrize("b", [320, 1024])
 def test_group_sums_tree_same_bits_on_any_thread_count(b):
     """A batch's groups (5 at b = 320, 16 at b = 1024, d = 256) are summed as a tree fixed by
