@@ -5739,12 +5739,23 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
      * one thread, the order drawn beside (draw_aside): a team's batch pays for its barriers and
      * for the P sums and weights each core reads from the other (10 KiB at K = 10, d = 256),
      * which such groups' arithmetic did not earn back.  One-epoch train() calls, N = 200,000,
-     * out of cache, 2 threads against 1 before this rule: K = 10, d = 256, b = 2 / 4 / 16 / 32
-     * 0.39x / 0.31x / 0.61x / 0.81x (two chunks, a team even for one group), d = 64 b = 32
-     * 0.81x, K = 20, d = 64 b = 16 0.58x; groups of 16 rows 0.81-1.08x over K = 3-20, of 32
-     * rows 0.93-1.42x, of 64 1.05-1.62x (docs/ab-session83.txt).  One output's batches earn
-     * it (d = 512, b = 16: 2.4x), and keep their teams.  The same bits either way. */
-    const int64_t sm_rows = p->loss == MBGD_LOSS_SOFTMAX ? mbgd_sm_team_rows() : 0;
+     * out of cache, 2 threads against 1 before this rule, the AVX-512 float32 variant: K = 10,
+     * d = 256, b = 2 / 4 / 16 / 32 0.39x / 0.31x / 0.61x / 0.81x (two chunks, a team even for
+     * one group), d = 64 b = 32 0.81x, K = 20, d = 64 b = 16 0.58x; groups of 16 rows 0.81-1.08x
+     * over K = 3-20, of 32 rows 0.93-1.42x, of 64 1.05-1.62x.  Slower rows earn a team with
+     * fewer (N = 100,000, K = 10, d = 256): the AVX2 variant's float32 groups of 16 rows 1.21x,
+     * of 8 0.88x; the generic one's 16 rows 1.39x, 8 rows 1.03x; float64 16 rows 1.45x, 8 rows
+     * 1.10x, a batch of 4 rows (two chunks) 0.52x (docs/ab-session83.txt).  One output's
+     * batches earn it (d = 512, b = 16: 2.4x), and keep their teams.  The same bits either
+     * way. */
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+    const int64_t sm_rows_default = 32;
+#elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
+    const int64_t sm_rows_default = 16;
+#else
+    const int64_t sm_rows_default = 8;
+#endif
+    const int64_t sm_rows = p->loss == MBGD_LOSS_SOFTMAX ? mbgd_sm_team_rows(sm_rows_default) : 0;
     const int team = p->n_threads > 1 && max_nb >= sm_rows * max_g &&
                      (max_g > 1 || (c.n_chunks > 1 && (max_nb > 1 || !FN(direct_step)(p, data))));
     c.c_l2 = malloc((size_t)(3 * c.n_chunks) * sizeof(double));

@@ -232,14 +232,12 @@ static int mbgd_team_in_place(void)
 }
 
 /* Rows a softmax batch's groups must hold, on average, for the batch to run as a team
- * (FN(train) in kernel_impl.h); fewer, and the slice runs on one thread, its order drawn
- * beside.  From MBGD_FAST_SM_TEAM_ROWS at every call (the tests and the paired measurements
- * switch it between calls): a number of rows, 0 for a team whatever the groups hold (as before
- * session 83); else MBGD_SM_TEAM_ROWS. */
-#ifndef MBGD_SM_TEAM_ROWS
-#define MBGD_SM_TEAM_ROWS 32
-#endif
-static int64_t mbgd_sm_team_rows(void)
+ * (FN(train_pen) in kernel_impl.h, whose variant gives its own default: the fewer, the slower
+ * its rows); fewer, and the slice runs on one thread, its order drawn beside.  From
+ * MBGD_FAST_SM_TEAM_ROWS at every call (the tests and the paired measurements switch it
+ * between calls): a number of rows for every variant, 0 for a team whatever the groups hold
+ * (as before session 83); else `dflt`. */
+static int64_t mbgd_sm_team_rows(int64_t dflt)
 {
     const char *e = getenv("MBGD_FAST_SM_TEAM_ROWS");
     if (e && *e) {
@@ -247,7 +245,7 @@ static int64_t mbgd_sm_team_rows(void)
         const long v = strtol(e, &end, 10);
         if (*end == '\0' && v >= 0 && v <= 1 << 20) return (int64_t)v;
     }
-    return MBGD_SM_TEAM_ROWS;
+    return dflt;
 }
 
 /* The relay (FN(relay) in kernel_impl.h), from MBGD_FAST_RELAY at every call (the paired

@@ -212,25 +212,31 @@ def test_thread_count_does_not_change_bits(loss, d, b, dtype):
     assert g[0].tobytes() == g[1].tobytes()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("K,d,b", [(10, 256, 4), (10, 256, 32), (10, 256, 64), (4, 64, 48)])
-def test_softmax_batches_of_small_groups_run_alone_same_bits(K, d, b, monkeypatch):
-    """Softmax batches whose groups hold fewer than MBGD_FAST_SM_TEAM_ROWS rows (32 unless
-    set) run on one thread, the order drawn beside; 0 gives them a team as before (two update
-    chunks at K = 10, d = 256 even for one group).  Batches of 4 and 32 rows (fewer), 64 (as
-    many) and a last batch of 16 among 48s: every bit equals one thread's both ways, and a
-    run that diverges stops at the same iteration with the same weights."""
-    X, y = make_problem("softmax", 6 * b + b // 3, d, dtype=np.float32, seed=b, K=K)
+def test_softmax_batches_of_small_groups_run_alone_same_bits(K, d, b, dtype, monkeypatch):
+    """Softmax batches whose groups hold fewer than MBGD_FAST_SM_TEAM_ROWS rows (unless set,
+    the variant's: 32 for AVX-512 float32, 16 for AVX2 float32, else 8) run on one thread, the
+    order drawn beside; 0 gives them a team as before (two update chunks at K = 10, d = 256
+    even for one group).  Batches of 4, 32 and 64 rows and a last batch of 16 among 48s, on
+    either side of each default: every bit equals one thread's at 0, 32 and 1024 rows and
+    the default, and a run that diverges stops at the same iteration with the same weights."""
+    X, y = make_problem("softmax", 6 * b + b // 3, d, dtype=dtype, seed=b, K=K)
     kw = dict(loss="softmax", batch_size=b, epochs=2, lr=0.05, n_classes=K)
+    huge = 1e35 if dtype == np.float32 else 1e300  # overflows within a few steps
     one = mf.train(X, y, n_threads=1, **kw)
     bad = []
-    for rows in ("0", "32", "1024"):
-        monkeypatch.setenv("MBGD_FAST_SM_TEAM_ROWS", rows)
+    for rows in ("0", "32", "1024", None):
+        if rows is None:
+            monkeypatch.delenv("MBGD_FAST_SM_TEAM_ROWS")
+        else:
+            monkeypatch.setenv("MBGD_FAST_SM_TEAM_ROWS", rows)
         r = mf.train(X, y, n_threads=2, **kw)
         assert r.coef.tobytes() == one.coef.tobytes()
         assert r.batch_loss.tobytes() == one.batch_loss.tobytes()
         for t in (1, 2):
             with pytest.raises(mf.DivergenceError) as ei:
-                mf.train(X * 40, y, n_threads=t, **dict(kw, lr=1e35, epochs=20))
+                mf.train(X * 40, y, n_threads=t, **dict(kw, lr=huge, epochs=20))
             bad.append(ei.value.result)
     for e in bad[1:]:
         assert e.n_iter == bad[0].n_iter
