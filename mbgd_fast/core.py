@@ -739,10 +739,14 @@ def train(
             raise ValueError("target_loss needs eval_every (how often to evaluate the full loss)")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {callback!r}")
-    state = State.zeros(spec, d, X.dtype)
-    if init_state is not None:
-        _resume_state(state, init_state)
-    _set_init(state, coef_init, intercept_init, X.dtype)
+    def initial_state():
+        st = State.zeros(spec, d, X.dtype)
+        if init_state is not None:
+            _resume_state(st, init_state)
+        _set_init(st, coef_init, intercept_init, X.dtype)
+        return st
+
+    state = initial_state()
     if backend == "cpu":  # rows on cache lines, when that pays within these epochs
         X = line_aligned(X, epochs, shuffle)
     kernel = _make_kernel(backend, spec, X, y, sw)
@@ -801,10 +805,20 @@ def train(
     # unshuffled, the rows 0..n-1: b = 1's batch offsets, shared read-only
     rows_in_order = None if shuffle else _batch_starts(n, 1, n)[:n]
     lr_lo = lr_hi = 0  # lr_block holds the rates of iterations [lr_lo, lr_hi) of this call
+    # the state at the start of epoch snap_epoch, which a divergence replays from: the first
+    # epoch of a run not resumed builds it again (initial_state) rather than copy it, and later
+    # epochs copy into the one State (a copy each epoch took 3-5 us, a small call's 5%)
+    snap, snap_epoch = None, -1
     try:
         for epoch in range(start_epoch, epochs):
-            rng_at_start = rng.bit_generator.state  # the order of this epoch is drawn from here
-            epoch_start = state.copy()
+            if checkpoint is not None:  # the order of this epoch is drawn from here
+                rng_at_start = rng.bit_generator.state
+            if epoch > 0 or resume is not None:
+                if snap is None:
+                    snap = state.copy()
+                else:
+                    snap.assign(state)
+                snap_epoch = epoch
             i0 = replay_from = start_i if epoch == start_epoch else 0
             # the epoch's batch losses summed in turn as they are written (the kernel's
             # running sum, else seq_sum here), from those a resumed epoch restored: calls that
@@ -839,7 +853,7 @@ def train(
                     # replay the epoch from its start up to the last finite weights
                     bad = i0 + div.n_done
                     bad_loss = batch_loss[t0 + bad]
-                    state = epoch_start
+                    state = snap if snap_epoch == epoch else initial_state()
                     if bad > replay_from:
                         kernel.train_slice(state, rows, starts[replay_from : bad + 1],
                                            _learning_rates(schedule, t0 + replay_from, t0 + bad, total),
@@ -1099,6 +1113,9 @@ def gradient(
         a scalar is used for every class with softmax
     indices : array-like of int or None
         Rows to use (repeats allowed, e.g. a batch drawn with replacement).
+    n_threads : int or None
+        As train()'s: None is all cores, or one thread where the rows summed hold fewer
+        than 2^20 values times the outputs.
 
     Returns
     -------
@@ -1126,9 +1143,11 @@ def gradient(
         if rows.min() < 0 or rows.max() >= n:
             raise ValueError(f"indices must lie in [0, {n}), got values in [{rows.min()}, {rows.max()}]")
         rows = np.ascontiguousarray(rows, dtype=np.int64)
+    m = n if rows is None else len(rows)  # rows summed
     spec = _make_spec(loss, K, optimizer="sgd", fit_intercept=has_b, reduction=reduction,
                       delta=delta, epsilon=epsilon, l2=l2, l1=l1, momentum=0.0,
-                      betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads)
+                      betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads,
+                      epoch_values=((X.nnz * m // n if isinstance(X, CSR) else m * d) + m) * K)
     value, g = _make_kernel(backend, spec, X, y, sw).gradient(theta, rows)
     if not np.isfinite(value):
         if isinstance(X, CSR):

@@ -246,7 +246,7 @@ def test_softmax_batches_of_small_groups_run_alone_same_bits(K, d, b, dtype, mon
 def test_default_threads_one_for_small_epochs(monkeypatch):
     """n_threads=None is one thread where an epoch's rows hold fewer than 2^20 values times
     the outputs (n (d + 1) K; (nnz + n) K for CSR rows), else OpenMP's default; a given count
-    is kept.  Seen in the Spec each kernel is made with."""
+    is kept; gradient() counts the rows it sums.  Seen in the Spec each kernel is made with."""
     from mbgd_fast import _native, core
 
     seen = []
@@ -266,6 +266,12 @@ def test_default_threads_one_for_small_epochs(monkeypatch):
         seen.clear()
         mf.train(X, y, batch_size=64, epochs=1, lr=1e-3, **kw)
         assert seen == [want], (X.shape, kw)
+    # gradient(): the rows it sums
+    for X, idx, want in [(Xs, None, 7), (Xs[:-1], None, 1), (Xs, np.arange(4095), 1),
+                         (Xs, np.arange(4096), 7)]:
+        seen.clear()
+        mf.gradient(X, ys[: len(X)], np.zeros(255, np.float32), 0.0, indices=idx)
+        assert seen == [want], (X.shape, None if idx is None else len(idx))
     sp = pytest.importorskip("scipy.sparse")
     S = sp.random(2 ** 16, 64, density=0.25, format="csr", random_state=0, dtype=np.float32)
     ysp = np.ones(S.shape[0], np.float32)
@@ -530,6 +536,34 @@ def test_divergence_keeps_last_finite_weights():
         else:
             np.testing.assert_allclose(cpu.coef, res.coef, rtol=1e-10)
             assert cpu.n_iter == res.n_iter
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_divergence_replays_from_the_epochs_start(dtype):
+    """A divergence replays its epoch from the state at the epoch's start: the first epoch's
+    built again from the initial weights, a later one's kept from the epoch before.  Full
+    batches (one iteration an epoch) under a rate that grows each iteration diverge at an
+    epoch's first iteration, so the weights returned are those the callback saw at the end
+    of the epoch before, bit for bit; one whose very first loss overflows returns coef_init
+    and intercept_init."""
+    X, y = make_problem("squared", 64, 5, dtype=dtype, seed=3)
+    for backend in ("cpu", "numpy"):
+        seen = []
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * 30, y, batch_size=None, epochs=200, lr=lambda t: 1e-4 * 3.0 ** t,
+                     backend=backend, callback=lambda info: seen.append(info.coef.copy()))
+        err = ei.value
+        assert err.epoch >= 2 and err.iteration == 0 and len(seen) == err.epoch
+        assert err.result.coef.tobytes() == seen[-1].tobytes()
+        # initial weights whose first loss overflows: the first epoch's state, built again,
+        # is coef_init's and intercept_init's
+        c0 = np.linspace(-1, 1, 5) * (1e20 if dtype == np.float32 else 1e200)
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * 30, y, batch_size=32, epochs=5, lr=0.1, backend=backend,
+                     coef_init=c0, intercept_init=0.5)
+        assert (ei.value.epoch, ei.value.iteration, ei.value.result.n_iter) == (0, 0, 0)
+        assert ei.value.result.coef.tobytes() == c0.astype(dtype).tobytes()
+        assert ei.value.result.intercept == 0.5
 
 
 def test_callback_and_early_stop():
