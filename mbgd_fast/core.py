@@ -787,7 +787,13 @@ def train(
     step0 = state.step  # schedules count iterations across calls that continue a state
     # a continued run's schedule from its step on (a constant rate is the same from anywhere,
     # and keeps _learning_rates' shared array of it)
+    # schedules marked _rates_ahead (the estimators' own, functions of t alone that nothing
+    # changes during the run) have their rates computed ahead across epochs, one epoch's
+    # worth first, doubling up to LR_BLOCK; any other, an epoch at a time at most, as a
+    # callback may change it between epochs (the estimators' adaptive rate does)
+    ahead, lr_span = bool(getattr(schedule, "_rates_ahead", False)), ipe
     schedule = _Shifted(schedule, step0) if step0 and type(schedule) is not Constant else schedule
+    call_total = total
     total += step0
     meta = dict(n=n, d=d, K=K, dtype=X.dtype.str, loss=loss, optimizer=spec.optimizer,
                 batch_size=b, drop_last=bool(drop_last), shuffle=bool(shuffle),
@@ -839,7 +845,12 @@ def train(
                     if k:  # end slices on evaluation and checkpoint points
                         i1 = min(i1, ((t0 + i0) // k + 1) * k - t0)
                 if not lr_lo <= t0 + i0 < t0 + i1 <= lr_hi:
-                    lr_lo, lr_hi = t0 + i0, t0 + min(ipe, i0 + max(i1 - i0, LR_BLOCK))
+                    lr_lo = t0 + i0
+                    if ahead:
+                        lr_hi = min(call_total, lr_lo + max(i1 - i0, min(lr_span, LR_BLOCK)))
+                        lr_span *= 2
+                    else:
+                        lr_hi = t0 + min(ipe, i0 + max(i1 - i0, LR_BLOCK))
                     lr_block = _learning_rates(schedule, lr_lo, lr_hi, total)
                 rates = lr_block[t0 + i0 - lr_lo : t0 + i1 - lr_lo]
                 losses_out = batch_loss[t0 + i0 : t0 + i1]

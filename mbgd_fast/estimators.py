@@ -65,6 +65,8 @@ class _Adaptive(Schedule):
 class _Optimal(Schedule):
     """scikit-learn's "optimal": eta_t = 1 / (alpha (t0 + t)), Bottou's heuristic for t0."""
 
+    _rates_ahead = True  # a function of t alone: train() may compute its rates ahead
+
     def __init__(self, alpha, t0):
         self.alpha, self.t0 = alpha, t0
 
@@ -246,7 +248,9 @@ class _MBGDBase(BaseEstimator):
         if self.learning_rate == "constant":
             return Constant(self.eta0)
         if self.learning_rate == "invscaling":
-            return InvScaling(self.eta0, self.power_t)
+            schedule = InvScaling(self.eta0, self.power_t)
+            schedule._rates_ahead = True  # this fit's own: train() may compute its rates ahead
+            return schedule
         if self.learning_rate == "adaptive":
             return _Adaptive(self.eta0)
         heuristic = "logistic" if core_loss == "softmax" else core_loss

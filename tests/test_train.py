@@ -566,6 +566,38 @@ def test_divergence_replays_from_the_epochs_start(dtype):
         assert ei.value.result.intercept == 0.5
 
 
+def test_rates_ahead_across_epochs_same_bits(monkeypatch):
+    """A schedule marked _rates_ahead (the estimators' invscaling and optimal ones) has its
+    rates computed ahead across epochs, an epoch's worth first and doubling: 40 epochs take
+    6 calls of _learning_rates, not 40, and give the same bits as the same schedule unmarked
+    (an epoch at a time), with a callback stopping the run early too."""
+    from mbgd_fast import core
+    from mbgd_fast.schedules import InvScaling
+
+    X, y = make_problem("squared", 150, 4, seed=5)
+    calls = []
+    rates = core._learning_rates
+    monkeypatch.setattr(core, "_learning_rates", lambda *a: calls.append(a[1:3]) or rates(*a))
+    runs = {}
+    for ahead in (False, True):
+        for stop in (None, 25):
+            s = InvScaling(0.05, 0.3)
+            if ahead:
+                s._rates_ahead = True
+            calls.clear()
+            cb = None if stop is None else (lambda info, k=stop: info.epoch + 1 == k)
+            runs[ahead, stop] = (mf.train(X, y, batch_size=4, epochs=40, lr=s, seed=2, callback=cb),
+                                 list(calls))
+    ipe = 38
+    assert [c for c in runs[False, None][1]] == [(e * ipe, (e + 1) * ipe) for e in range(40)]
+    assert runs[True, None][1] == [(0, ipe), (ipe, 3 * ipe), (3 * ipe, 7 * ipe), (7 * ipe, 15 * ipe),
+                                   (15 * ipe, 31 * ipe), (31 * ipe, 40 * ipe)]
+    for stop in (None, 25):
+        a, b = runs[False, stop][0], runs[True, stop][0]
+        assert a.coef.tobytes() == b.coef.tobytes() and a.batch_loss.tobytes() == b.batch_loss.tobytes()
+        assert a.n_epochs == b.n_epochs == (stop or 40)
+
+
 def test_callback_and_early_stop():
     X, y = make_problem("squared", 50, 3)
     seen = []
