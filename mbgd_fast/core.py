@@ -49,8 +49,9 @@ SLICE_WORK = 1 << 26
 OUTPUT_COST = 1 / 8
 #: the same for backend="cuda" (one launch per slice: its fixed cost is amortized over more)
 CUDA_SLICE_WORK = 1 << 28
-#: learning rates are computed for up to this many iterations at once (within an epoch), not
-#: per slice: after a slice has streamed X through the caches, each schedule call cost ~80 µs
+#: learning rates are computed for up to this many iterations at once (within an epoch, or
+#: across epochs for schedules marked _rates_ahead), not per slice: after a slice has
+#: streamed X through the caches, each schedule call cost ~80 µs
 LR_BLOCK = 1 << 16
 #: n_threads=None takes one thread where an epoch's rows hold fewer values than this, times
 #: the outputs: n (d + 1) K, (nnz + n) K for CSR rows.  There a second thread gained at most
@@ -785,13 +786,13 @@ def train(
     t0 = 0  # iteration (of this call) at the start of the epoch
     done = 0  # iterations completed
     step0 = state.step  # schedules count iterations across calls that continue a state
-    # a continued run's schedule from its step on (a constant rate is the same from anywhere,
-    # and keeps _learning_rates' shared array of it)
     # schedules marked _rates_ahead (the estimators' own, functions of t alone that nothing
     # changes during the run) have their rates computed ahead across epochs, one epoch's
     # worth first, doubling up to LR_BLOCK; any other, an epoch at a time at most, as a
     # callback may change it between epochs (the estimators' adaptive rate does)
     ahead, lr_span = bool(getattr(schedule, "_rates_ahead", False)), ipe
+    # a continued run's schedule from its step on (a constant rate is the same from anywhere,
+    # and keeps _learning_rates' shared array of it)
     schedule = _Shifted(schedule, step0) if step0 and type(schedule) is not Constant else schedule
     call_total = total
     total += step0

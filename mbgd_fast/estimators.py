@@ -323,7 +323,7 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
     backend : {"auto", "cpu", "cuda", "numpy"}, default="auto"
     n_threads : int or None, default=None
         As ``mbgd_fast.train``'s: None is all cores, or one thread for data whose
-        epoch holds fewer than 2^20 values.
+        epoch holds fewer than 2^20 values (times the classes, for softmax).
 
     Attributes
     ----------
