@@ -38,6 +38,7 @@ from .core import (
     TrainResult,
     _make_kernel,
     _make_spec,
+    _resolve_threads,
     epoch_order,
     iterations_per_epoch,
 )
@@ -52,6 +53,17 @@ class DistributedError(RuntimeError):
         self.errors = dict(errors)
         text = "; ".join(f"rank {r}: {m}" for r, m in sorted(self.errors.items()))
         super().__init__(f"distributed training stopped on every rank: {text}")
+
+
+def rank_threads(n_threads, ranks_here, epoch_values=None):
+    """Threads for one rank's kernels: a given ``n_threads`` as it is; None is train()'s
+    count (OpenMP's, or one for an epoch of fewer than 2^20 values, ``epoch_values``) shared
+    among the ``ranks_here`` ranks on this machine, at least one each.  Two ranks on two cores
+    with two threads each (None before session 83) ran d = 256, b = 256 13.6x slower than
+    with one (docs/ab-session83.txt)."""
+    if n_threads is not None:
+        return n_threads
+    return max(1, _resolve_threads(None, epoch_values) // max(1, int(ranks_here)))
 
 
 def _mpi():
@@ -134,7 +146,8 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
 
     ``X_local, y_local`` is this rank's shard; ``batch_size`` is the GLOBAL batch size B.
     The arguments mean what they mean in :func:`mbgd_fast.train`; ``local_steps`` > 1
-    switches to local SGD (module docstring).  Returns the same result on every rank.
+    switches to local SGD (module docstring); ``n_threads=None`` shares the machine's
+    cores among the ranks on it (:func:`rank_threads`).  Returns the same result on every rank.
     ``checkpoint`` is written by rank 0 alone (with every rank's generator state, gathered);
     ``resume`` is read by rank 0 and broadcast, and continues bit-identically.
     """
@@ -164,6 +177,8 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
         raise DistributedError({r: f"shard of {n} x {d} {dt}" for r, (n, d, dt) in enumerate(shapes)})
     sizes = [s[0] for s in shapes]
     N, d = sum(sizes), X.shape[1]
+    names = comm.allgather(MPI.Get_processor_name())  # ranks on this machine share its cores
+    n_threads = rank_threads(n_threads, names.count(names[rank]), len(X) * (d + 1) * K)
     B = N if batch_size is None else check_int(batch_size, "batch_size", low=1, high=N)
     epochs = check_int(epochs, "epochs", low=1)
     local_steps = check_int(local_steps, "local_steps", low=1)

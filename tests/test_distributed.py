@@ -49,6 +49,20 @@ def test_a_bad_rank_stops_every_rank_with_the_same_error():
     assert len(messages) == 1 and "rank 1: ValueError: X contains NaN" in messages.pop()
 
 
+def test_rank_threads_share_the_machine(monkeypatch):
+    """n_threads=None gives each rank its share of OpenMP's count among the ranks on its
+    machine (at least one), and one thread on small data as train() does; a given count is
+    kept."""
+    from mbgd_fast import _native, distributed
+
+    monkeypatch.setattr(_native, "max_threads", lambda: 16)
+    big = 1 << 22
+    assert [distributed.rank_threads(None, k, big) for k in (1, 2, 3, 16, 40)] == [16, 8, 5, 1, 1]
+    assert distributed.rank_threads(None, 2, 1000) == 1
+    assert distributed.rank_threads(None, 1) == 16
+    assert distributed.rank_threads(6, 4, big) == 6
+
+
 def test_interleave_and_global_order():
     from mbgd_fast import distributed
 
