@@ -297,6 +297,13 @@ class _DeviceX:
     dtype: np.dtype
 
 
+def _rows_values(X, m, K):
+    """What m of X's rows hold, times the K outputs, as the thread rule counts it: m (d + 1)
+    values for dense rows, their share of the stored values plus m for CSR rows."""
+    n, d = X.shape
+    return ((X.nnz * m // n if isinstance(X, CSR) else m * d) + m) * K
+
+
 def _resolve_threads(n_threads, epoch_values=None):
     """The thread count for n_threads: None is OpenMP's default (OMP_NUM_THREADS or all
     cores), or one where ``epoch_values`` (what an epoch's rows hold, times the outputs) is
@@ -731,7 +738,7 @@ def train(
                       reduction=reduction, delta=delta, epsilon=epsilon, l2=l2, l1=l1,
                       momentum=momentum, betas=betas, eps=eps, n_threads=n_threads,
                       average_start=_average_start(average),
-                      epoch_values=((X.nnz if isinstance(X, CSR) else n * d) + n) * K)
+                      epoch_values=_rows_values(X, n, K))
     if eval_every is not None:
         eval_every = check_int(eval_every, "eval_every", low=1)
     if target_loss is not None:
@@ -1155,11 +1162,10 @@ def gradient(
         if rows.min() < 0 or rows.max() >= n:
             raise ValueError(f"indices must lie in [0, {n}), got values in [{rows.min()}, {rows.max()}]")
         rows = np.ascontiguousarray(rows, dtype=np.int64)
-    m = n if rows is None else len(rows)  # rows summed
     spec = _make_spec(loss, K, optimizer="sgd", fit_intercept=has_b, reduction=reduction,
                       delta=delta, epsilon=epsilon, l2=l2, l1=l1, momentum=0.0,
                       betas=(0.9, 0.999), eps=1e-8, n_threads=n_threads,
-                      epoch_values=((X.nnz * m // n if isinstance(X, CSR) else m * d) + m) * K)
+                      epoch_values=_rows_values(X, n if rows is None else len(rows), K))
     value, g = _make_kernel(backend, spec, X, y, sw).gradient(theta, rows)
     if not np.isfinite(value):
         if isinstance(X, CSR):

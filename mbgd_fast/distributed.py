@@ -39,6 +39,7 @@ from .core import (
     _make_kernel,
     _make_spec,
     _resolve_threads,
+    _rows_values,
     epoch_order,
     iterations_per_epoch,
 )
@@ -172,13 +173,14 @@ def train(X_local, y_local, loss="squared", batch_size=32, epochs=10, lr=0.01, o
     if K > 1 and n_classes is None:  # every rank must agree on the classes
         K = int(c.allreduce(np.array([float(K)]), op=MPI.MAX)[0])
         y, K = losses.encode_labels(loss, y, K)
-    shapes = comm.allgather((len(X), X.shape[1], X.dtype.str))
-    if len({s[1:] for s in shapes}) != 1:
-        raise DistributedError({r: f"shard of {n} x {d} {dt}" for r, (n, d, dt) in enumerate(shapes)})
+    # each shard's shape and dtype, and its machine (ranks on one machine share its cores)
+    shapes = comm.allgather((len(X), X.shape[1], X.dtype.str, MPI.Get_processor_name()))
+    if len({s[1:3] for s in shapes}) != 1:
+        raise DistributedError({r: f"shard of {n} x {d} {dt}" for r, (n, d, dt, _) in enumerate(shapes)})
     sizes = [s[0] for s in shapes]
+    names = [s[3] for s in shapes]
     N, d = sum(sizes), X.shape[1]
-    names = comm.allgather(MPI.Get_processor_name())  # ranks on this machine share its cores
-    n_threads = rank_threads(n_threads, names.count(names[rank]), len(X) * (d + 1) * K)
+    n_threads = rank_threads(n_threads, names.count(names[rank]), _rows_values(X, len(X), K))
     B = N if batch_size is None else check_int(batch_size, "batch_size", low=1, high=N)
     epochs = check_int(epochs, "epochs", low=1)
     local_steps = check_int(local_steps, "local_steps", low=1)
