@@ -1453,6 +1453,40 @@ int mbgd_train_drawing_f32(const mbgd_params *p, const mbgd_data_f32 *data,
     MBGD_DISPATCH(p, train_f32, (p, data, state, slice, bg));
 }
 
+/* mbgd_train_epochs_*: runs of epoch_iters iterations, each one mbgd_train_* call (mbgd.h). */
+#define MBGD_TRAIN_EPOCHS(SFX)                                                                 \
+    int mbgd_train_epochs_##SFX(const mbgd_params *p, const mbgd_data_##SFX *data,            \
+                                mbgd_state_##SFX *state, mbgd_slice *slice,                   \
+                                int64_t epoch_iters, const mbgd_bitgen *bg,                   \
+                                double *epoch_sums)                                           \
+    {                                                                                          \
+        if (data == NULL || slice == NULL || epoch_sums == NULL) return MBGD_NULL;             \
+        int st = mbgd_check_params(p);                                                         \
+        if (st != MBGD_OK) return st;                                                          \
+        if (epoch_iters < 1 || slice->n_iter < 0) return MBGD_EINVAL;                          \
+        if (bg && (bg->next_raw == NULL || slice->rows == NULL)) return MBGD_NULL;             \
+        slice->n_done = 0;                                                                     \
+        for (int64_t t = 0, r = 0; t < slice->n_iter; t += epoch_iters, r++) {                 \
+            mbgd_slice run = mbgd_slice_from(slice, t);                                        \
+            if (run.n_iter > epoch_iters) run.n_iter = epoch_iters;                            \
+            run.loss_sum = 0.0;                                                                \
+            if (bg) {                                                                          \
+                st = mbgd_permutation_bitgen((int64_t *)slice->rows + r * data->n_samples,     \
+                                             data->n_samples, bg, 1, p->isa);                  \
+                if (st != MBGD_OK) return st;                                                  \
+            }                                                                                  \
+            st = mbgd_train_##SFX(p, data, state, &run);                                       \
+            epoch_sums[r] = run.loss_sum;                                                      \
+            slice->n_done = t + run.n_done;                                                    \
+            slice->loss_sum = run.loss_sum;                                                    \
+            if (st != MBGD_OK) return st;                                                      \
+        }                                                                                      \
+        return MBGD_OK;                                                                        \
+    }
+
+MBGD_TRAIN_EPOCHS(f64)
+MBGD_TRAIN_EPOCHS(f32)
+
 int mbgd_gradient_f64(const mbgd_params *p, const mbgd_data_f64 *data, const double *theta,
                       const int64_t *rows, int64_t n_rows, double *loss, double *grad)
 {

@@ -322,6 +322,24 @@ int mbgd_train_drawing_f32(const mbgd_params *p, const mbgd_data_f32 *data,
                            mbgd_state_f32 *state, mbgd_slice *slice, const mbgd_bitgen *bg);
 
 /*
+ * Several epochs in one call, as that many calls of mbgd_train_* one after another (the
+ * same bits: each run's weights' norms summed afresh at its start, its loss sum from 0):
+ * the slice's iterations in runs of epoch_iters (the last may be shorter), run r's sum of
+ * batch losses into epoch_sums[r].  With bg (not NULL), run r's order is drawn first into
+ * slice->rows[r n_samples .. (r + 1) n_samples) by mbgd_permutation_bitgen on one thread,
+ * the order mbgd_train_drawing_* would draw for it (slice->rows then holds that many
+ * orders, and each run's starts point into its own).  slice->n_done counts the iterations
+ * of all runs; on MBGD_EDIVERGED the orders up to the run that diverged are drawn and later
+ * runs' neither drawn nor trained.  The caller holds the generator's lock.
+ */
+int mbgd_train_epochs_f64(const mbgd_params *p, const mbgd_data_f64 *data,
+                          mbgd_state_f64 *state, mbgd_slice *slice, int64_t epoch_iters,
+                          const mbgd_bitgen *bg, double *epoch_sums);
+int mbgd_train_epochs_f32(const mbgd_params *p, const mbgd_data_f32 *data,
+                          mbgd_state_f32 *state, mbgd_slice *slice, int64_t epoch_iters,
+                          const mbgd_bitgen *bg, double *epoch_sums);
+
+/*
  * Gradient statistics in one pass: *loss and grad as mbgd_gradient_* with the
  * penalties taken from p, and *sq_grad = the mean (sum with reduction_sum) over the
  * rows of |g_i|^2, g_i = sw_i dl_i [x_i, 1] the per-sample gradient of the data

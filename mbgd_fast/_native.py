@@ -286,12 +286,75 @@ class NativeKernel:
         self._data = data
         self._train = getattr(lib, f"mbgd_train_{sfx}")
         self._train_drawing = getattr(lib, f"mbgd_train_drawing_{sfx}")
+        self._train_epochs = getattr(lib, f"mbgd_train_epochs_{sfx}")
         self._gradient = getattr(lib, f"mbgd_gradient_{sfx}")
         self._state = ffi.new(f"mbgd_state_{sfx} *")
         self._slice = ffi.new("mbgd_slice *")
 
+    def _drawing(self, draw, call):
+        """``call(bitgen)`` under the generator's lock; the generator then set past the words
+        drawn when the call returns MBGD_OK or MBGD_EDIVERGED (its orders drawn)."""
+        with draw.lock:
+            bitgen, finish = _bitgen(draw, self._data.n_samples)
+            status = call(bitgen)
+            if status in (lib.MBGD_OK, lib.MBGD_EDIVERGED):
+                finish()
+        return status
+
+    @staticmethod
+    def _ended(status, state, st, sl):
+        """Diverged (with the iterations done) or an error for a failed call, else the step."""
+        if status == lib.MBGD_EDIVERGED:
+            raise Diverged(int(sl.n_done))
+        _check(status, "train")
+        state.step = int(st.step)
+
+    def _bind(self, state, rows, starts, lr, batch_loss, loss_sum):
+        """The C state and slice structs pointed at these arrays (train_slice, train_epochs)."""
+        st = self._state
+        st.theta = _ptr(state.theta)
+        st.buf1 = _ptr(state.buf1)
+        st.buf2 = _ptr(state.buf2)
+        st.avg = _ptr(state.avg)
+        st.carry = _ptr(state.carry)
+        st.step = state.step
+        sl = self._slice
+        sl.rows = _ptr(rows, "int64_t")
+        sl.starts = _ptr(starts, "int64_t")
+        sl.lr = _ptr(lr, "double")
+        sl.batch_loss = _ptr(batch_loss, "double")
+        sl.n_iter = len(lr)
+        sl.loss_sum = loss_sum
+        return st, sl
+
     #: train_slice takes ``draw``: it can draw the epoch's order itself (core.train)
     draws_order = True
+
+    def train_epochs(self, state, rows, starts, lr, batch_loss, epoch_iters, epoch_sums, draw=None):
+        """Run ``len(lr)`` iterations in place on ``state`` as calls of ``epoch_iters``
+        iterations each (the last may be shorter), one kernel call for all (mbgd_train_epochs):
+        the same bits as that many train_slice calls, each from ``loss_sum=0.0``.  Run r's
+        loss sum goes to ``epoch_sums[r]`` (float64).  With ``draw`` (a NumPy BitGenerator),
+        ``rows`` (int64, writable, n_samples entries a run) first receives run r's order at
+        ``rows[r * n_samples:]``, the one ``draw`` gives the epoch's first train_slice; each
+        run's ``starts`` point into its own.  Raises :class:`Diverged` with the iterations
+        completed over all runs (the orders up to that run drawn, the sums up to the run
+        before written)."""
+        n_runs = -(-len(lr) // epoch_iters)
+        if epoch_sums.dtype != np.float64 or len(epoch_sums) < n_runs:
+            raise ValueError("epoch_sums must be a float64 array of one entry per run")
+        st, sl = self._bind(state, rows, starts, lr, batch_loss, 0.0)
+        fn, sums = self._train_epochs, _ptr(epoch_sums, "double")
+        if draw is None:
+            status = fn(self._p, self._data, st, sl, epoch_iters, ffi.NULL, sums)
+        else:
+            if (rows.dtype != np.int64 or len(rows) < n_runs * self._data.n_samples
+                    or not (rows.flags.writeable and rows.flags.c_contiguous)):
+                raise ValueError("rows must be a writable C-contiguous int64 array with "
+                                 "n_samples entries a run")
+            status = self._drawing(draw, lambda bg: fn(self._p, self._data, st, sl, epoch_iters,
+                                                       bg, sums))
+        self._ended(status, state, st, sl)
 
     #: train_slice returns its running sum of the batch losses (core.train's epoch loss)
     sums_losses = True
@@ -309,20 +372,7 @@ class NativeKernel:
         its front, on one thread until it is drawn and then, when the batches split, on the
         team (mbgd_train_drawing).
         """
-        st = self._state
-        st.theta = _ptr(state.theta)
-        st.buf1 = _ptr(state.buf1)
-        st.buf2 = _ptr(state.buf2)
-        st.avg = _ptr(state.avg)
-        st.carry = _ptr(state.carry)
-        st.step = state.step
-        sl = self._slice
-        sl.rows = _ptr(rows, "int64_t")
-        sl.starts = _ptr(starts, "int64_t")
-        sl.lr = _ptr(lr, "double")
-        sl.batch_loss = _ptr(batch_loss, "double")
-        sl.n_iter = len(lr)
-        sl.loss_sum = loss_sum
+        st, sl = self._bind(state, rows, starts, lr, batch_loss, loss_sum)
         if draw is None:
             status = self._train(self._p, self._data, st, sl)
         else:
@@ -330,15 +380,9 @@ class NativeKernel:
                     or not (rows.flags.writeable and rows.flags.c_contiguous)):
                 raise ValueError("rows must be a writable C-contiguous int64 array with one "
                                  "entry per sample")
-            with draw.lock:
-                bitgen, finish = _bitgen(draw, self._data.n_samples)
-                status = self._train_drawing(self._p, self._data, st, sl, bitgen)
-                if status in (lib.MBGD_OK, lib.MBGD_EDIVERGED):  # the order is drawn
-                    finish()
-        if status == lib.MBGD_EDIVERGED:
-            raise Diverged(int(sl.n_done))
-        _check(status, "train")
-        state.step = int(st.step)
+            status = self._drawing(draw, lambda bg: self._train_drawing(self._p, self._data, st,
+                                                                        sl, bg))
+        self._ended(status, state, st, sl)
         return sl.loss_sum
 
     def gradient_noise(self, theta, rows):

@@ -118,6 +118,17 @@ class _EpochControl:
             return True
         return False
 
+    def _epochs_before_stop(self):
+        """How many epochs at least __call__ lets pass before it returns True, reading
+        nothing but each epoch's loss: train() may run that many in one kernel call (and then
+        passes coef and intercept as None).  1 where it reads the weights (early stopping) or
+        changes the schedule (adaptive)."""
+        if self.score is not None or isinstance(self.schedule, _Adaptive):
+            return 1
+        if self.est.tol is None:  # it never stops
+            return 1 << 30
+        return max(1, self.est.n_iter_no_change - self.no_improvement)
+
 
 _FITTING = set()  # ids of estimators inside fit/partial_fit
 _FITTING_GUARD = threading.Lock()

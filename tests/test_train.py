@@ -580,6 +580,7 @@ def test_rates_ahead_across_epochs_same_bits(monkeypatch):
         _rates_ahead = False
 
     X, y = make_problem("squared", 150, 4, seed=5)
+    monkeypatch.setattr(core, "BLOCK_ROWS", 0)  # a call an epoch (the windows counted here)
     calls = []
     rates = core._learning_rates
     monkeypatch.setattr(core, "_learning_rates", lambda *a: calls.append(a[1:3]) or rates(*a))
@@ -599,6 +600,142 @@ def test_rates_ahead_across_epochs_same_bits(monkeypatch):
         a, b = runs[False, stop][0], runs[True, stop][0]
         assert a.coef.tobytes() == b.coef.tobytes() and a.batch_loss.tobytes() == b.batch_loss.tobytes()
         assert a.n_epochs == b.n_epochs == (stop or 40)
+
+
+def _fields(r):
+    """A TrainResult's numbers, as bytes: weights, losses, state (carry and step too)."""
+    st = r.state
+    parts = [r.coef, np.asarray(r.intercept), r.batch_loss, r.epoch_loss, st.theta,
+             np.array([st.step, r.n_iter, r.n_epochs])]
+    parts += [a for a in (st.buf1, st.buf2, st.avg, st.carry) if a is not None]
+    return [np.ascontiguousarray(a).tobytes() for a in parts]
+
+
+class _Growing(schedules.Schedule):
+    """A rate that grows 3% every ``per`` iterations, marked to be computed ahead (as the
+    estimators' own): a run under it diverges after some epochs."""
+
+    _rates_ahead = True
+
+    def __init__(self, per=1.0):
+        self.per = per
+
+    def values(self, t, total):
+        return 1e-4 * 1.03 ** (t / self.per)
+
+
+class _LossOnly:
+    """A callback of the estimators' kind (_epochs_before_stop): stops at epoch ``stop``
+    (None: never), promising ``promise`` epochs a call (it may break that promise)."""
+
+    def __init__(self, stop, promise):
+        self.stop, self.promise, self.seen = stop, promise, []
+
+    def __call__(self, info):
+        self.seen.append((info.epoch, info.n_iter, info.epoch_loss))
+        return info.epoch == self.stop
+
+    def _epochs_before_stop(self):
+        return self.promise
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss,K", [("squared", 1), ("logistic", 1), ("hinge", 1), ("softmax", 4)])
+def test_epochs_in_one_call_same_bits(monkeypatch, dtype, loss, K):
+    """Small data on one thread runs several epochs a kernel call (mbgd_train_epochs): the
+    same bits as a call an epoch (BLOCK_ROWS = 0) in the weights, the optimizer's buffers,
+    the carry, every batch loss and epoch loss, with the generator left in the same state,
+    for b = 1, 2, one that does not divide N, and N, shuffled or not, with penalties and
+    averaging, constant, computed-ahead and other rates, and a callback of the estimators'
+    kind."""
+    from mbgd_fast import core
+    from mbgd_fast.estimators import _Optimal
+
+    rng = np.random.default_rng(7)
+    calls = {"epochs": 0}
+    orig = NativeKernel.train_epochs
+
+    def counted(self, *a, **kw):
+        calls["epochs"] += 1
+        return orig(self, *a, **kw)
+
+    monkeypatch.setattr(NativeKernel, "train_epochs", counted)
+    for case in range(10):
+        n, d = int(rng.integers(30, 90)), int(rng.integers(1, 24))
+        X, y = make_problem(loss, n, d, dtype=dtype, seed=case, K=K)
+        for b in (1, 2, 7, n):
+            kw = dict(loss=loss, batch_size=b, epochs=int(rng.integers(2, 7)), drop_last=case == 4,
+                      optimizer=("sgd", "momentum", "adam")[case % 3], shuffle=case % 4 != 3,
+                      l2=0.01 * (case % 2), l1=0.001 * (case % 5 == 0), average=case % 3 == 1,
+                      lr=(0.02, _Optimal(0.1, 300.0), schedules.Step(0.03, 7, 0.9))[case % 3])
+            cb = None if case % 5 < 2 else _LossOnly(None, int(rng.integers(1, 4)))
+            # blocks: without a callback, or with one of the estimators' kind at rates known
+            # ahead (a Step's may change between epochs)
+            blocks = (cb is None or cb.promise > 1 and case % 3 < 2) and (case != 4 or n % b == 0)
+            out = {}
+            for cap in (0, core.BLOCK_ROWS):
+                monkeypatch.setattr(core, "BLOCK_ROWS", cap)
+                gen = np.random.default_rng(case)
+                calls["epochs"] = 0
+                r = mf.train(X, y, seed=gen, callback=cb and _LossOnly(None, cb.promise), **kw)
+                out[cap] = (_fields(r), gen.bit_generator.state, calls["epochs"])
+            assert out[0][0] == out[core.BLOCK_ROWS][0], (case, b)
+            assert out[0][1] == out[core.BLOCK_ROWS][1]
+            assert out[0][2] == 0 and (out[core.BLOCK_ROWS][2] > 0) == blocks
+    monkeypatch.setattr(core, "BLOCK_ROWS", 1 << 16)
+
+
+def test_epochs_in_one_call_stops_and_diverges_as_one_call_an_epoch(monkeypatch):
+    """A callback of the estimators' kind sees every epoch's loss in turn (its coef and
+    intercept None); one that stops before it promised has its block trained again up to
+    there; a divergence inside a block replays to the last finite weights: the same results
+    (and DivergenceError's epoch, iteration and weights) as a call an epoch.  N = 5000 draws
+    its orders from PCG64 in C (several in one call)."""
+    from mbgd_fast import core
+
+    for n in (60, 5000):
+        X, y = make_problem("squared", n, 3, seed=1)
+        for stop, promise in ((6, 10), (6, 7), (None, 4)):
+            out = []
+            for cap in (0, 1 << 16):
+                monkeypatch.setattr(core, "BLOCK_ROWS", cap)
+                cb = _LossOnly(stop, promise)
+                r = mf.train(X, y, batch_size=4, epochs=12, seed=3, l2=0.1, callback=cb)
+                out.append((_fields(r), cb.seen))
+            assert out[0] == out[1]
+            assert r.n_epochs == (12 if stop is None else stop + 1)
+        errs = []
+        for cap in (0, 1 << 16):
+            monkeypatch.setattr(core, "BLOCK_ROWS", cap)
+            with pytest.raises(mf.DivergenceError) as ei:
+                mf.train(X * 10, y, batch_size=8, epochs=60, seed=4, l2=0.01,
+                         lr=_Growing(n / 64))
+            e = ei.value
+            errs.append((e.epoch, e.iteration, str(e), _fields(e.result)))
+        assert errs[0] == errs[1] and errs[0][0] >= 1
+
+
+def test_estimator_fits_same_with_epochs_in_one_call(monkeypatch):
+    """The estimators' tol rule lets train() run up to n_iter_no_change epochs a call: the
+    same fitted weights and n_iter_ as a call an epoch."""
+    from mbgd_fast import core
+    from mbgd_fast.estimators import MBGDClassifier, MBGDRegressor
+
+    Xc, yc = make_problem("softmax", 150, 4, seed=2, K=3)
+    Xr, yr = make_problem("squared", 200, 6, seed=2)
+    for make, X, y in (
+        (lambda: MBGDClassifier(random_state=0, n_iter_no_change=3), Xc, yc),
+        (lambda: MBGDClassifier(loss="log_loss", batch_size=4, learning_rate="invscaling",
+                                eta0=0.05, random_state=1), Xc, yc),
+        (lambda: MBGDRegressor(random_state=0, average=True), Xr, yr),
+        (lambda: MBGDRegressor(random_state=0, tol=None, max_iter=9), Xr, yr),
+    ):
+        fits = []
+        for cap in (0, 1 << 16):
+            monkeypatch.setattr(core, "BLOCK_ROWS", cap)
+            m = make().fit(X, y)
+            fits.append((m.coef_.tobytes(), np.asarray(m.intercept_).tobytes(), m.n_iter_))
+        assert fits[0] == fits[1]
 
 
 def test_callback_and_early_stop():
