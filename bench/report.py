@@ -27,7 +27,8 @@ from mbgd_fast import costmodel
 #: load() keeps their extra_info in `paired`: by d, or one a run
 PAIRED_BY_D = {"paired": "curve", "paired-loss": "loss", "paired-sklearn": "sklearn",
                "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line",
-               "paired-b1": "b1", "b1-chain": "chain", "paired-big": "big"}
+               "paired-b1": "b1", "b1-chain": "chain", "paired-big": "big",
+               "paired-small-fit": "small_fit"}
 #: the batch sizes of the paired rounds at b >= 256 on 2 threads (test_paired_big_batches)
 BIG = (256, 1024, 4096)
 PAIRED_ONE = {"paired-draw": "draw-paired", "paired-draw-bound": "draw-bound"}
@@ -176,6 +177,17 @@ def partial_fit_table(d, info, say):
         say(f"| {kind} | {us[f'{kind}-sklearn']:.0f} | {us[f'{kind}-mbgd_fast']:.0f} | {v:.2f}x |")
 
 
+def small_fit_table(d, info, say):
+    say(f"{info['dataset']} ({info['rows']} x {d}), {info['rounds']} rounds:")
+    say("")
+    say("| estimator | ms a fit | epochs | training score |")
+    say("|---|---:|---:|---:|")
+    for s in ("sklearn", "mbgd_fast"):
+        say(f"| {s} | {info['ms'][s]:.3f} | {info['epochs'][s]} | {info['scores'][s]:.3f} |")
+    say("")
+    say(f"scikit-learn's seconds / ours: {info['ratio']:.2f}x (the median of the rounds' ratios).")
+
+
 def b1_table(d, info, say):
     say(f"d = {d}, b = 1, N = {info['rows']:,}, {info['rounds']} rounds:")
     say("")
@@ -256,6 +268,10 @@ PAIRED = {
                     "in turn, ours at batch_size=1 (the same updates as scikit-learn's SGD); a "
                     "ratio is the median over the rounds of that round's scikit-learn seconds "
                     "against ours (bench/test_bench_estimators.py).", partial_fit_table),
+    "small_fit": ("Paired rounds: scikit-learn sized fits against scikit-learn's",
+                  "Each round fits scikit-learn's SGD and ours (batch_size=1), each with its "
+                  "defaults, on one of scikit-learn's small datasets (standardized), in turn "
+                  "(bench/test_bench_estimators.py).", small_fit_table),
     "sklearn": ("Paired rounds: b = 1 against scikit-learn",
                 "Each round runs scikit-learn's SGDRegressor(max_iter=1, learning_rate="
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "

@@ -10,6 +10,12 @@ partial_fit: 40 batches of 256 rows a round (d = 16 and 256), each estimator's c
 within every round (test_bench_paired.paired_rounds).  Ours at batch_size=1, so both make the
 same 256 updates a call: what a streaming user pays per batch, most of it beyond the
 arithmetic (validation, set-up).
+
+small fits: scikit-learn's own small datasets (iris, diabetes, breast cancer; standardized),
+each estimator with its defaults (tol=1e-3, n_iter_no_change=5, L2 alpha=1e-4; ours at
+batch_size=1, float64 as given), each fit in turn within every round: a scikit-learn sized
+fit, tens of short epochs, most of its time beyond the arithmetic.  The check: the training
+score of ours is within 0.05 of scikit-learn's.
 """
 import warnings
 
@@ -89,4 +95,39 @@ def test_partial_fit_stream(benchmark, record, dataset, d):
     record(backend="paired-partial_fit", d=d, b=PF_BATCH, calls=PF_CALLS,
            rounds=len(per_round[("regressor", "sklearn")]), us_per_call=us, ratio=ratio,
            scores=scores, check=f"training scores {scores}", ok=ok)
+    assert ok
+
+
+SMALL_ROUNDS = 9
+
+
+@pytest.mark.parametrize("name", ["iris", "diabetes", "breast cancer"])
+def test_small_fit(benchmark, record, name):
+    datasets = pytest.importorskip("sklearn.datasets")
+    load = {"iris": datasets.load_iris, "diabetes": datasets.load_diabetes,
+            "breast cancer": datasets.load_breast_cancer}[name]
+    X, y = load(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    regression = name == "diabetes"
+    if regression:
+        y = (y - y.mean()) / y.std()
+    ests = {"sklearn": (sklm.SGDRegressor if regression else sklm.SGDClassifier)(random_state=0),
+            "mbgd_fast": (MBGDRegressor if regression else MBGDClassifier)(random_state=0,
+                                                                           batch_size=1)}
+
+    def run(cell, r):
+        _fit(ests[cell], X, y)
+        return None
+
+    benchmark.group = f"small fit {name}"
+    per_round = paired_rounds(benchmark, list(ests), run, SMALL_ROUNDS)
+    ms = {s: float(np.median(v)) * 1e3 for s, v in per_round.items()}
+    ratio = float(np.median(per_round["sklearn"] / per_round["mbgd_fast"]))
+    scores = {s: float(e.score(X, y)) for s, e in ests.items()}
+    epochs = {s: int(e.n_iter_) for s, e in ests.items()}
+    ok = scores["mbgd_fast"] >= scores["sklearn"] - 0.05
+    record(backend="paired-small-fit", d=X.shape[1], b=1, dtype="float64",
+           loss=ests["mbgd_fast"].loss, dataset=name, rows=len(X), threads=1,
+           rounds=len(per_round["sklearn"]), ms=ms, ratio=ratio, epochs=epochs, scores=scores,
+           check=f"training scores {scores}", ok=ok)
     assert ok

@@ -207,6 +207,18 @@ def test_partial_fit_stream_table(tmp_path):
     assert "| regressor | 560 | 280 | 2.00x |" in full
 
 
+def test_small_fit_table(tmp_path):
+    info = dict(backend="paired-small-fit", d=4, dataset="iris", rows=150, threads=1, rounds=9,
+                ms={"sklearn": 2.0, "mbgd_fast": 1.25}, ratio=1.6,
+                epochs={"sklearn": 31, "mbgd_fast": 46}, scores={"sklearn": 0.9, "mbgd_fast": 0.913})
+    judge(tmp_path, [bench(info, 1.0)])
+    full = full_report(tmp_path)
+    assert "iris (150 x 4), 9 rounds:" in full
+    assert "| sklearn | 2.000 | 31 | 0.900 |" in full
+    assert "| mbgd_fast | 1.250 | 46 | 0.913 |" in full
+    assert "scikit-learn's seconds / ours: 1.60x" in full
+
+
 def test_the_draw_bound_from_paired_rounds_replaces_the_unpaired_one(tmp_path):
     # the same run as test_small_rows_..., plus paired rounds of the bound: 0.80 / 0.50 ms,
     # (200,000 x 64 B = 12.8 MB: 16.0 / 25.6 GB/s, 40% / 64% of 40 GB/s), train() at 75% / 90%

@@ -61,9 +61,11 @@ LR_BLOCK = 1 << 16
 #: (442 x 10, nine epochs) took 1.5-12 ms on two threads, and 50-70 ms right after a matmul,
 #: against 0.6-1.6 ms on one.  At 1 << 20 a one-thread epoch takes about 0.3-1 ms
 AUTO_ONE_THREAD_BELOW = 1 << 20
-#: on one thread, epochs of small data run several to a kernel call, their orders drawn ahead
-#: into one buffer of up to this many rows (train(), "several epochs a call"): each epoch's
-#: own call cost about 13 us of Python and cffi (iris: 150 rows, 2 us of C)
+#: on one thread, epochs of small data run several to a kernel call, their orders (each drawn
+#: in C before its epoch) in one buffer of up to this many rows (train(), "several epochs a
+#: call"): a call an epoch cost about 13 us of Python and cffi an epoch (150 rows at b = 1:
+#: about 4 us of C).  Against a call an epoch: 1.0-2.8x, 1.37x at 1000 rows of 16 values,
+#: 0.98-1.06x at 10,000-30,000 rows (docs/ab-session84.txt)
 BLOCK_ROWS = 1 << 16
 
 
