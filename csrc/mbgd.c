@@ -792,6 +792,63 @@ int mbgd_pcg64_bitgen(mbgd_bitgen *bg, mbgd_pcg64 *g)
 #endif
 }
 
+/* NumPy's SeedSequence (numpy/random/bit_generator.pyx, after M. O'Neill's seed_seq): a pool
+ * of four 32-bit words hashed from the entropy words, then mixed. */
+#define MBGD_SS_POOL 4
+static inline uint32_t ss_hashmix(uint32_t value, uint32_t *hash_const)
+{
+    value ^= *hash_const;
+    *hash_const *= 0x931e8875u;
+    value *= *hash_const;
+    return value ^ (value >> 16);
+}
+
+static inline uint32_t ss_mix(uint32_t x, uint32_t y)
+{
+    const uint32_t r = 0xca01f9ddu * x - 0x4973f715u * y;
+    return r ^ (r >> 16);
+}
+
+int mbgd_pcg64_seed(mbgd_pcg64 *g, const uint32_t *words, int64_t n_words)
+{
+    if (g == NULL || words == NULL) return MBGD_NULL;
+    if (n_words < 1) return MBGD_EINVAL;
+#ifdef MBGD_HAVE_PCG64
+    uint32_t pool[MBGD_SS_POOL], hc = 0x43b0d7e5u;
+    for (int i = 0; i < MBGD_SS_POOL; i++) pool[i] = ss_hashmix(i < n_words ? words[i] : 0u, &hc);
+    for (int src = 0; src < MBGD_SS_POOL; src++)
+        for (int dst = 0; dst < MBGD_SS_POOL; dst++)
+            if (src != dst) pool[dst] = ss_mix(pool[dst], ss_hashmix(pool[src], &hc));
+    for (int64_t src = MBGD_SS_POOL; src < n_words; src++)
+        for (int dst = 0; dst < MBGD_SS_POOL; dst++)
+            pool[dst] = ss_mix(pool[dst], ss_hashmix(words[src], &hc));
+    /* generate_state(4, uint64): eight 32-bit words, paired little-end first */
+    uint32_t w32[8], hb = 0x8b51f9ddu;
+    for (int i = 0; i < 8; i++) {
+        uint32_t v = pool[i % MBGD_SS_POOL] ^ hb;
+        hb *= 0x58f38dedu;
+        v *= hb;
+        w32[i] = v ^ (v >> 16);
+    }
+    uint64_t v64[4];
+    for (int i = 0; i < 4; i++) v64[i] = (uint64_t)w32[2 * i] | ((uint64_t)w32[2 * i + 1] << 32);
+    /* pcg64_set_seed: state (v64[0] high, v64[1] low), stream (v64[2], v64[3]); srandom: state
+     * 0, inc = stream << 1 | 1, a step, state += initial state, a step */
+    const mbgd_u128 init = pcg64_join(v64[0], v64[1]);
+    const mbgd_u128 inc = (pcg64_join(v64[2], v64[3]) << 1) | 1u;
+    mbgd_u128 st = inc; /* 0 * a + inc */
+    st += init;
+    st = st * MBGD_PCG_MULT + inc;
+    g->state_hi = (uint64_t)(st >> 64);
+    g->state_lo = (uint64_t)st;
+    g->inc_hi = (uint64_t)(inc >> 64);
+    g->inc_lo = (uint64_t)inc;
+    return MBGD_OK;
+#else
+    return MBGD_EINVAL;
+#endif
+}
+
 /* The next m words of bg into w: bg->next_raw's, drawn in C for a PCG64 of mbgd_pcg64_bitgen
  * (in vectors with isa, resolved, AVX-512). */
 static void draw_words(const mbgd_bitgen *bg, uint64_t *w, int64_t m, int isa)

@@ -125,6 +125,24 @@ def permutation_of(bit_generator, n, out=None, n_threads=1):
     return order
 
 
+def pcg64_first_state(seed):
+    """``np.random.PCG64(seed).state`` for an int seed >= 0, computed in C (mbgd_pcg64_seed:
+    NumPy's SeedSequence and PCG64 set-up, about 1 us against 7-8), or None where the C
+    library has no 128-bit integers."""
+    words = []
+    while True:
+        words.append(seed & 0xFFFFFFFF)
+        seed >>= 32
+        if not seed:
+            break
+    g = ffi.new("mbgd_pcg64 *")
+    if lib.mbgd_pcg64_seed(g, ffi.new("uint32_t[]", words), len(words)) != lib.MBGD_OK:
+        return None
+    return {"bit_generator": "PCG64",
+            "state": {"state": (g.state_hi << 64) | g.state_lo, "inc": (g.inc_hi << 64) | g.inc_lo},
+            "has_uint32": 0, "uinteger": 0}
+
+
 def permutation(raw, out=None):
     """Fisher-Yates permutation of 0..len(raw) driven by the uint64 words ``raw`` (see mbgd.h),
     written into ``out`` (a C-contiguous int64 array of len(raw) + 1) when given."""

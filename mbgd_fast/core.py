@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import losses, outofcore
-from ._native import Diverged, carry_size
+from ._native import Diverged, carry_size, pcg64_first_state
 from .checkpoint import TrainState
 from ._validation import (
     CSR,
@@ -1122,7 +1122,8 @@ class _SeededGenerators:
     default_rng costs about 7 us here (SeedSequence's hashing and PCG64's set-up), one
     tenth of a small call; the seed's first state is kept (a dict, for up to MAX_SEEDS
     seeds), and a PCG64 given back by an earlier call is set to it (about 1 us): the same
-    generator, in the same state, as default_rng(seed) gives.  ``take`` returns (the
+    generator, in the same state, as default_rng(seed) gives.  A seed not seen before has
+    that state computed in C (SeedSequence's hash and PCG64's set-up), where a PCG64 is free.  ``take`` returns (the
     Generator, its PCG64 to ``give`` back when the call no longer draws from it, or None);
     any other seed (None, a SeedSequence, a Generator, ...) goes to default_rng as it is."""
 
@@ -1138,17 +1139,27 @@ class _SeededGenerators:
             return np.random.default_rng(seed), None
         with self._lock:
             first = self._first.get(seed)
-            pcg = self._free.pop() if first is not None and self._free else None
-        if pcg is None:
-            pcg = np.random.PCG64(seed)  # what default_rng(seed) wraps
+            pcg = self._free.pop() if self._free else None
+        if first is None and pcg is not None:
+            # a new seed (partial_fit's, each call): its first state from the seed's words in
+            # C (pcg64_first_state: about 1 us), the one PCG64(seed) starts from
+            first = pcg64_first_state(seed)
+            if first is not None:
+                self._keep(seed, first)
+        if pcg is None or first is None:
+            fresh = np.random.PCG64(seed)  # what default_rng(seed) wraps
             if first is None:
-                with self._lock:
-                    if len(self._first) >= self.MAX_SEEDS:
-                        self._first.clear()
-                    self._first[seed] = pcg.state
-        else:
-            pcg.state = first
+                first = fresh.state
+                self._keep(seed, first)
+            pcg = pcg or fresh
+        pcg.state = first
         return np.random.Generator(pcg), pcg
+
+    def _keep(self, seed, first):
+        with self._lock:
+            if len(self._first) >= self.MAX_SEEDS:
+                self._first.clear()
+            self._first[seed] = first
 
     def give(self, pcg):
         if pcg is not None:

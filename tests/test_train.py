@@ -925,6 +925,29 @@ def test_seeded_generators_match_default_rng():
     assert runs[0].coef.tobytes() != runs[1].coef.tobytes()
 
 
+def test_pcg64_first_state_is_numpys():
+    """A new int seed's first state computed in C (SeedSequence's hash of the seed's 32-bit
+    words, PCG64's set-up) is NumPy's PCG64(seed).state: seeds of one word to seven (more than
+    the pool's four: the last mixing loop), the words' edges, and a run of partial_fit-like
+    seeds through the pool."""
+    from mbgd_fast._native import pcg64_first_state
+    from mbgd_fast.core import _SeededGenerators
+
+    rng = np.random.default_rng(11)
+    seeds = [0, 1, 2**32 - 1, 2**32, 2**32 + 1, 2**64 - 1, 2**96 + 7, 2**127, 2**128 - 1,
+             2**160 + 3, 2**200 + 2**31]
+    seeds += [int(rng.integers(0, 2**62)) >> int(rng.integers(0, 62)) for _ in range(40)]
+    for seed in seeds:
+        assert pcg64_first_state(seed) == np.random.PCG64(seed).state, seed
+    pool = _SeededGenerators()
+    pool.give(pool.take(0)[1])
+    for seed in range(1000, 1040):
+        g, pcg = pool.take(seed)
+        want = np.random.default_rng(seed)
+        assert g.integers(0, 1 << 62, 20).tolist() == want.integers(0, 1 << 62, 20).tolist()
+        pool.give(pcg)
+
+
 @pytest.mark.parametrize("b", [2, 5])
 @pytest.mark.parametrize("d", [7, 37, 256])
 def test_small_batch_divergence_found_at_the_step_that_overflows(d, b):
