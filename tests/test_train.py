@@ -685,6 +685,31 @@ def test_epochs_in_one_call_same_bits(monkeypatch, dtype, loss, K):
     monkeypatch.setattr(core, "BLOCK_ROWS", 1 << 16)
 
 
+def test_epochs_in_one_call_same_bits_sparse_weighted_continued(monkeypatch):
+    """Blocks on CSR rows (the lazy step and the dense one), with sample weights, without an
+    intercept, summed batches, averaging from an update number, and a run continued from an
+    earlier result's state: the same bits as a call an epoch."""
+    sp = pytest.importorskip("scipy.sparse")
+    from mbgd_fast import core
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        X, y = make_problem("logistic", 70, 12, dtype=dtype, seed=4)
+        X[rng.random(X.shape) < 0.6] = 0
+        sw = rng.uniform(0.5, 2.0, len(y)).astype(dtype)
+        for Xin, kw in ((sp.csr_matrix(X), {}), (sp.csr_matrix(X), {"l1": 0.001}),
+                        (X, {"fit_intercept": False, "reduction": "sum", "average": 40}),
+                        (X, {"optimizer": "nesterov", "sample_weight": sw})):
+            out = []
+            for cap in (0, 1 << 16):
+                monkeypatch.setattr(core, "BLOCK_ROWS", cap)
+                args = dict(loss="logistic", batch_size=3, lr=0.05, l2=0.01, seed=9, **kw)
+                first = mf.train(Xin, y, epochs=3, **args)
+                r = mf.train(Xin, y, epochs=4, init_state=first.state, **args)
+                out.append((_fields(first), _fields(r)))
+            assert out[0] == out[1]
+
+
 def test_epochs_in_one_call_stops_and_diverges_as_one_call_an_epoch(monkeypatch):
     """A callback of the estimators' kind sees every epoch's loss in turn (its coef and
     intercept None); one that stops before it promised has its block trained again up to
