@@ -394,6 +394,17 @@ def line_aligned(X, passes, shuffle=True):
     return aligned_copy(X, X.dtype)
 
 
+def _diverged(epoch, iteration, global_iteration, loss, lr, result):
+    """train()'s DivergenceError at a diverging iteration, with the last finite result."""
+    return DivergenceError(
+        f"training diverged at epoch {epoch}, iteration {iteration} (global iteration "
+        f"{global_iteration}): the mini-batch loss was {loss:g} or a weight became "
+        f"non-finite. Try a smaller lr (it was {lr:g} there), scaling your features, or a "
+        "stronger penalty.",
+        result, epoch, iteration,
+    )
+
+
 def _make_kernel(backend, spec, X, y, sw):
     if isinstance(X, outofcore.MemmapSource):
         return outofcore.WindowedKernel(functools.partial(_make_kernel, backend), spec, X, y, sw)
@@ -825,10 +836,36 @@ def train(
     # unshuffled, the rows 0..n-1: b = 1's batch offsets, shared read-only
     rows_in_order = None if shuffle else _batch_starts(n, 1, n)[:n]
     lr_lo = lr_hi = 0  # lr_block holds the rates of iterations [lr_lo, lr_hi) of this call
+    lr_block = None
+
+    def rates_of(lo, hi, hi_else):
+        """The rates of this call's iterations [lo, hi): from lr_block, computed again from lo
+        when it does not hold them, up to a span doubling each time for a schedule computed
+        ahead, else up to hi_else."""
+        nonlocal lr_lo, lr_hi, lr_block, lr_span
+        if not lr_lo <= lo < hi <= lr_hi:
+            lr_lo = lo
+            if ahead:
+                lr_hi = min(call_total, lo + max(hi - lo, min(lr_span, LR_BLOCK)))
+                lr_span *= 2
+            else:
+                lr_hi = hi_else
+            lr_block = _learning_rates(schedule, lr_lo, lr_hi, total)
+        return lr_block[lo - lr_lo : hi - lr_lo]
+
     # the state at the start of epoch snap_epoch, which a divergence replays from: the first
     # epoch of a run not resumed builds it again (initial_state) rather than copy it, and later
     # epochs copy into the one State (a copy each epoch took 3-5 us, a small call's 5%)
     snap, snap_epoch = None, -1
+
+    def keep_start(epoch):
+        nonlocal snap, snap_epoch
+        if snap is None:
+            snap = state.copy()
+        else:
+            snap.assign(state)
+        snap_epoch = epoch
+
     # several epochs a call (kernel.train_epochs): on one thread, with nothing to do between
     # epochs but take their losses, or ask a callback that needs only those (the estimators'
     # tol rule, which says how many epochs it lets pass at least: _epochs_before_stop) at
@@ -856,11 +893,7 @@ def train(
             if E >= 2:
                 snapped = epoch > 0 or resume is not None  # else initial_state() is the start
                 if snapped:
-                    if snap is None:
-                        snap = state.copy()
-                    else:
-                        snap.assign(state)
-                    snap_epoch = epoch
+                    keep_start(epoch)
                 if block_buf is None or len(block_buf) < E * n:  # E epochs' rows and offsets
                     block_buf = np.empty(E * n, dtype=np.int64)
                     block_sums = np.empty(E, dtype=np.float64)
@@ -872,21 +905,13 @@ def train(
                     block_starts[-1] = E * n
                 tb, m = t0, E * ipe
                 rows = block_buf[: E * n]  # a new array object per call, as per epoch
-                if not (ahead or type(schedule) is Constant):
+                if ahead or type(schedule) is Constant:  # (a constant's: a shared array)
+                    rates = rates_of(tb, tb + m, min(call_total, tb + max(m, LR_BLOCK)))
+                else:
                     # nothing changes the schedule between these epochs (no callback): each
                     # epoch's rates as its own call computes them, an epoch at a time
                     rates = np.concatenate([_learning_rates(schedule, t, t + ipe, total)
                                             for t in range(tb, tb + m, ipe)])
-                elif not lr_lo <= tb < tb + m <= lr_hi:
-                    lr_lo = tb
-                    if ahead:
-                        lr_hi = min(call_total, lr_lo + max(m, min(lr_span, LR_BLOCK)))
-                        lr_span *= 2
-                    else:  # Constant: one value (a shared array)
-                        lr_hi = min(call_total, lr_lo + max(m, LR_BLOCK))
-                    lr_block = _learning_rates(schedule, lr_lo, lr_hi, total)
-                if ahead or type(schedule) is Constant:
-                    rates = lr_block[tb - lr_lo : tb + m - lr_lo]
                 n_ok = m
                 try:  # each epoch's order drawn before it, as its own call would
                     kernel.train_epochs(state, rows, block_starts[: m + 1], rates,
@@ -919,25 +944,15 @@ def train(
                     if not stopped:
                         bad = n_ok - ce * ipe
                         done = tb + n_ok
-                        raise DivergenceError(
-                            f"training diverged at epoch {epoch}, iteration {bad} (global "
-                            f"iteration {done}): the mini-batch loss was {batch_loss[done]:g} or "
-                            f"a weight became non-finite. Try a smaller lr (it was "
-                            f"{rates[n_ok]:g} there), scaling your features, or a stronger "
-                            "penalty.",
-                            result(done), epoch, bad,
-                        ) from None
+                        raise _diverged(epoch, bad, done, batch_loss[done], rates[n_ok],
+                                        result(done)) from None
                 if stopped:
                     break
                 continue
             if checkpoint is not None:  # the order of this epoch is drawn from here
                 rng_at_start = rng.bit_generator.state
             if epoch > 0 or resume is not None:
-                if snap is None:
-                    snap = state.copy()
-                else:
-                    snap.assign(state)
-                snap_epoch = epoch
+                keep_start(epoch)
             i0 = replay_from = start_i if epoch == start_epoch else 0
             # the epoch's batch losses summed in turn as they are written (the kernel's
             # running sum, else seq_sum here), from those a resumed epoch restored: calls that
@@ -957,15 +972,7 @@ def train(
                 for k in (eval_every, every if checkpoint is not None else None):
                     if k:  # end slices on evaluation and checkpoint points
                         i1 = min(i1, ((t0 + i0) // k + 1) * k - t0)
-                if not lr_lo <= t0 + i0 < t0 + i1 <= lr_hi:
-                    lr_lo = t0 + i0
-                    if ahead:
-                        lr_hi = min(call_total, lr_lo + max(i1 - i0, min(lr_span, LR_BLOCK)))
-                        lr_span *= 2
-                    else:
-                        lr_hi = t0 + min(ipe, i0 + max(i1 - i0, LR_BLOCK))
-                    lr_block = _learning_rates(schedule, lr_lo, lr_hi, total)
-                rates = lr_block[t0 + i0 - lr_lo : t0 + i1 - lr_lo]
+                rates = rates_of(t0 + i0, t0 + i1, t0 + min(ipe, i0 + max(i1 - i0, LR_BLOCK)))
                 losses_out = batch_loss[t0 + i0 : t0 + i1]
                 kw = {"loss_sum": loss_sum} if sums else {}
                 if draw is not None:  # drawn by this call, also when it raises Diverged
@@ -983,13 +990,8 @@ def train(
                                            _learning_rates(schedule, t0 + replay_from, t0 + bad, total),
                                            batch_loss[t0 + replay_from : t0 + bad])
                     done = t0 + bad
-                    raise DivergenceError(
-                        f"training diverged at epoch {epoch}, iteration {bad} (global iteration "
-                        f"{t0 + bad}): the mini-batch loss was {bad_loss:g} or a weight became "
-                        f"non-finite. Try a smaller lr (it was {rates[div.n_done]:g} there), "
-                        "scaling your features, or a stronger penalty.",
-                        result(done), epoch, bad,
-                    ) from None
+                    raise _diverged(epoch, bad, t0 + bad, bad_loss, rates[div.n_done],
+                                    result(done)) from None
                 loss_sum = out if sums else seq_sum(loss_sum, losses_out)
                 done = t0 + i1
                 if bar is not None:  # samples, and the running loss: the mean over the slice
@@ -1123,8 +1125,9 @@ class _SeededGenerators:
     tenth of a small call; the seed's first state is kept (a dict, for up to MAX_SEEDS
     seeds), and a PCG64 given back by an earlier call is set to it (about 1 us): the same
     generator, in the same state, as default_rng(seed) gives.  A seed not seen before has
-    that state computed in C (SeedSequence's hash and PCG64's set-up), where a PCG64 is free.  ``take`` returns (the
-    Generator, its PCG64 to ``give`` back when the call no longer draws from it, or None);
+    that state computed in C (SeedSequence's hash and PCG64's set-up) where a PCG64 is
+    free.  ``take`` returns (the Generator, its PCG64 to ``give`` back when the call no
+    longer draws from it, or None);
     any other seed (None, a SeedSequence, a Generator, ...) goes to default_rng as it is."""
 
     MAX_SEEDS, MAX_FREE = 64, 8
@@ -1140,18 +1143,16 @@ class _SeededGenerators:
         with self._lock:
             first = self._first.get(seed)
             pcg = self._free.pop() if self._free else None
-        if first is None and pcg is not None:
-            # a new seed (partial_fit's, each call): its first state from the seed's words in
-            # C (pcg64_first_state: about 1 us), the one PCG64(seed) starts from
-            first = pcg64_first_state(seed)
-            if first is not None:
-                self._keep(seed, first)
-        if pcg is None or first is None:
-            fresh = np.random.PCG64(seed)  # what default_rng(seed) wraps
+        if pcg is None:  # none free: a new one, what default_rng(seed) wraps
+            pcg = np.random.PCG64(seed)
             if first is None:
-                first = fresh.state
-                self._keep(seed, first)
-            pcg = pcg or fresh
+                self._keep(seed, pcg.state)
+            return np.random.Generator(pcg), pcg
+        if first is None:
+            # a new seed (partial_fit's, each call): its first state from the seed's words in
+            # C (pcg64_first_state: about 1 us), or NumPy's where C has no 128-bit integers
+            first = pcg64_first_state(seed) or np.random.PCG64(seed).state
+            self._keep(seed, first)
         pcg.state = first
         return np.random.Generator(pcg), pcg
 
