@@ -231,6 +231,18 @@ static int mbgd_team_in_place(void)
     return mbgd_switch_on("MBGD_FAST_TEAM_IN_PLACE");
 }
 
+/* The environment variable `name` as a whole decimal number in [lo, hi], else dflt. */
+static long long mbgd_env_int(const char *name, long long lo, long long hi, long long dflt)
+{
+    const char *e = getenv(name);
+    if (e && *e) {
+        char *end;
+        const long long v = strtoll(e, &end, 10);
+        if (*end == '\0' && v >= lo && v <= hi) return v;
+    }
+    return dflt;
+}
+
 /* Rows a softmax batch's groups must hold, on average, for the batch to run as a team
  * (FN(train_pen) in kernel_impl.h, whose variant gives its own default: the fewer, the slower
  * its rows); fewer, and the slice runs on one thread, its order drawn beside.  From
@@ -239,13 +251,7 @@ static int mbgd_team_in_place(void)
  * (as before session 83); else `dflt`. */
 static int64_t mbgd_sm_team_rows(int64_t dflt)
 {
-    const char *e = getenv("MBGD_FAST_SM_TEAM_ROWS");
-    if (e && *e) {
-        char *end;
-        const long v = strtol(e, &end, 10);
-        if (*end == '\0' && v >= 0 && v <= 1 << 20) return (int64_t)v;
-    }
-    return dflt;
+    return (int64_t)mbgd_env_int("MBGD_FAST_SM_TEAM_ROWS", 0, 1 << 20, dflt);
 }
 
 /* The relay (FN(relay) in kernel_impl.h), from MBGD_FAST_RELAY at every call (the paired
@@ -544,13 +550,8 @@ int mbgd_l2_hint(void)
 
 long long mbgd_l2_ahead(void)
 {
-    const char *e = getenv("MBGD_FAST_L2_AHEAD");
-    if (e && *e) {
-        char *end;
-        const long long v = strtoll(e, &end, 10);
-        if (*end == '\0' && v >= 64 && v <= MBGD_L2_AHEAD_MAX) return v;
-    }
-    return mbgd_cpu_kind() == MBGD_CPU_INTEL ? 32768 : MBGD_PREFETCH_BYTES;
+    return mbgd_env_int("MBGD_FAST_L2_AHEAD", 64, MBGD_L2_AHEAD_MAX,
+                        mbgd_cpu_kind() == MBGD_CPU_INTEL ? 32768 : MBGD_PREFETCH_BYTES);
 }
 
 #if defined(MBGD_MULTI_ISA) && !defined(MBGD_NO_L2_VARIANT)
