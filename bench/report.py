@@ -28,7 +28,7 @@ from mbgd_fast import costmodel
 PAIRED_BY_D = {"paired": "curve", "paired-loss": "loss", "paired-sklearn": "sklearn",
                "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line",
                "paired-b1": "b1", "b1-chain": "chain", "paired-big": "big",
-               "paired-small-fit": "small_fit"}
+               "paired-small-fit": "small_fit", "paired-ovr": "ovr"}
 #: the batch sizes of the paired rounds at b >= 256 on 2 threads (test_paired_big_batches)
 BIG = (256, 1024, 4096)
 PAIRED_ONE = {"paired-draw": "draw-paired", "paired-draw-bound": "draw-bound"}
@@ -188,6 +188,18 @@ def small_fit_table(d, info, say):
     say(f"scikit-learn's seconds / ours: {info['ratio']:.2f}x (the median of the rounds' ratios).")
 
 
+def ovr_table(d, info, say):
+    say(f"{info['dataset']} ({info['rows']:,} x {d}, {info['classes']} classes, b = {info['b']}, "
+        f"{info['dtype']}, {info['epochs']} epochs), {info['rounds']} rounds:")
+    say("")
+    say("| fit | ms a fit | its seconds / side by side's | training score |")
+    say("|---|---:|---:|---:|")
+    for s, ms in info["ms"].items():
+        r = "1.00x" if s == "side by side" else f"{info['ratios'][s]:.2f}x"
+        say(f"| {s} | {ms:.1f} | {r} | {info['scores'][s]:.3f} |")
+    say("")
+
+
 def b1_table(d, info, say):
     say(f"d = {d}, b = 1, N = {info['rows']:,}, {info['rounds']} rounds:")
     say("")
@@ -272,6 +284,11 @@ PAIRED = {
                   "Each round fits scikit-learn's SGD and ours (batch_size=1), each with its "
                   "defaults, on one of scikit-learn's small datasets (standardized), in turn "
                   "(bench/test_bench_estimators.py).", small_fit_table),
+    "ovr": ("Paired rounds: one-vs-rest fits side by side",
+            "Each round fits MBGDClassifier with its binary fits side by side on threads (one "
+            "OpenMP thread each) and one after another, and scikit-learn's SGDClassifier with "
+            "n_jobs None and 2, in turn; a ratio is the median over the rounds of that round's "
+            "seconds against side by side's (bench/test_bench_estimators.py).", ovr_table),
     "sklearn": ("Paired rounds: b = 1 against scikit-learn",
                 "Each round runs scikit-learn's SGDRegressor(max_iter=1, learning_rate="
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "

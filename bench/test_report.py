@@ -219,6 +219,22 @@ def test_small_fit_table(tmp_path):
     assert "scikit-learn's seconds / ours: 1.60x" in full
 
 
+def test_ovr_table(tmp_path):
+    info = dict(backend="paired-ovr", d=64, dataset="digits", rows=1797, classes=10, b=1,
+                dtype="float64", threads=2, rounds=9, epochs=14,
+                ms={"one after another": 80.0, "side by side": 50.0, "sklearn": 100.0,
+                    "sklearn n_jobs=2": 60.0},
+                ratios={"one after another": 1.6, "sklearn": 2.0, "sklearn n_jobs=2": 1.2},
+                scores={"one after another": 0.95, "side by side": 0.95, "sklearn": 0.96,
+                        "sklearn n_jobs=2": 0.96})
+    judge(tmp_path, [bench(info, 1.0)])
+    full = full_report(tmp_path)
+    assert "digits (1,797 x 64, 10 classes, b = 1, float64, 14 epochs), 9 rounds:" in full
+    assert "| side by side | 50.0 | 1.00x | 0.950 |" in full
+    assert "| one after another | 80.0 | 1.60x | 0.950 |" in full
+    assert "| sklearn n_jobs=2 | 60.0 | 1.20x | 0.960 |" in full
+
+
 def test_the_draw_bound_from_paired_rounds_replaces_the_unpaired_one(tmp_path):
     # the same run as test_small_rows_..., plus paired rounds of the bound: 0.80 / 0.50 ms,
     # (200,000 x 64 B = 12.8 MB: 16.0 / 25.6 GB/s, 40% / 64% of 40 GB/s), train() at 75% / 90%

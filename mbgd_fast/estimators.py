@@ -40,7 +40,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from . import losses
-from .core import OPTIMIZERS, _resolve_backend, line_aligned, train
+from ._validation import CSR
+from .core import (AUTO_ONE_THREAD_BELOW, OPTIMIZERS, _resolve_backend, _resolve_threads,
+                   _rows_values, line_aligned, train)
 from .schedules import Constant, InvScaling, Schedule
 
 REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
@@ -128,6 +130,53 @@ class _EpochControl:
         if self.est.tol is None:  # it never stops
             return 1 << 30
         return max(1, self.est.n_iter_no_change - self.no_improvement)
+
+
+#: one-vs-rest binary fits may run side by side on threads (MBGDClassifier._ovr_plan); the
+#: bench's paired cells set it False for the one-after-another baseline
+OVR_SIDE_BY_SIDE = True
+#: less work per one-vs-rest fit than this (an epoch's values of X times the epochs it runs at
+#: least) runs the fits one after another (MBGDClassifier._ovr_plan).  Side by side against
+#: one after another, paired, two cores (docs/ab-session85-ovr.txt): partial_fit calls of
+#: 105,000 values (five or three classes) 0.69-0.85x, 130,000 0.61x, 520,000 1.05x, 630,000
+#: 1.08x, 780,000 1.35x, 1.3 million 1.18x; fits (six epochs at least) of 33,000 1.00x,
+#: 700,000 (digits) 1.5x.  Below it each train() call's Python, under the GIL, outweighs
+#: its kernel and the two threads wait on each other for the GIL.
+OVR_MIN_VALUES = 1 << 19
+
+
+def _side_by_side(fn, n, workers):
+    """[fn(0), ..., fn(n - 1)] on up to ``workers`` threads (the kernels release the GIL),
+    in that order whichever ends first.  The first exception, in index order, is raised once
+    every started call has ended; calls not yet started are not started."""
+    if workers <= 1 or n <= 1:
+        return [fn(j) for j in range(n)]
+    results, errors = [None] * n, [None] * n
+    lock, next_j = threading.Lock(), [0]
+
+    def work():
+        while True:
+            with lock:
+                j = next_j[0]
+                if j >= n or any(e is not None for e in errors):
+                    return
+                next_j[0] = j + 1
+            try:
+                results[j] = fn(j)
+            except BaseException as e:  # noqa: BLE001 - raised again in the caller
+                errors[j] = e
+
+    threads = [threading.Thread(target=work, name=f"mbgd-ovr-{w}", daemon=True)
+               for w in range(min(workers, n) - 1)]
+    for t in threads:
+        t.start()
+    work()  # the caller's thread is one of the workers
+    for t in threads:
+        t.join()
+    for e in errors:
+        if e is not None:
+            raise e
+    return results
 
 
 _FITTING = set()  # ids of estimators inside fit/partial_fit
@@ -268,8 +317,9 @@ class _MBGDBase(BaseEstimator):
         return _Optimal(self.alpha, _optimal_t0(heuristic, float(self.alpha), float(self.epsilon)))
 
     def _fit_one(self, X, y, sample_weight, core_loss, *, epochs, state, seed, score_split,
-                 n_classes=None, coef_init=None, intercept_init=None, stop=True):
-        """One linear model (binary, regression or softmax) trained by core.train."""
+                 n_classes=None, coef_init=None, intercept_init=None, stop=True, n_threads=None):
+        """One linear model (binary, regression or softmax) trained by core.train, on
+        ``n_threads`` threads where given, else the estimator's."""
         l2, l1 = self._penalties()
         schedule = self._schedule(core_loss)
         score = None
@@ -285,7 +335,8 @@ class _MBGDBase(BaseEstimator):
             X, y, loss=core_loss, batch_size=min(self.batch_size, X.shape[0]), epochs=epochs,
             lr=schedule, optimizer=self.optimizer, momentum=self.momentum, l2=l2, l1=l1,
             fit_intercept=bool(self.fit_intercept), shuffle=bool(self.shuffle), seed=seed,
-            backend=self.backend, n_threads=self.n_threads, callback=control,
+            backend=self.backend, n_threads=self.n_threads if n_threads is None else n_threads,
+            callback=control,
             delta=self.epsilon, epsilon=self.epsilon, sample_weight=sample_weight,
             n_classes=n_classes, init_state=state, coef_init=coef_init,
             intercept_init=intercept_init, average=self.average,
@@ -334,7 +385,9 @@ class MBGDRegressor(RegressorMixin, _MBGDBase):
     backend : {"auto", "cpu", "cuda", "numpy"}, default="auto"
     n_threads : int or None, default=None
         As ``mbgd_fast.train``'s: None is all cores, or one thread for data whose
-        epoch holds fewer than 2^20 values (times the classes, for softmax).
+        epoch holds fewer than 2^20 values (times the classes, for softmax).  The
+        classifier's one-vs-rest fits run side by side on these threads, one each, where
+        each fit has enough work (``MBGDClassifier._ovr_plan``), as scikit-learn's n_jobs.
 
     Attributes
     ----------
@@ -565,19 +618,21 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
                 coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
         else:
             targets = [1] if K == 2 else range(K)
-            coefs, intercepts = [], []
-            if _resolve_backend(self.backend, X) == "cpu":  # one copy onto a line for all K fits
+            cpu = _resolve_backend(self.backend, X) == "cpu"
+            if cpu:  # one copy onto a line for all K fits
                 X = line_aligned(X, epochs * len(targets), bool(self.shuffle))
-            for j, k in enumerate(targets):
-                yk = np.where(index == k, 1.0, -1.0).astype(X.dtype)
-                sc = None if split is None else (split[0], split[1], self._scorer_binary)
-                res = self._fit_one(X, yk, sw, core_loss, epochs=epochs,
-                                    state=None if states is None else states[j], seed=seed + j,
-                                    score_split=sc, stop=stop)
-                results.append(res)
-                coefs.append(res.coef)
-                intercepts.append(res.intercept)
-            coef, intercept = np.vstack(coefs), np.asarray(intercepts)
+            workers, per_fit = self._ovr_plan(X, len(targets), cpu, epochs, stop)
+            sc = None if split is None else (split[0], split[1], self._scorer_binary)
+
+            def fit_class(j):
+                yk = np.where(index == targets[j], 1.0, -1.0).astype(X.dtype)
+                return self._fit_one(X, yk, sw, core_loss, epochs=epochs,
+                                     state=None if states is None else states[j], seed=seed + j,
+                                     score_split=sc, stop=stop, n_threads=per_fit)
+
+            results = _side_by_side(fit_class, len(targets), workers)
+            coef = np.vstack([r.coef for r in results])
+            intercept = np.asarray([r.intercept for r in results])
         self.coef_ = coef.astype(X.dtype)
         self.intercept_ = np.atleast_1d(intercept).astype(X.dtype)
         self.n_iter_ = max(r.n_epochs for r in results)
@@ -585,6 +640,28 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
         self.loss_curve_ = results[0].batch_loss if len(results) == 1 else [r.batch_loss for r in results]
         self._states = [r.state for r in results]
         return self
+
+    def _ovr_plan(self, X, n_fits, cpu, epochs, stop):
+        """(workers, n_threads per fit) for the one-vs-rest fits: up to n_threads of them side
+        by side (the threads split among them), or one after another with the estimator's
+        n_threads (None).  One after another where there is one fit, one thread, verbose
+        output (printed in order), another backend, or too little work per fit: an epoch's
+        values times the epochs it runs at least under OVR_MIN_VALUES, where each train()
+        call's Python (about 0.1 ms, under the GIL) outweighs its kernel.  Above it, side by
+        side against one after another, paired on two cores (docs/ab-session85-ovr.txt):
+        1.2-1.7x, dense or sparse, b = 1 or batches (where one fit's team of two threads ran
+        slower than two fits of one thread each).  The fits are independent and each gives
+        the same bits on any number of threads, so the model does not depend on the plan."""
+        if n_fits < 2 or not cpu or self.verbose or not OVR_SIDE_BY_SIDE:
+            return 1, None
+        total = _resolve_threads(self.n_threads)
+        if total < 2:
+            return 1, None
+        least = epochs if not stop or self.tol is None else min(epochs, self.n_iter_no_change + 1)
+        if _rows_values(X, X.shape[0], 1) * least < OVR_MIN_VALUES:
+            return 1, None
+        workers = min(total, n_fits)
+        return workers, max(1, total // workers)
 
     @staticmethod
     def _scorer_binary(Xv, yv, swv, coef, b):

@@ -2,6 +2,7 @@
 import pickle
 import subprocess
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -305,6 +306,121 @@ def test_one_vs_rest_copies_X_onto_a_line_once(monkeypatch):
     assert len(copies) == 1
     assert off.coef_.tobytes() == on.coef_.tobytes()
     assert off.intercept_.tobytes() == on.intercept_.tobytes()
+
+
+def _ovr_data(sparse=False):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((8000, 80))  # 648,000 values an epoch
+    y = np.argmax(X @ rng.standard_normal((80, 4)) + rng.standard_normal((8000, 4)), axis=1)
+    if sparse:
+        import scipy.sparse as sp
+
+        X = sp.csr_matrix(np.where(rng.random(X.shape) < 0.2, X, 0.0))
+    return X, y
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(early_stopping=True, n_iter_no_change=3),
+                                dict(batch_size=16, tol=None, max_iter=3, average=True),
+                                dict(sparse=True, loss="modified_huber"), dict(partial=True)])
+def test_one_vs_rest_side_by_side_same_model(monkeypatch, kw):
+    """Above OVR_MIN_VALUES the one-vs-rest fits run side by side on threads, one OpenMP thread
+    each, and give the model that one fit after another gives (the fits are independent and
+    their bits do not depend on the thread count)."""
+    from mbgd_fast import estimators as est_mod
+
+    kw = dict(kw)
+    X, y = _ovr_data(kw.pop("sparse", False))
+    partial = kw.pop("partial", False)
+    seen = []
+    real = est_mod.train
+    monkeypatch.setattr(est_mod, "train", lambda *a, **k: seen.append(
+        (threading.current_thread().name, k["n_threads"])) or real(*a, **k))
+    models = {}
+    for side in (True, False):
+        monkeypatch.setattr(est_mod, "OVR_SIDE_BY_SIDE", side)
+        seen.clear()
+        m = MBGDClassifier(random_state=0, n_threads=2, **kw)
+        if partial:
+            for _ in range(3):
+                m.partial_fit(X, y, classes=np.arange(4))
+        else:
+            m.fit(X, y)
+        models[side] = m
+        if side:
+            assert {t for t, _ in seen} >= {"MainThread", "mbgd-ovr-0"}  # two threads ran fits
+            assert {n for _, n in seen} == {1}
+        else:
+            assert {t for t, _ in seen} == {"MainThread"} and {n for _, n in seen} == {2}
+    a, b = models[True], models[False]
+    assert a.coef_.tobytes() == b.coef_.tobytes()
+    assert a.intercept_.tobytes() == b.intercept_.tobytes()
+    assert (a.n_iter_, a.t_) == (b.n_iter_, b.t_)
+    for la, lb in zip(a.loss_curve_, b.loss_curve_):
+        assert la.tobytes() == lb.tobytes()
+
+
+def test_one_vs_rest_plan():
+    """One after another where side by side gains nothing or cannot: a binary target, one
+    thread, verbose output, another backend, too little work a fit (iris-sized)."""
+    X, _ = _ovr_data()
+    plan = lambda X, n, cpu=True, epochs=1000, stop=True, **kw: MBGDClassifier(  # noqa: E731
+        **{"n_threads": 2, **kw})._ovr_plan(X, n, cpu, epochs, stop)
+    assert plan(X, 4) == (2, 1)
+    assert MBGDClassifier(n_threads=4)._ovr_plan(X, 3, True, 10, True) == (3, 1)
+    assert MBGDClassifier(n_threads=4)._ovr_plan(X, 2, True, 10, True) == (2, 2)
+    assert plan(X, 1) == (1, None)
+    assert plan(X, 4, n_threads=1) == (1, None)
+    assert plan(X, 4, verbose=1) == (1, None)
+    assert plan(X, 4, cpu=False) == (1, None)
+    assert plan(X[:150, :4], 3) == (1, None)  # 750 values an epoch
+    # one partial_fit epoch of 3,000 x 81 values is under the line, of 8,000 x 81 over it
+    assert plan(X[:3000], 4, epochs=1, stop=False) == (1, None)
+    assert plan(X, 4, epochs=1, stop=False) == (2, 1)
+    # six epochs at least (n_iter_no_change = 5) of 1,000 x 81 values are under it; 200
+    # epochs that tol does not stop are not, nor 200 with n_iter_no_change = 199
+    assert plan(X[:1000], 4) == (1, None)
+    assert plan(X[:1000], 4, epochs=200, tol=None) == (2, 1)
+    assert plan(X[:1000], 4, epochs=200, n_iter_no_change=199) == (2, 1)
+    assert plan(X[:1000], 4, epochs=200, stop=False) == (2, 1)
+
+
+def test_one_vs_rest_side_by_side_failure_leaves_the_model(monkeypatch):
+    """A fit that fails on a worker thread raises its error in the caller, once every fit
+    started has ended, and the model keeps the previous fit."""
+    from mbgd_fast import estimators as est_mod
+
+    X, y = _ovr_data()
+    m = MBGDClassifier(random_state=0, n_threads=2, max_iter=3, tol=None).fit(X, y)
+    coef, intercept = m.coef_.copy(), m.intercept_.copy()
+    real, calls = est_mod.train, []
+
+    def train(X, y, **k):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 2:
+            raise FloatingPointError("fit number 2 failed")
+        return real(X, y, **k)
+
+    monkeypatch.setattr(est_mod, "train", train)
+    with pytest.raises(FloatingPointError, match="fit number 2"):
+        m.fit(X, y)
+    assert m.coef_.tobytes() == coef.tobytes() and m.intercept_.tobytes() == intercept.tobytes()
+    assert len(calls) <= 3  # after the failure no fit was started but the one on the other thread
+    assert "mbgd-ovr-0" not in {t.name for t in threading.enumerate()}  # joined
+
+
+def test_side_by_side_order_and_first_error():
+    from mbgd_fast.estimators import _side_by_side
+
+    assert _side_by_side(lambda j: j * j, 7, 3) == [0, 1, 4, 9, 16, 25, 36]
+    assert _side_by_side(lambda j: j, 3, 1) == [0, 1, 2]
+
+    def fn(j):
+        if j in (1, 2):
+            raise ValueError(f"call {j}")
+        return j
+
+    with pytest.raises(ValueError, match="call 1"):
+        _side_by_side(fn, 2, 2)
 
 
 if __name__ == "__main__":  # prints the README table
