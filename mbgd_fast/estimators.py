@@ -135,14 +135,16 @@ class _EpochControl:
 #: one-vs-rest binary fits may run side by side on threads (MBGDClassifier._ovr_plan); the
 #: bench's paired cells set it False for the one-after-another baseline
 OVR_SIDE_BY_SIDE = True
-#: less work per one-vs-rest fit than this (an epoch's values of X times the epochs it runs at
-#: least) runs the fits one after another (MBGDClassifier._ovr_plan).  Side by side against
-#: one after another, paired, two cores (docs/ab-session85-ovr.txt): partial_fit calls of
-#: 105,000 values (five or three classes) 0.69-0.85x, 130,000 0.61x, 520,000 1.05x, 630,000
-#: 1.08x, 780,000 1.35x, 1.3 million 1.18x; fits (six epochs at least) of 33,000 1.00x,
-#: 700,000 (digits) 1.5x.  Below it each train() call's Python, under the GIL, outweighs
-#: its kernel and the two threads wait on each other for the GIL.
-OVR_MIN_VALUES = 1 << 19
+#: less work per one-vs-rest fit than these runs the fits one after another
+#: (MBGDClassifier._ovr_plan): for fit, an epoch's values of X times the epochs it runs at
+#: least; for partial_fit, one epoch's.  Below them each train() call's Python, under the GIL,
+#: outweighs its kernel and the two threads wait on each other for the GIL.  Side by side
+#: against one after another, paired, two cores (docs/ab-session85-ovr.txt): fits of 4,500
+#: and 33,000 values 0.54x and 1.00x, 126,000 1.17x, 252,000 1.43x, 630,000 and more
+#: 1.58-1.65x; partial_fit calls of 105,000 to 520,000 values 0.58-0.86x, 630,000 1.08x,
+#: 780,000 1.22x, 1.3 million 1.16x.
+OVR_MIN_VALUES = 1 << 17
+OVR_MIN_CALL_VALUES = 3 << 18
 
 
 def _side_by_side(fn, n, workers):
@@ -645,20 +647,24 @@ class MBGDClassifier(ClassifierMixin, _MBGDBase):
         """(workers, n_threads per fit) for the one-vs-rest fits: up to n_threads of them side
         by side (the threads split among them), or one after another with the estimator's
         n_threads (None).  One after another where there is one fit, one thread, verbose
-        output (printed in order), another backend, or too little work per fit: an epoch's
-        values times the epochs it runs at least under OVR_MIN_VALUES, where each train()
-        call's Python (about 0.1 ms, under the GIL) outweighs its kernel.  Above it, side by
+        output (printed in order), another backend, or too little work per fit (under
+        OVR_MIN_VALUES for fit, OVR_MIN_CALL_VALUES for partial_fit), where each train()
+        call's Python (about 0.1 ms, under the GIL) outweighs its kernel.  Above them, side by
         side against one after another, paired on two cores (docs/ab-session85-ovr.txt):
-        1.2-1.7x, dense or sparse, b = 1 or batches (where one fit's team of two threads ran
-        slower than two fits of one thread each).  The fits are independent and each gives
+        1.16-1.65x, dense or sparse, b = 1 or batches (where one fit's team of two threads
+        ran slower than two fits of one thread each).  The fits are independent and each gives
         the same bits on any number of threads, so the model does not depend on the plan."""
         if n_fits < 2 or not cpu or self.verbose or not OVR_SIDE_BY_SIDE:
             return 1, None
         total = _resolve_threads(self.n_threads)
         if total < 2:
             return 1, None
-        least = epochs if not stop or self.tol is None else min(epochs, self.n_iter_no_change + 1)
-        if _rows_values(X, X.shape[0], 1) * least < OVR_MIN_VALUES:
+        values = _rows_values(X, X.shape[0], 1)
+        if stop:  # fit: the epochs it runs at least in one train() call
+            least = epochs if self.tol is None else min(epochs, self.n_iter_no_change + 1)
+            if values * least < OVR_MIN_VALUES:
+                return 1, None
+        elif values * epochs < OVR_MIN_CALL_VALUES:  # partial_fit: one epoch a call
             return 1, None
         workers = min(total, n_fits)
         return workers, max(1, total // workers)

@@ -310,8 +310,8 @@ def test_one_vs_rest_copies_X_onto_a_line_once(monkeypatch):
 
 def _ovr_data(sparse=False):
     rng = np.random.default_rng(1)
-    X = rng.standard_normal((8000, 80))  # 648,000 values an epoch
-    y = np.argmax(X @ rng.standard_normal((80, 4)) + rng.standard_normal((8000, 4)), axis=1)
+    X = rng.standard_normal((10000, 80))  # 810,000 values an epoch
+    y = np.argmax(X @ rng.standard_normal((80, 4)) + rng.standard_normal((10000, 4)), axis=1)
     if sparse:
         import scipy.sparse as sp
 
@@ -373,15 +373,16 @@ def test_one_vs_rest_plan():
     assert plan(X, 4, verbose=1) == (1, None)
     assert plan(X, 4, cpu=False) == (1, None)
     assert plan(X[:150, :4], 3) == (1, None)  # 750 values an epoch
-    # one partial_fit epoch of 3,000 x 81 values is under the line, of 8,000 x 81 over it
-    assert plan(X[:3000], 4, epochs=1, stop=False) == (1, None)
+    # one partial_fit epoch of 8,000 x 81 values is under its line (786,432), of 10,000 x 81
+    # over it; six fit epochs at least (n_iter_no_change = 5) of 200 x 81 values are under
+    # the fit's line (131,072), of 300 x 81 over it, and 200 epochs tol does not stop too
+    assert plan(X[:8000], 4, epochs=1, stop=False) == (1, None)
     assert plan(X, 4, epochs=1, stop=False) == (2, 1)
-    # six epochs at least (n_iter_no_change = 5) of 1,000 x 81 values are under it; 200
-    # epochs that tol does not stop are not, nor 200 with n_iter_no_change = 199
-    assert plan(X[:1000], 4) == (1, None)
-    assert plan(X[:1000], 4, epochs=200, tol=None) == (2, 1)
-    assert plan(X[:1000], 4, epochs=200, n_iter_no_change=199) == (2, 1)
-    assert plan(X[:1000], 4, epochs=200, stop=False) == (2, 1)
+    assert plan(X[:200], 4) == (1, None)
+    assert plan(X[:300], 4) == (2, 1)
+    assert plan(X[:200], 4, epochs=200, tol=None) == (2, 1)
+    assert plan(X[:200], 4, epochs=200, n_iter_no_change=199) == (2, 1)
+    assert plan(X[:200], 4, epochs=5) == (1, None)
 
 
 def test_one_vs_rest_side_by_side_failure_leaves_the_model(monkeypatch):
