@@ -28,7 +28,7 @@ from mbgd_fast import costmodel
 PAIRED_BY_D = {"paired": "curve", "paired-loss": "loss", "paired-sklearn": "sklearn",
                "paired-partial_fit": "partial_fit", "paired-shuffled-line": "shuffled-line",
                "paired-b1": "b1", "b1-chain": "chain", "paired-big": "big",
-               "paired-small-fit": "small_fit", "paired-ovr": "ovr"}
+               "paired-small-fit": "small_fit", "paired-ovr": "ovr", "paired-l2-run": "l2_run"}
 #: the batch sizes of the paired rounds at b >= 256 on 2 threads (test_paired_big_batches)
 BIG = (256, 1024, 4096)
 PAIRED_ONE = {"paired-draw": "draw-paired", "paired-draw-bound": "draw-bound"}
@@ -200,6 +200,13 @@ def ovr_table(d, info, say):
     say("")
 
 
+def l2_run_table(d, info, say):
+    say(f"d = {d}, {info['rows']:,} rows, {info['rounds']} rounds ({info['isa']}): each step as "
+        f"it comes {info['ns']['each step']:.1f} ns, the weights in registers "
+        f"{info['ns']['l2 run']:.1f} ns a step: {info['ratio']:.2f}x.")
+    say("")
+
+
 def b1_table(d, info, say):
     say(f"d = {d}, b = 1, N = {info['rows']:,}, {info['rounds']} rounds:")
     say("")
@@ -289,6 +296,12 @@ PAIRED = {
             "OpenMP thread each) and one after another, and scikit-learn's SGDClassifier with "
             "n_jobs None and 2, in turn; a ratio is the median over the rounds of that round's "
             "seconds against side by side's (bench/test_bench_estimators.py).", ovr_table),
+    "l2_run": ("Paired rounds: float64 b = 1 steps with an L2 penalty in registers",
+               "Each round runs train() (hinge, alpha 1e-4, 20 epochs, 1 thread) with the "
+               "weights in registers across the steps (l2_run) and with each step as it comes "
+               "(MBGD_FAST_L2_RUN=0), in turn; a ratio is the median over the rounds of that "
+               "round's seconds each step against l2_run's (bench/test_bench_estimators.py).",
+               l2_run_table),
     "sklearn": ("Paired rounds: b = 1 against scikit-learn",
                 "Each round runs scikit-learn's SGDRegressor(max_iter=1, learning_rate="
                 "'constant').fit and train() at b = 1 on 1 and 2 threads, one epoch each, back "

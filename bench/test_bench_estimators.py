@@ -25,6 +25,12 @@ classes, sklearn's defaults), 50,000 x 128 float32 rows of 10 classes at b = 16 
 and 20,000 x 100,000 CSR rows of 100 values, 10 classes (5 epochs).  The check: both of ours
 give the same bits, the first class's loss falls, and at b = 1 the training score is within
 0.05 of scikit-learn's.
+
+float64 b = 1 steps with an L2 penalty in registers (the kernels' l2_run, AVX-512, d = 32, 48
+and 64: scikit-learn's defaults on small float64 data) against each step as it comes
+(MBGD_FAST_L2_RUN=0), paired: train() on digits (d = 64, class 3 against the rest) and on
+2,000 random rows of 32 and 48, hinge loss, alpha 1e-4, 20 epochs, 1 thread.  The check: the
+same bits either way.
 """
 import warnings
 
@@ -199,3 +205,41 @@ def test_ovr_side_by_side(benchmark, record, monkeypatch, name):
            ms=ms, ratios=ratios, scores=scores, epochs=int(a.n_iter_),
            check=f"the same bits either way: {same}; plan {plan}; training scores {scores}", ok=ok)
     assert ok
+
+
+L2_RUN_ROUNDS = 9
+
+
+@pytest.mark.parametrize("d", [32, 48, 64])
+def test_l2_run(benchmark, record, monkeypatch, d):
+    import mbgd_fast as mf
+    from mbgd_fast import _native
+
+    if d == 64:
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-9)
+        y = np.where(y == 3, 1.0, -1.0)
+    else:
+        rng = np.random.default_rng(d)
+        X = rng.standard_normal((2000, d))
+        y = np.sign(X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(2000))
+    kw = dict(loss="hinge", batch_size=1, epochs=20, lr=0.01, l2=1e-4, n_threads=1, seed=0)
+    out = {}
+
+    def run(cell, r):
+        monkeypatch.setenv("MBGD_FAST_L2_RUN", "1" if cell == "l2 run" else "0")
+        out[cell] = mf.train(X, y, **kw)
+        return None
+
+    benchmark.group = f"l2 run d={d}"
+    per_round = paired_rounds(benchmark, ["l2 run", "each step"], run, L2_RUN_ROUNDS)
+    ns = {c: float(np.median(v)) / (kw["epochs"] * len(X)) * 1e9 for c, v in per_round.items()}
+    ratio = float(np.median(per_round["each step"] / per_round["l2 run"]))
+    a, b = out["l2 run"], out["each step"]
+    same = a.coef.tobytes() == b.coef.tobytes() and a.batch_loss.tobytes() == b.batch_loss.tobytes()
+    record(backend="paired-l2-run", d=d, b=1, dtype="float64", loss="hinge", rows=len(X),
+           threads=1, isa=_native.isa(), rounds=L2_RUN_ROUNDS, ns=ns, ratio=ratio,
+           check=f"the same bits either way: {same}", ok=same)
+    assert same

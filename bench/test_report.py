@@ -235,6 +235,16 @@ def test_ovr_table(tmp_path):
     assert "| sklearn n_jobs=2 | 60.0 | 1.20x | 0.960 |" in full
 
 
+def test_l2_run_table(tmp_path):
+    info = dict(backend="paired-l2-run", d=64, b=1, dtype="float64", loss="hinge", rows=1797,
+                threads=1, isa="avx512", rounds=9, ns={"l2 run": 25.0, "each step": 33.0},
+                ratio=1.31)
+    judge(tmp_path, [bench(info, 1.0)])
+    full = full_report(tmp_path)
+    assert ("d = 64, 1,797 rows, 9 rounds (avx512): each step as it comes 33.0 ns, the weights "
+            "in registers 25.0 ns a step: 1.31x.") in full
+
+
 def test_the_draw_bound_from_paired_rounds_replaces_the_unpaired_one(tmp_path):
     # the same run as test_small_rows_..., plus paired rounds of the bound: 0.80 / 0.50 ms,
     # (200,000 x 64 B = 12.8 MB: 16.0 / 25.6 GB/s, 40% / 64% of 40 GB/s), train() at 75% / 90%

@@ -2923,6 +2923,7 @@ typedef struct T_CTX {
     int sm_block; /* b = 1 softmax steps in blocks (FN(sm_block_run)) may run */
     int sm_early; /* sm_block_k takes the next row's pass under this row's softmax */
     int k1_block; /* b = 1 steps of one output in blocks (FN(k1_block_run)) may run */
+    int l2_run; /* b = 1 float64 steps with an L2 penalty in registers (FN(l2_run)) may run */
     /* the trainer's view of the block packer's ring for batches (skew_regs), or NULL: set
      * in iterate_in, its own */
     mbgd_pack_view *bpv;
@@ -5167,6 +5168,127 @@ MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *
 }
 #endif
 
+#undef MBGD_HAVE_L2_RUN /* (each instantiation its own: below, the AVX-512 float64 ones') */
+#if defined(MBGD_AVX512_VARIANT) && !defined(MBGD_F32)
+/*
+ * b = 1 steps of one output with an L2 penalty, float64, d = 8 NV (NV 4, 6 or 8: d = 32, 48
+ * or 64), alone: iterate_alone's direct step with the weights in NV registers across the run
+ * (written back at its end) instead of loaded and stored every step.  The same operations in
+ * the same order, so the same bits (its tests compare it with MBGD_FAST_L2_RUN=0): z as dot
+ * sums it (sixteen lanes in two vectors, then lane_sum's tree) plus b; the loss with the L2
+ * term of |w|^2 before the step; the step as step_direct's, w - lr (cz x + l2 w), with |w|^2
+ * and the probe (w - w) in sixteen lanes and lane_sum's tree; b -= lr cz.  These are the
+ * steps of scikit-learn's defaults (penalty "l2", alpha 1e-4) on float64 rows: its
+ * SGDClassifier on digits (d = 64) spends most of its time here.  Returns the next iteration
+ * (the first that is not a batch of one row, or n_iter), or -1 when iteration slice->n_done
+ * diverged; *pen_sq_io and *pen_abs_io as iterate_alone leaves them.
+ */
+#define MBGD_HAVE_L2_RUN 1
+
+/* lane_sum of sixteen lanes held as lanes 0-7 (a) and 8-15 (b): the same adds */
+MBGD_INLINE double FN(l2_lanes)(__m512d a, __m512d b)
+{
+    const __m512d s8 = _mm512_add_pd(a, b);
+    const __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
+    const __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
+}
+
+MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                               int64_t *avail, int64_t pf, double *pen_sq_io, double *pen_abs_io,
+                               const int NV)
+{
+    const mbgd_params *p = c->p;
+    const T_DATA *data = c->data;
+    const int64_t d = 8 * NV, r_end = c->r_end, n_iter = slice->n_iter;
+    const int64_t *starts = slice->starts, *rows = slice->rows;
+    const double *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    double *theta = state->theta;
+    __m512d w[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < NV; k++) w[k] = _mm512_loadu_pd(theta + 8 * k);
+    double b0 = theta[d];
+    const double l2 = p->l2, delta = p->delta, epsilon = p->epsilon;
+    const __m512d l2v = _mm512_set1_pd(l2);
+    const int loss_kind = p->loss, fit_b = p->fit_intercept;
+    double pen_sq = *pen_sq_io, pen_abs = *pen_abs_io;
+    int64_t ret;
+    for (;; t++) {
+        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+            ret = t;
+            break;
+        }
+        const int64_t s = starts[t];
+        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
+            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+        const int64_t i = rows[s];
+        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
+        const double *x = X + i * d;
+        __m512d xv[8];
+#pragma GCC unroll 8
+        for (int k = 0; k < NV; k++) xv[k] = _mm512_loadu_pd(x + 8 * k);
+        /* dot: lanes 0-7 and 8-15 of sixteen, each vector of w times x added in turn */
+        __m512d a0 = _mm512_fmadd_pd(w[0], xv[0], _mm512_setzero_pd());
+        __m512d a1 = _mm512_fmadd_pd(w[1], xv[1], _mm512_setzero_pd());
+#pragma GCC unroll 8
+        for (int k = 2; k < NV; k += 2) {
+            a0 = _mm512_fmadd_pd(w[k], xv[k], a0);
+            a1 = _mm512_fmadd_pd(w[k + 1], xv[k + 1], a1);
+        }
+        const double z = FN(l2_lanes)(a0, a1) + b0;
+        const double sw = SW ? SW[i] : 1.0;
+        double dl;
+        const double lv = sw * FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl) + (z - z);
+        const double loss = lv + 0.5 * l2 * pen_sq;
+        const double cz = sw * dl, lr = slice->lr[t];
+        /* the step, |w|^2 and the probe: step_direct's sixteen lanes */
+        const __m512d czv = _mm512_set1_pd(cz), lrv = _mm512_set1_pd(lr);
+        __m512d q0 = _mm512_setzero_pd(), q1 = q0, e0 = q0, e1 = q0;
+#pragma GCC unroll 8
+        for (int k = 0; k < NV; k++) {
+            /* cz x + l2 w as GCC contracts step_direct's: fma(cz, x, l2 w) */
+            const __m512d g = _mm512_fmadd_pd(czv, xv[k], _mm512_mul_pd(l2v, w[k]));
+            const __m512d v = _mm512_fnmadd_pd(lrv, g, w[k]);
+            w[k] = v;
+            if (k % 2 == 0) {
+                q0 = _mm512_fmadd_pd(v, v, q0);
+                e0 = _mm512_add_pd(e0, _mm512_sub_pd(v, v));
+            } else {
+                q1 = _mm512_fmadd_pd(v, v, q1);
+                e1 = _mm512_add_pd(e1, _mm512_sub_pd(v, v));
+            }
+        }
+        pen_sq = FN(l2_lanes)(q0, q1) + 0.0;
+        pen_abs = FN(l2_lanes)(e0, e1) + 0.0;
+        if (fit_b) b0 -= lr * cz;
+        mbgd_put_loss(slice, t, loss);
+        if (!isfinite(loss) || !isfinite(pen_abs + fabs(b0))) {
+            slice->n_done = t;
+            ret = -1;
+            break;
+        }
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < NV; k++) _mm512_storeu_pd(theta + 8 * k, w[k]);
+    theta[d] = b0;
+    *pen_sq_io = pen_sq;
+    *pen_abs_io = pen_abs;
+    return ret;
+}
+
+/* l2_run with NV a constant (d = 32, 48 or 64) */
+MBGD_NOINLINE int64_t FN(l2_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
+                                  int64_t *avail, int64_t pf, double *pen_sq_io,
+                                  double *pen_abs_io)
+{
+    switch (c->p->n_features) {
+    case 32: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 4);
+    case 48: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 6);
+    default: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 8);
+    }
+}
+#endif
+
 /*
  * The iterations of a slice, from the state's weights with |w|^2 = pen_sq and
  * |w|_1 = pen_abs, run by thread tid of a team of T (1 when there is no team).  A team is
@@ -5248,6 +5370,12 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
     const int run = direct && K == 1 && p->l2 == 0.0 && p->average_start < 0 && T == 1 &&
                     h == NULL && d <= 32;
 #endif
+#ifdef MBGD_HAVE_L2_RUN
+    /* b = 1 float64 steps with an L2 penalty, w in registers (FN(l2_run)): alone, K = 1, no
+     * averaging, d = 32, 48 or 64 */
+    const int l2_run = direct && K == 1 && p->l2 != 0.0 && p->average_start < 0 && T == 1 &&
+                       h == NULL && (d == 32 || d == 48 || d == 64) && c->l2_run;
+#endif
 #ifdef MBGD_HAVE_SM_BLOCK
     /* b = 1 softmax steps in blocks (FN(sm_block_run)), alone (FN(blocks_take)) */
     const int sm_ok = K >= 2 && FN(blocks_take)(c, state);
@@ -5291,6 +5419,10 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
         if (run && (one_row || (small && nb >= 2))) /* any number of groups: small_run's tree */
             next_run = FN(run_registers)(c, state, slice, t, &avail, pf, pen_sq, &pen_abs,
                                          one_row);
+#endif
+#ifdef MBGD_HAVE_L2_RUN
+        if (l2_run && one_row)
+            next_run = FN(l2_runs)(c, state, slice, t, &avail, pf, &pen_sq, &pen_abs);
 #endif
 #ifdef MBGD_HAVE_SKEW_REGS
         if (next_run == INT64_MIN && group_runs && nb >= 2 && n_groups(nb, KD) == 1)
@@ -5686,6 +5818,7 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
     T_CTX c;
     memset(&c, 0, sizeof c);
     c.p = p;
+    c.l2_run = mbgd_l2_run();
 #ifdef MBGD_HAVE_SM_BLOCK
     c.sm_block = mbgd_sm_block();
     c.sm_early = mbgd_sm_early();

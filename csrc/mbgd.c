@@ -357,6 +357,15 @@ static inline int mbgd_k1_block(void)
     return mbgd_switch_on("MBGD_FAST_K1_BLOCK");
 }
 
+/* b = 1 float64 steps of one output with an L2 penalty, the weights in registers
+ * (FN(l2_run) in kernel_impl.h), from MBGD_FAST_L2_RUN at every call (the paired
+ * measurements and the tests switch it between calls): 0 off (each step as iterate_alone
+ * takes it), else on. */
+static inline int mbgd_l2_run(void)
+{
+    return mbgd_switch_on("MBGD_FAST_L2_RUN");
+}
+
 /* Runs of batches of one group with the step from the sums' registers (FN(skew_run) in
  * kernel_impl.h; on AVX2, FN(cols_run): the sums by columns), from MBGD_FAST_SKEW_RUN at
  * every call (the paired measurements and the tests switch it between calls): 0 off (each

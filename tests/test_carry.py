@@ -824,3 +824,55 @@ def test_the_relay_stops_where_one_thread_diverges(relay_rows, lag, monkeypatch)
         r = ei.value.result
         got.append((ei.value.iteration, r.state.theta.tobytes(), r.batch_loss.tobytes()))
     assert got[0] == got[1] and 4321 <= got[0][0] <= 4325
+
+
+def l2_runs(monkeypatch, on):
+    monkeypatch.setenv("MBGD_FAST_L2_RUN", "1" if on else "0")
+
+
+@pytest.mark.parametrize("d", [32, 48, 64, 40])
+@pytest.mark.parametrize("loss", K1_LOSSES + ("modified_huber",))
+def test_float64_l2_steps_in_registers_same_bits(d, loss, monkeypatch):
+    # b = 1 float64 steps of one output with an L2 penalty, the weights in registers (l2_run,
+    # AVX-512, d = 32, 48 and 64; 40 takes each step as it comes either way): the same bits
+    # as each step as iterate_alone takes it (MBGD_FAST_L2_RUN=0); rows weighted or not, with
+    # and without an intercept, a rate that changes every step, n of 1, 2, one no slice
+    # divides and more, and slices of a few iterations (the run split into calls)
+    from mbgd_fast import core
+
+    run_on("avx512", monkeypatch)
+    rng = np.random.default_rng(d)
+    for n, weighted, fit_b, slice_work in ((1, False, True, None), (2, True, False, None),
+                                           (37, True, True, 7 * (d + 1)), (200, False, True, None)):
+        X, y = make_problem(loss, n, d, seed=n + d)
+        sw = rng.random(n) + 0.5 if weighted else None
+        kw = dict(loss=loss, batch_size=1, epochs=3, lr=mf.schedules.InvScaling(0.05, power_t=0.5),
+                  l2=0.01, fit_intercept=fit_b, sample_weight=sw, seed=n, n_threads=1)
+        if slice_work is not None:
+            monkeypatch.setattr(core, "SLICE_WORK", slice_work)
+        got = {}
+        for on in (True, False):
+            l2_runs(monkeypatch, on)
+            got[on] = mf.train(X, y, backend="cpu", **kw)
+        a, b = got[True], got[False]
+        assert a.coef.tobytes() == b.coef.tobytes(), (n, weighted, fit_b)
+        assert np.asarray(a.intercept).tobytes() == np.asarray(b.intercept).tobytes()
+        assert a.batch_loss.tobytes() == b.batch_loss.tobytes()
+        np.testing.assert_allclose(a.coef, mf.train(X, y, backend="numpy", **kw).coef,
+                                   rtol=1e-12, atol=1e-12)
+        monkeypatch.setattr(core, "SLICE_WORK", 1 << 26)
+
+
+def test_float64_l2_steps_in_registers_diverge_where_each_step_does(monkeypatch):
+    run_on("avx512", monkeypatch)
+    X, y = make_problem("squared", 50, 64, seed=3)
+    bad = {}
+    for on in (True, False):
+        l2_runs(monkeypatch, on)
+        with pytest.raises(mf.DivergenceError) as ei:
+            mf.train(X * 30, y, loss="squared", batch_size=1, epochs=5, lr=5.0, l2=1e-3, seed=0,
+                     n_threads=1)
+        bad[on] = ei.value.result
+    assert bad[True].n_iter == bad[False].n_iter
+    assert bad[True].coef.tobytes() == bad[False].coef.tobytes()
+    assert bad[True].batch_loss.tobytes() == bad[False].batch_loss.tobytes()
