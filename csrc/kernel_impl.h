@@ -5171,9 +5171,10 @@ MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *
 #undef MBGD_HAVE_L2_RUN /* (each instantiation its own: below, the AVX-512 float64 ones') */
 #if defined(MBGD_AVX512_VARIANT) && !defined(MBGD_F32)
 /*
- * b = 1 steps of one output with an L2 penalty, float64, d = 8 NV (NV 4, 6 or 8: d = 32, 48
- * or 64), alone: iterate_alone's direct step with the weights in NV registers across the run
- * (written back at its end) instead of loaded and stored every step.  The same operations in
+ * b = 1 steps of one output with an L2 penalty, float64, d = 8 NV (NV even, 4 to 16: d a
+ * multiple of 16 from 32 to 128), alone: iterate_alone's direct step with the weights in NV
+ * registers across the run (written back at its end) instead of loaded and stored every
+ * step.  The same operations in
  * the same order, so the same bits (its tests compare it with MBGD_FAST_L2_RUN=0): z as dot
  * sums it (sixteen lanes in two vectors, then lane_sum's tree) plus b; the loss with the L2
  * term of |w|^2 before the step; the step as step_direct's, w - lr (cz x + l2 w), with |w|^2
@@ -5181,7 +5182,9 @@ MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *
  * steps of scikit-learn's defaults (penalty "l2", alpha 1e-4) on float64 rows: its
  * SGDClassifier on digits (d = 64) spends most of its time here.  Returns the next iteration
  * (the first that is not a batch of one row, or n_iter), or -1 when iteration slice->n_done
- * diverged; *pen_sq_io and *pen_abs_io as iterate_alone leaves them.
+ * diverged; *pen_sq_io and *pen_abs_io as iterate_alone leaves them.  Paired against each
+ * step as it comes (train(), hinge, 2,000 rows in cache, 1 thread): d = 32 1.18x, 64 1.31x,
+ * 96 1.22x, 128 1.16x; out of cache (bench test_l2_run) d = 32 / 48 / 64 1.28 / 1.33 / 1.35x.
  */
 #define MBGD_HAVE_L2_RUN 1
 
@@ -5204,8 +5207,8 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
     const int64_t *starts = slice->starts, *rows = slice->rows;
     const double *X = data->X, *Y = data->y, *SW = data->sample_weight;
     double *theta = state->theta;
-    __m512d w[8];
-#pragma GCC unroll 8
+    __m512d w[16];
+#pragma GCC unroll 16
     for (int k = 0; k < NV; k++) w[k] = _mm512_loadu_pd(theta + 8 * k);
     double b0 = theta[d];
     const double l2 = p->l2, delta = p->delta, epsilon = p->epsilon;
@@ -5223,17 +5226,15 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
         const int64_t i = rows[s];
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
-        const double *x = X + i * d;
-        __m512d xv[8];
-#pragma GCC unroll 8
-        for (int k = 0; k < NV; k++) xv[k] = _mm512_loadu_pd(x + 8 * k);
+        const double *x = X + i * d; /* read twice (from L1 the second time): the weights
+                                       * take up to 16 of the 32 registers */
         /* dot: lanes 0-7 and 8-15 of sixteen, each vector of w times x added in turn */
-        __m512d a0 = _mm512_fmadd_pd(w[0], xv[0], _mm512_setzero_pd());
-        __m512d a1 = _mm512_fmadd_pd(w[1], xv[1], _mm512_setzero_pd());
-#pragma GCC unroll 8
+        __m512d a0 = _mm512_fmadd_pd(w[0], _mm512_loadu_pd(x), _mm512_setzero_pd());
+        __m512d a1 = _mm512_fmadd_pd(w[1], _mm512_loadu_pd(x + 8), _mm512_setzero_pd());
+#pragma GCC unroll 16
         for (int k = 2; k < NV; k += 2) {
-            a0 = _mm512_fmadd_pd(w[k], xv[k], a0);
-            a1 = _mm512_fmadd_pd(w[k + 1], xv[k + 1], a1);
+            a0 = _mm512_fmadd_pd(w[k], _mm512_loadu_pd(x + 8 * k), a0);
+            a1 = _mm512_fmadd_pd(w[k + 1], _mm512_loadu_pd(x + 8 * k + 8), a1);
         }
         const double z = FN(l2_lanes)(a0, a1) + b0;
         const double sw = SW ? SW[i] : 1.0;
@@ -5244,10 +5245,11 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
         /* the step, |w|^2 and the probe: step_direct's sixteen lanes */
         const __m512d czv = _mm512_set1_pd(cz), lrv = _mm512_set1_pd(lr);
         __m512d q0 = _mm512_setzero_pd(), q1 = q0, e0 = q0, e1 = q0;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int k = 0; k < NV; k++) {
             /* cz x + l2 w as GCC contracts step_direct's: fma(cz, x, l2 w) */
-            const __m512d g = _mm512_fmadd_pd(czv, xv[k], _mm512_mul_pd(l2v, w[k]));
+            const __m512d g = _mm512_fmadd_pd(czv, _mm512_loadu_pd(x + 8 * k),
+                                              _mm512_mul_pd(l2v, w[k]));
             const __m512d v = _mm512_fnmadd_pd(lrv, g, w[k]);
             w[k] = v;
             if (k % 2 == 0) {
@@ -5268,7 +5270,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
             break;
         }
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int k = 0; k < NV; k++) _mm512_storeu_pd(theta + 8 * k, w[k]);
     theta[d] = b0;
     *pen_sq_io = pen_sq;
@@ -5276,7 +5278,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
     return ret;
 }
 
-/* l2_run with NV a constant (d = 32, 48 or 64) */
+/* l2_run with NV a constant (d = 32, 48, ..., 128) */
 MBGD_NOINLINE int64_t FN(l2_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                   int64_t *avail, int64_t pf, double *pen_sq_io,
                                   double *pen_abs_io)
@@ -5284,7 +5286,11 @@ MBGD_NOINLINE int64_t FN(l2_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *sl
     switch (c->p->n_features) {
     case 32: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 4);
     case 48: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 6);
-    default: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 8);
+    case 64: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 8);
+    case 80: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 10);
+    case 96: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 12);
+    case 112: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 14);
+    default: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 16);
     }
 }
 #endif
@@ -5372,9 +5378,9 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
 #ifdef MBGD_HAVE_L2_RUN
     /* b = 1 float64 steps with an L2 penalty, w in registers (FN(l2_run)): alone, K = 1, no
-     * averaging, d = 32, 48 or 64 */
+     * averaging, d a multiple of 16 from 32 to 128 */
     const int l2_run = direct && K == 1 && p->l2 != 0.0 && p->average_start < 0 && T == 1 &&
-                       h == NULL && (d == 32 || d == 48 || d == 64) && c->l2_run;
+                       h == NULL && d % 16 == 0 && d >= 32 && d <= 128 && c->l2_run;
 #endif
 #ifdef MBGD_HAVE_SM_BLOCK
     /* b = 1 softmax steps in blocks (FN(sm_block_run)), alone (FN(blocks_take)) */
