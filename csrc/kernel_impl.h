@@ -5183,8 +5183,9 @@ MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *
  * SGDClassifier on digits (d = 64) spends most of its time here.  Returns the next iteration
  * (the first that is not a batch of one row, or n_iter), or -1 when iteration slice->n_done
  * diverged; *pen_sq_io and *pen_abs_io as iterate_alone leaves them.  Paired against each
- * step as it comes (train(), hinge, 2,000 rows in cache, 1 thread): d = 32 1.18x, 64 1.31x,
- * 96 1.22x, 128 1.16x; out of cache (bench test_l2_run) d = 32 / 48 / 64 1.28 / 1.33 / 1.35x.
+ * step as it comes (train(), hinge, 2,000 rows in cache, 1 thread): d = 32 1.13-1.18x, 48
+ * 1.31x, 64 1.30-1.31x, 96 1.22x, 128 1.16-1.20x; out of cache (bench test_l2_run) d = 32 /
+ * 48 / 64 / 128 1.16-1.28 / 1.22-1.33 / 1.33-1.35 / 1.14x.
  */
 #define MBGD_HAVE_L2_RUN 1
 
@@ -5226,15 +5227,23 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
         const int64_t i = rows[s];
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
-        const double *x = X + i * d; /* read twice (from L1 the second time): the weights
-                                       * take up to 16 of the 32 registers */
+        /* the row in registers up to d = 64; past that read twice (from L1 the second
+         * time), the weights taking up to 16 of the 32 registers.  Out of cache (bench
+         * test_l2_run, one run each) d = 32 / 48 / 64: in registers 1.16 / 1.22 / 1.33x
+         * against each step (1.28 / 1.33 / 1.35x in an earlier run), read twice 1.16 / 1.22 /
+         * 1.20x */
+        const double *x = X + i * d;
+        __m512d xv[8];
+#pragma GCC unroll 8
+        for (int k = 0; k < (NV <= 8 ? NV : 0); k++) xv[k] = _mm512_loadu_pd(x + 8 * k);
+#define MBGD_L2_X(k) (NV <= 8 ? xv[(k) & 7] : _mm512_loadu_pd(x + 8 * (k)))
         /* dot: lanes 0-7 and 8-15 of sixteen, each vector of w times x added in turn */
-        __m512d a0 = _mm512_fmadd_pd(w[0], _mm512_loadu_pd(x), _mm512_setzero_pd());
-        __m512d a1 = _mm512_fmadd_pd(w[1], _mm512_loadu_pd(x + 8), _mm512_setzero_pd());
+        __m512d a0 = _mm512_fmadd_pd(w[0], MBGD_L2_X(0), _mm512_setzero_pd());
+        __m512d a1 = _mm512_fmadd_pd(w[1], MBGD_L2_X(1), _mm512_setzero_pd());
 #pragma GCC unroll 16
         for (int k = 2; k < NV; k += 2) {
-            a0 = _mm512_fmadd_pd(w[k], _mm512_loadu_pd(x + 8 * k), a0);
-            a1 = _mm512_fmadd_pd(w[k + 1], _mm512_loadu_pd(x + 8 * k + 8), a1);
+            a0 = _mm512_fmadd_pd(w[k], MBGD_L2_X(k), a0);
+            a1 = _mm512_fmadd_pd(w[k + 1], MBGD_L2_X(k + 1), a1);
         }
         const double z = FN(l2_lanes)(a0, a1) + b0;
         const double sw = SW ? SW[i] : 1.0;
@@ -5248,8 +5257,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
 #pragma GCC unroll 16
         for (int k = 0; k < NV; k++) {
             /* cz x + l2 w as GCC contracts step_direct's: fma(cz, x, l2 w) */
-            const __m512d g = _mm512_fmadd_pd(czv, _mm512_loadu_pd(x + 8 * k),
-                                              _mm512_mul_pd(l2v, w[k]));
+            const __m512d g = _mm512_fmadd_pd(czv, MBGD_L2_X(k), _mm512_mul_pd(l2v, w[k]));
             const __m512d v = _mm512_fnmadd_pd(lrv, g, w[k]);
             w[k] = v;
             if (k % 2 == 0) {
@@ -5260,6 +5268,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
                 e1 = _mm512_add_pd(e1, _mm512_sub_pd(v, v));
             }
         }
+#undef MBGD_L2_X
         pen_sq = FN(l2_lanes)(q0, q1) + 0.0;
         pen_abs = FN(l2_lanes)(e0, e1) + 0.0;
         if (fit_b) b0 -= lr * cz;
