@@ -1127,10 +1127,13 @@ MBGD_INLINE void FN(step_direct)(REAL *restrict w, const REAL *restrict x, int64
         s2 += (double)FN(lane8_sum)(sq);
         pr += (double)FN(lane8_sum)(probe);
     }
+    /* the last values one at a time, each square fused into the sum: written out, as GCC
+     * took this loop four values at a time where four or more were left and summed their
+     * squares rounded, then one by one (l2_run takes the same sums) */
     for (; j < d; j++) {
         const REAL v = w[j] - lr * (cz * x[j] + l2 * w[j]);
         w[j] = v;
-        ts += v * v;
+        ts = FMA(v, v, ts);
         tp += v - v;
     }
     *sq_out = s2 + (double)ts;
@@ -5171,31 +5174,45 @@ MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *
 #undef MBGD_HAVE_L2_RUN /* (each instantiation its own: below, the AVX-512 float64 ones') */
 #if defined(MBGD_AVX512_VARIANT) && !defined(MBGD_F32)
 /*
- * b = 1 steps of one output with an L2 penalty, float64, d = 8 NV (NV even, 4 to 16: d a
- * multiple of 16 from 32 to 128), alone: iterate_alone's direct step with the weights in NV
- * registers across the run (written back at its end) instead of loaded and stored every
- * step.  The same operations in
- * the same order, so the same bits (its tests compare it with MBGD_FAST_L2_RUN=0): z as dot
- * sums it (sixteen lanes in two vectors, then lane_sum's tree) plus b; the loss with the L2
- * term of |w|^2 before the step; the step as step_direct's, w - lr (cz x + l2 w), with |w|^2
- * and the probe (w - w) in sixteen lanes and lane_sum's tree; b -= lr cz.  These are the
+ * b = 1 steps of one output with an L2 penalty, float64, d < 136 (NV = d / 8 whole vectors, a
+ * constant, and a last one of d mod 8 lanes), alone: iterate_alone's direct step with the
+ * weights in registers across the run (written back at its end) instead of loaded and stored
+ * every step.  The same operations in the same order, so the same bits (its tests compare it
+ * with MBGD_FAST_L2_RUN=0): z as dot sums it (from d = 32 on sixteen lanes in two vectors and
+ * lane_sum's tree, then eight lanes and lane8_sum's, then the last values one at a time)
+ * plus b; the loss with the L2 term of |w|^2 before the step; the step as step_direct's,
+ * w - lr (cz x + l2 w), with |w|^2 and the probe (w - w) in the same parts; b -= lr cz.  These are the
  * steps of scikit-learn's defaults (penalty "l2", alpha 1e-4) on float64 rows: its
  * SGDClassifier on digits (d = 64) spends most of its time here.  Returns the next iteration
  * (the first that is not a batch of one row, or n_iter), or -1 when iteration slice->n_done
  * diverged; *pen_sq_io and *pen_abs_io as iterate_alone leaves them.  Paired against each
- * step as it comes (train(), hinge, 2,000 rows in cache, 1 thread): d = 32 1.13-1.18x, 48
- * 1.31x, 64 1.30-1.31x, 96 1.22x, 128 1.16-1.20x; out of cache (bench test_l2_run) d = 32 /
- * 48 / 64 / 128 1.16-1.28 / 1.22-1.33 / 1.33-1.35 / 1.14x.
+ * step as it comes (train(), hinge, 2,000 rows in cache, 1 thread): d = 4 1.12x, 10 1.26x,
+ * 30 1.23x, 32 1.13-1.18x, 48 1.31x, 64 1.19-1.31x, 96 1.22x, 100 1.17x, 128 1.16-1.20x, 135
+ * 1.07x; out of cache (bench test_l2_run) d = 32 / 48 / 64 / 128 1.16-1.28 / 1.22-1.33 /
+ * 1.33-1.35 / 1.14x.
  */
 #define MBGD_HAVE_L2_RUN 1
+/* Its bits are iterate_alone's where GCC fuses that path's products and sums as l2_run does
+ * (the fused multiply-adds written out here): in an optimized build.  Unoptimized (the
+ * sanitizers' -O0 build), GCC fuses none of them, and the direct step runs instead. */
+#ifdef __OPTIMIZE__
+#define MBGD_L2_RUN_BUILD 1
+#else
+#define MBGD_L2_RUN_BUILD 0
+#endif
+
+/* lane8_sum of eight lanes: the same adds */
+MBGD_INLINE double FN(l2_lane8)(__m512d a)
+{
+    const __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(a), _mm512_extractf64x4_pd(a, 1));
+    const __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
+}
 
 /* lane_sum of sixteen lanes held as lanes 0-7 (a) and 8-15 (b): the same adds */
 MBGD_INLINE double FN(l2_lanes)(__m512d a, __m512d b)
 {
-    const __m512d s8 = _mm512_add_pd(a, b);
-    const __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s8), _mm512_extractf64x4_pd(s8, 1));
-    const __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
-    return _mm_cvtsd_f64(s2) + _mm_cvtsd_f64(_mm_unpackhi_pd(s2, s2));
+    return FN(l2_lane8)(_mm512_add_pd(a, b));
 }
 
 MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
@@ -5204,13 +5221,19 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t d = 8 * NV, r_end = c->r_end, n_iter = slice->n_iter;
+    const int64_t d = p->n_features, r_end = c->r_end, n_iter = slice->n_iter;
     const int64_t *starts = slice->starts, *rows = slice->rows;
     const double *X = data->X, *Y = data->y, *SW = data->sample_weight;
+    /* dot's and step_direct's parts: from d = 32 on, vectors [0, V8) in pairs of sixteen lanes,
+     * then (V8 < NV) one of eight; below, vectors [0, NV) in eight lanes; then the last r
+     * values one at a time (a vector of r lanes, the others 0) */
+    const int LONG = NV >= 4, V8 = LONG ? NV / 2 * 2 : 0, r = (int)(d - 8 * NV);
+    const __mmask8 tm = (__mmask8)((1u << r) - 1u);
     double *theta = state->theta;
     __m512d w[16];
 #pragma GCC unroll 16
     for (int k = 0; k < NV; k++) w[k] = _mm512_loadu_pd(theta + 8 * k);
+    __m512d wt = _mm512_maskz_loadu_pd(tm, theta + 8 * NV);
     double b0 = theta[d];
     const double l2 = p->l2, delta = p->delta, epsilon = p->epsilon;
     const __m512d l2v = _mm512_set1_pd(l2);
@@ -5227,7 +5250,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
             *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
         const int64_t i = rows[s];
         if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
-        /* the row in registers up to d = 64; past that read twice (from L1 the second
+        /* the row in registers up to d = 71; past that read twice (from L1 the second
          * time), the weights taking up to 16 of the 32 registers.  Out of cache (bench
          * test_l2_run, one run each) d = 32 / 48 / 64: in registers 1.16 / 1.22 / 1.33x
          * against each step (1.28 / 1.33 / 1.35x in an earlier run), read twice 1.16 / 1.22 /
@@ -5237,40 +5260,86 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
 #pragma GCC unroll 8
         for (int k = 0; k < (NV <= 8 ? NV : 0); k++) xv[k] = _mm512_loadu_pd(x + 8 * k);
 #define MBGD_L2_X(k) (NV <= 8 ? xv[(k) & 7] : _mm512_loadu_pd(x + 8 * (k)))
-        /* dot: lanes 0-7 and 8-15 of sixteen, each vector of w times x added in turn */
-        __m512d a0 = _mm512_fmadd_pd(w[0], MBGD_L2_X(0), _mm512_setzero_pd());
-        __m512d a1 = _mm512_fmadd_pd(w[1], MBGD_L2_X(1), _mm512_setzero_pd());
+        const __m512d xt = _mm512_maskz_loadu_pd(tm, x + 8 * NV);
+        /* dot: sixteen lanes in two vectors, each vector of w times x added in turn, their
+         * tree; then eight lanes, 0 or that plus their tree; then the last values' chain */
+        double zs = 0.0;
+        if (LONG) {
+            __m512d a0 = _mm512_fmadd_pd(w[0], MBGD_L2_X(0), _mm512_setzero_pd());
+            __m512d a1 = _mm512_fmadd_pd(w[1], MBGD_L2_X(1), _mm512_setzero_pd());
 #pragma GCC unroll 16
-        for (int k = 2; k < NV; k += 2) {
-            a0 = _mm512_fmadd_pd(w[k], MBGD_L2_X(k), a0);
-            a1 = _mm512_fmadd_pd(w[k + 1], MBGD_L2_X(k + 1), a1);
+            for (int k = 2; k < V8; k += 2) {
+                a0 = _mm512_fmadd_pd(w[k], MBGD_L2_X(k), a0);
+                a1 = _mm512_fmadd_pd(w[k + 1], MBGD_L2_X(k + 1), a1);
+            }
+            zs = FN(l2_lanes)(a0, a1);
         }
-        const double z = FN(l2_lanes)(a0, a1) + b0;
+        if (V8 < NV) {
+            __m512d a = _mm512_fmadd_pd(w[V8], MBGD_L2_X(V8), _mm512_setzero_pd());
+#pragma GCC unroll 8
+            for (int k = V8 + 1; k < NV; k++) a = _mm512_fmadd_pd(w[k], MBGD_L2_X(k), a);
+            zs += FN(l2_lane8)(a);
+        }
+        double wl[8], xl[8], vl[8];
+        if (r) {
+            _mm512_storeu_pd(wl, wt);
+            _mm512_storeu_pd(xl, xt);
+            for (int j = 0; j < r; j++) zs = fma(wl[j], xl[j], zs);
+        }
+        const double z = zs + b0;
         const double sw = SW ? SW[i] : 1.0;
         double dl;
         const double lv = sw * FN(row_loss)(loss_kind, z, Y[i], delta, epsilon, &dl) + (z - z);
         const double loss = lv + 0.5 * l2 * pen_sq;
         const double cz = sw * dl, lr = slice->lr[t];
-        /* the step, |w|^2 and the probe: step_direct's sixteen lanes */
+        /* the step, |w|^2 and the probe in step_direct's parts */
         const __m512d czv = _mm512_set1_pd(cz), lrv = _mm512_set1_pd(lr);
-        __m512d q0 = _mm512_setzero_pd(), q1 = q0, e0 = q0, e1 = q0;
+        /* cz x + l2 w as GCC contracts step_direct's: fma(cz, x, l2 w) */
+#define MBGD_L2_STEP(wk, xk) \
+    _mm512_fnmadd_pd(lrv, _mm512_fmadd_pd(czv, (xk), _mm512_mul_pd(l2v, (wk))), (wk))
+        double s2 = 0.0, pr = 0.0;
+        if (LONG) {
+            __m512d q0 = _mm512_setzero_pd(), q1 = q0, e0 = q0, e1 = q0;
 #pragma GCC unroll 16
-        for (int k = 0; k < NV; k++) {
-            /* cz x + l2 w as GCC contracts step_direct's: fma(cz, x, l2 w) */
-            const __m512d g = _mm512_fmadd_pd(czv, MBGD_L2_X(k), _mm512_mul_pd(l2v, w[k]));
-            const __m512d v = _mm512_fnmadd_pd(lrv, g, w[k]);
-            w[k] = v;
-            if (k % 2 == 0) {
-                q0 = _mm512_fmadd_pd(v, v, q0);
-                e0 = _mm512_add_pd(e0, _mm512_sub_pd(v, v));
-            } else {
-                q1 = _mm512_fmadd_pd(v, v, q1);
-                e1 = _mm512_add_pd(e1, _mm512_sub_pd(v, v));
+            for (int k = 0; k < V8; k++) {
+                const __m512d v = MBGD_L2_STEP(w[k], MBGD_L2_X(k));
+                w[k] = v;
+                if (k % 2 == 0) {
+                    q0 = _mm512_fmadd_pd(v, v, q0);
+                    e0 = _mm512_add_pd(e0, _mm512_sub_pd(v, v));
+                } else {
+                    q1 = _mm512_fmadd_pd(v, v, q1);
+                    e1 = _mm512_add_pd(e1, _mm512_sub_pd(v, v));
+                }
+            }
+            s2 = FN(l2_lanes)(q0, q1);
+            pr = FN(l2_lanes)(e0, e1);
+        }
+        if (V8 < NV) {
+            __m512d q = _mm512_setzero_pd(), e = q;
+#pragma GCC unroll 8
+            for (int k = V8; k < NV; k++) {
+                const __m512d v = MBGD_L2_STEP(w[k], MBGD_L2_X(k));
+                w[k] = v;
+                q = _mm512_fmadd_pd(v, v, q);
+                e = _mm512_add_pd(e, _mm512_sub_pd(v, v));
+            }
+            s2 += FN(l2_lane8)(q);
+            pr += FN(l2_lane8)(e);
+        }
+        double ts = 0.0, tp = 0.0;
+        if (r) {
+            wt = MBGD_L2_STEP(wt, xt); /* lanes r and up stay 0 */
+            _mm512_storeu_pd(vl, wt);
+            for (int j = 0; j < r; j++) {
+                ts = fma(vl[j], vl[j], ts);
+                tp += vl[j] - vl[j];
             }
         }
+#undef MBGD_L2_STEP
 #undef MBGD_L2_X
-        pen_sq = FN(l2_lanes)(q0, q1) + 0.0;
-        pen_abs = FN(l2_lanes)(e0, e1) + 0.0;
+        pen_sq = s2 + ts;
+        pen_abs = pr + tp;
         if (fit_b) b0 -= lr * cz;
         mbgd_put_loss(slice, t, loss);
         if (!isfinite(loss) || !isfinite(pen_abs + fabs(b0))) {
@@ -5281,26 +5350,27 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
     }
 #pragma GCC unroll 16
     for (int k = 0; k < NV; k++) _mm512_storeu_pd(theta + 8 * k, w[k]);
+    _mm512_mask_storeu_pd(theta + 8 * NV, tm, wt);
     theta[d] = b0;
     *pen_sq_io = pen_sq;
     *pen_abs_io = pen_abs;
     return ret;
 }
 
-/* l2_run with NV a constant (d = 32, 48, ..., 128) */
+/* l2_run with NV = d / 8 a constant (d < 136) */
 MBGD_NOINLINE int64_t FN(l2_runs)(const T_CTX *c, T_STATE *state, mbgd_slice *slice, int64_t t,
                                   int64_t *avail, int64_t pf, double *pen_sq_io,
                                   double *pen_abs_io)
 {
-    switch (c->p->n_features) {
-    case 32: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 4);
-    case 48: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 6);
-    case 64: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 8);
-    case 80: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 10);
-    case 96: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 12);
-    case 112: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 14);
+#define MBGD_L2(nv) \
+    case nv: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, nv)
+    switch (c->p->n_features / 8) {
+        MBGD_L2(0); MBGD_L2(1); MBGD_L2(2); MBGD_L2(3); MBGD_L2(4); MBGD_L2(5); MBGD_L2(6);
+        MBGD_L2(7); MBGD_L2(8); MBGD_L2(9); MBGD_L2(10); MBGD_L2(11); MBGD_L2(12); MBGD_L2(13);
+        MBGD_L2(14); MBGD_L2(15);
     default: return FN(l2_run)(c, state, slice, t, avail, pf, pen_sq_io, pen_abs_io, 16);
     }
+#undef MBGD_L2
 }
 #endif
 
@@ -5387,9 +5457,9 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
 #endif
 #ifdef MBGD_HAVE_L2_RUN
     /* b = 1 float64 steps with an L2 penalty, w in registers (FN(l2_run)): alone, K = 1, no
-     * averaging, d a multiple of 16 from 32 to 128 */
+     * averaging, d < 136 */
     const int l2_run = direct && K == 1 && p->l2 != 0.0 && p->average_start < 0 && T == 1 &&
-                       h == NULL && d % 16 == 0 && d >= 32 && d <= 128 && c->l2_run;
+                       h == NULL && d < 136 && c->l2_run && MBGD_L2_RUN_BUILD;
 #endif
 #ifdef MBGD_HAVE_SM_BLOCK
     /* b = 1 softmax steps in blocks (FN(sm_block_run)), alone (FN(blocks_take)) */

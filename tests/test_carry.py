@@ -830,12 +830,12 @@ def l2_runs(monkeypatch, on):
     monkeypatch.setenv("MBGD_FAST_L2_RUN", "1" if on else "0")
 
 
-@pytest.mark.parametrize("d", [32, 48, 64, 96, 128, 40, 144])
+@pytest.mark.parametrize("d", [1, 4, 7, 8, 13, 24, 30, 32, 40, 47, 64, 100, 128, 135, 136])
 @pytest.mark.parametrize("loss", K1_LOSSES + ("modified_huber",))
 def test_float64_l2_steps_in_registers_same_bits(d, loss, monkeypatch):
     # b = 1 float64 steps of one output with an L2 penalty, the weights in registers (l2_run,
-    # AVX-512, d a multiple of 16 from 32 to 128; 40 and 144 take each step as it comes either
-    # way): the same bits
+    # AVX-512, d < 136: sixteen lanes from d = 32, eight, then the last values one at a time;
+    # 136 takes each step as it comes either way): the same bits
     # as each step as iterate_alone takes it (MBGD_FAST_L2_RUN=0); rows weighted or not, with
     # and without an intercept, a rate that changes every step, n of 1, 2, one no slice
     # divides and more, and slices of a few iterations (the run split into calls)
