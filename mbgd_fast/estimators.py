@@ -40,9 +40,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from . import losses
-from ._validation import CSR
-from .core import (AUTO_ONE_THREAD_BELOW, OPTIMIZERS, _resolve_backend, _resolve_threads,
-                   _rows_values, line_aligned, train)
+from .core import (OPTIMIZERS, _resolve_backend, _resolve_threads, _rows_values, line_aligned,
+                   train)
 from .schedules import Constant, InvScaling, Schedule
 
 REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
