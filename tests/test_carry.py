@@ -830,12 +830,14 @@ def l2_runs(monkeypatch, on):
     monkeypatch.setenv("MBGD_FAST_L2_RUN", "1" if on else "0")
 
 
-@pytest.mark.parametrize("d", [1, 4, 7, 8, 13, 24, 30, 32, 40, 47, 64, 100, 128, 135, 136])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d", [1, 4, 7, 8, 13, 24, 30, 32, 40, 47, 63, 64, 72, 100, 128, 135, 136])
 @pytest.mark.parametrize("loss", K1_LOSSES + ("modified_huber",))
-def test_float64_l2_steps_in_registers_same_bits(d, loss, monkeypatch):
-    # b = 1 float64 steps of one output with an L2 penalty, the weights in registers (l2_run,
-    # AVX-512, d < 136: sixteen lanes from d = 32, eight, then the last values one at a time;
-    # 136 takes each step as it comes either way): the same bits
+def test_l2_steps_in_registers_same_bits(d, loss, dtype, monkeypatch):
+    # b = 1 steps of one output with an L2 penalty, the weights in registers (l2_run, AVX-512,
+    # d < 136: float64 in sixteen lanes from d = 32, float32 in thirty-two from d = 64, then
+    # eight, then the last values one at a time; 136 takes each step as it comes either
+    # way): the same bits
     # as each step as iterate_alone takes it (MBGD_FAST_L2_RUN=0); rows weighted or not, with
     # and without an intercept, a rate that changes every step, n of 1, 2, one no slice
     # divides and more, and slices of a few iterations (the run split into calls)
@@ -845,8 +847,8 @@ def test_float64_l2_steps_in_registers_same_bits(d, loss, monkeypatch):
     rng = np.random.default_rng(d)
     for n, weighted, fit_b, slice_work in ((1, False, True, None), (2, True, False, None),
                                            (37, True, True, 7 * (d + 1)), (200, False, True, None)):
-        X, y = make_problem(loss, n, d, seed=n + d)
-        sw = rng.random(n) + 0.5 if weighted else None
+        X, y = make_problem(loss, n, d, dtype=dtype, seed=n + d)
+        sw = (rng.random(n) + 0.5).astype(dtype) if weighted else None
         kw = dict(loss=loss, batch_size=1, epochs=3, lr=mf.schedules.InvScaling(0.05, power_t=0.5),
                   l2=0.01, fit_intercept=fit_b, sample_weight=sw, seed=n, n_threads=1)
         if slice_work is not None:
@@ -859,14 +861,16 @@ def test_float64_l2_steps_in_registers_same_bits(d, loss, monkeypatch):
         assert a.coef.tobytes() == b.coef.tobytes(), (n, weighted, fit_b)
         assert np.asarray(a.intercept).tobytes() == np.asarray(b.intercept).tobytes()
         assert a.batch_loss.tobytes() == b.batch_loss.tobytes()
+        tol = 1e-12 if dtype == np.float64 else 1e-4
         np.testing.assert_allclose(a.coef, mf.train(X, y, backend="numpy", **kw).coef,
-                                   rtol=1e-12, atol=1e-12)
+                                   rtol=tol, atol=tol)
         monkeypatch.setattr(core, "SLICE_WORK", 1 << 26)
 
 
-def test_float64_l2_steps_in_registers_diverge_where_each_step_does(monkeypatch):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_l2_steps_in_registers_diverge_where_each_step_does(dtype, monkeypatch):
     run_on("avx512", monkeypatch)
-    X, y = make_problem("squared", 50, 64, seed=3)
+    X, y = make_problem("squared", 50, 64, dtype=dtype, seed=3)
     bad = {}
     for on in (True, False):
         l2_runs(monkeypatch, on)
