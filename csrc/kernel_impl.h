@@ -5201,6 +5201,31 @@ MBGD_INLINE int64_t FN(blocks_from)(const T_CTX *c, T_STATE *state, mbgd_slice *
 #define MBGD_L2_RUN_BUILD 0
 #endif
 
+/* The row of the run's iteration t, the order's draw waited for and the row pf ahead asked
+ * for; -1 where the run ends (t = n_iter, or a batch of more than one row) */
+MBGD_INLINE int64_t FN(l2_row)(const T_CTX *c, const mbgd_slice *slice, int64_t t,
+                               int64_t *avail, int64_t pf)
+{
+    const int64_t *starts = slice->starts, r_end = c->r_end;
+    if (t == slice->n_iter || starts[t + 1] - starts[t] != 1) return -1;
+    const int64_t s = starts[t];
+    if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
+        *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
+    if (s + pf < r_end) FN(prefetch_sample)(c->data, slice->rows[s + pf], c->p->n_features);
+    return slice->rows[s];
+}
+
+/* Iteration t's loss written; whether it or the weights (the probe pen_abs, the intercept
+ * b0) are not finite: the run stops there (slice->n_done = t) */
+MBGD_INLINE int FN(l2_diverged)(mbgd_slice *slice, int64_t t, double loss, double pen_abs,
+                                double b0)
+{
+    mbgd_put_loss(slice, t, loss);
+    if (isfinite(loss) && isfinite(pen_abs + fabs(b0))) return 0;
+    slice->n_done = t;
+    return 1;
+}
+
 #ifndef MBGD_F32
 /* lane8_sum of eight lanes: the same adds */
 MBGD_INLINE double FN(l2_lane8)(__m512d a)
@@ -5222,8 +5247,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t d = p->n_features, r_end = c->r_end, n_iter = slice->n_iter;
-    const int64_t *starts = slice->starts, *rows = slice->rows;
+    const int64_t d = p->n_features;
     const double *X = data->X, *Y = data->y, *SW = data->sample_weight;
     /* dot's and step_direct's parts: from d = 32 on, vectors [0, V8) in pairs of sixteen lanes,
      * then (V8 < NV) one of eight; below, vectors [0, NV) in eight lanes; then the last r
@@ -5242,15 +5266,11 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
     double pen_sq = *pen_sq_io, pen_abs = *pen_abs_io;
     int64_t ret;
     for (;; t++) {
-        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+        const int64_t i = FN(l2_row)(c, slice, t, avail, pf);
+        if (i < 0) {
             ret = t;
             break;
         }
-        const int64_t s = starts[t];
-        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
-            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
-        const int64_t i = rows[s];
-        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
         /* the row in registers up to d = 71; past that read twice (from L1 the second
          * time), the weights taking up to 16 of the 32 registers.  Out of cache (bench
          * test_l2_run, one run each) d = 32 / 48 / 64: in registers 1.16 / 1.22 / 1.33x
@@ -5342,9 +5362,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
         pen_sq = s2 + ts;
         pen_abs = pr + tp;
         if (fit_b) b0 -= lr * cz;
-        mbgd_put_loss(slice, t, loss);
-        if (!isfinite(loss) || !isfinite(pen_abs + fabs(b0))) {
-            slice->n_done = t;
+        if (FN(l2_diverged)(slice, t, loss, pen_abs, b0)) {
             ret = -1;
             break;
         }
@@ -5386,8 +5404,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
 {
     const mbgd_params *p = c->p;
     const T_DATA *data = c->data;
-    const int64_t d = p->n_features, r_end = c->r_end, n_iter = slice->n_iter;
-    const int64_t *starts = slice->starts, *rows = slice->rows;
+    const int64_t d = p->n_features;
     const float *X = data->X, *Y = data->y, *SW = data->sample_weight;
     const int LONG = NV >= 8, Z = LONG ? NV / 4 * 2 : 0, N8 = NV - 2 * Z, r = (int)(d - 8 * NV);
     const int64_t j8 = 16 * Z; /* where the eight-float part starts */
@@ -5408,15 +5425,11 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
     double pen_sq = *pen_sq_io, pen_abs = *pen_abs_io;
     int64_t ret;
     for (;; t++) {
-        if (t == n_iter || starts[t + 1] - starts[t] != 1) {
+        const int64_t i = FN(l2_row)(c, slice, t, avail, pf);
+        if (i < 0) {
             ret = t;
             break;
         }
-        const int64_t s = starts[t];
-        if (s + pf >= *avail && *avail < r_end) /* the order is being drawn */
-            *avail = FN(rows_ready)(c, s + pf + 1 < r_end ? s + pf + 1 : r_end, *avail);
-        const int64_t i = rows[s];
-        if (s + pf < r_end) FN(prefetch_sample)(data, rows[s + pf], d);
         const float *x = X + i * d;
         const __m256 xt = _mm256_maskz_loadu_ps(tm, x + 8 * NV);
         float zs = 0.0f;
@@ -5498,9 +5511,7 @@ MBGD_INLINE int64_t FN(l2_run)(const T_CTX *c, T_STATE *state, mbgd_slice *slice
         pen_sq = s2 + (double)ts;
         pen_abs = pr + (double)tp;
         if (fit_b) b0 -= lr * cz;
-        mbgd_put_loss(slice, t, loss);
-        if (!isfinite(loss) || !isfinite(pen_abs + fabs((double)b0))) {
-            slice->n_done = t;
+        if (FN(l2_diverged)(slice, t, loss, pen_abs, b0)) {
             ret = -1;
             break;
         }
