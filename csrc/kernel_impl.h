@@ -2926,7 +2926,7 @@ typedef struct T_CTX {
     int sm_block; /* b = 1 softmax steps in blocks (FN(sm_block_run)) may run */
     int sm_early; /* sm_block_k takes the next row's pass under this row's softmax */
     int k1_block; /* b = 1 steps of one output in blocks (FN(k1_block_run)) may run */
-    int l2_run; /* b = 1 float64 steps with an L2 penalty in registers (FN(l2_run)) may run */
+    int l2_run; /* b = 1 steps with an L2 penalty in registers (FN(l2_run)) may run */
     /* the trainer's view of the block packer's ring for batches (skew_regs), or NULL: set
      * in iterate_in, its own */
     mbgd_pack_view *bpv;
@@ -5627,7 +5627,7 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                     h == NULL && d <= 32;
 #endif
 #ifdef MBGD_HAVE_L2_RUN
-    /* b = 1 float64 steps with an L2 penalty, w in registers (FN(l2_run)): alone, K = 1, no
+    /* b = 1 steps with an L2 penalty, w in registers (FN(l2_run), float64 and float32): alone, K = 1, no
      * averaging, d < 136 */
     const int l2_run = direct && K == 1 && p->l2 != 0.0 && p->average_start < 0 && T == 1 &&
                        h == NULL && d < 136 && c->l2_run && MBGD_L2_RUN_BUILD;

@@ -357,7 +357,7 @@ static inline int mbgd_k1_block(void)
     return mbgd_switch_on("MBGD_FAST_K1_BLOCK");
 }
 
-/* b = 1 float64 steps of one output with an L2 penalty, the weights in registers
+/* b = 1 steps of one output with an L2 penalty (float64 and float32), the weights in registers
  * (FN(l2_run) in kernel_impl.h), from MBGD_FAST_L2_RUN at every call (the paired
  * measurements and the tests switch it between calls): 0 off (each step as iterate_alone
  * takes it), else on. */
