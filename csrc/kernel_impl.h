@@ -5627,8 +5627,8 @@ MBGD_INLINE int FN(iterate_in)(T_CTX *shared, T_STATE *state, mbgd_slice *slice,
                     h == NULL && d <= 32;
 #endif
 #ifdef MBGD_HAVE_L2_RUN
-    /* b = 1 steps with an L2 penalty, w in registers (FN(l2_run), float64 and float32): alone, K = 1, no
-     * averaging, d < 136 */
+    /* b = 1 steps with an L2 penalty, w in registers (FN(l2_run), float64 and float32):
+     * alone, K = 1, no averaging, d < 136 */
     const int l2_run = direct && K == 1 && p->l2 != 0.0 && p->average_start < 0 && T == 1 &&
                        h == NULL && d < 136 && c->l2_run && MBGD_L2_RUN_BUILD;
 #endif
