@@ -1588,9 +1588,13 @@ static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls,
 /* One output's part of a fused b = 1 softmax pass (step_dotN1, AVX-512: P = _mm512, N = 16;
  * step_dot4, AVX2: P = _mm256, N = 8), on its two vectors at wm and wm + N: when UP, each
  * stepped as step4_direct0's expression (w - lr (c x), contracted or not as that is) and
- * stored, and v - v added to PR; then each, stepped or not, times the next row's vector (E,
- * F) into the sums A and B, as dotN1 and dot4 add them.  U and V: this row's two vectors. */
-#define MBGD_STEP_DOT2(P, N, wm, UP, CV, U, V, E, F, A, B, PR)                                    \
+ * stored, and PRADD adds its v - v to PR (MBGD_PROBE_ADD) or nothing (MBGD_NO_PROBE_ADD);
+ * then each, stepped or not, times the next row's vector (E, F) into the sums A and B, as
+ * dotN1 and dot4 add them.  U and V: this row's two vectors. */
+#define MBGD_PROBE_ADD(P, PR, W0, W1) \
+    ((PR) = P##_add_ps((PR), P##_add_ps(P##_sub_ps((W0), (W0)), P##_sub_ps((W1), (W1)))))
+#define MBGD_NO_PROBE_ADD(P, PR, W0, W1) ((void)0)
+#define MBGD_STEP_DOT2(P, N, wm, UP, CV, U, V, E, F, A, B, PRADD, PR)                             \
     do {                                                                                          \
         __typeof__(A) w0_ = P##_loadu_ps(wm), w1_ = P##_loadu_ps((wm) + (N));                     \
         if (UP) {                                                                                 \
@@ -1598,7 +1602,7 @@ static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls,
             w1_ = w1_ - lrv * ((CV) * (V));                                                       \
             P##_storeu_ps(wm, w0_);                                                               \
             P##_storeu_ps((wm) + (N), w1_);                                                       \
-            PR = P##_add_ps(PR, P##_add_ps(P##_sub_ps(w0_, w0_), P##_sub_ps(w1_, w1_)));          \
+            PRADD(P, PR, w0_, w1_);                                                               \
         }                                                                                         \
         A = P##_fmadd_ps(w0_, E, A);                                                              \
         B = P##_fmadd_ps(w1_, F, B);                                                              \
@@ -1630,6 +1634,42 @@ MBGD_INLINE __m128 FN(dotN1)(const float *restrict W, int64_t d, const int NO,
     return FN(sum4x16)(a[0], a[1], a[2], a[3]);
 }
 
+/* step_dotN1's pass: the step and the sums a[m] + b[m] (as dotN1 adds them) for NO outputs;
+ * ALL (a constant where it is called) says every output is stepped, so that pass has no
+ * branch in it: GCC had kept a test of c_m in each output's part of the loop, and spilled a
+ * vector of x there. */
+MBGD_INLINE void FN(step_dotN1_pass)(float *restrict W, int64_t d, const int NO, const int ALL,
+                                     const int *up, const __m512 *cv, const float *restrict x,
+                                     const float *restrict xn, float lr, __m512 *a)
+{
+    __m512 b[4];
+    const __m512 lrv = _mm512_set1_ps(lr);
+    __m512 pr = _mm512_setzero_ps(); /* unused (MBGD_NO_PROBE_ADD) */
+    for (int m = 0; m < 4; m++) a[m] = b[m] = _mm512_setzero_ps();
+    int64_t j = 0;
+    for (; j + 32 <= d; j += 32) {
+        const __m512 e = _mm512_loadu_ps(xn + j), f = _mm512_loadu_ps(xn + j + 16);
+        const __m512 u = _mm512_loadu_ps(x + j), v = _mm512_loadu_ps(x + j + 16);
+        for (int m = 0; m < NO; m++)
+            MBGD_STEP_DOT2(_mm512, 16, W + m * d + j, ALL || up[m], cv[m], u, v, e, f, a[m],
+                           b[m], MBGD_NO_PROBE_ADD, pr);
+    }
+    for (; j < d; j += 16) {
+        const __mmask16 t = FN(lanes_left)(j, d);
+        const __m512 e = _mm512_maskz_loadu_ps(t, xn + j), u = _mm512_maskz_loadu_ps(t, x + j);
+        for (int m = 0; m < NO; m++) {
+            float *wm = W + m * d + j;
+            __m512 w0 = _mm512_maskz_loadu_ps(t, wm);
+            if (ALL || up[m]) {
+                w0 = w0 - lrv * (cv[m] * u);
+                _mm512_mask_storeu_ps(wm, t, w0);
+            }
+            a[m] = _mm512_fmadd_ps(w0, e, a[m]);
+        }
+    }
+    for (int m = 0; m < NO; m++) a[m] = _mm512_add_ps(a[m], b[m]);
+}
+
 /* The b = 1 softmax step of NO <= 4 outputs (rows d apart from W) and the next sample's scores
  * over them in one pass: W_m -= lr (c_m x) as step4_direct0 takes it (rows with c_m = 0 left
  * as they are, as softmax_step1 leaves them), then dotN1 of the stepped rows with the next
@@ -1641,39 +1681,49 @@ MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
                                   const float *restrict x, const float *restrict xn, float lr,
                                   const float *c, double *probe_out)
 {
-    __m512 a[4], b[4], cv[4];
-    int up[4];
-    const __m512 lrv = _mm512_set1_ps(lr);
+    __m512 a[4], cv[4];
+    int up[4], all = 1;
     __m512 pr = _mm512_setzero_ps();
     for (int m = 0; m < 4; m++) {
-        a[m] = b[m] = _mm512_setzero_ps();
         up[m] = m < NO && c[m] != 0;
+        all &= m >= NO || up[m];
         cv[m] = _mm512_set1_ps(m < NO ? c[m] : 0.0f);
     }
-    int64_t j = 0;
-    for (; j + 32 <= d; j += 32) {
-        const __m512 e = _mm512_loadu_ps(xn + j), f = _mm512_loadu_ps(xn + j + 16);
-        const __m512 u = _mm512_loadu_ps(x + j), v = _mm512_loadu_ps(x + j + 16);
-        for (int m = 0; m < NO; m++)
-            MBGD_STEP_DOT2(_mm512, 16, W + m * d + j, up[m], cv[m], u, v, e, f, a[m], b[m], pr);
-    }
-    for (; j < d; j += 16) {
-        const __mmask16 t = FN(lanes_left)(j, d);
-        const __m512 e = _mm512_maskz_loadu_ps(t, xn + j), u = _mm512_maskz_loadu_ps(t, x + j);
-        for (int m = 0; m < NO; m++) {
-            float *wm = W + m * d + j;
-            __m512 w0 = _mm512_maskz_loadu_ps(t, wm);
-            if (up[m]) {
-                w0 = w0 - lrv * (cv[m] * u);
-                _mm512_mask_storeu_ps(wm, t, w0);
-                pr = _mm512_add_ps(pr, _mm512_sub_ps(w0, w0));
-            }
-            a[m] = _mm512_fmadd_ps(w0, e, a[m]);
+    if (all)
+        FN(step_dotN1_pass)(W, d, NO, 1, up, cv, x, xn, lr, a);
+    else
+        FN(step_dotN1_pass)(W, d, NO, 0, up, cv, x, xn, lr, a);
+    int64_t j;
+    const __m128 s4 = FN(sum4x16)(a[0], a[1], a[2], a[3]);
+    /* The probe, the sum of v - v over the stepped weights, is 0 when every sum is finite: a
+     * weight that is not finite makes its product, and so its sum, not finite, whatever the
+     * next row's value (inf 0 is NaN).  Only a sum that is not finite (such a weight, or a
+     * finite one's product that overflowed) reads the stepped weights again for it, in the
+     * same lanes and order as the pass had summed it until session 86: the same value, 0 or
+     * NaN.  In L1 (bench/loops/step_loops.c, K = 10, d = 256) the pass had spent two of its
+     * five vector operations a weight vector on the probe. */
+    const __m128 z4 = _mm_sub_ps(s4, s4);
+    if (_mm_movemask_ps(_mm_cmpunord_ps(z4, z4)) == 0) {
+        *probe_out = 0.0;
+    } else {
+        for (j = 0; j + 32 <= d; j += 32)
+            for (int m = 0; m < NO; m++)
+                if (up[m]) {
+                    const __m512 w0 = _mm512_loadu_ps(W + m * d + j);
+                    const __m512 w1 = _mm512_loadu_ps(W + m * d + j + 16);
+                    MBGD_PROBE_ADD(_mm512, pr, w0, w1);
+                }
+        for (; j < d; j += 16) {
+            const __mmask16 t = FN(lanes_left)(j, d);
+            for (int m = 0; m < NO; m++)
+                if (up[m]) {
+                    const __m512 w0 = _mm512_maskz_loadu_ps(t, W + m * d + j);
+                    pr = _mm512_add_ps(pr, _mm512_sub_ps(w0, w0));
+                }
         }
+        *probe_out = (double)_mm512_reduce_add_ps(pr);
     }
-    for (int m = 0; m < NO; m++) a[m] = _mm512_add_ps(a[m], b[m]);
-    *probe_out = (double)_mm512_reduce_add_ps(pr);
-    return FN(sum4x16)(a[0], a[1], a[2], a[3]);
+    return s4;
 }
 
 /*
@@ -1791,47 +1841,82 @@ static inline int FN(softmax_step_next)(float *restrict w, int64_t d, int64_t K,
     return 1;
 }
 #elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
-/* The AVX2 variant's: four outputs' step as step4_direct0 takes it (c_m = 0: left as they
- * are) and, in the same pass, their sums against the next row xn as dot4 sums them (two
- * accumulators per output, then the hadd tree), into s[0..4), for d a multiple of 8 (no
- * tail): the same bits as the step followed by the next step's dot4.  *probe_out: the sum of
- * v - v over the stepped weights. */
-MBGD_INLINE void FN(step_dot4)(float *restrict W, int64_t d, const float *restrict x,
-                               const float *restrict xn, float lr, const float *c, float *s,
-                               double *probe_out)
+/* step_dot4's pass: the four outputs' steps and sums a[m] + b[m]; ALL (a constant where it is
+ * called) says every output is stepped, a pass without a branch (step_dotN1_pass's). */
+MBGD_INLINE void FN(step_dot4_pass)(float *restrict W, int64_t d, const int ALL, const int *up,
+                                    const __m256 *cv, const float *restrict x,
+                                    const float *restrict xn, float lr, __m256 *a)
 {
-    __m256 a[4], b[4], cv[4];
-    int up[4];
+    __m256 b[4];
     const __m256 lrv = _mm256_set1_ps(lr);
-    __m256 pr = _mm256_setzero_ps();
-    for (int m = 0; m < 4; m++) {
-        a[m] = b[m] = _mm256_setzero_ps();
-        up[m] = c[m] != 0;
-        cv[m] = _mm256_set1_ps(c[m]);
-    }
+    __m256 pr = _mm256_setzero_ps(); /* unused (MBGD_NO_PROBE_ADD) */
+    for (int m = 0; m < 4; m++) a[m] = b[m] = _mm256_setzero_ps();
     int64_t j = 0;
     for (; j + 16 <= d; j += 16) {
         const __m256 e = _mm256_loadu_ps(xn + j), f = _mm256_loadu_ps(xn + j + 8);
         const __m256 u = _mm256_loadu_ps(x + j), v = _mm256_loadu_ps(x + j + 8);
         for (int m = 0; m < 4; m++)
-            MBGD_STEP_DOT2(_mm256, 8, W + m * d + j, up[m], cv[m], u, v, e, f, a[m], b[m], pr);
+            MBGD_STEP_DOT2(_mm256, 8, W + m * d + j, ALL || up[m], cv[m], u, v, e, f, a[m],
+                           b[m], MBGD_NO_PROBE_ADD, pr);
     }
     if (j + 8 <= d) {
         const __m256 e = _mm256_loadu_ps(xn + j), u = _mm256_loadu_ps(x + j);
         for (int m = 0; m < 4; m++) {
             float *wm = W + m * d + j;
             __m256 w0 = _mm256_loadu_ps(wm);
-            if (up[m]) {
+            if (ALL || up[m]) {
                 w0 = w0 - lrv * (cv[m] * u);
                 _mm256_storeu_ps(wm, w0);
-                pr = _mm256_add_ps(pr, _mm256_sub_ps(w0, w0));
             }
             a[m] = _mm256_fmadd_ps(w0, e, a[m]);
         }
-        j += 8;
     }
     for (int m = 0; m < 4; m++) a[m] = _mm256_add_ps(a[m], b[m]);
-    _mm_storeu_ps(s, FN(sum4x8)(a[0], a[1], a[2], a[3]));
+}
+
+/* The AVX2 variant's: four outputs' step as step4_direct0 takes it (c_m = 0: left as they
+ * are) and, in the same pass, their sums against the next row xn as dot4 sums them (two
+ * accumulators per output, then the hadd tree), into s[0..4), for d a multiple of 8 (no
+ * tail): the same bits as the step followed by the next step's dot4.  *probe_out: the sum of
+ * v - v over the stepped weights, 0 without reading them again when the four sums are finite
+ * (step_dotN1's rule), else summed in the lanes and order the pass had summed it. */
+MBGD_INLINE void FN(step_dot4)(float *restrict W, int64_t d, const float *restrict x,
+                               const float *restrict xn, float lr, const float *c, float *s,
+                               double *probe_out)
+{
+    __m256 a[4], cv[4];
+    int up[4], all = 1;
+    for (int m = 0; m < 4; m++) {
+        up[m] = c[m] != 0;
+        all &= up[m];
+        cv[m] = _mm256_set1_ps(c[m]);
+    }
+    if (all)
+        FN(step_dot4_pass)(W, d, 1, up, cv, x, xn, lr, a);
+    else
+        FN(step_dot4_pass)(W, d, 0, up, cv, x, xn, lr, a);
+    const __m128 s4 = FN(sum4x8)(a[0], a[1], a[2], a[3]);
+    _mm_storeu_ps(s, s4);
+    const __m128 z4 = _mm_sub_ps(s4, s4);
+    if (_mm_movemask_ps(_mm_cmpunord_ps(z4, z4)) == 0) {
+        *probe_out = 0.0;
+        return;
+    }
+    __m256 pr = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 16 <= d; j += 16)
+        for (int m = 0; m < 4; m++)
+            if (up[m]) {
+                const __m256 w0 = _mm256_loadu_ps(W + m * d + j);
+                const __m256 w1 = _mm256_loadu_ps(W + m * d + j + 8);
+                MBGD_PROBE_ADD(_mm256, pr, w0, w1);
+            }
+    if (j + 8 <= d)
+        for (int m = 0; m < 4; m++)
+            if (up[m]) {
+                const __m256 w0 = _mm256_loadu_ps(W + m * d + j);
+                pr = _mm256_add_ps(pr, _mm256_sub_ps(w0, w0));
+            }
     float lanes[8];
     _mm256_storeu_ps(lanes, pr);
     double p = 0.0;
@@ -6621,6 +6706,8 @@ done:
 
 #undef MBGD_SOFTMAX_VIN_SCALAR
 #undef MBGD_STEP_DOT2
+#undef MBGD_PROBE_ADD
+#undef MBGD_NO_PROBE_ADD
 #undef MBGD_LANES
 #undef MBGD_STEP_LANES
 #undef MBGD_HALVE

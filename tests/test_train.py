@@ -1001,6 +1001,29 @@ def test_softmax_b1_divergence_found_at_the_step_that_overflows(d, K, isa, monke
     assert diverging_iterations(X, y, loss="softmax", batch_size=1, epochs=1, lr=1e21) == [0, 0]
 
 
+@pytest.mark.parametrize("scale", [1e19, 1e18])
+@pytest.mark.parametrize("d", [100, 200, 256])
+def test_softmax_b1_fused_pass_diverges_where_the_twin_does(d, scale, monkeypatch):
+    """The b = 1 softmax steps one at a time (MBGD_FAST_SM_BLOCK=0, or d not a multiple of 16)
+    take each step and the next row's scores in one pass, whose probe of the stepped weights
+    is 0 without reading them again when every next score is finite.  Rows near 1e19 with lr
+    1e21: the first step makes weights not finite, and training ends at that iteration; rows
+    near 1e18 with lr 1e3: the weights stay finite (about 1e21) while the next row's scores
+    overflow, and training ends an iteration later, when those scores are used.  Each as the
+    NumPy twin says, with the last finite weights that the steps one at a time give."""
+    if d == 256:
+        monkeypatch.setenv("MBGD_FAST_SM_BLOCK", "0")
+    X, y = make_problem("softmax", 40, d, dtype=np.float32, seed=d, K=10)
+    X = X * np.float32(scale)
+    lr = 1e21 if scale == 1e19 else 1e3
+    its = diverging_iterations(X, y, loss="softmax", batch_size=1, epochs=1, lr=lr)
+    assert its[0] == its[1] == (0 if scale == 1e19 else 1)
+    with pytest.raises(mf.DivergenceError) as ei:
+        mf.train(X, y, loss="softmax", batch_size=1, epochs=1, lr=lr, seed=0)
+    res = ei.value.result
+    assert np.isfinite(res.coef).all() and np.isfinite(res.intercept).all()
+
+
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("case", ["b1", "b4", "team", "softmax", "diverge"])
 def test_kernel_draws_the_order_it_trains_on(case, n_threads):
