@@ -1593,7 +1593,7 @@ static inline void FN(softmax4)(REAL *restrict z, int64_t K, const int64_t *cls,
  * dotN1 and dot4 add them.  U and V: this row's two vectors. */
 #define MBGD_PROBE_ADD(P, PR, W0, W1) \
     ((PR) = P##_add_ps((PR), P##_add_ps(P##_sub_ps((W0), (W0)), P##_sub_ps((W1), (W1)))))
-#define MBGD_NO_PROBE_ADD(P, PR, W0, W1) ((void)0)
+#define MBGD_NO_PROBE_ADD(P, PR, W0, W1) ((void)(PR))
 #define MBGD_STEP_DOT2(P, N, wm, UP, CV, U, V, E, F, A, B, PRADD, PR)                             \
     do {                                                                                          \
         __typeof__(A) w0_ = P##_loadu_ps(wm), w1_ = P##_loadu_ps((wm) + (N));                     \
@@ -1683,7 +1683,6 @@ MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
 {
     __m512 a[4], cv[4];
     int up[4], all = 1;
-    __m512 pr = _mm512_setzero_ps();
     for (int m = 0; m < 4; m++) {
         up[m] = m < NO && c[m] != 0;
         all &= m >= NO || up[m];
@@ -1693,7 +1692,6 @@ MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
         FN(step_dotN1_pass)(W, d, NO, 1, up, cv, x, xn, lr, a);
     else
         FN(step_dotN1_pass)(W, d, NO, 0, up, cv, x, xn, lr, a);
-    int64_t j;
     const __m128 s4 = FN(sum4x16)(a[0], a[1], a[2], a[3]);
     /* The probe, the sum of v - v over the stepped weights, is 0 when every sum is finite: a
      * weight that is not finite makes its product, and so its sum, not finite, whatever the
@@ -1706,7 +1704,9 @@ MBGD_INLINE __m128 FN(step_dotN1)(float *restrict W, int64_t d, const int NO,
     if (_mm_movemask_ps(_mm_cmpunord_ps(z4, z4)) == 0) {
         *probe_out = 0.0;
     } else {
-        for (j = 0; j + 32 <= d; j += 32)
+        __m512 pr = _mm512_setzero_ps();
+        int64_t j = 0;
+        for (; j + 32 <= d; j += 32)
             for (int m = 0; m < NO; m++)
                 if (up[m]) {
                     const __m512 w0 = _mm512_loadu_ps(W + m * d + j);
