@@ -500,6 +500,19 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
 
 /* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
  * loaded once into a register. */
+/* The copies of a softmax block's rows (scores4_copy): each on a cache line, at most
+ * MBGD_SM_COPY_MAX floats (16 KiB for the four on the stack). */
+#ifndef MBGD_SM_COPY_MAX
+#define MBGD_SM_COPY_MAX 1024
+#define MBGD_SM_COPY_STRIDE(n) (((n) + 15) & ~(int64_t)15)
+#endif
+
+/* Whether the four rows each start on a cache line (none to copy then). */
+MBGD_INLINE int FN(rows_on_lines)(const float *const *xs)
+{
+    return (((uintptr_t)xs[0] | (uintptr_t)xs[1] | (uintptr_t)xs[2] | (uintptr_t)xs[3]) & 63) == 0;
+}
+
 MBGD_INLINE void FN(x4_load)(const float *const *xs, int64_t j, __mmask16 t, __m512 *e)
 {
     __m512 e0 = _mm512_maskz_loadu_ps(t, xs[0] + j), e1 = _mm512_maskz_loadu_ps(t, xs[1] + j);
@@ -548,9 +561,11 @@ MBGD_INLINE __m128 FN(sum4x16)(__m512 a, __m512 b, __m512 c, __m512 d)
  * half the FMA pipes' time unused. */
 MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, int64_t k0,
                             const int NO, const float *const *xs, int64_t n, float *z,
-                            const char *ask, const char *const *mix, int64_t moff)
+                            const char *ask, const char *const *mix, int64_t moff,
+                            float *restrict cp)
 {
     __m512 acc[5][4], e[4];
+    const int64_t cs = MBGD_SM_COPY_STRIDE(n);
 #pragma GCC unroll 5
     for (int m = 0; m < NO; m++)
         acc[m][0] = acc[m][1] = acc[m][2] = acc[m][3] = _mm512_setzero_ps();
@@ -558,6 +573,8 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
     for (; j + 16 <= n; j += 16) { /* whole vectors: masked, 1.04x slower in L1 */
         MBGD_ASK_MIXED(ask, mix, moff, j);
         FN(x4_load)(xs, j, (__mmask16)0xFFFF, e);
+        if (cp)
+            for (int q = 0; q < 4; q++) _mm512_store_ps(cp + q * cs + j, e[q]);
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++)
             FN(fma_x4)(acc[m], _mm512_loadu_ps(W + (k0 + m) * n + j), e);
@@ -566,6 +583,8 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
     if (j < n) {
         const __mmask16 t = FN(lanes_left)(j, n);
         FN(x4_load)(xs, j, t, e);
+        if (cp)
+            for (int q = 0; q < 4; q++) _mm512_mask_store_ps(cp + q * cs + j, t, e[q]);
 #pragma GCC unroll 5
         for (int m = 0; m < NO; m++)
             FN(fma_x4)(acc[m], _mm512_maskz_loadu_ps(t, W + (k0 + m) * n + j), e);
@@ -582,24 +601,49 @@ MBGD_INLINE void FN(dotNx4)(const float *restrict W, const float *restrict b, in
  * of line and terms4 inlined, as GCC had chosen until the softmax's losses left softmax4
  * (softmax_losses); GCC then chose the other way round, and those batches ran 0.93x (d = 256,
  * b = 256, K = 10, in L3, paired epochs), both inlined 0.98-0.99x, both out of line 1.02x. */
-MBGD_NOINLINE void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
-                              int64_t K, REAL *z, const char *const *ask,
-                              const char *const *mix)
+MBGD_INLINE void FN(scores4_in)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
+                                int64_t K, REAL *z, const char *const *ask,
+                                const char *const *mix, float *cp)
 {
     int64_t k = 0, np = 0; /* passes so far: pass np asks for row ask[2 np] (two of them) */
-    for (; k + 5 <= K; k += 5, np++)
-        FN(dotNx4)(W, b, k, 5, xs, d, z, MBGD_ASK_PASS(ask, np), mix, np * d);
+    const float *xc[4]; /* the copies, once the first pass has made them */
+    for (; k + 5 <= K; k += 5, np++) {
+        FN(dotNx4)(W, b, k, 5, xs, d, z, MBGD_ASK_PASS(ask, np), mix, np * d, cp);
+        if (cp) {
+            for (int q = 0; q < 4; q++) xc[q] = cp + q * MBGD_SM_COPY_STRIDE(d);
+            xs = xc;
+            cp = NULL;
+        }
+    }
     const char *a = MBGD_ASK_PASS(ask, np);
     const int64_t mo = np * d;
     switch (K - k) {
-    case 1: FN(dotNx4)(W, b, k, 1, xs, d, z, a, mix, mo); break;
-    case 2: FN(dotNx4)(W, b, k, 2, xs, d, z, a, mix, mo); break;
-    case 3: FN(dotNx4)(W, b, k, 3, xs, d, z, a, mix, mo); break;
-    case 4: FN(dotNx4)(W, b, k, 4, xs, d, z, a, mix, mo); break;
+    case 1: FN(dotNx4)(W, b, k, 1, xs, d, z, a, mix, mo, cp); break;
+    case 2: FN(dotNx4)(W, b, k, 2, xs, d, z, a, mix, mo, cp); break;
+    case 3: FN(dotNx4)(W, b, k, 3, xs, d, z, a, mix, mo, cp); break;
+    case 4: FN(dotNx4)(W, b, k, 4, xs, d, z, a, mix, mo, cp); break;
     default: break;
     }
     if (k < K) np++;
     for (; ask && !mix && np < 2; np++) MBGD_ASK16_REST(ask[2 * np], 0, d); /* K < 6: one pass */
+}
+
+MBGD_NOINLINE void FN(scores4)(const REAL *W, const REAL *b, const REAL *const *xs, int64_t d,
+                              int64_t K, REAL *z, const char *const *ask,
+                              const char *const *mix)
+{
+    FN(scores4_in)(W, b, xs, d, K, z, ask, mix, NULL);
+}
+
+/* scores4 that also copies the four rows into cp (rows MBGD_SM_COPY_STRIDE(d) floats apart,
+ * cp on a cache line) in its first pass, whose later passes then read the copies: NumPy
+ * places a large X 16 bytes past a line, where each vector of a row spans two lines.  The
+ * block's terms read the copies too (accumulate).  The same values, so the same bits. */
+MBGD_NOINLINE void FN(scores4_copy)(const REAL *W, const REAL *b, const REAL *const *xs,
+                                   int64_t d, int64_t K, REAL *z, const char *const *ask,
+                                   const char *const *mix, float *cp)
+{
+    FN(scores4_in)(W, b, xs, d, K, z, ask, mix, cp);
 }
 #elif defined(MBGD_AVX2_VARIANT) && defined(MBGD_F32)
 /* One output's four sums as dot2x4_end sums each (lane8_sum's tree), the tail from x[j]
@@ -2591,6 +2635,14 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
         int nl = 0; /* rows in ls */
 #if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
         const int ask_mix = mbgd_ask_mix();
+        /* a copy of each block's four rows on cache lines (scores4_copy), for rows of at most
+         * MBGD_SM_COPY_MAX floats and more than five outputs (two scores passes: with one,
+         * only the terms read the copies).  Paired in one process (docs/ab-session86-copy.py
+         * / .txt, three runs, the same bits): K = 10, d = 256, b = 256, rows in L2/L3
+         * 1.039-1.044x on 1 thread and 1.011-1.022x on 2; out of cache 0.97-1.04x (b = 256
+         * to 4096, d = 64 to 1000; within their noise); K = 3 0.993-0.995x. */
+        float xcopy[MBGD_ZROWS * MBGD_SM_COPY_MAX] __attribute__((aligned(64)));
+        const int sm_copy = mbgd_sm_copy() && d <= MBGD_SM_COPY_MAX && K > 5;
 #endif
         for (int64_t r = r0; r < r1; r += MBGD_ZROWS) {
             const int64_t nr = r1 - r < MBGD_ZROWS ? r1 - r : MBGD_ZROWS;
@@ -2635,6 +2687,13 @@ static void FN(accumulate)(const mbgd_params *p, const T_DATA *data, const REAL 
             }
 #endif
             if (nr > 0 && ahead[0] >= 0) MBGD_ASK_ROW(0);
+#if defined(MBGD_AVX512_VARIANT) && defined(MBGD_F32)
+            if (nr == MBGD_ZROWS && sm_copy && !FN(rows_on_lines)(xs)) {
+                /* the rows copied onto a line by the first scores pass; the rest read them */
+                FN(scores4_copy)(W, b, xs, d, K, zbuf, in_pass ? ask : NULL, mx, xcopy);
+                for (int q = 0; q < MBGD_ZROWS; q++) xs[q] = xcopy + q * MBGD_SM_COPY_STRIDE(d);
+            } else
+#endif
             if (nr == MBGD_ZROWS) /* scores4 and axpy4x4 take four rows */
                 FN(scores4)(W, b, xs, d, K, zbuf, in_pass ? ask : NULL, mx);
             else

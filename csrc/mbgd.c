@@ -341,6 +341,21 @@ static inline int mbgd_ask_mix(void)
     return __atomic_load_n(&mbgd_ask_mix_now, __ATOMIC_RELAXED);
 }
 
+/* The AVX-512 float32 softmax blocks' rows copied onto a cache line in the first scores pass
+ * (FN(dotNx4) in kernel_impl.h), from MBGD_FAST_SM_COPY at every AVX-512 call (as
+ * MBGD_FAST_ASK_MIX): 0 off (every pass reads the rows where they are), else on. */
+static int mbgd_sm_copy_now = 1;
+
+static inline void mbgd_sm_copy_set(void)
+{
+    __atomic_store_n(&mbgd_sm_copy_now, mbgd_switch_on("MBGD_FAST_SM_COPY"), __ATOMIC_RELAXED);
+}
+
+static inline int mbgd_sm_copy(void)
+{
+    return __atomic_load_n(&mbgd_sm_copy_now, __ATOMIC_RELAXED);
+}
+
 /* b = 1 softmax steps in blocks (FN(sm_block_run) in kernel_impl.h), from MBGD_FAST_SM_BLOCK
  * at every call (the paired measurements and the tests switch it between calls): 0 off (each
  * step as softmax_step1 takes it), else on. */
@@ -1469,10 +1484,10 @@ static inline void mbgd_put_loss(mbgd_slice *slice, int64_t t, double loss)
  * of tests/test_sanitizers.py, whose checks the hint cannot change (a prefetch reads nothing),
  * in about half the time (280 -> 145 s at -O0 here, session 59). */
 #ifdef MBGD_NO_L2_VARIANT
-#define MBGD_AVX512_CALL(fn, args) (mbgd_ask_mix_set(), fn##_avx512 args)
+#define MBGD_AVX512_CALL(fn, args) (mbgd_ask_mix_set(), mbgd_sm_copy_set(), fn##_avx512 args)
 #else
 #define MBGD_AVX512_CALL(fn, args)                                                   \
-    (mbgd_ask_mix_set(),                                                             \
+    (mbgd_ask_mix_set(), mbgd_sm_copy_set(),                                         \
      mbgd_l2_hint() ? (mbgd_l2_ahead_set(), fn##_avx512l2 args) : fn##_avx512 args)
 #endif
 #define MBGD_DISPATCH(p, fn, args)                                                   \

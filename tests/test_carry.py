@@ -352,6 +352,38 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, i
     assert_blocks_diverge_as_steps(X, y, kw, lambda on: sm_blocks(monkeypatch, on))
 
 
+def off_a_line(X, floats=4):
+    """A copy of X that starts `floats` floats past a 64-byte cache line, as NumPy places a
+    large array (with d a multiple of 16, every row does)."""
+    buf = np.empty(X.size + 32, dtype=X.dtype)
+    at = (-buf.ctypes.data // X.itemsize) % (64 // X.itemsize) + floats
+    out = buf[at:at + X.size].reshape(X.shape)
+    out[...] = X
+    assert out.ctypes.data % 64 == floats * X.itemsize
+    return out
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("d,K", [(16, 6), (64, 10), (100, 7), (256, 10), (256, 16), (1024, 10),
+                                 (1040, 10), (256, 3)])
+def test_softmax_blocks_rows_copied_onto_a_line_same_bits(d, K, n_threads, monkeypatch):
+    # the AVX-512 float32 softmax blocks copy their four rows onto a line in the first scores
+    # pass (K > 5, d <= 1024) and read the copies after it: the same bits as every pass
+    # reading the rows where they are (MBGD_FAST_SM_COPY=0), at b = 4, 7 (a block and three
+    # rows left), 256, with sample weights and without intercepts; rows off a line and on one
+    run_on("avx512", monkeypatch)
+    X0, y = make_problem("softmax", 600, d, dtype=np.float32, seed=d + K, K=K)
+    sw = np.random.default_rng(d).uniform(0.5, 2.0, size=600)
+    for X in (off_a_line(X0), off_a_line(X0, 0)):
+        for b, kw in ((4, {}), (7, dict(sample_weight=sw)), (256, dict(fit_intercept=False))):
+            runs = []
+            for on in ("0", "1"):
+                monkeypatch.setenv("MBGD_FAST_SM_COPY", on)
+                runs.append(mf.train(X, y, loss="softmax", batch_size=b, epochs=2, lr=0.05,
+                                     seed=b, n_threads=n_threads, **kw))
+            same_bits(*runs)
+
+
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
 @pytest.mark.parametrize("n,d,K", [(2, 16, 2), (61, 16, 3), (45, 32, 10), (9, 48, 5), (13, 256, 10),
                                    (130, 256, 16), (20000, 64, 10)])
