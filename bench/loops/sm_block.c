@@ -18,9 +18,10 @@
  * dependent adds) and, out of cache, the paired speed-up of copying each row onto a cache
  * line as the pass reads it (the copy the block's products and steps then read), median and
  * quartiles over 15 rounds.  Compile with -DM=2 or -DM=8 for other blocks (at most 8), and
- * -DPROBE=0/1/2 for the flush: 0 (the default) the two-outputs-a-pass loop with no finiteness
- * probe, 1 the library's five outputs a pass with its probe of sessions 47-80, 2 with its
- * probe since session 81 (see flush5).
+ * -DPROBE=0/1/2/3 for the flush: 0 (the default) the two-outputs-a-pass loop with no
+ * finiteness probe, 1 the library's five outputs a pass with its probe of sessions 47-80, 2
+ * with its probe since session 81, 3 five outputs a pass with no probe (see flush5; session 86,
+ * in L1: 384-394 cycles a sample against PROBE=2's 402-413).
  * Prints "no AVX-512" and exits 0 on a CPU without it; 2 on bad arguments.
  */
 #define _DEFAULT_SOURCE /* madvise */
@@ -140,7 +141,8 @@ flush_cols(float *W, const int LD, const int NC, const float *const *xj, const f
  * sessions 47-80 added it, one running sum of w - w that each output's vector
  * adds to in turn (five dependent adds an iteration); PROBE=2 one sum per output, w times 0
  * fused into it (w 0 is 0 for a finite w, NaN for an infinite or NaN one: the same verdict);
- * PROBE=0 (the default) none: the flush_cols loop above, two outputs a pass. */
+ * PROBE=0 (the default) none: the flush_cols loop above, two outputs a pass; PROBE=3 flush5
+ * with neither probe. */
 #ifndef PROBE
 #define PROBE 0
 #endif

@@ -135,7 +135,7 @@ static void cls_thread(const epochs_problem *e, const float *X, float *theta, cl
                 const float *xs[4];
                 for (int q = 0; q < 4; q++) xs[q] = X + rows[s0 + 4 * u + q] * d;
                 float *z = zr[u % ZR];
-                CF(dotNx4)(W, bias, k0, KH, xs, d, z, (const char *)ask[0], NULL, 0);
+                CF(dotNx4)(W, bias, k0, KH, xs, d, z, (const char *)ask[0], NULL, 0, NULL);
                 memcpy(sh->z[h][J % RING], z + 4 * k0, sizeof(float) * 4 * KH);
                 if ((u + 1) % GR == 0 || u + 1 == NB)
                     __atomic_store_n(&sh->c_z[h].v, J + 1, __ATOMIC_RELEASE);
