@@ -15,6 +15,16 @@ settings.register_profile(
 settings.load_profile("ci")
 
 
+def placed(X, offset):
+    """A copy of X that starts ``offset`` bytes past a 64-byte line (NumPy's big arrays: 16)."""
+    from mbgd_fast._validation import aligned_empty
+
+    buf = aligned_empty(X.nbytes + 64, np.uint8)
+    out = buf[offset : offset + X.nbytes].view(X.dtype).reshape(X.shape)
+    out[...] = X
+    return out
+
+
 def make_problem(loss, n, d, dtype=np.float64, seed=0, K=3):
     """Random (X, y) suited to ``loss``: real targets, {-1, +1} labels, or K classes."""
     rng = np.random.default_rng(seed)

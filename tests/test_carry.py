@@ -10,7 +10,7 @@ from mbgd_fast import _native
 from mbgd_fast._native import NativeKernel
 from mbgd_fast.core import Spec, State
 
-from conftest import make_problem
+from conftest import make_problem, placed
 
 
 def run_on(isa, monkeypatch):
@@ -352,17 +352,6 @@ def test_softmax_runs_in_blocks_diverge_where_steps_one_at_a_time_do(lr, seed, i
     assert_blocks_diverge_as_steps(X, y, kw, lambda on: sm_blocks(monkeypatch, on))
 
 
-def off_a_line(X, floats=4):
-    """A copy of X that starts `floats` floats past a 64-byte cache line, as NumPy places a
-    large array (with d a multiple of 16, every row does)."""
-    buf = np.empty(X.size + 32, dtype=X.dtype)
-    at = (-buf.ctypes.data // X.itemsize) % (64 // X.itemsize) + floats
-    out = buf[at:at + X.size].reshape(X.shape)
-    out[...] = X
-    assert out.ctypes.data % 64 == floats * X.itemsize
-    return out
-
-
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("d,K", [(16, 6), (64, 10), (100, 7), (256, 10), (256, 16), (1024, 10),
                                  (1040, 10), (256, 3)])
@@ -374,7 +363,9 @@ def test_softmax_blocks_rows_copied_onto_a_line_same_bits(d, K, n_threads, monke
     run_on("avx512", monkeypatch)
     X0, y = make_problem("softmax", 600, d, dtype=np.float32, seed=d + K, K=K)
     sw = np.random.default_rng(d).uniform(0.5, 2.0, size=600)
-    for X in (off_a_line(X0), off_a_line(X0, 0)):
+    for off in (16, 0):  # NumPy's placement of a large X, and on a line
+        X = placed(X0, off)
+        assert X.ctypes.data % 64 == off
         for b, kw in ((4, {}), (7, dict(sample_weight=sw)), (256, dict(fit_intercept=False))):
             runs = []
             for on in ("0", "1"):

@@ -4,7 +4,7 @@ import pytest
 
 import mbgd_fast as mf
 
-from conftest import make_problem
+from conftest import make_problem, placed
 
 X0, Y0 = make_problem("squared", 20, 3)
 YB = np.where(Y0 > np.median(Y0), 1.0, -1.0)
@@ -137,16 +137,6 @@ def test_copies_of_X_start_on_a_cache_line(dtype):
     assert check_X(same, dtype=dtype) is same
 
 
-def _placed(X, offset):
-    """A copy of X that starts ``offset`` bytes past a 64-byte line (NumPy's big arrays: 16)."""
-    from mbgd_fast._validation import aligned_empty
-
-    buf = aligned_empty(X.nbytes + 64, np.uint8)
-    out = buf[offset : offset + X.nbytes].view(X.dtype).reshape(X.shape)
-    out[...] = X
-    return out
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_shuffled_epochs_copy_X_onto_a_line_when_it_pays(monkeypatch, dtype):
     """train() copies an X that starts off a cache line onto one when its shuffled epochs would
@@ -167,7 +157,7 @@ def test_shuffled_epochs_copy_X_onto_a_line_when_it_pays(monkeypatch, dtype):
     rng = np.random.default_rng(3)
     X0 = rng.standard_normal((301, d)).astype(dtype)
     y = (X0 @ rng.standard_normal(d) + 0.1).astype(dtype)
-    X = _placed(X0, 16)
+    X = placed(X0, 16)
     before = X.copy()
     for b in (1, 2, 7, 301):
         kw = dict(batch_size=b, lr=0.01, seed=5, n_threads=2)
@@ -175,7 +165,7 @@ def test_shuffled_epochs_copy_X_onto_a_line_when_it_pays(monkeypatch, dtype):
         a = mf.train(X, y, epochs=4, **kw)  # 4 epochs x 1 line saved a row: copied
         assert len(copies) == 1 and copies[0] is X
         del copies[:]
-        ref = mf.train(_placed(X0, 0), y, epochs=4, **kw)  # on a line already: used as it is
+        ref = mf.train(placed(X0, 0), y, epochs=4, **kw)  # on a line already: used as it is
         assert not copies
         monkeypatch.setattr(core, "ALIGN_PAYBACK", np.inf)  # never copied
         kept = mf.train(X, y, epochs=4, **kw)
@@ -195,11 +185,11 @@ def test_line_aligned_counts_lines_and_memory(monkeypatch):
     from mbgd_fast import core
 
     X0 = np.ones((40, 256), np.float32)  # rows of 1 KB: 17 lines off a line, 16 on one
-    X = _placed(X0, 16)
+    X = placed(X0, 16)
     assert core.line_aligned(X, 63) is X
     Y = core.line_aligned(X, 64)
     assert Y is not X and Y.ctypes.data % 64 == 0 and np.array_equal(Y, X)
-    Z = _placed(np.ones((40, 17), np.float32), 16)  # rows of 68 bytes: as many lines either way
+    Z = placed(np.ones((40, 17), np.float32), 16)  # rows of 68 bytes: as many lines either way
     assert core.line_aligned(Z, 10**6) is Z
     monkeypatch.setattr(core, "_phys_memory", lambda: 8 * X.nbytes - 1)  # X > 1/8 of memory
     assert core.line_aligned(X, 10**6) is X
