@@ -2184,7 +2184,9 @@ static inline double FN(softmax_losses)(FN(sm_losses) *ls, int n, double lsum)
 #define MBGD_PACK_USED 256      /* rows between the trainer's reports (a power of two) */
 #define MBGD_PACK_LOOK 64       /* rows between the trainer's looks at the packer's count */
 #define MBGD_PACK_MIN (1 << 14) /* the fewest rows in a slice worth a packer */
+#ifndef MBGD_PACK_HANDOFF_NS
 #define MBGD_PACK_HANDOFF_NS 60 /* the slowest one-way handoff between the cores it packs at */
+#endif
 typedef struct {
     mbgd_counter ready; /* rows [lo, ready) are packed; -1 until lo is set (release) */
     mbgd_counter used;  /* a row the trainer has reached, every MBGD_PACK_USED rows (release) */
@@ -6374,6 +6376,17 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
 #else
     const int bpack = 0;
 #endif
+    /* b = 1 softmax steps in blocks (K > 1) pack whatever the handoff takes, where the other
+     * block runs pack as timing says when it is slow (bp below): the packer takes the rows'
+     * fetch off a trainer whose own work is several times squared loss's.  On this session's
+     * Intel Xeon (the handoff 50-66 ns, around MBGD_PACK_HANDOFF_NS) train() calls alternating
+     * MBGD_FAST_PACK=1 and 0 ran softmax (K = 10, d = 256, out of cache, 2 threads) 1.44x
+     * faster packed and squared loss 1.03x (docs/ab-session87.txt); in a bench run whose
+     * probes read slow, its calls took 53 ms against 38 packed (the timing's choice, which
+     * tries each way and goes on trying the slower one now and then); on session 68's Zen 2,
+     * in a slow phase (800-1100 ns), packing forced on ran softmax 1.14x and squared loss
+     * 1.06-1.09x.  A slow handoff still picks the ring's stores by timing (bn). */
+    const int sm_pack = bpack && K > 1 && max_nb == 1 && pack_mode == 1;
 #if MBGD_HAVE_HELPER
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
      * is split (one group, one update chunk), so the second thread would otherwise idle, and
@@ -6454,13 +6467,13 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
         int bh_timed = 0; /* the slice ran on two threads without the packer */
         /* the block packer while the cores hand lines over slowly (mbgd_handoff_fast over
          * MBGD_PACK_HANDOFF_NS): taken or not, the faster by timing (helper_pick, a key of its
-         * own); until session 68 never.  In session 68's slow phase on the Zen 2 (the handoff
+         * own), but for softmax's blocks (sm_pack: taken); until session 68 never.  In session 68's slow phase on the Zen 2 (the handoff
          * 800-1100 ns; ab_epochs, N = 200,000, out of cache, 2 threads, MBGD_FAST_PACK=2
          * against the default) it ran b = 1 at d = 256 1.06-1.09x (squared) and 1.14x
          * (softmax, K = 10), at d = 64 1.01x, at d = 1024 0.98x, in cache 0.97x
          * (docs/ab-session68.txt).  The same bits either way. */
         const mbgd_helper_choice bp =
-            helper_choose(bpack && pack_mode == 1 ? 2 : 0,
+            helper_choose(bpack && pack_mode == 1 && !sm_pack ? 2 : 0,
                           helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)1 << 61));
         int bp_timed = 0; /* the handoff was slow: bp chose */
         /* and when it packs in a slow handoff, its ring written around the caches
@@ -6513,6 +6526,15 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
             (void)nt;
             if (packs && pack_mode != 2) {
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
+                if (!packs && sm_pack) { /* softmax's blocks: packed in a slow handoff too */
+                    packs = 1;
+#if MBGD_HAVE_HELPER
+                    if (bn.t0 >= 0) {
+                        nt = bn.on;
+                        if (tid == 0) bn_timed = 1;
+                    }
+#endif
+                }
 #if MBGD_HAVE_HELPER
                 if (!packs && bpack && bp.t0 >= 0) { /* slow: as timing says */
                     packs = bp.on;

@@ -188,8 +188,8 @@ static int mbgd_handoff_fast(mbgd_counter *ball, int tid, double max_ns)
  * (the paired measurements switch it between calls): 0 off; 2 on whatever the handoff between
  * the cores takes, 3 never on though their threads start (what a slow handoff leaves: the
  * block packer's helper in its place), both for the tests; else 1, on while the handoff is
- * quick (mbgd_handoff_fast), and the block packer, when it is slow, on or off by timing
- * (FN(train) in kernel_impl.h). */
+ * quick (mbgd_handoff_fast), and the block packer, when it is slow, on or off by timing, but
+ * for softmax's blocks, which it always packs (FN(train) in kernel_impl.h: sm_pack). */
 static int mbgd_pack_mode(void)
 {
     const char *e = getenv("MBGD_FAST_PACK");
