@@ -6467,11 +6467,11 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
         int bh_timed = 0; /* the slice ran on two threads without the packer */
         /* the block packer while the cores hand lines over slowly (mbgd_handoff_fast over
          * MBGD_PACK_HANDOFF_NS): taken or not, the faster by timing (helper_pick, a key of its
-         * own), but for softmax's blocks (sm_pack: taken); until session 68 never.  In session 68's slow phase on the Zen 2 (the handoff
-         * 800-1100 ns; ab_epochs, N = 200,000, out of cache, 2 threads, MBGD_FAST_PACK=2
-         * against the default) it ran b = 1 at d = 256 1.06-1.09x (squared) and 1.14x
-         * (softmax, K = 10), at d = 64 1.01x, at d = 1024 0.98x, in cache 0.97x
-         * (docs/ab-session68.txt).  The same bits either way. */
+         * own), but for softmax's blocks (sm_pack: taken); until session 68 never.  In session
+         * 68's slow phase on the Zen 2 (the handoff 800-1100 ns; ab_epochs, N = 200,000, out of
+         * cache, 2 threads, MBGD_FAST_PACK=2 against the default) it ran b = 1 at d = 256
+         * 1.06-1.09x (squared) and 1.14x (softmax, K = 10), at d = 64 1.01x, at d = 1024 0.98x,
+         * in cache 0.97x (docs/ab-session68.txt).  The same bits either way. */
         const mbgd_helper_choice bp =
             helper_choose(bpack && pack_mode == 1 && !sm_pack ? 2 : 0,
                           helper_key(d, K, max_nb == 1, bg != NULL) | ((int64_t)1 << 61));
