@@ -498,8 +498,6 @@ static inline void FN(dot2x4)(const REAL *restrict Wa, const REAL *restrict Wb,
             MBGD_ASK16(ask, j);                                                                \
     } while (0)
 
-/* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
- * loaded once into a register. */
 /* The copies of a softmax block's rows (scores4_copy): each on a cache line, at most
  * MBGD_SM_COPY_MAX floats (16 KiB for the four on the stack). */
 #ifndef MBGD_SM_COPY_MAX
@@ -513,6 +511,8 @@ MBGD_INLINE int FN(rows_on_lines)(const float *const *xs)
     return (((uintptr_t)xs[0] | (uintptr_t)xs[1] | (uintptr_t)xs[2] | (uintptr_t)xs[3]) & 63) == 0;
 }
 
+/* The four rows' values from x_q + j into e[q], those of lanes mask t (the others 0), each
+ * loaded once into a register. */
 MBGD_INLINE void FN(x4_load)(const float *const *xs, int64_t j, __mmask16 t, __m512 *e)
 {
     __m512 e0 = _mm512_maskz_loadu_ps(t, xs[0] + j), e1 = _mm512_maskz_loadu_ps(t, xs[1] + j);
@@ -6387,6 +6387,7 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
      * in a slow phase (800-1100 ns), packing forced on ran softmax 1.14x and squared loss
      * 1.06-1.09x.  A slow handoff still picks the ring's stores by timing (bn). */
     const int sm_pack = bpack && K > 1 && max_nb == 1 && pack_mode == 1;
+    (void)sm_pack;
 #if MBGD_HAVE_HELPER
     /* the prefetch helper (mbgd_helper): on two or more threads when no batch of the slice
      * is split (one group, one update chunk), so the second thread would otherwise idle, and
@@ -6526,19 +6527,12 @@ static int FN(train_pen)(const mbgd_params *p, const T_DATA *data, T_STATE *stat
             (void)nt;
             if (packs && pack_mode != 2) {
                 packs = mbgd_handoff_fast(&pk.ball, tid, MBGD_PACK_HANDOFF_NS);
-                if (!packs && sm_pack) { /* softmax's blocks: packed in a slow handoff too */
-                    packs = 1;
 #if MBGD_HAVE_HELPER
-                    if (bn.t0 >= 0) {
-                        nt = bn.on;
-                        if (tid == 0) bn_timed = 1;
-                    }
-#endif
-                }
-#if MBGD_HAVE_HELPER
-                if (!packs && bpack && bp.t0 >= 0) { /* slow: as timing says */
-                    packs = bp.on;
-                    if (tid == 0) bp_timed = 1;
+                /* slow: softmax's blocks pack all the same (sm_pack), the others as timing says
+                 * (bpack, and so sm_pack, is 0 in a build without the helper) */
+                if (!packs && (sm_pack || (bpack && bp.t0 >= 0))) {
+                    packs = sm_pack || bp.on;
+                    if (tid == 0 && !sm_pack) bp_timed = 1;
                     if (packs && bn.t0 >= 0) {
                         nt = bn.on;
                         if (tid == 0) bn_timed = 1;
