@@ -231,6 +231,7 @@ def l2_ahead() -> int:
     return int(lib.mbgd_l2_ahead())
 
 
+@functools.lru_cache(maxsize=256)  # (State.zeros asks once a train() call)
 def carry_size(n_features, n_outputs) -> int:
     """Length of a state's carry (csrc/mbgd.h, "The carry"): K = 1, or softmax's."""
     return int(lib.mbgd_carry_size(n_features, n_outputs))
@@ -249,6 +250,33 @@ def _check(status, where):
         raise NativeError(status, where)
 
 
+@functools.lru_cache(maxsize=64)
+def _params(spec, n_features, isa):
+    """The C parameters of a (frozen, hashable) Spec, checked by C; one struct per spec, shared
+    by the kernels made from it: C only reads it (``const mbgd_params *``) and nothing here
+    writes it after this.  Filling and checking one took 5-6 us a train() call, and about
+    three times that with the caches emptied first, as the bench's calls are."""
+    p = ffi.new("mbgd_params *")
+    p.loss = LOSS_CODES[spec.loss]
+    p.optimizer = OPTIMIZER_CODES[spec.optimizer]
+    p.fit_intercept = int(spec.fit_intercept)
+    p.reduction_sum = int(spec.reduction == "sum")
+    p.n_features = n_features
+    p.n_outputs = spec.n_outputs
+    p.delta = spec.delta
+    p.epsilon = spec.epsilon
+    p.l2 = spec.l2
+    p.l1 = spec.l1
+    p.momentum = spec.momentum
+    p.beta1, p.beta2 = spec.betas
+    p.eps = spec.eps
+    p.n_threads = spec.n_threads
+    p.isa = isa
+    p.average_start = spec.average_start
+    _check(lib.mbgd_check_params(p), "parameters")
+    return p
+
+
 class NativeKernel:
     """The C backend for one problem: parameters and data bound once, then sliced calls.
 
@@ -264,25 +292,7 @@ class NativeKernel:
         self.dtype = X.dtype
         sfx = _SFX[self.dtype]
         self._keep = (X, y, sample_weight)  # the C struct points into these
-        p = ffi.new("mbgd_params *")
-        p.loss = LOSS_CODES[spec.loss]
-        p.optimizer = OPTIMIZER_CODES[spec.optimizer]
-        p.fit_intercept = int(spec.fit_intercept)
-        p.reduction_sum = int(spec.reduction == "sum")
-        p.n_features = X.shape[1]
-        p.n_outputs = spec.n_outputs
-        p.delta = spec.delta
-        p.epsilon = spec.epsilon
-        p.l2 = spec.l2
-        p.l1 = spec.l1
-        p.momentum = spec.momentum
-        p.beta1, p.beta2 = spec.betas
-        p.eps = spec.eps
-        p.n_threads = spec.n_threads
-        p.isa = requested_isa()
-        p.average_start = spec.average_start
-        _check(lib.mbgd_check_params(p), "parameters")
-        self._p = p
+        self._p = _params(spec, X.shape[1], requested_isa())
         data = ffi.new(f"mbgd_data_{sfx} *")
         data.y = _ptr(y)
         data.sample_weight = _ptr(sample_weight)

@@ -166,6 +166,8 @@ class MemmapSource:
 
 def as_source(X, buffer_size=None):
     """A :class:`MemmapSource` for an ``np.memmap`` or a ``.npy`` path, else None."""
+    if type(X) is np.ndarray:  # the usual X first: a view of a memmap, or none
+        return MemmapSource(X, buffer_size=buffer_size) if _find_mmap(X) is not None else None
     if isinstance(X, MemmapSource):
         return X
     if isinstance(X, (str, os.PathLike)):
