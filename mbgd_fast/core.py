@@ -160,25 +160,28 @@ class State:
     @property
     def coef(self):
         """(d,) for one output, else (K, d): a copy."""
-        KD = self.n_outputs * self.n_features
-        W = self.theta[:KD].reshape(self.n_outputs, self.n_features).copy()
-        return W[0] if self.n_outputs == 1 else W
+        return self._weights(self.theta)
 
     @property
     def intercept(self):
         """float for one output, else (K,): a copy."""
-        b = self.theta[self.n_outputs * self.n_features :]
-        return float(b[0]) if self.n_outputs == 1 else b.copy()
+        return self._bias(self.theta)
 
-    def _split(self, flat):
+    def _weights(self, flat):
+        """The coef part of a flat parameter vector (theta's layout): a copy."""
         KD = self.n_outputs * self.n_features
-        W, b = flat[:KD].reshape(self.n_outputs, self.n_features).copy(), flat[KD:].copy()
-        return (W[0], float(b[0])) if self.n_outputs == 1 else (W, b)
+        W = flat[:KD].reshape(self.n_outputs, self.n_features).copy()
+        return W[0] if self.n_outputs == 1 else W
+
+    def _bias(self, flat):
+        """The intercept part of a flat parameter vector: a float for one output, else a copy."""
+        b = flat[self.n_outputs * self.n_features :]
+        return float(b[0]) if self.n_outputs == 1 else b.copy()
 
     @property
     def average(self):
         """(coef, intercept) of the averaged iterates, or None without averaging."""
-        return None if self.avg is None else self._split(self.avg)
+        return None if self.avg is None else (self._weights(self.avg), self._bias(self.avg))
 
 
 @dataclass

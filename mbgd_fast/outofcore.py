@@ -166,14 +166,14 @@ class MemmapSource:
 
 def as_source(X, buffer_size=None):
     """A :class:`MemmapSource` for an ``np.memmap`` or a ``.npy`` path, else None."""
-    if type(X) is np.ndarray:  # the usual X first: a view of a memmap, or none
-        return MemmapSource(X, buffer_size=buffer_size) if _find_mmap(X) is not None else None
+    # arrays first, the usual X (the ABC test of os.PathLike costs a cold call ~10 us)
+    if isinstance(X, np.ndarray):
+        mapped = isinstance(X, np.memmap) or _find_mmap(X) is not None
+        return MemmapSource(X, buffer_size=buffer_size) if mapped else None
     if isinstance(X, MemmapSource):
         return X
     if isinstance(X, (str, os.PathLike)):
         return MemmapSource.open(X, buffer_size=buffer_size)
-    if isinstance(X, np.memmap) or (isinstance(X, np.ndarray) and _find_mmap(X) is not None):
-        return MemmapSource(X, buffer_size=buffer_size)
     return None
 
 
